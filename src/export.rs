@@ -1,0 +1,73 @@
+//! JSON export of the whole database or of one person's complete file (right of access).
+//!
+//! Shape (stable; `format_version` changes only if it breaks):
+//! ```json
+//! { "format": "parcours-export", "format_version": 1, "schema_version": 1,
+//!   "exported_at": "2026-11-22T10:00:00",
+//!   "persons": [ { "person": {...}, "suivis": [...], "diagnostics": [{..., "themes": [...]}],
+//!                  "barriers": [...], "objectives": [...], "actions": [...],
+//!                  "appointments": [{..., "demarches": [...]}], "notes": [...] } ] }
+//! ```
+//! Values are the stored codes; dates are ISO-8601. Persons are written one by one, so
+//! memory stays flat on large databases.
+
+use crate::domain::Id;
+use crate::store::{Store, StoreError};
+use std::io::Write;
+
+pub const FORMAT: &str = "parcours-export";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Keys of a person's file in the export, with the tables they come from. A test checks
+/// that every table referring to a person (from the schema) is listed here.
+pub const TABLE_KEYS: &[(&str, &str)] = &[
+    ("persons", "person"),
+    ("suivis", "suivis"),
+    ("diagnostics", "diagnostics"),
+    ("diagnostic_themes", "diagnostics[].themes"),
+    ("barriers", "barriers"),
+    ("objectives", "objectives"),
+    ("actions", "actions"),
+    ("appointments", "appointments"),
+    ("demarches", "appointments[].demarches"),
+    ("notes", "notes"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Écriture de l'export impossible : {0}")]
+    Io(#[from] std::io::Error),
+    #[error("Export impossible : {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Writes the export of `persons` (all when `None`).
+pub fn write_json<W: Write>(
+    store: &Store,
+    persons: Option<&[Id]>,
+    mut out: W,
+) -> Result<usize, ExportError> {
+    let ids = match persons {
+        Some(ids) => ids.to_vec(),
+        None => store.person_ids()?,
+    };
+    write!(
+        out,
+        "{{\"format\":\"{FORMAT}\",\"format_version\":{FORMAT_VERSION},\"schema_version\":{},\"exported_at\":{},\"persons\":[",
+        store.schema_version()?,
+        serde_json::to_string(&store.clock().now())?
+    )?;
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"\n")?;
+        let file = store.person_file(*id)?;
+        serde_json::to_writer(&mut out, &file)?;
+    }
+    out.write_all(b"\n]}\n")?;
+    out.flush()?;
+    Ok(ids.len())
+}

@@ -1,0 +1,17 @@
+//! parcours: a keyboard-first terminal file for socio-professional integration advisors.
+//!
+//! Layers: [`domain`] (plain types and the referential), [`store`] (SQLite, the only SQL),
+//! [`search`] (caseload fuzzy index), [`app`] (state and update), [`ui`] (pure views), and
+//! [`tui`] (the terminal loop).
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod dates;
+pub mod demo;
+pub mod domain;
+pub mod export;
+pub mod search;
+pub mod store;
+pub mod text;
+pub mod tui;

@@ -1,0 +1,172 @@
+//! The `parcours` command line.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use parcours::clock::Clock;
+use parcours::store::Store;
+use parcours::{config, demo, export};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "parcours",
+    version,
+    about = "Dossier d'accompagnement socio-professionnel, au clavier, hors ligne"
+)]
+struct Cli {
+    /// Fichier de base de données (par défaut : dans le dossier de données de l'utilisateur)
+    #[arg(long, global = true, env = "PARCOURS_DB", value_name = "FICHIER")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Crée une file active fictive réaliste (démonstration, formation)
+    Demo {
+        /// Nombre de personnes
+        #[arg(long, default_value_t = 60)]
+        persons: usize,
+        /// Graine : la même graine donne la même file active
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON
+    Export {
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// N° de dossier d'une personne (export de son dossier complet)
+        #[arg(long, value_name = "N°")]
+        person: Option<String>,
+        /// Fichier de sortie (par défaut : sortie standard)
+        #[arg(long, short, value_name = "FICHIER")]
+        output: Option<PathBuf>,
+    },
+    /// Vérifie l'intégrité de la base et affiche la version du schéma
+    Check,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("parcours : {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(p) = cli_db {
+        return Ok(p);
+    }
+    let p = config::default_db_path().ok_or(
+        "impossible de trouver le dossier de données de l'utilisateur ; utilisez --db FICHIER",
+    )?;
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("impossible de créer « {} » : {e}", dir.display()))?;
+    }
+    Ok(p)
+}
+
+fn clock() -> Clock {
+    // Hidden hook for reproducible demos and tests: PARCOURS_NOW="2026-11-22 10:00:00".
+    match std::env::var("PARCOURS_NOW")
+        .ok()
+        .and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").ok())
+    {
+        Some(t) => Clock::fixed(t),
+        None => Clock::system(),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let path = db_path(cli.db)?;
+    let clock = clock();
+    match cli.command {
+        None => parcours::tui::run(&path, clock).map_err(|e| e.to_string()),
+        Some(Command::Demo { persons, seed }) => {
+            let mut store = Store::open(&path, clock.clone()).map_err(|e| e.to_string())?;
+            let (rf, warning) = config::load_referential();
+            if let Some(w) = warning {
+                eprintln!("{w}");
+            }
+            let started = std::time::Instant::now();
+            let files = demo::generate(&rf, persons, seed, clock.now());
+            // Batches keep memory flat and each transaction short (another instance can
+            // write in between).
+            let mut done = 0;
+            for chunk in files.chunks(500) {
+                store.insert_files(chunk).map_err(|e| e.to_string())?;
+                done += chunk.len();
+            }
+            eprintln!(
+                "{done} personnes fictives créées dans {} ({:.1} s)",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Some(Command::Export {
+            format: Format::Json,
+            person,
+            output,
+        }) => {
+            let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
+            let ids = match &person {
+                Some(n) => Some(vec![store
+                    .person_id_by_dossier(n)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("aucun dossier n° « {n} » dans cette base"))?]),
+                None => None,
+            };
+            let count = match output {
+                Some(file) => {
+                    let f = std::fs::File::create(&file)
+                        .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
+                    export::write_json(&store, ids.as_deref(), std::io::BufWriter::new(f))
+                }
+                None => {
+                    let stdout = std::io::stdout().lock();
+                    export::write_json(&store, ids.as_deref(), std::io::BufWriter::new(stdout))
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            eprintln!("{count} dossier(s) exporté(s)");
+            Ok(())
+        }
+        Some(Command::Check) => {
+            let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
+            let problems = store.integrity_problems().map_err(|e| e.to_string())?;
+            let version = store.schema_version().map_err(|e| e.to_string())?;
+            println!("Base : {}", path.display());
+            println!(
+                "Schéma : version {version} (cette version de parcours : {})",
+                parcours::store::schema::LATEST
+            );
+            for (table, n) in store.table_counts().map_err(|e| e.to_string())? {
+                println!("  {table:<18} {n:>9} lignes");
+            }
+            if problems.is_empty() {
+                println!("Intégrité : OK");
+                Ok(())
+            } else {
+                for p in &problems {
+                    println!("  problème : {p}");
+                }
+                Err(format!(
+                    "{} problème(s) d'intégrité : restaurez une sauvegarde",
+                    problems.len()
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,577 @@
+//! Caseload search index: accent-insensitive fuzzy search over people.
+//!
+//! Each entry gets a pre-folded haystack (`fold(display) + " " + fold(extra)`)
+//! stored in one contiguous buffer, plus a 64-bit "which bytes occur"
+//! mask. A query is folded and split into words; every word must fuzzy-match
+//! (skim V2 algorithm) and the word scores are summed. Before paying for the
+//! skim scoring, candidates are rejected by the mask and by a plain byte
+//! subsequence test (a skim match requires the word to be a subsequence of
+//! the haystack, so both are exact pre-filters).
+//!
+//! Narrowing: when the new folded query extends the previous one (the user
+//! typed one more char), only the previous hits are rescanned. Large scans
+//! are split over the available cores.
+
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::thread;
+
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+
+use crate::text::{fold, fold_with_map};
+
+/// One searchable person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEntry {
+    /// Database id of the person.
+    pub id: i64,
+    /// Text of the list's name column, e.g. "DUPONT Marie (née MARTIN)".
+    pub display: String,
+    /// Other searchable fields separated by spaces (n° de dossier, commune,
+    /// birth date as dd/mm/yyyy).
+    pub extra: String,
+}
+
+/// One search result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Index into the entries given to [`SearchIndex::new`].
+    pub index: usize,
+    /// Higher is better; 0 for the empty query.
+    pub score: i64,
+}
+
+/// Below this many candidates a scan stays on the calling thread.
+const PARALLEL_THRESHOLD: usize = 8_192;
+/// Upper bound on scan threads.
+const MAX_THREADS: usize = 4;
+/// Largest score spread sorted with a counting sort.
+const COUNTING_SORT_MAX_RANGE: i64 = 1 << 16;
+
+/// Search index over a fixed list of entries. Build it once, then call
+/// [`SearchIndex::search`] on every keystroke.
+pub struct SearchIndex {
+    entries: Vec<SearchEntry>,
+    /// All folded haystacks, concatenated.
+    hay: String,
+    /// `hay[ends[i - 1]..ends[i]]` is the haystack of entry `i` (start 0).
+    ends: Vec<usize>,
+    /// Per entry, bit set of the bytes present in its haystack.
+    masks: Vec<u64>,
+    matcher: SkimMatcherV2,
+    threads: usize,
+    /// Current results, best first.
+    hits: Vec<Hit>,
+    /// Indices of `hits`, in entry order (candidates for narrowing).
+    matched: Vec<usize>,
+    /// Folded query that produced `hits`.
+    last_query: String,
+}
+
+impl fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("entries", &self.entries.len())
+            .field("hits", &self.hits.len())
+            .field("last_query", &self.last_query)
+            .finish()
+    }
+}
+
+/// Bit of the occurrence mask for one byte of folded text.
+#[inline]
+fn byte_bit(b: u8) -> u64 {
+    match b {
+        b'a'..=b'z' => 1 << (b - b'a'),
+        b'0'..=b'9' => 1 << (26 + b - b'0'),
+        0x80..=0xFF => 1 << 62,
+        _ => 1 << (36 + b % 26),
+    }
+}
+
+fn mask_of(s: &str) -> u64 {
+    s.bytes().fold(0, |m, b| m | byte_bit(b))
+}
+
+/// Whether `needle` is a subsequence of `hay` (bytes). Implied by a skim
+/// match on the same (folded, lowercase) texts.
+#[inline]
+fn is_subsequence(hay: &[u8], needle: &[u8]) -> bool {
+    let mut rest = hay;
+    for &n in needle {
+        match rest.iter().position(|&h| h == n) {
+            Some(p) => rest = &rest[p + 1..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Sorts hits given in entry order by score descending, ties in entry order.
+fn sort_hits(hits: Vec<Hit>) -> Vec<Hit> {
+    let (Some(min), Some(max)) = (
+        hits.iter().map(|h| h.score).min(),
+        hits.iter().map(|h| h.score).max(),
+    ) else {
+        return hits;
+    };
+    let range = max.saturating_sub(min);
+    if range == 0 {
+        return hits;
+    }
+    if range >= COUNTING_SORT_MAX_RANGE {
+        let mut hits = hits;
+        hits.sort_unstable_by_key(|h| (std::cmp::Reverse(h.score), h.index));
+        return hits;
+    }
+    // Stable counting sort on (max - score).
+    let bucket = |h: &Hit| (max - h.score) as usize;
+    let mut starts = vec![0usize; range as usize + 2];
+    for h in &hits {
+        starts[bucket(h) + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut out = vec![Hit { index: 0, score: 0 }; hits.len()];
+    for h in hits {
+        let slot = &mut starts[bucket(&h)];
+        out[*slot] = h;
+        *slot += 1;
+    }
+    out
+}
+
+/// Read-only data needed by a scan (shared between scan threads).
+struct Scan<'a> {
+    hay: &'a str,
+    ends: &'a [usize],
+    masks: &'a [u64],
+    matcher: &'a SkimMatcherV2,
+    words: &'a [&'a str],
+    mask: u64,
+}
+
+impl Scan<'_> {
+    fn haystack(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.hay[start..self.ends[i]]
+    }
+
+    fn score(&self, i: usize) -> Option<i64> {
+        if self.masks[i] & self.mask != self.mask {
+            return None;
+        }
+        let hay = self.haystack(i);
+        if !self
+            .words
+            .iter()
+            .all(|w| is_subsequence(hay.as_bytes(), w.as_bytes()))
+        {
+            return None;
+        }
+        self.words
+            .iter()
+            .try_fold(0i64, |acc, w| Some(acc + self.matcher.fuzzy_match(hay, w)?))
+    }
+
+    /// Scores `candidates` (in entry order); returns hits in entry order.
+    fn run(&self, candidates: &[usize]) -> Vec<Hit> {
+        candidates
+            .iter()
+            .filter_map(|&index| self.score(index).map(|score| Hit { index, score }))
+            .collect()
+    }
+
+    fn run_parallel(&self, candidates: &[usize], threads: usize) -> Vec<Hit> {
+        if threads < 2 || candidates.len() < PARALLEL_THRESHOLD {
+            return self.run(candidates);
+        }
+        let chunk = candidates.len().div_ceil(threads);
+        let mut chunks = candidates.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        thread::scope(|s| {
+            let handles: Vec<_> = chunks.map(|c| s.spawn(move || self.run(c))).collect();
+            let mut hits = self.run(first);
+            for h in handles {
+                match h.join() {
+                    Ok(part) => hits.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            hits
+        })
+    }
+}
+
+impl SearchIndex {
+    /// Builds the index (folds every entry once).
+    pub fn new(entries: Vec<SearchEntry>) -> Self {
+        let mut hay = String::with_capacity(
+            entries
+                .iter()
+                .map(|e| e.display.len() + e.extra.len() + 1)
+                .sum(),
+        );
+        let mut ends = Vec::with_capacity(entries.len());
+        let mut masks = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let start = hay.len();
+            hay.push_str(&fold(&e.display));
+            hay.push(' ');
+            hay.push_str(&fold(&e.extra));
+            masks.push(mask_of(&hay[start..]));
+            ends.push(hay.len());
+        }
+        let threads = thread::available_parallelism()
+            .map(NonZeroUsize::get)
+            .unwrap_or(1)
+            .min(MAX_THREADS);
+        let hits = (0..entries.len())
+            .map(|index| Hit { index, score: 0 })
+            .collect();
+        let matched = (0..entries.len()).collect();
+        SearchIndex {
+            entries,
+            hay,
+            ends,
+            masks,
+            matcher: SkimMatcherV2::default().ignore_case(),
+            threads,
+            hits,
+            matched,
+            last_query: String::new(),
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the index has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Entry `index` (as in [`Hit::index`]). Panics if out of range.
+    pub fn entry(&self, index: usize) -> &SearchEntry {
+        &self.entries[index]
+    }
+
+    /// All entries, in original order.
+    pub fn entries(&self) -> &[SearchEntry] {
+        &self.entries
+    }
+
+    /// Results of the last [`SearchIndex::search`] (all entries initially).
+    pub fn hits(&self) -> &[Hit] {
+        &self.hits
+    }
+
+    /// Searches `query`, best first (ties in original order). An empty or
+    /// blank query gives all entries in original order with score 0. Every
+    /// whitespace-separated word must match; word scores are summed.
+    pub fn search(&mut self, query: &str) -> &[Hit] {
+        let folded = fold(query);
+        if folded == self.last_query {
+            return &self.hits;
+        }
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        if words.is_empty() {
+            self.hits = (0..self.entries.len())
+                .map(|index| Hit { index, score: 0 })
+                .collect();
+            self.matched = (0..self.entries.len()).collect();
+            self.last_query = folded;
+            return &self.hits;
+        }
+
+        // A match of the extended query implies a match of its prefix, so
+        // the previous hits are the only possible candidates.
+        let candidates = if folded.starts_with(&self.last_query) {
+            std::mem::take(&mut self.matched)
+        } else {
+            (0..self.entries.len()).collect()
+        };
+        let scan = Scan {
+            hay: &self.hay,
+            ends: &self.ends,
+            masks: &self.masks,
+            matcher: &self.matcher,
+            words: &words,
+            mask: words.iter().fold(0, |m, w| m | mask_of(w)),
+        };
+        let hits = scan.run_parallel(&candidates, self.threads);
+
+        let mut matched = candidates;
+        matched.clear();
+        matched.extend(hits.iter().map(|h| h.index));
+        self.matched = matched;
+        self.hits = sort_hits(hits);
+        self.last_query = folded;
+        &self.hits
+    }
+
+    /// Char positions in `entry(index).display` to highlight for `query`,
+    /// sorted and deduplicated. Each query word that fuzzy-matches the
+    /// display alone contributes its positions; words found only in the
+    /// other fields contribute nothing. Empty for an out-of-range index.
+    pub fn highlight(&self, index: usize, query: &str) -> Vec<usize> {
+        let Some(entry) = self.entries.get(index) else {
+            return Vec::new();
+        };
+        let folded_query = fold(query);
+        let (display, map) = fold_with_map(&entry.display);
+        let mut positions: Vec<usize> = folded_query
+            .split_whitespace()
+            .filter_map(|w| self.matcher.fuzzy_indices(&display, w))
+            .flat_map(|(_, idx)| idx)
+            .filter_map(|i| map.get(i).copied())
+            .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+    }
+
+    /// Number of entries whose folded haystack contains the folded, trimmed
+    /// query as a plain substring (all entries for a blank query). Used as
+    /// the speed reference in benchmarks.
+    pub fn substring_floor(&self, query: &str) -> usize {
+        let folded = fold(query);
+        let needle = folded.trim();
+        if needle.is_empty() {
+            return self.entries.len();
+        }
+        let mut start = 0;
+        self.ends
+            .iter()
+            .filter(|&&end| {
+                let found = self.hay[start..end].contains(needle);
+                start = end;
+                found
+            })
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry(id: i64, display: &str, extra: &str) -> SearchEntry {
+        SearchEntry {
+            id,
+            display: display.to_string(),
+            extra: extra.to_string(),
+        }
+    }
+
+    fn sample() -> Vec<SearchEntry> {
+        vec![
+            entry(1, "DUPONT Marie (née MARTIN)", "2024-00123 Lyon 12/03/1985"),
+            entry(2, "MARTIN Hélène", "2023-00077 Villeurbanne 01/07/1990"),
+            entry(3, "LEFÈVRE François", "2022-00001 Vénissieux 23/11/2001"),
+            entry(4, "ŒUVRARD Cœlio", "2021-04567 Bron 05/05/1979"),
+            entry(5, "DUPONT Jean-Pierre", "2020-00999 Paris 30/12/1960"),
+            entry(
+                6,
+                "N’DIAYE Aïssatou",
+                "2024-01010 L’Haÿ-les-Roses 14/02/2003",
+            ),
+        ]
+    }
+
+    fn ids(idx: &mut SearchIndex, q: &str) -> Vec<i64> {
+        let hits: Vec<Hit> = idx.search(q).to_vec();
+        hits.iter().map(|h| idx.entry(h.index).id).collect()
+    }
+
+    #[test]
+    fn empty_query_lists_everything_in_order() {
+        let mut idx = SearchIndex::new(sample());
+        assert_eq!(idx.len(), 6);
+        assert!(!idx.is_empty());
+        assert_eq!(idx.hits().len(), 6);
+        assert_eq!(ids(&mut idx, "  "), vec![1, 2, 3, 4, 5, 6]);
+        assert!(idx.search("").iter().all(|h| h.score == 0));
+        assert_eq!(ids(&mut idx, "dupont"), vec![1, 5]);
+        assert_eq!(ids(&mut idx, ""), vec![1, 2, 3, 4, 5, 6]);
+        let mut empty = SearchIndex::new(Vec::new());
+        assert!(empty.is_empty());
+        assert!(empty.search("x").is_empty());
+        assert!(empty.search("").is_empty());
+    }
+
+    #[test]
+    fn accents_and_case_are_ignored() {
+        let mut idx = SearchIndex::new(sample());
+        assert_eq!(ids(&mut idx, "helene"), vec![2]);
+        assert_eq!(ids(&mut idx, "HÉLÈNE"), vec![2]);
+        assert_eq!(ids(&mut idx, "francois"), vec![3]);
+        assert_eq!(ids(&mut idx, "oeuvrard"), vec![4]);
+        assert!(ids(&mut idx, "coe").contains(&4));
+        assert_eq!(ids(&mut idx, "n'diaye"), vec![6]);
+        assert_eq!(ids(&mut idx, "n’diaye"), vec![6]);
+        assert_eq!(ids(&mut idx, "aissatou"), vec![6]);
+        assert_eq!(ids(&mut idx, "venissieux"), vec![3]);
+    }
+
+    #[test]
+    fn other_fields_are_searchable() {
+        let mut idx = SearchIndex::new(sample());
+        assert_eq!(ids(&mut idx, "12/03/1985"), vec![1]);
+        assert_eq!(ids(&mut idx, "2021-04567"), vec![4]);
+        assert_eq!(ids(&mut idx, "dupont lyon"), vec![1]);
+        assert_eq!(ids(&mut idx, "lyon dupont"), vec![1]);
+        assert_eq!(ids(&mut idx, "jean pierre"), vec![5]);
+        assert!(ids(&mut idx, "zzz").is_empty());
+    }
+
+    #[test]
+    fn best_matches_first() {
+        let mut idx = SearchIndex::new(sample());
+        // Both contain "martin"; the one whose name starts with it wins.
+        let got = ids(&mut idx, "martin");
+        assert_eq!(got, vec![2, 1]);
+        let hits = idx.search("martin");
+        assert!(hits[0].score > hits[1].score);
+    }
+
+    #[test]
+    fn highlight_maps_back_to_display_chars() {
+        let idx = SearchIndex::new(sample());
+        // "MARTIN Hélène": h=7, é=8, l=9, è=10, n=11, e=12
+        assert_eq!(idx.highlight(1, "helene"), vec![7, 8, 9, 10, 11, 12]);
+        // "ŒUVRARD Cœlio": "oe" maps to Œ (0) or to œ (9), never to a fake index
+        let pos = idx.highlight(3, "oeu");
+        assert_eq!(pos, vec![0, 1]);
+        let pos = idx.highlight(3, "coel");
+        assert_eq!(pos, vec![8, 9, 10]);
+        // word only in extra: nothing highlighted for it
+        assert_eq!(idx.highlight(0, "lyon"), Vec::<usize>::new());
+        assert_eq!(idx.highlight(0, "dupont lyon"), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(idx.highlight(99, "x"), Vec::<usize>::new());
+        assert_eq!(idx.highlight(0, "  "), Vec::<usize>::new());
+        // positions refer to chars of the display
+        let display: Vec<char> = idx.entry(2).display.chars().collect();
+        let pos = idx.highlight(2, "lefevre");
+        let picked: String = pos.iter().map(|&i| display[i]).collect();
+        assert_eq!(picked, "LEFÈVRE");
+    }
+
+    #[test]
+    fn substring_floor_counts_plain_substrings() {
+        let idx = SearchIndex::new(sample());
+        assert_eq!(idx.substring_floor("dupont"), 2);
+        assert_eq!(idx.substring_floor("HÉLÈNE"), 1);
+        assert_eq!(idx.substring_floor("dpnt"), 0);
+        assert_eq!(idx.substring_floor(" "), 6);
+        assert_eq!(idx.substring_floor("12/03/1985"), 1);
+    }
+
+    #[test]
+    fn narrowing_and_backspace_match_fresh_results() {
+        let mut idx = SearchIndex::new(sample());
+        let typed = "dupont ly";
+        for end in 1..=typed.len() {
+            let q = &typed[..end];
+            let got = idx.search(q).to_vec();
+            let fresh = SearchIndex::new(sample()).search(q).to_vec();
+            assert_eq!(got, fresh, "query {q:?}");
+        }
+        for end in (0..typed.len()).rev() {
+            let q = &typed[..end];
+            let got = idx.search(q).to_vec();
+            let fresh = SearchIndex::new(sample()).search(q).to_vec();
+            assert_eq!(got, fresh, "query {q:?}");
+        }
+    }
+
+    #[test]
+    fn parallel_scan_matches_sequential() {
+        let entries: Vec<SearchEntry> = (0..(PARALLEL_THRESHOLD as i64 * 2 + 17))
+            .map(|i| {
+                entry(
+                    i,
+                    &format!("NOM{} Prénom{}", i % 97, i % 13),
+                    &format!("{:05} Ville{}", i, i % 7),
+                )
+            })
+            .collect();
+        let mut par = SearchIndex::new(entries.clone());
+        par.threads = 2;
+        let mut seq = SearchIndex::new(entries);
+        seq.threads = 1;
+        for q in ["n", "nom1", "nom1 ville3", "prenom", "0"] {
+            assert_eq!(par.search(q), seq.search(q), "query {q:?}");
+        }
+    }
+
+    #[test]
+    fn sort_hits_is_score_desc_then_index() {
+        let hits = vec![
+            Hit { index: 0, score: 5 },
+            Hit { index: 1, score: 9 },
+            Hit { index: 2, score: 5 },
+            Hit {
+                index: 3,
+                score: -4,
+            },
+            Hit { index: 4, score: 9 },
+        ];
+        let order: Vec<usize> = sort_hits(hits.clone()).iter().map(|h| h.index).collect();
+        assert_eq!(order, vec![1, 4, 0, 2, 3]);
+        let mut wide = hits;
+        wide[3].score = -(1 << 40);
+        let order: Vec<usize> = sort_hits(wide).iter().map(|h| h.index).collect();
+        assert_eq!(order, vec![1, 4, 0, 2, 3]);
+    }
+
+    fn arb_entries() -> impl Strategy<Value = Vec<SearchEntry>> {
+        let name = "[A-Za-zÉéèÇçŒœ' -]{0,14}";
+        let extra = "[0-9a-z/ ]{0,12}";
+        proptest::collection::vec((name, extra), 0..40).prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (d, x))| entry(i as i64, &d, &x))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn narrowed_results_equal_fresh_results(
+            entries in arb_entries(),
+            query in "[a-eéœ' ]{0,4}",
+            extension in "[a-eéœ ]{1,4}",
+        ) {
+            let mut idx = SearchIndex::new(entries.clone());
+            idx.search(&query);
+            let longer = format!("{query}{extension}");
+            // type the extension one char at a time
+            let mut typed = query.clone();
+            for c in extension.chars() {
+                typed.push(c);
+                idx.search(&typed);
+            }
+            let narrowed = idx.search(&longer).to_vec();
+            let fresh = SearchIndex::new(entries).search(&longer).to_vec();
+            prop_assert_eq!(narrowed, fresh);
+        }
+
+        #[test]
+        fn highlight_positions_are_valid(entries in arb_entries(), query in "\\PC{0,6}") {
+            let mut idx = SearchIndex::new(entries);
+            let hits = idx.search(&query).to_vec();
+            for h in hits {
+                let n = idx.entry(h.index).display.chars().count();
+                let pos = idx.highlight(h.index, &query);
+                prop_assert!(pos.iter().all(|&p| p < n));
+                prop_assert!(pos.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+    }
+}

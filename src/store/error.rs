@@ -1,0 +1,76 @@
+use std::path::PathBuf;
+
+/// Store errors. `Display` is the French message shown to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Le dossier « {0} » n'existe pas. Créez-le ou choisissez un autre fichier (--db).")]
+    MissingDirectory(PathBuf),
+    #[error("« {0} » n'est pas une base parcours (ce n'est pas un fichier SQLite). Le fichier n'a pas été modifié.")]
+    NotADatabase(PathBuf),
+    #[error("La base « {0} » est endommagée ({1}). Le fichier n'a pas été modifié ; restaurez une sauvegarde.")]
+    Corrupt(PathBuf, String),
+    #[error("La base « {path} » a été créée par une version plus récente de parcours (schéma {found}, cette version connaît le schéma {known}). Mettez parcours à jour ; le fichier n'a pas été modifié.")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("La base « {0} » est en lecture seule : impossible d'enregistrer. Vérifiez les droits du fichier.")]
+    ReadOnly(PathBuf),
+    #[error(
+        "La base est occupée par un autre poste ou une autre fenêtre ; réessayez dans un instant."
+    )]
+    Busy,
+    #[error("Disque plein : la modification n'a pas été enregistrée. Libérez de la place puis réessayez (votre saisie est conservée).")]
+    DiskFull,
+    #[error("Fiche introuvable (elle a peut-être été supprimée sur un autre poste).")]
+    NotFound,
+    #[error("Cette fiche a été modifiée entre-temps sur un autre poste ou une autre fenêtre. Rechargez-la avant de modifier (votre saisie est conservée).")]
+    Conflict,
+    #[error("Impossible d'ouvrir « {0} » : {1}")]
+    CannotOpen(PathBuf, String),
+    #[error("Erreur d'écriture sur le disque : {0}")]
+    Io(String),
+    #[error("Erreur de la base de données : {0}")]
+    Sqlite(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+            return match f.code {
+                C::DatabaseBusy | C::DatabaseLocked => StoreError::Busy,
+                C::DiskFull => StoreError::DiskFull,
+                C::ReadOnly => StoreError::ReadOnly(PathBuf::new()),
+                C::NotADatabase => StoreError::NotADatabase(PathBuf::new()),
+                C::DatabaseCorrupt => {
+                    StoreError::Corrupt(PathBuf::new(), msg.clone().unwrap_or_default())
+                }
+                C::SystemIoFailure | C::CannotOpen => {
+                    StoreError::Io(msg.clone().unwrap_or_else(|| e.to_string()))
+                }
+                _ => StoreError::Sqlite(e.to_string()),
+            };
+        }
+        if let rusqlite::Error::QueryReturnedNoRows = e {
+            return StoreError::NotFound;
+        }
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+impl StoreError {
+    /// Attach the database path to errors that name it.
+    pub(crate) fn at(self, path: &std::path::Path) -> Self {
+        let p = path.to_path_buf();
+        match self {
+            StoreError::ReadOnly(_) => StoreError::ReadOnly(p),
+            StoreError::NotADatabase(_) => StoreError::NotADatabase(p),
+            StoreError::Corrupt(_, m) => StoreError::Corrupt(p, m),
+            other => other,
+        }
+    }
+}

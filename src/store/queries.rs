@@ -1,0 +1,276 @@
+//! Read queries: the caseload list, one person's file, the today view.
+
+use super::records::*;
+use super::{Result, Store};
+use crate::domain::*;
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{params, OptionalExtension};
+
+/// An appointment with who it is for (today view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaItem {
+    pub person_id: Id,
+    pub person_name: String,
+    pub dossier: String,
+    pub appointment: Appointment,
+}
+
+/// An open action past its due date, with who it is for (today view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueItem {
+    pub person_id: Id,
+    pub person_name: String,
+    pub action: PlanAction,
+}
+
+/// The caseload query. The correlated subqueries each resolve with one seek in
+/// `appointments_by_person_status` / `actions_by_person_due` (checked by a test with
+/// EXPLAIN QUERY PLAN); the current suivi comes from `suivis_by_person`.
+pub const CASELOAD_SQL: &str = "
+SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
+       s.dispositif, s.referent, s.date_orientation, s.date_premier_contact, s.sortie_date,
+       s.contrat_fin,
+       (SELECT MAX(a.start) FROM appointments a
+         WHERE a.person_id = p.id AND a.status = 'honore') AS last_honoured,
+       (SELECT MIN(a.start) FROM appointments a
+         WHERE a.person_id = p.id AND a.status = 'a_venir' AND a.start >= ?1) AS next_appt,
+       (SELECT COUNT(*) FROM appointments a
+         WHERE a.person_id = p.id AND a.status = 'a_venir' AND a.start < ?1) AS to_set,
+       (SELECT COUNT(*) FROM actions x
+         WHERE x.person_id = p.id AND x.due < ?2
+           AND x.status IN (SELECT value FROM json_each(?3))) AS overdue
+FROM persons p
+LEFT JOIN suivis s ON s.id = (
+    SELECT s2.id FROM suivis s2 WHERE s2.person_id = p.id
+    ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)
+ORDER BY p.nom, p.prenom, p.id";
+
+impl Store {
+    /// The whole caseload, one row per person, in one query.
+    /// `open_action_statuses`: action status codes that still need work (from the referential).
+    pub fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
+        let now = self.clock.now();
+        let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.conn.prepare_cached(CASELOAD_SQL)?;
+        let rows = stmt
+            .query_map(params![now, now.date(), statuses], |r| {
+                Ok(CaseloadRow {
+                    person_id: r.get(0)?,
+                    dossier: r.get(1)?,
+                    nom: r.get(2)?,
+                    prenom: r.get(3)?,
+                    nom_usage: r.get(4)?,
+                    birth_date: r.get(5)?,
+                    commune: r.get(6)?,
+                    dispositif: r.get(7)?,
+                    referent: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+                    date_orientation: r.get(9)?,
+                    date_premier_contact: r.get(10)?,
+                    sortie_date: r.get(11)?,
+                    contrat_fin: r.get(12)?,
+                    last_honoured: r.get(13)?,
+                    next_appt: r.get(14)?,
+                    to_set: r.get(15)?,
+                    overdue: r.get(16)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// One person's complete file.
+    pub fn person_file(&self, person_id: Id) -> Result<PersonFile> {
+        let c = &self.conn;
+        let person = c.query_row(
+            &format!("SELECT {PERSON_COLS} FROM persons WHERE id=?1"),
+            [person_id],
+            person_from,
+        )?;
+        fn list<T>(
+            c: &rusqlite::Connection,
+            sql: &str,
+            id: Id,
+            f: fn(&rusqlite::Row) -> rusqlite::Result<T>,
+        ) -> Result<Vec<T>> {
+            let mut stmt = c.prepare_cached(sql)?;
+            let v = stmt
+                .query_map([id], f)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(v)
+        }
+        let suivis = list(
+            c,
+            &format!("SELECT {SUIVI_COLS} FROM suivis WHERE person_id=?1 ORDER BY id"),
+            person_id,
+            suivi_from,
+        )?;
+        let mut diagnostics = list(
+            c,
+            &format!("SELECT {DIAG_COLS} FROM diagnostics WHERE person_id=?1 ORDER BY date, id"),
+            person_id,
+            diag_from,
+        )?;
+        for d in &mut diagnostics {
+            d.themes = diag_themes(c, d.id)?;
+        }
+        let barriers = list(
+            c,
+            &format!("SELECT {BARRIER_COLS} FROM barriers WHERE person_id=?1 ORDER BY id"),
+            person_id,
+            barrier_from,
+        )?;
+        let objectives = list(
+            c,
+            &format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE person_id=?1 ORDER BY id"),
+            person_id,
+            objective_from,
+        )?;
+        let actions = list(
+            c,
+            &format!("SELECT {ACTION_COLS} FROM actions WHERE person_id=?1 ORDER BY id"),
+            person_id,
+            action_from,
+        )?;
+        let mut appointments = list(
+            c,
+            &format!("SELECT {APPT_COLS} FROM appointments WHERE person_id=?1 ORDER BY start, id"),
+            person_id,
+            appt_from,
+        )?;
+        for a in &mut appointments {
+            a.demarches = appt_demarches(c, a.id)?;
+        }
+        let notes = list(
+            c,
+            &format!("SELECT {NOTE_COLS} FROM notes WHERE person_id=?1 ORDER BY at, id"),
+            person_id,
+            note_from,
+        )?;
+        Ok(PersonFile {
+            person,
+            suivis,
+            diagnostics,
+            barriers,
+            objectives,
+            actions,
+            appointments,
+            notes,
+        })
+    }
+
+    pub fn person_id_by_dossier(&self, dossier: &str) -> Result<Option<Id>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM persons WHERE dossier=?1",
+                [dossier.trim()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn person_ids(&self) -> Result<Vec<Id>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM persons ORDER BY dossier")?;
+        let v = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(v)
+    }
+
+    /// Current version of a person's file (bumped by every change in it).
+    pub fn person_version(&self, person_id: Id) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version FROM persons WHERE id=?1",
+                [person_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Appointments starting in [from, to), all people (uses `appointments_by_start`).
+    pub fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.person_id, a.start, a.duration_min, a.medium, a.status, a.report,
+                    p.nom, p.prenom, p.dossier
+             FROM appointments a JOIN persons p ON p.id = a.person_id
+             WHERE a.start >= ?1 AND a.start < ?2 ORDER BY a.start, p.nom",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok(AgendaItem {
+                    appointment: appt_from(r)?,
+                    person_id: r.get(1)?,
+                    person_name: format!(
+                        "{} {}",
+                        r.get::<_, String>(7)?.to_uppercase(),
+                        r.get::<_, String>(8)?
+                    ),
+                    dossier: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Past appointments still "à venir" (status to set), all people, oldest first.
+    /// Scans `appointments_by_start` up to `now`.
+    pub fn appointments_to_set(&self, limit: usize) -> Result<Vec<AgendaItem>> {
+        let now = self.clock.now();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.person_id, a.start, a.duration_min, a.medium, a.status, a.report,
+                    p.nom, p.prenom, p.dossier
+             FROM appointments a JOIN persons p ON p.id = a.person_id
+             WHERE a.status = 'a_venir' AND a.start < ?1 ORDER BY a.start DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![now, limit as i64], |r| {
+                Ok(AgendaItem {
+                    appointment: appt_from(r)?,
+                    person_id: r.get(1)?,
+                    person_name: format!(
+                        "{} {}",
+                        r.get::<_, String>(7)?.to_uppercase(),
+                        r.get::<_, String>(8)?
+                    ),
+                    dossier: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Open actions due before `today`, all people, oldest due first.
+    pub fn overdue_actions(
+        &self,
+        today: NaiveDate,
+        open_action_statuses: &[String],
+        limit: usize,
+    ) -> Result<Vec<OverdueItem>> {
+        let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT x.id, x.person_id, x.objective_id, x.barrier_id, x.label, x.action_type,
+                    x.partner, x.due, x.status, x.outcome, p.nom, p.prenom
+             FROM actions x JOIN persons p ON p.id = x.person_id
+             WHERE x.due < ?1 AND x.status IN (SELECT value FROM json_each(?2))
+             ORDER BY x.due LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![today, statuses, limit as i64], |r| {
+                Ok(OverdueItem {
+                    action: action_from(r)?,
+                    person_id: r.get(1)?,
+                    person_name: format!(
+                        "{} {}",
+                        r.get::<_, String>(10)?.to_uppercase(),
+                        r.get::<_, String>(11)?
+                    ),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
