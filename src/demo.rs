@@ -770,7 +770,7 @@ fn person(rf: &Referential, rng: &mut Rng, now: NaiveDateTime) -> PersonFile {
             "appui"
         };
         let comment = match level {
-            "appui" => "",
+            "appui" | "non_aborde" => "",
             "vigilance" => "À surveiller",
             "obstacle" => "Frein identifié, démarches à engager",
             _ => "Bloquant pour une reprise immédiate",

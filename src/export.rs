@@ -40,7 +40,25 @@ pub enum ExportError {
     #[error("Écriture de l'export impossible : {0}")]
     Io(#[from] std::io::Error),
     #[error("Export impossible : {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
+}
+
+impl From<serde_json::Error> for ExportError {
+    fn from(e: serde_json::Error) -> Self {
+        // serde_json wraps the writer's errors: keep them as I/O errors (e.g. broken pipe).
+        if e.is_io() {
+            ExportError::Io(e.into())
+        } else {
+            ExportError::Json(e)
+        }
+    }
+}
+
+impl ExportError {
+    /// The reader of the output went away (`parcours export | head`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, ExportError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
 
 /// Writes the export of `persons` (all when `None`).

@@ -88,6 +88,19 @@ fn clock() -> Clock {
     }
 }
 
+/// Writes to standard output; a reader that went away (`| head`) is not an error
+/// (`println!` would panic there).
+fn print_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("écriture sur la sortie standard impossible : {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     let path = db_path(cli.db)?;
     let clock = clock();
@@ -128,7 +141,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     .ok_or_else(|| format!("aucun dossier n° « {n} » dans cette base"))?]),
                 None => None,
             };
-            let count = match output {
+            let written = match output {
                 Some(file) => {
                     let f = std::fs::File::create(&file)
                         .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
@@ -138,30 +151,39 @@ fn run(cli: Cli) -> Result<(), String> {
                     let stdout = std::io::stdout().lock();
                     export::write_json(&store, ids.as_deref(), std::io::BufWriter::new(stdout))
                 }
+            };
+            match written {
+                Ok(count) => {
+                    eprintln!("{count} dossier(s) exporté(s)");
+                    Ok(())
+                }
+                // The reader stopped early (`| head`): nothing went wrong on our side.
+                Err(e) if e.is_broken_pipe() => Ok(()),
+                Err(e) => Err(e.to_string()),
             }
-            .map_err(|e| e.to_string())?;
-            eprintln!("{count} dossier(s) exporté(s)");
-            Ok(())
         }
         Some(Command::Check) => {
             let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
             let problems = store.integrity_problems().map_err(|e| e.to_string())?;
             let version = store.schema_version().map_err(|e| e.to_string())?;
-            println!("Base : {}", path.display());
-            println!(
-                "Schéma : version {version} (cette version de parcours : {})",
+            let mut report = format!(
+                "Base : {}\nSchéma : version {version} (cette version de parcours : {})\n",
+                path.display(),
                 parcours::store::schema::LATEST
             );
             for (table, n) in store.table_counts().map_err(|e| e.to_string())? {
-                println!("  {table:<18} {n:>9} lignes");
+                report.push_str(&format!("  {table:<18} {n:>9} lignes\n"));
             }
             if problems.is_empty() {
-                println!("Intégrité : OK");
+                report.push_str("Intégrité : OK\n");
+            }
+            for p in &problems {
+                report.push_str(&format!("  problème : {p}\n"));
+            }
+            print_stdout(&report)?;
+            if problems.is_empty() {
                 Ok(())
             } else {
-                for p in &problems {
-                    println!("  problème : {p}");
-                }
                 Err(format!(
                     "{} problème(s) d'intégrité : restaurez une sauvegarde",
                     problems.len()

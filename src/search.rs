@@ -8,6 +8,16 @@
 //! subsequence test (a skim match requires the word to be a subsequence of
 //! the haystack, so both are exact pre-filters).
 //!
+//! Scores are those of `fuzzy_matcher::skim::SkimMatcherV2` (ignore case),
+//! computed by [`skim_score`], a stateless port of its `fuzzy_match`. The
+//! crate's matcher cannot be reused as is: in 0.3.7 its cached score matrix
+//! leaks a `bonus` field from one call to the next, so a reused matcher
+//! gives history-dependent scores (narrowed results would differ from a
+//! fresh scan, and parallel scans would be nondeterministic), while a new
+//! matcher per call is 2 to 3 times slower. A proptest checks the port
+//! against a fresh `SkimMatcherV2` on every case. Highlighting still uses
+//! the crate's `fuzzy_indices` (fresh matcher, visible rows only).
+//!
 //! Narrowing: when the new folded query extends the previous one (the user
 //! typed one more char), only the previous hits are rescanned. Large scans
 //! are split over the available cores.
@@ -59,7 +69,6 @@ pub struct SearchIndex {
     ends: Vec<usize>,
     /// Per entry, bit set of the bytes present in its haystack.
     masks: Vec<u64>,
-    matcher: SkimMatcherV2,
     threads: usize,
     /// Current results, best first.
     hits: Vec<Hit>,
@@ -108,6 +117,278 @@ fn is_subsequence(hay: &[u8], needle: &[u8]) -> bool {
     true
 }
 
+// Default `SkimScoreConfig` of fuzzy-matcher 0.3.7.
+const SCORE_MATCH: i32 = 16;
+const GAP_START: i32 = -3;
+const GAP_EXTENSION: i32 = -1;
+const BONUS_FIRST_CHAR_MULTIPLIER: i32 = 2;
+const BONUS_HEAD: i32 = SCORE_MATCH / 2;
+const BONUS_BREAK: i32 = SCORE_MATCH / 2 + GAP_EXTENSION;
+const BONUS_CAMEL: i32 = SCORE_MATCH / 2 + 2 * GAP_EXTENSION;
+const BONUS_CONSECUTIVE: i32 = -(GAP_START + GAP_EXTENSION);
+const PENALTY_CASE_MISMATCH: i32 = GAP_EXTENSION * 2;
+const NEG_INFINITY: i32 = i16::MIN as i32;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CharType {
+    Empty,
+    Upper,
+    Lower,
+    Number,
+    HardSep,
+    SoftSep,
+}
+
+impl CharType {
+    const fn of_ascii(b: u8) -> Self {
+        match b {
+            b'\0' => CharType::Empty,
+            b' ' | b'/' | b'\\' | b'|' | b'(' | b')' | b'[' | b']' | b'{' | b'}' => {
+                CharType::HardSep
+            }
+            b'!'..=b'\'' | b'*'..=b'.' | b':'..=b'@' | b'^'..=b'`' | b'~' => CharType::SoftSep,
+            b'0'..=b'9' => CharType::Number,
+            b'A'..=b'Z' => CharType::Upper,
+            _ => CharType::Lower,
+        }
+    }
+}
+
+/// `CharType` of every ASCII byte; everything else is `Lower`.
+const ASCII_TYPES: [CharType; 128] = {
+    let mut table = [CharType::Lower; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = CharType::of_ascii(b as u8);
+        b += 1;
+    }
+    table
+};
+
+/// A text unit the scorer works on: bytes for ASCII texts (no decoding),
+/// chars otherwise. Both behave exactly like the crate's `char` handling.
+trait Unit: Copy + PartialEq {
+    fn eq_ignore_case(self, other: Self) -> bool;
+    fn char_type(self) -> CharType;
+}
+
+impl Unit for u8 {
+    #[inline]
+    fn eq_ignore_case(self, other: Self) -> bool {
+        self.eq_ignore_ascii_case(&other)
+    }
+    #[inline]
+    fn char_type(self) -> CharType {
+        ASCII_TYPES
+            .get(usize::from(self))
+            .copied()
+            .unwrap_or(CharType::Lower)
+    }
+}
+
+impl Unit for char {
+    #[inline]
+    fn eq_ignore_case(self, other: Self) -> bool {
+        self.eq_ignore_ascii_case(&other)
+    }
+    #[inline]
+    fn char_type(self) -> CharType {
+        ASCII_TYPES
+            .get(self as usize)
+            .copied()
+            .unwrap_or(CharType::Lower)
+    }
+}
+
+/// In-place bonus of a char given the type of the char before it.
+#[inline]
+fn in_place_bonus(prev: CharType, cur: CharType) -> i32 {
+    match (prev, cur) {
+        (CharType::Empty, _) | (CharType::HardSep, _) => BONUS_HEAD,
+        (CharType::SoftSep, _) => BONUS_BREAK,
+        (CharType::Lower, CharType::Upper) | (CharType::Number, CharType::Upper) => BONUS_CAMEL,
+        _ => 0,
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Cell {
+    m: i32,
+    p: i32,
+    bonus: i32,
+}
+
+const RESET_CELL: Cell = Cell {
+    m: NEG_INFINITY,
+    p: NEG_INFINITY,
+    bonus: 0,
+};
+
+/// Reusable buffers for [`skim_score`] (one per scanning thread).
+#[derive(Default)]
+struct Scratch {
+    choice: Vec<char>,
+    pattern: Vec<char>,
+    first_matches: Vec<usize>,
+    bonus: Vec<i32>,
+    cells: Vec<Cell>,
+}
+
+/// [`skim_score`] for a one-char pattern. The crate's dynamic programming
+/// then reduces to: the best, over occurrences, of match score + gap
+/// extension + in-place bonus (the diagonal comes from the initial row).
+fn single_char_score<T: Unit>(c: &[T], pc: T) -> Option<i64> {
+    let mut best = None;
+    for (j, &ch) in c.iter().enumerate() {
+        if !ch.eq_ignore_case(pc) {
+            continue;
+        }
+        let b = match j.checked_sub(1).and_then(|k| c.get(k)) {
+            Some(prev) => in_place_bonus(prev.char_type(), ch.char_type()),
+            None => in_place_bonus(CharType::Empty, ch.char_type()) * BONUS_FIRST_CHAR_MULTIPLIER,
+        };
+        let penalty = if ch == pc { 0 } else { PENALTY_CASE_MISMATCH };
+        let score = GAP_EXTENSION + b + (SCORE_MATCH + penalty).max(0);
+        best = Some(best.map_or(score, |s: i32| s.max(score)));
+    }
+    best.map(i64::from)
+}
+
+/// Score of `SkimMatcherV2::default().ignore_case().fuzzy_match(choice,
+/// pattern)` as computed by a freshly built matcher: a line-by-line port of
+/// its two-row ("compressed") dynamic programming, quirks included, without
+/// state kept between calls and without allocation once `scratch` is warm.
+fn skim_score(scratch: &mut Scratch, choice: &str, pattern: &str) -> Option<i64> {
+    let Scratch {
+        choice: c,
+        pattern: p,
+        first_matches: fm,
+        bonus,
+        cells,
+    } = scratch;
+    if choice.is_ascii() && pattern.is_ascii() {
+        return match pattern.as_bytes() {
+            [] => Some(0),
+            &[pc] => single_char_score(choice.as_bytes(), pc),
+            pattern => dp_score(choice.as_bytes(), pattern, fm, bonus, cells),
+        };
+    }
+    c.clear();
+    c.extend(choice.chars());
+    p.clear();
+    p.extend(pattern.chars());
+    match p.as_slice() {
+        [] => Some(0),
+        &[pc] => single_char_score(c, pc),
+        pattern => dp_score(c, pattern, fm, bonus, cells),
+    }
+}
+
+/// The dynamic programming part of [`skim_score`] (pattern of 2+ units).
+fn dp_score<T: Unit>(
+    c: &[T],
+    p: &[T],
+    fm: &mut Vec<usize>,
+    bonus: &mut Vec<i32>,
+    cells: &mut Vec<Cell>,
+) -> Option<i64> {
+    // Greedy first match of each pattern char ("cheap_matches").
+    fm.clear();
+    for (idx, &ch) in c.iter().enumerate() {
+        match p.get(fm.len()) {
+            Some(&pc) if ch.eq_ignore_case(pc) => fm.push(idx),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    if fm.len() < p.len() {
+        return None;
+    }
+
+    let n = c.len();
+    let cols = n + 1;
+    bonus.clear();
+    bonus.resize(cols, 0);
+    let mut prev = CharType::Empty;
+    for (j, &ch) in c.iter().enumerate() {
+        let cur = ch.char_type();
+        bonus[j + 1] = in_place_bonus(prev, cur);
+        prev = cur;
+    }
+    if cols > 1 {
+        bonus[1] *= BONUS_FIRST_CHAR_MULTIPLIER;
+    }
+
+    cells.clear();
+    cells.resize(2 * cols, RESET_CELL);
+    let (row0, row1) = cells.split_at_mut(cols);
+    row1[fm[0]] = RESET_CELL;
+    for cell in row0.iter_mut() {
+        cell.p = GAP_EXTENSION;
+    }
+
+    let c = &c[..n];
+    let bonus = &bonus[..cols];
+    for (i, &pc) in p.iter().enumerate() {
+        // Pattern char i writes row (i + 1) % 2 and reads the other one.
+        let (cur_row, prev_row): (&mut [Cell], &[Cell]) = if i & 1 == 0 {
+            (&mut *row1, &*row0)
+        } else {
+            (&mut *row0, &*row1)
+        };
+        let start = fm[i];
+        let mut last = cur_row[start];
+        for j in start..n {
+            let ch = c[j];
+            let b = bonus[j + 1];
+            let diag = prev_row[j];
+            // A matched cell keeps its previous `bonus`, as in the crate.
+            let mut cur = cur_row[j + 1];
+            if ch.eq_ignore_case(pc) {
+                let penalty = if ch == pc { 0 } else { PENALTY_CASE_MISMATCH };
+                let match_score = (SCORE_MATCH + penalty).max(0);
+                let consecutive = last.bonus.max(b.max(BONUS_CONSECUTIVE));
+                cur_row[j].bonus = consecutive;
+                cur.m = (diag.m + consecutive).max(diag.p + b) + match_score;
+            } else {
+                cur.m = NEG_INFINITY;
+                cur.bonus = 0;
+            }
+            cur.p = (GAP_START + GAP_EXTENSION + last.m).max(GAP_EXTENSION + last.p);
+            cur_row[j + 1] = cur;
+            last = cur;
+        }
+    }
+
+    let last_row: &[Cell] = if p.len() & 1 == 0 { row0 } else { row1 };
+    let first_col = fm[fm.len() - 1];
+    last_row[first_col..]
+        .iter()
+        .map(|cell| i64::from(cell.m))
+        .max()
+}
+
+/// Part of `hay` that the skim matcher actually needs to score `word`:
+/// from the char before the first occurrence of the word's first char to
+/// the last occurrence of its last char. Chars outside never take part in
+/// an alignment, and the in-place bonus of a char only depends on the char
+/// before it, so the score is unchanged (checked by a proptest) while the
+/// matcher does less work.
+fn scoring_window<'h>(hay: &'h str, word: &str) -> &'h str {
+    let (Some(first), Some(last)) = (word.chars().next(), word.chars().next_back()) else {
+        return hay;
+    };
+    let (Some(first_at), Some(last_at)) = (hay.find(first), hay.rfind(last)) else {
+        return hay;
+    };
+    let start = hay[..first_at]
+        .char_indices()
+        .next_back()
+        .map_or(0, |(i, _)| i);
+    let end = last_at + last.len_utf8();
+    hay.get(start..end).filter(|w| !w.is_empty()).unwrap_or(hay)
+}
+
 /// Sorts hits given in entry order by score descending, ties in entry order.
 fn sort_hits(hits: Vec<Hit>) -> Vec<Hit> {
     let (Some(min), Some(max)) = (
@@ -148,7 +429,6 @@ struct Scan<'a> {
     hay: &'a str,
     ends: &'a [usize],
     masks: &'a [u64],
-    matcher: &'a SkimMatcherV2,
     words: &'a [&'a str],
     mask: u64,
 }
@@ -159,7 +439,7 @@ impl Scan<'_> {
         &self.hay[start..self.ends[i]]
     }
 
-    fn score(&self, i: usize) -> Option<i64> {
+    fn score(&self, scratch: &mut Scratch, i: usize) -> Option<i64> {
         if self.masks[i] & self.mask != self.mask {
             return None;
         }
@@ -171,16 +451,20 @@ impl Scan<'_> {
         {
             return None;
         }
-        self.words
-            .iter()
-            .try_fold(0i64, |acc, w| Some(acc + self.matcher.fuzzy_match(hay, w)?))
+        self.words.iter().try_fold(0i64, |acc, w| {
+            Some(acc + skim_score(scratch, scoring_window(hay, w), w)?)
+        })
     }
 
     /// Scores `candidates` (in entry order); returns hits in entry order.
     fn run(&self, candidates: &[usize]) -> Vec<Hit> {
+        let mut scratch = Scratch::default();
         candidates
             .iter()
-            .filter_map(|&index| self.score(index).map(|score| Hit { index, score }))
+            .filter_map(|&index| {
+                let score = self.score(&mut scratch, index)?;
+                Some(Hit { index, score })
+            })
             .collect()
     }
 
@@ -237,7 +521,6 @@ impl SearchIndex {
             hay,
             ends,
             masks,
-            matcher: SkimMatcherV2::default().ignore_case(),
             threads,
             hits,
             matched,
@@ -299,7 +582,6 @@ impl SearchIndex {
             hay: &self.hay,
             ends: &self.ends,
             masks: &self.masks,
-            matcher: &self.matcher,
             words: &words,
             mask: words.iter().fold(0, |m, w| m | mask_of(w)),
         };
@@ -324,9 +606,11 @@ impl SearchIndex {
         };
         let folded_query = fold(query);
         let (display, map) = fold_with_map(&entry.display);
+        // A fresh matcher: a reused one carries state between calls.
+        let matcher = SkimMatcherV2::default().ignore_case();
         let mut positions: Vec<usize> = folded_query
             .split_whitespace()
-            .filter_map(|w| self.matcher.fuzzy_indices(&display, w))
+            .filter_map(|w| matcher.fuzzy_indices(&display, w))
             .flat_map(|(_, idx)| idx)
             .filter_map(|i| map.get(i).copied())
             .collect();
@@ -539,6 +823,59 @@ mod tests {
                 .map(|(i, (d, x))| entry(i as i64, &d, &x))
                 .collect()
         })
+    }
+
+    /// Score of a brand-new crate matcher (no state from earlier calls).
+    fn reference_score(choice: &str, pattern: &str) -> Option<i64> {
+        SkimMatcherV2::default()
+            .ignore_case()
+            .fuzzy_match(choice, pattern)
+    }
+
+    #[test]
+    fn skim_port_examples() {
+        let mut s = Scratch::default();
+        for (c, p) in [
+            ("dupont marie (nee martin) 2024-00123 lyon", "martin"),
+            ("martin helene", "martin"),
+            ("axbycz", "abc"),
+            ("abc", "abx"),
+            ("", "a"),
+            ("FooBar fOO", "fb"),
+            ("a\0b", "b"),
+            ("ééé", "É"),
+        ] {
+            assert_eq!(
+                skim_score(&mut s, c, p),
+                reference_score(c, p),
+                "{c:?} {p:?}"
+            );
+        }
+        assert_eq!(skim_score(&mut s, "abc", ""), Some(0));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn skim_port_equals_fresh_skim_matcher(
+            choice in "[a-eA-E0-9 '/()é.\\\\\0{}~-]{0,30}",
+            pattern in "[a-eA-E0-9'/é. -]{0,6}",
+        ) {
+            let mut s = Scratch::default();
+            // twice: a warm scratch must not change anything
+            prop_assert_eq!(skim_score(&mut s, &choice, &pattern), reference_score(&choice, &pattern));
+            prop_assert_eq!(skim_score(&mut s, &choice, &pattern), reference_score(&choice, &pattern));
+        }
+
+        #[test]
+        fn scoring_window_keeps_the_score(
+            hay in "[a-e0-9 '/()é-]{0,30}",
+            word in "[a-e0-9'/é-]{1,5}",
+        ) {
+            let mut s = Scratch::default();
+            let window = skim_score(&mut s, scoring_window(&hay, &word), &word);
+            prop_assert_eq!(window, reference_score(&hay, &word));
+        }
     }
 
     proptest! {

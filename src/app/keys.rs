@@ -470,7 +470,7 @@ const DEFAULTS: &[Row] = &[
         Context::Diagnostic,
         "1",
         Action::Level(1),
-        "0-4 niveau",
+        "niveau",
         "Niveau : point d'appui",
     ),
     (
@@ -808,7 +808,12 @@ impl Keymap {
                 .filter(|b| b.context == *ctx && !b.bar.is_empty())
             {
                 if let Some(k) = b.keys.first() {
-                    out.push((k.label(), b.bar));
+                    // The five level keys share one entry.
+                    let label = match b.action {
+                        Action::Level(_) => "0…4".to_string(),
+                        _ => k.label(),
+                    };
+                    out.push((label, b.bar));
                 }
             }
         }

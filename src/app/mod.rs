@@ -1,2 +1,12 @@
+//! Application state and update logic, independent of the terminal: tests drive it with
+//! key events and a real store, without a screen.
+
+pub mod form;
 pub mod input;
 pub mod keys;
+mod rows;
+pub mod state;
+mod update;
+
+pub use state::*;
+pub use update::NOTE_REMINDER;

@@ -105,6 +105,7 @@ pub struct Diagnostic {
     pub metiers_cibles: String,
     pub competences: String,
     pub envies: String,
+    /// One entry per theme assessed; the store gives them back in theme-code order.
     pub themes: Vec<ThemeAssessment>,
 }
 

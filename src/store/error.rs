@@ -7,6 +7,8 @@ pub enum StoreError {
     MissingDirectory(PathBuf),
     #[error("« {0} » n'est pas une base parcours (ce n'est pas un fichier SQLite). Le fichier n'a pas été modifié.")]
     NotADatabase(PathBuf),
+    #[error("« {0} » n'est pas une base parcours (c'est une base SQLite d'une autre application). Le fichier n'a pas été modifié.")]
+    Foreign(PathBuf),
     #[error("La base « {0} » est endommagée ({1}). Le fichier n'a pas été modifié ; restaurez une sauvegarde.")]
     Corrupt(PathBuf, String),
     #[error("La base « {path} » a été créée par une version plus récente de parcours (schéma {found}, cette version connaît le schéma {known}). Mettez parcours à jour ; le fichier n'a pas été modifié.")]

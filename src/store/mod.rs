@@ -63,10 +63,13 @@ impl Store {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| StoreError::from(e).at(path))?;
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(|e| StoreError::from(e).at(path))?;
+        let objects: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| StoreError::from(e).at(path))?;
+        // Schema version 0 with tables: another application's SQLite file.
+        if version == 0 && objects > 0 {
+            return Err(StoreError::Foreign(path.to_path_buf()));
+        }
         if version > schema::LATEST {
             return Err(StoreError::TooNew {
                 path: path.to_path_buf(),

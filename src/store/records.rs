@@ -429,7 +429,8 @@ pub(super) fn diag_from(r: &Row) -> rusqlite::Result<Diagnostic> {
 
 pub(super) fn diag_themes(conn: &Connection, diag_id: Id) -> Result<Vec<ThemeAssessment>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT theme, level, comment FROM diagnostic_themes WHERE diagnostic_id=?1",
+        "SELECT theme, level, comment FROM diagnostic_themes WHERE diagnostic_id=?1
+         ORDER BY theme",
     )?;
     let rows = stmt
         .query_map([diag_id], |r| {

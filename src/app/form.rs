@@ -1,0 +1,520 @@
+//! Forms: labelled fields, inline French validation, Esc to cancel, Entrée / F10 to confirm.
+//! A form never loses what was typed: a refused value stays in place with its message.
+
+use super::input::TextInput;
+use crate::dates;
+use chrono::{NaiveDate, NaiveDateTime};
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Multiline,
+    /// A date in forgiving French entry (12/03, demain, lundi...).
+    Date,
+    /// A date and time (12/03 14h30, demain 9h, lundi 14h...).
+    DateTime,
+    /// A whole number (e.g. minutes, months).
+    Number,
+    /// One of a fixed list; ←/→ or Espace to change.
+    Choice,
+    /// Free text with suggestions from a list (fuzzy); ↑/↓ pick, Tab accepts.
+    Completion,
+    /// Yes / no; Espace toggles.
+    Check,
+    /// Several of a list; ←/→ move, Espace toggles.
+    MultiCheck,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub key: &'static str,
+    pub label: String,
+    pub kind: FieldKind,
+    pub input: TextInput,
+    pub required: bool,
+    pub error: Option<String>,
+    /// (code, label) for Choice / Completion / MultiCheck.
+    pub choices: Vec<(String, String)>,
+    /// Selected choice (Choice), cursor (MultiCheck).
+    pub choice: usize,
+    /// Checked items (MultiCheck) or the value (Check, first item).
+    pub checked: Vec<bool>,
+    /// Highlighted suggestion (Completion).
+    pub suggestion: Option<usize>,
+}
+
+impl Field {
+    fn base(key: &'static str, label: &str, kind: FieldKind) -> Field {
+        let multiline = kind == FieldKind::Multiline;
+        Field {
+            key,
+            label: label.to_string(),
+            kind,
+            input: TextInput::new("", multiline),
+            required: false,
+            error: None,
+            choices: Vec::new(),
+            choice: 0,
+            checked: Vec::new(),
+            suggestion: None,
+        }
+    }
+
+    pub fn text(key: &'static str, label: &str, value: &str) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Text);
+        f.input.set(value);
+        f
+    }
+
+    pub fn multiline(key: &'static str, label: &str, value: &str) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Multiline);
+        f.input.set(value);
+        f
+    }
+
+    pub fn date(key: &'static str, label: &str, value: Option<NaiveDate>) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Date);
+        f.input
+            .set(&value.map(dates::format_date).unwrap_or_default());
+        f
+    }
+
+    pub fn datetime(key: &'static str, label: &str, value: Option<NaiveDateTime>) -> Field {
+        let mut f = Field::base(key, label, FieldKind::DateTime);
+        f.input
+            .set(&value.map(dates::format_datetime).unwrap_or_default());
+        f
+    }
+
+    pub fn number(key: &'static str, label: &str, value: Option<u32>) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Number);
+        f.input
+            .set(&value.map(|v| v.to_string()).unwrap_or_default());
+        f
+    }
+
+    pub fn choice(
+        key: &'static str,
+        label: &str,
+        choices: Vec<(String, String)>,
+        code: &str,
+    ) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Choice);
+        f.choice = choices.iter().position(|(c, _)| c == code).unwrap_or(0);
+        f.choices = choices;
+        f
+    }
+
+    pub fn completion(
+        key: &'static str,
+        label: &str,
+        choices: Vec<(String, String)>,
+        value: &str,
+    ) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Completion);
+        f.choices = choices;
+        f.input.set(value);
+        f
+    }
+
+    pub fn check(key: &'static str, label: &str, value: bool) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Check);
+        f.checked = vec![value];
+        f
+    }
+
+    pub fn multicheck(
+        key: &'static str,
+        label: &str,
+        choices: Vec<(String, String)>,
+        checked_codes: &[String],
+    ) -> Field {
+        let mut f = Field::base(key, label, FieldKind::MultiCheck);
+        f.checked = choices
+            .iter()
+            .map(|(c, _)| checked_codes.contains(c))
+            .collect();
+        f.choices = choices;
+        f
+    }
+
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    pub fn is_text_like(&self) -> bool {
+        matches!(
+            self.kind,
+            FieldKind::Text
+                | FieldKind::Multiline
+                | FieldKind::Date
+                | FieldKind::DateTime
+                | FieldKind::Number
+                | FieldKind::Completion
+        )
+    }
+
+    /// Suggestions for a completion field: (index into choices), best first, at most 6.
+    pub fn suggestions(&self) -> Vec<usize> {
+        if self.kind != FieldKind::Completion {
+            return Vec::new();
+        }
+        let q = crate::text::fold(self.input.text().trim());
+        if q.is_empty() {
+            return (0..self.choices.len().min(6)).collect();
+        }
+        let m = SkimMatcherV2::default();
+        let mut scored: Vec<(i64, usize)> = self
+            .choices
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, label))| {
+                m.fuzzy_match(&crate::text::fold(label), &q).map(|s| (s, i))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // An exact label is already chosen: no need to suggest.
+        if scored.len() == 1 && crate::text::fold(&self.choices[scored[0].1].1) == q {
+            return Vec::new();
+        }
+        scored.into_iter().take(6).map(|(_, i)| i).collect()
+    }
+
+    /// The code of a completion field: the code of a list entry whose label was typed or
+    /// picked, or `None` for free text.
+    pub fn completion_code(&self) -> Option<String> {
+        let t = crate::text::fold(self.input.text().trim());
+        self.choices
+            .iter()
+            .find(|(c, l)| crate::text::fold(l) == t || crate::text::fold(c) == t)
+            .map(|(c, _)| c.clone())
+    }
+
+    pub fn choice_code(&self) -> String {
+        self.choices
+            .get(self.choice)
+            .map(|(c, _)| c.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn checked_codes(&self) -> Vec<String> {
+        self.choices
+            .iter()
+            .zip(&self.checked)
+            .filter(|(_, c)| **c)
+            .map(|((code, _), _)| code.clone())
+            .collect()
+    }
+
+    pub fn is_checked(&self) -> bool {
+        self.checked.first().copied().unwrap_or(false)
+    }
+}
+
+/// What confirming a form does (the app turns it into store changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    NewPerson,
+    EditPerson,
+    EditSuivi,
+    ThemeComment(String),
+    Professional,
+    BarrierDetails(i64),
+    FreeBarrier,
+    NewAction,
+    EditAction(i64),
+    NewObjective,
+    EditObjective(i64),
+    NewAppointment,
+    Report(i64),
+    NewNote,
+    EditNote(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Reminder shown above the fields (e.g. right of access for notes).
+    pub hint: Option<String>,
+    /// Error not tied to a field (e.g. disk full): the form stays open, nothing lost.
+    pub error: Option<String>,
+    pub purpose: Purpose,
+}
+
+/// Result of a key in a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    Continue,
+    Submit,
+    Cancel,
+}
+
+impl Form {
+    pub fn new(title: &str, purpose: Purpose, fields: Vec<Field>) -> Form {
+        Form {
+            title: title.to_string(),
+            fields,
+            focus: 0,
+            hint: None,
+            error: None,
+            purpose,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: &str) -> Form {
+        self.hint = Some(hint.to_string());
+        self
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.key == key)
+    }
+
+    pub fn value(&self, key: &str) -> String {
+        self.field(key)
+            .map(|f| f.input.text().trim().to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    fn next(&mut self) {
+        if self.focus + 1 < self.fields.len() {
+            self.focus += 1;
+        }
+    }
+
+    fn prev(&mut self) {
+        self.focus = self.focus.saturating_sub(1);
+    }
+
+    /// Handles one key. Enter moves on, and confirms on the last field; F10 / Ctrl+S confirm
+    /// from anywhere; Esc cancels.
+    pub fn handle_key(&mut self, key: &crossterm::event::KeyEvent) -> FormOutcome {
+        use crossterm::event::{KeyCode as K, KeyModifiers as M};
+        let ctrl = key.modifiers.contains(M::CONTROL);
+        let alt = key.modifiers.contains(M::ALT);
+        let last = self.focus + 1 >= self.fields.len();
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return FormOutcome::Cancel;
+        };
+        match key.code {
+            K::Esc => return FormOutcome::Cancel,
+            K::F(10) => return FormOutcome::Submit,
+            K::Char('s') | K::Char('S') if ctrl => return FormOutcome::Submit,
+            K::Enter if field.kind == FieldKind::Multiline && !alt && !ctrl => {
+                field.input.newline();
+            }
+            // Completion: Entrée takes the highlighted suggestion (↓ to highlight); Tab takes
+            // the highlighted one or, when none is, the first; otherwise the text stays free.
+            K::Enter | K::Tab
+                if field.kind == FieldKind::Completion
+                    && (field.suggestion.is_some()
+                        || (key.code == K::Tab
+                            && !field.input.is_empty()
+                            && !field.suggestions().is_empty())) =>
+            {
+                let sugg = field.suggestions();
+                if let Some(i) = sugg.get(field.suggestion.unwrap_or(0)) {
+                    let label = field.choices[*i].1.clone();
+                    field.input.set(&label);
+                }
+                field.suggestion = None;
+                if key.code == K::Tab {
+                    self.next();
+                }
+            }
+            K::Enter => {
+                if last {
+                    return FormOutcome::Submit;
+                }
+                self.next();
+            }
+            K::Tab => self.next(),
+            K::BackTab => self.prev(),
+            K::Up => match field.kind {
+                FieldKind::Multiline if field.input.up() => {}
+                FieldKind::Completion if field.suggestion.is_some() => {
+                    field.suggestion = field.suggestion.and_then(|s| s.checked_sub(1));
+                }
+                _ => self.prev(),
+            },
+            K::Down => match field.kind {
+                FieldKind::Multiline if field.input.down() => {}
+                FieldKind::Completion if !field.suggestions().is_empty() => {
+                    let n = field.suggestions().len();
+                    field.suggestion =
+                        Some(field.suggestion.map(|s| (s + 1).min(n - 1)).unwrap_or(0));
+                }
+                _ => self.next(),
+            },
+            K::Left => match field.kind {
+                FieldKind::Choice => {
+                    let n = field.choices.len().max(1);
+                    field.choice = (field.choice + n - 1) % n;
+                }
+                FieldKind::MultiCheck => field.choice = field.choice.saturating_sub(1),
+                FieldKind::Check => {}
+                _ if ctrl => field.input.word_left(),
+                _ => field.input.left(),
+            },
+            K::Right => match field.kind {
+                FieldKind::Choice => {
+                    field.choice = (field.choice + 1) % field.choices.len().max(1);
+                }
+                FieldKind::MultiCheck => {
+                    field.choice = (field.choice + 1).min(field.choices.len().saturating_sub(1))
+                }
+                FieldKind::Check => {}
+                _ if ctrl => field.input.word_right(),
+                _ => field.input.right(),
+            },
+            K::Home => field.input.home(),
+            K::End => field.input.end(),
+            K::Backspace if field.is_text_like() => {
+                if ctrl || alt {
+                    field.input.delete_word();
+                } else {
+                    field.input.backspace();
+                }
+                field.error = None;
+                field.suggestion = None;
+            }
+            K::Delete if field.is_text_like() => {
+                field.input.delete();
+                field.error = None;
+            }
+            K::Char('w') if ctrl && field.is_text_like() => field.input.delete_word(),
+            K::Char('u') if ctrl && field.is_text_like() => field.input.set(""),
+            K::Char(' ') if matches!(field.kind, FieldKind::Choice) => {
+                field.choice = (field.choice + 1) % field.choices.len().max(1);
+            }
+            K::Char(' ') if field.kind == FieldKind::Check => {
+                if let Some(v) = field.checked.first_mut() {
+                    *v = !*v;
+                }
+            }
+            K::Char(' ') if field.kind == FieldKind::MultiCheck => {
+                if let Some(v) = field.checked.get_mut(field.choice) {
+                    *v = !*v;
+                }
+            }
+            K::Char(c) if !ctrl && field.is_text_like() => {
+                field.input.insert(c);
+                field.error = None;
+                field.suggestion = None;
+            }
+            K::Char(c) if !ctrl && field.kind == FieldKind::Choice => {
+                // Type the first letter of a choice to jump to it.
+                let c = crate::text::fold(&c.to_string());
+                let n = field.choices.len();
+                for step in 1..=n {
+                    let i = (field.choice + step) % n;
+                    if crate::text::fold(&field.choices[i].1).starts_with(&c) {
+                        field.choice = i;
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        FormOutcome::Continue
+    }
+
+    /// Pasted text goes into the focused text field (newlines flattened in one-line fields).
+    pub fn paste(&mut self, text: &str) {
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            if f.is_text_like() {
+                f.input.insert_str(text);
+                f.error = None;
+            }
+        }
+    }
+
+    /// Checks required fields and parses dates / numbers; marks each bad field with a
+    /// French message and focuses the first one. Returns true when all is valid.
+    pub fn validate(&mut self, now: NaiveDateTime) -> bool {
+        let mut first_bad = None;
+        for (i, f) in self.fields.iter_mut().enumerate() {
+            f.error = None;
+            let text = f.input.text();
+            let t = text.trim();
+            if f.required && t.is_empty() && f.is_text_like() {
+                f.error = Some("Champ obligatoire".into());
+            } else if !t.is_empty() {
+                match f.kind {
+                    FieldKind::Date => {
+                        if let Err(e) = dates::parse_date(t, now.date()) {
+                            f.error = Some(e.message());
+                        }
+                    }
+                    FieldKind::DateTime => {
+                        if let Err(e) = dates::parse_datetime(t, now) {
+                            f.error = Some(e.message());
+                        }
+                    }
+                    FieldKind::Number => {
+                        if t.parse::<u32>().is_err() {
+                            f.error = Some(format!(
+                                "Nombre entier attendu (reçu « {} »)",
+                                crate::text::truncate_width(t, 20)
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if f.error.is_some() && first_bad.is_none() {
+                first_bad = Some(i);
+            }
+        }
+        if let Some(i) = first_bad {
+            self.focus = i;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Parsed date of a Date field (None when empty). Call after `validate`.
+    pub fn date(&self, key: &str, now: NaiveDateTime) -> Option<NaiveDate> {
+        let v = self.value(key);
+        if v.is_empty() {
+            None
+        } else {
+            dates::parse_date(&v, now.date()).ok()
+        }
+    }
+
+    pub fn datetime(&self, key: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        let v = self.value(key);
+        if v.is_empty() {
+            None
+        } else {
+            dates::parse_datetime(&v, now).ok()
+        }
+    }
+
+    pub fn number(&self, key: &str) -> Option<u32> {
+        self.value(key).parse().ok()
+    }
+
+    /// Marks a field as refused with a message (used for checks beyond format).
+    pub fn refuse(&mut self, key: &str, message: &str) {
+        if let Some(i) = self.fields.iter().position(|f| f.key == key) {
+            self.fields[i].error = Some(message.to_string());
+            self.focus = i;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Application state. Only `App::handle_*` mutates it; views read it.
+
+use super::form::Form;
+use super::input::TextInput;
+use super::keys::Keymap;
+use crate::clock::Clock;
+use crate::domain::*;
+use crate::search::SearchIndex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Caseload,
+    Today,
+    File,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Diagnostic,
+    Barriers,
+    Plan,
+    Appointments,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [
+        Pane::Diagnostic,
+        Pane::Barriers,
+        Pane::Plan,
+        Pane::Appointments,
+    ];
+
+    pub fn index(self) -> usize {
+        match self {
+            Pane::Diagnostic => 0,
+            Pane::Barriers => 1,
+            Pane::Plan => 2,
+            Pane::Appointments => 3,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Diagnostic => "Diagnostic",
+            Pane::Barriers => "Obstacles",
+            Pane::Plan => "Plan d'action",
+            Pane::Appointments => "Rendez-vous",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenFilter {
+    EnCours,
+    Sortis,
+    Tous,
+}
+
+impl OpenFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            OpenFilter::EnCours => "en cours",
+            OpenFilter::Sortis => "sortis",
+            OpenFilter::Tous => "en cours et sortis",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    LastContact,
+    NextAppointment,
+    Alerts,
+}
+
+impl Sort {
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Name => "nom",
+            Sort::LastContact => "dernier contact",
+            Sort::NextAppointment => "prochain RDV",
+            Sort::Alerts => "alertes",
+        }
+    }
+}
+
+pub struct CaseloadState {
+    pub rows: Vec<CaseloadRow>,
+    pub index: SearchIndex,
+    pub query: TextInput,
+    pub searching: bool,
+    /// The query changed since the last search: search once after draining events.
+    pub search_pending: bool,
+    pub mine: bool,
+    pub dispositif: Option<String>,
+    pub open: OpenFilter,
+    pub sort: Sort,
+    /// Indexes into `rows`, filtered and ordered.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TodayRow {
+    Header(String),
+    Item {
+        person_id: Id,
+        when: String,
+        who: String,
+        what: String,
+        alert: bool,
+    },
+    Empty(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TodayState {
+    pub rows: Vec<TodayRow>,
+    pub selected: usize,
+}
+
+/// A row of the barrier checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BarrierRow {
+    Theme(String),
+    /// A referential situation, with the index of its barrier in the file if checked.
+    Situation {
+        theme: String,
+        code: String,
+        barrier: Option<usize>,
+    },
+    /// A free barrier (or one whose situation the referential no longer knows).
+    Free(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanRow {
+    Objective(usize),
+    Action(usize),
+}
+
+pub struct FileState {
+    pub data: PersonFile,
+    pub focus: Pane,
+    pub selected: [usize; 4],
+    pub journal: Option<usize>,
+    pub checked_only: bool,
+    /// Inverse changes of the last edits, most recent last, with a French description.
+    pub undo: Vec<(Change, String)>,
+    /// Journal selection when open.
+    pub journal_selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub kind: StatusKind,
+}
+
+pub enum Overlay {
+    Help { scroll: usize },
+    Form(Box<Form>),
+}
+
+pub struct App {
+    pub rf: Referential,
+    pub keymap: Keymap,
+    pub clock: Clock,
+    /// Advisor of this session ("ma file active").
+    pub me: String,
+    pub db_label: String,
+    pub screen: Screen,
+    /// Where Esc from the today view goes back to.
+    pub previous_screen: Screen,
+    pub caseload: CaseloadState,
+    pub today: TodayState,
+    pub file: Option<FileState>,
+    pub overlay: Option<Overlay>,
+    pub status: Option<StatusLine>,
+    pub quit: bool,
+}
+
+pub const UNDO_DEPTH: usize = 20;

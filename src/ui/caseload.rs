@@ -1,0 +1,259 @@
+use super::{scroll_offset, style};
+use crate::app::{App, OpenFilter};
+use crate::dates::{format_short_date, weekday_fr};
+use crate::domain::referential::label_in;
+use crate::text::truncate_width;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let c = &app.caseload;
+    let [search, filters, table] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+
+    // Search line.
+    let q = c.query.text();
+    let line = if c.searching || !q.is_empty() {
+        Line::from(vec![
+            Span::styled(" Recherche : ", style::title()),
+            Span::raw(truncate_width(&q, search.width.saturating_sub(40) as usize)),
+            Span::styled(
+                format!(
+                    "  ({} résultat{})",
+                    c.visible.len(),
+                    if c.visible.len() > 1 { "s" } else { "" }
+                ),
+                style::dim(),
+            ),
+        ])
+    } else {
+        Line::from(Span::styled(
+            " / ou une lettre pour chercher (nom, n° de dossier, commune, date de naissance)",
+            style::dim(),
+        ))
+    };
+    frame.render_widget(Paragraph::new(line), search);
+    if c.searching {
+        let x = search.x
+            + 13
+            + unicode_width::UnicodeWidthStr::width(
+                c.query
+                    .text()
+                    .chars()
+                    .take(c.query.cursor())
+                    .collect::<String>()
+                    .as_str(),
+            ) as u16;
+        frame.set_cursor_position((x.min(search.right().saturating_sub(1)), search.y));
+    }
+
+    // Filters line.
+    let disp = c
+        .dispositif
+        .as_deref()
+        .map(|d| label_in(&app.rf.dispositifs, d).to_string())
+        .unwrap_or_else(|| "tous dispositifs".into());
+    let who = if c.mine {
+        format!("file de {}", app.me)
+    } else {
+        "toutes les personnes".into()
+    };
+    let filt = format!(
+        " {} · {} · {} · tri : {} · {} / {} personnes",
+        who,
+        disp,
+        c.open.label(),
+        c.sort.label(),
+        c.visible.len(),
+        c.rows.len()
+    );
+    frame.render_widget(
+        Paragraph::new(truncate_width(&filt, filters.width as usize)).style(style::dim()),
+        filters,
+    );
+
+    if c.rows.is_empty() {
+        draw_welcome(frame, table);
+        return;
+    }
+    if c.visible.is_empty() {
+        let msg = if !q.trim().is_empty() {
+            format!(
+                "Aucune personne ne correspond à « {} ».",
+                truncate_width(&q, 40)
+            )
+        } else if c.mine {
+            "Aucune personne dans votre file active : m pour voir toutes les personnes.".into()
+        } else if c.open != OpenFilter::Tous {
+            "Aucune personne avec ces filtres : o pour changer (en cours / sortis / tous).".into()
+        } else {
+            "Aucune personne avec ces filtres.".into()
+        };
+        frame.render_widget(
+            Paragraph::new(msg).block(Block::bordered().border_style(style::border())),
+            table,
+        );
+        return;
+    }
+
+    let wide = table.width >= 96;
+    let today = app.clock.today();
+    let height = table.height.saturating_sub(3) as usize;
+    let offset = scroll_offset(c.selected, height);
+    // The name takes what the fixed columns leave.
+    let fixed = 10 + 6 + 7 + 16 + 7 + 6 + 2 + if wide { 19 } else { 0 };
+    let name_w = (table.width as usize).saturating_sub(fixed).max(12);
+    let rows: Vec<Row> = c
+        .visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(pos, &i)| {
+            let r = &c.rows[i];
+            let name = name_cell(app, i, name_w, !q.trim().is_empty());
+            let last = match r.days_since_contact(today) {
+                Some(d) => format!("{d} j"),
+                None => "—".into(),
+            };
+            let next = r
+                .next_appt
+                .map(|n| {
+                    format!(
+                        "{} {} {}",
+                        weekday_fr(n.date()),
+                        format_short_date(n.date(), today),
+                        n.format("%Hh%M")
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
+            let a = r.alerts(today);
+            let mut alerts = String::new();
+            for (on, g) in [
+                (a.no_first_contact, 'C'),
+                (a.no_interview, 'M'),
+                (a.overdue_actions, 'A'),
+                (a.status_to_set, 'S'),
+            ] {
+                alerts.push(if on { g } else { '·' });
+            }
+            let disp = r.dispositif.as_deref().unwrap_or("—").to_uppercase();
+            let mut cells = vec![
+                Cell::from(name),
+                Cell::from(r.dossier.clone()),
+                Cell::from(disp),
+            ];
+            if wide {
+                cells.push(Cell::from(truncate_width(&r.referent, 18)));
+            }
+            cells.extend([
+                Cell::from(last),
+                Cell::from(next),
+                Cell::from(alerts).style(if a.count() > 0 {
+                    style::alert()
+                } else {
+                    style::dim()
+                }),
+            ]);
+            let mut row = Row::new(cells);
+            if !r.is_open() {
+                row = row.style(style::dim());
+            }
+            if pos == c.selected {
+                row = row.style(style::selected());
+            }
+            row
+        })
+        .collect();
+    let mut header = vec!["Nom", "N° dossier", "Disp."];
+    let mut widths = vec![
+        Constraint::Length(name_w as u16),
+        Constraint::Length(10),
+        Constraint::Length(6),
+    ];
+    if wide {
+        header.push("Référent·e");
+        widths.push(Constraint::Length(18));
+    }
+    header.extend(["Dernier", "Prochain RDV", "Alertes"]);
+    widths.extend([
+        Constraint::Length(7),
+        Constraint::Length(16),
+        Constraint::Length(7),
+    ]);
+    let legend = if table.width >= 100 {
+        " Alertes : C 1er contact > 15 j · M pas d'entretien > 1 mois · A actions en retard · S statut RDV à préciser "
+    } else {
+        " C contact · M mensuel · A actions · S statut "
+    };
+    let t = Table::new(rows, widths)
+        .header(Row::new(header).style(style::title()))
+        .block(
+            Block::bordered()
+                .border_style(style::border())
+                .title_bottom(Span::styled(legend, style::dim())),
+        )
+        .column_spacing(1);
+    frame.render_widget(t, table);
+}
+
+/// The name with matched letters highlighted (computed only for visible rows).
+fn name_cell(app: &App, row: usize, width: usize, searching: bool) -> Line<'static> {
+    let c = &app.caseload;
+    let display = c.index.entry(row).display.clone();
+    let display = truncate_width(&display, width);
+    if !searching {
+        return Line::from(display);
+    }
+    let marks = c.index.highlight(row, &c.query.text());
+    let spans: Vec<Span> = display
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            if marks.binary_search(&i).is_ok() {
+                Span::styled(ch.to_string(), style::highlight())
+            } else {
+                Span::raw(ch.to_string())
+            }
+        })
+        .collect();
+    Line::from(spans)
+}
+
+fn draw_welcome(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::from(Span::styled("Bienvenue dans parcours", style::title())),
+        Line::from(""),
+        Line::from("La base est vide. Pour commencer :"),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(" n ", style::key()),
+            Span::raw(" créer une personne (son dossier s'ouvre aussitôt)"),
+        ]),
+        Line::from(vec![
+            Span::styled(" D ", style::key()),
+            Span::raw(" charger une file active de démonstration (60 personnes fictives)"),
+        ]),
+        Line::from(vec![
+            Span::styled(" F1 ", style::key()),
+            Span::raw(" toutes les touches"),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Chaque saisie est enregistrée aussitôt : il n'y a pas de bouton « Enregistrer ».",
+            style::dim(),
+        )),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().border_style(style::border())),
+        area,
+    );
+}

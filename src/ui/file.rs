@@ -1,0 +1,660 @@
+use super::{centered, popup, scroll_offset, style};
+use crate::app::{App, BarrierRow, FileState, Pane, PlanRow};
+use crate::dates::{age_on, format_date, format_datetime, format_short_date, weekday_fr};
+use crate::domain::codes;
+use crate::domain::referential::label_in;
+use crate::text::truncate_width;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(file) = &app.file else { return };
+    let [header, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
+    draw_header(frame, app, file, header);
+    // Four panes together whenever each can get at least ~6 rows and 30 columns; otherwise
+    // the focused pane alone, the others one key (Tab / F5-F8) away.
+    if body.height >= 12 && body.width >= 60 {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+        let [tl, tr] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        let [bl, br] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(bottom);
+        draw_pane(frame, app, file, Pane::Diagnostic, tl);
+        draw_pane(frame, app, file, Pane::Barriers, tr);
+        draw_pane(frame, app, file, Pane::Plan, bl);
+        draw_pane(frame, app, file, Pane::Appointments, br);
+    } else {
+        draw_pane(frame, app, file, file.focus, body);
+    }
+    if file.journal.is_some() {
+        draw_journal(frame, app, file);
+    }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
+    let p = &file.data.person;
+    let today = app.clock.today();
+    let mut l1 = vec![Span::styled(
+        format!(" {}", p.display_name()),
+        style::title(),
+    )];
+    let mut facts = vec![format!("n° {}", p.dossier)];
+    if let Some(b) = p.birth_date {
+        facts.push(format!("{} ans", age_on(b, today)));
+    }
+    if !p.commune.is_empty() {
+        facts.push(p.commune.clone());
+    }
+    if !p.phone.is_empty() {
+        facts.push(p.phone.clone());
+    }
+    l1.push(Span::raw(format!(" · {}", facts.join(" · "))));
+    let mut l2 = Vec::new();
+    match file.data.current_suivi() {
+        Some(s) => {
+            let mut parts = vec![label_in(&app.rf.dispositifs, &s.dispositif).to_string()];
+            if !s.referent.is_empty() {
+                parts.push(format!("réf. {}", s.referent));
+            }
+            if s.contrat != codes::CONTRACT_NONE && !s.contrat.is_empty() {
+                let mut c = label_in(&app.rf.contracts, &s.contrat).to_string();
+                if let Some(end) = s.contrat_fin {
+                    c.push_str(&format!(" jusqu'au {}", format_date(end)));
+                    if end < today {
+                        c.push_str(" (échu)");
+                    }
+                }
+                parts.push(c);
+            }
+            if let Some(d) = s.sortie_date {
+                parts.push(format!(
+                    "SORTI·E le {} ({})",
+                    format_date(d),
+                    s.sortie_categorie
+                        .as_deref()
+                        .map(|c| label_in(&app.rf.exit_categories, c))
+                        .unwrap_or("?")
+                ));
+            } else if let Some(e) = s.date_entree {
+                parts.push(format!("entrée {}", format_date(e)));
+            }
+            l2.push(Span::raw(format!(" {}", parts.join(" · "))));
+        }
+        None => l2.push(Span::styled(
+            " Aucun suivi : S pour le renseigner",
+            style::warn(),
+        )),
+    }
+    // Alerts, from the same rules as the caseload.
+    let mut alerts = Vec::new();
+    let now = app.clock.now();
+    if let Some(s) = file.data.current_suivi() {
+        if s.is_open()
+            && s.date_premier_contact.is_none()
+            && s.date_orientation
+                .is_some_and(|o| (today - o).num_days() >= 15)
+        {
+            alerts.push("1er contact à prendre");
+        }
+    }
+    if file.data.actions.iter().any(|a| app.action_overdue(a)) {
+        alerts.push("actions en retard");
+    }
+    if file
+        .data
+        .appointments
+        .iter()
+        .any(|a| a.effective_status(now) == codes::APPT_TO_SET)
+    {
+        alerts.push("statut RDV à préciser");
+    }
+    if !alerts.is_empty() {
+        l2.push(Span::styled(
+            format!("  ⚠ {}", alerts.join(", ")),
+            style::alert(),
+        ));
+    }
+    let w = area.width as usize;
+    let clip = |spans: Vec<Span<'static>>| -> Line<'static> {
+        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        if unicode_width::UnicodeWidthStr::width(text.as_str()) <= w {
+            Line::from(spans)
+        } else {
+            Line::from(truncate_width(&text, w))
+        }
+    };
+    frame.render_widget(Paragraph::new(vec![clip(l1), clip(l2)]), area);
+}
+
+fn pane_block(app: &App, file: &FileState, pane: Pane, title: String) -> Block<'static> {
+    let focused = file.focus == pane && file.journal.is_none();
+    let key = match pane {
+        Pane::Diagnostic => "F5",
+        Pane::Barriers => "F6",
+        Pane::Plan => "F7",
+        Pane::Appointments => "F8",
+    };
+    let _ = app;
+    Block::bordered()
+        .border_style(if focused {
+            style::focused_border()
+        } else {
+            style::border()
+        })
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                style::focused_border()
+            } else {
+                style::title()
+            },
+        ))
+        .title_bottom(Span::styled(format!(" {key} "), style::dim()))
+}
+
+fn draw_pane(frame: &mut Frame, app: &App, file: &FileState, pane: Pane, area: Rect) {
+    let focused = file.focus == pane && file.journal.is_none();
+    let sel_style = if focused {
+        style::selected()
+    } else {
+        style::selected_unfocused()
+    };
+    let selected = file.selected[pane.index()];
+    match pane {
+        Pane::Diagnostic => draw_diagnostic(frame, app, file, area, selected, sel_style),
+        Pane::Barriers => draw_barriers(frame, app, file, area, selected, sel_style),
+        Pane::Plan => draw_plan(frame, app, file, area, selected, sel_style),
+        Pane::Appointments => draw_appointments(frame, app, file, area, selected, sel_style),
+    }
+}
+
+fn render_lines(
+    frame: &mut Frame,
+    block: Block,
+    area: Rect,
+    lines: Vec<Line>,
+    selected: usize,
+    pinned: usize,
+) {
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let h = (inner.height as usize).saturating_sub(pinned);
+    let mut out: Vec<Line> = lines.iter().take(pinned).cloned().collect();
+    let body: Vec<Line> = lines.into_iter().skip(pinned).collect();
+    let off = scroll_offset(selected, h);
+    out.extend(body.into_iter().skip(off).take(h));
+    frame.render_widget(Paragraph::new(out), inner);
+}
+
+fn fit(s: &str, w: usize) -> String {
+    let t = truncate_width(s, w);
+    let pad = w.saturating_sub(unicode_width::UnicodeWidthStr::width(t.as_str()));
+    format!("{t}{}", " ".repeat(pad))
+}
+
+fn draw_diagnostic(
+    frame: &mut Frame,
+    app: &App,
+    file: &FileState,
+    area: Rect,
+    selected: usize,
+    sel: Style,
+) {
+    let data = &file.data;
+    let cur = data.current_diagnostic();
+    let prev = data.previous_diagnostic();
+    let narrow = area.width < 56;
+    let title = match cur {
+        Some(d) if narrow => format!(
+            "Diagnostic · {}",
+            d.date.map(format_date).unwrap_or_default()
+        ),
+        Some(d) => format!(
+            "Diagnostic · {} du {}{}",
+            label_in(&app.rf.diagnostic_kinds, &d.kind).to_lowercase(),
+            d.date.map(format_date).unwrap_or_default(),
+            if data.diagnostics.len() > 1 {
+                format!(" ({} bilans)", data.diagnostics.len())
+            } else {
+                String::new()
+            }
+        ),
+        None => "Diagnostic · à commencer (touches 0 à 4)".into(),
+    };
+    let block = pane_block(app, file, Pane::Diagnostic, title);
+    let w = area.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    // Professional block, pinned on top when there is room.
+    let pinned = if area.height >= 12 { 1 } else { 0 };
+    if pinned == 1 {
+        let pro = match cur {
+            Some(d) => {
+                let mut parts = Vec::new();
+                if !d.niveau.is_empty() {
+                    parts.push(format!("Niv. {}", d.niveau));
+                }
+                if !d.projet.is_empty() {
+                    parts.push(d.projet.clone());
+                }
+                if !d.envies.is_empty() {
+                    parts.push(format!("envies : {}", d.envies));
+                }
+                if !d.competences.is_empty() {
+                    parts.push(format!("atouts : {}", d.competences.replace('\n', " ")));
+                }
+                if parts.is_empty() {
+                    "Volet pro : p pour renseigner niveau, projet, compétences, envies".to_string()
+                } else {
+                    parts.join(" · ")
+                }
+            }
+            None => "Volet pro : p pour renseigner niveau, projet, compétences, envies".to_string(),
+        };
+        lines.push(Line::from(Span::styled(
+            truncate_width(&pro, w),
+            style::dim(),
+        )));
+    }
+    let theme_w = if w >= 50 { 12 } else { 10 };
+    // The level word matters more than the comment: it keeps its room first.
+    let level_w = if w >= 34 { 17 } else { 11 };
+    for (i, theme) in app.diag_rows().iter().enumerate() {
+        let level = cur
+            .map(|d| d.level_of(&theme.code))
+            .unwrap_or(codes::LEVEL_NOT_ADDRESSED);
+        let rank = app.rf.level_rank(level);
+        let (glyph, word) = match app.rf.level(level) {
+            Some(l) => (l.glyph.clone(), l.label.clone()),
+            None => ("?".to_string(), level.to_string()),
+        };
+        let trend = match prev {
+            Some(p) => {
+                let before = app.rf.level_rank(p.level_of(&theme.code));
+                if before == 0 || rank == 0 || before == rank {
+                    " "
+                } else if rank > before {
+                    "↑"
+                } else {
+                    "↓"
+                }
+            }
+            None => " ",
+        };
+        let comment = cur
+            .and_then(|d| d.themes.iter().find(|t| t.theme == theme.code))
+            .map(|t| t.comment.replace('\n', " "))
+            .unwrap_or_default();
+        let name = if w >= 50 { &theme.label } else { &theme.short };
+        let rest = w.saturating_sub(theme_w + level_w + 4);
+        let spans = vec![
+            Span::raw(fit(name, theme_w)),
+            Span::raw(" "),
+            Span::styled(fit(&format!("{glyph} {word}"), level_w), style::level(rank)),
+            Span::styled(
+                format!(" {trend} "),
+                if trend == "↑" {
+                    style::alert()
+                } else {
+                    style::ok()
+                },
+            ),
+            Span::styled(fit(&comment, rest), style::dim()),
+        ];
+        let mut line = Line::from(spans);
+        if i == selected {
+            line = line.style(sel);
+        }
+        lines.push(line);
+    }
+    render_lines(frame, block, area, lines, selected, pinned);
+}
+
+fn draw_barriers(
+    frame: &mut Frame,
+    app: &App,
+    file: &FileState,
+    area: Rect,
+    selected: usize,
+    sel: Style,
+) {
+    let data = &file.data;
+    let checked = data.barriers.len();
+    let open = data
+        .barriers
+        .iter()
+        .filter(|b| b.status != codes::BARRIER_LIFTED)
+        .count();
+    let title = format!(
+        "Obstacles · {open} actif{} / {checked}{}",
+        if open > 1 { "s" } else { "" },
+        if file.checked_only {
+            " · cochés seuls (f)"
+        } else {
+            ""
+        }
+    );
+    let block = pane_block(app, file, Pane::Barriers, title);
+    let w = area.width.saturating_sub(2) as usize;
+    let rows = app.barrier_rows(file);
+    let today = app.clock.today();
+    let status_w = 12.min(w / 3);
+    let lines: Vec<Line> = if rows.is_empty() {
+        vec![Line::from(Span::styled(
+            "Aucun obstacle coché : f pour voir toute la liste, a pour un obstacle libre",
+            style::dim(),
+        ))]
+    } else {
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut line = match r {
+                    BarrierRow::Theme(t) => {
+                        let label = if t.is_empty() {
+                            "Autres thèmes".to_string()
+                        } else {
+                            app.rf
+                                .theme(t)
+                                .map(|t| t.label.clone())
+                                .unwrap_or(t.clone())
+                        };
+                        Line::from(Span::styled(
+                            truncate_width(&format!("── {label}"), w),
+                            style::title(),
+                        ))
+                    }
+                    BarrierRow::Situation { code, barrier, .. } => {
+                        let label = app
+                            .rf
+                            .situation(code)
+                            .map(|(_, s)| s.label.clone())
+                            .unwrap_or(code.clone());
+                        match barrier {
+                            None => Line::from(Span::raw(fit(&format!(" [ ] {label}"), w))),
+                            Some(b) => {
+                                barrier_line(app, &data.barriers[*b], &label, w, status_w, today)
+                            }
+                        }
+                    }
+                    BarrierRow::Free(b) => {
+                        let bar = &data.barriers[*b];
+                        let label = format!("{} (libre)", app.rf.barrier_label(bar));
+                        barrier_line(app, bar, &label, w, status_w, today)
+                    }
+                };
+                if i == selected {
+                    line = line.style(sel);
+                }
+                line
+            })
+            .collect()
+    };
+    render_lines(frame, block, area, lines, selected, 0);
+}
+
+fn barrier_line(
+    app: &App,
+    b: &crate::domain::Barrier,
+    label: &str,
+    w: usize,
+    status_w: usize,
+    today: chrono::NaiveDate,
+) -> Line<'static> {
+    let status = label_in(&app.rf.barrier_statuses, &b.status).to_string();
+    let st = if b.status == codes::BARRIER_LIFTED {
+        style::ok()
+    } else {
+        style::warn()
+    };
+    let date = match (b.resolved, b.since) {
+        (Some(r), _) => format!(" {}", format_short_date(r, today)),
+        (None, Some(s)) => format!(" {}", format_short_date(s, today)),
+        _ => String::new(),
+    };
+    let tail = format!("{}{}", fit(&status, status_w), date);
+    let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
+    Line::from(vec![
+        Span::raw(fit(&format!(" [x] {label}"), w.saturating_sub(tail_w + 1))),
+        Span::raw(" "),
+        Span::styled(tail, st),
+    ])
+}
+
+fn draw_plan(
+    frame: &mut Frame,
+    app: &App,
+    file: &FileState,
+    area: Rect,
+    selected: usize,
+    sel: Style,
+) {
+    let data = &file.data;
+    let overdue = data
+        .actions
+        .iter()
+        .filter(|a| app.action_overdue(a))
+        .count();
+    let title = if overdue > 0 {
+        format!(
+            "Plan d'action · {} actions · {overdue} en retard",
+            data.actions.len()
+        )
+    } else {
+        format!("Plan d'action · {} actions", data.actions.len())
+    };
+    let block = pane_block(app, file, Pane::Plan, title);
+    let w = area.width.saturating_sub(2) as usize;
+    let today = app.clock.today();
+    let rows = app.plan_rows(file);
+    let lines: Vec<Line> = if rows.is_empty() {
+        vec![Line::from(Span::styled(
+            "Aucun objectif ni action : o objectif, a action",
+            style::dim(),
+        ))]
+    } else {
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut line = match r {
+                    PlanRow::Objective(o) => {
+                        let o = &data.objectives[*o];
+                        let st = label_in(&app.rf.objective_statuses, &o.status);
+                        Line::from(vec![
+                            Span::styled(
+                                fit(&format!("◆ {}", o.label), w.saturating_sub(12)),
+                                style::title(),
+                            ),
+                            Span::styled(format!(" {}", truncate_width(st, 11)), style::dim()),
+                        ])
+                    }
+                    PlanRow::Action(a) => {
+                        let a = &data.actions[*a];
+                        let late = app.action_overdue(a);
+                        let st = label_in(&app.rf.action_statuses, &a.status);
+                        let partner = label_in(&app.rf.partners, &a.partner);
+                        let due = a
+                            .due
+                            .map(|d| format_short_date(d, today))
+                            .unwrap_or_default();
+                        let tail = format!(
+                            "{} {}{}",
+                            fit(&due, 8),
+                            truncate_width(st, 11),
+                            if late { " EN RETARD" } else { "" }
+                        );
+                        let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
+                        let head = if partner.is_empty() {
+                            format!("  • {}", a.label)
+                        } else {
+                            format!("  • {} · {}", a.label, partner)
+                        };
+                        Line::from(vec![
+                            Span::raw(fit(&head, w.saturating_sub(tail_w + 1))),
+                            Span::raw(" "),
+                            Span::styled(
+                                tail,
+                                if late {
+                                    style::alert()
+                                } else if app.rf.action_open(&a.status) {
+                                    Style::default()
+                                } else {
+                                    style::dim()
+                                },
+                            ),
+                        ])
+                    }
+                };
+                if i == selected {
+                    line = line.style(sel);
+                }
+                line
+            })
+            .collect()
+    };
+    render_lines(frame, block, area, lines, selected, 0);
+}
+
+fn draw_appointments(
+    frame: &mut Frame,
+    app: &App,
+    file: &FileState,
+    area: Rect,
+    selected: usize,
+    sel: Style,
+) {
+    let data = &file.data;
+    let now = app.clock.now();
+    let today = now.date();
+    let rows = app.appointment_rows(file, now);
+    let honoured = data
+        .appointments
+        .iter()
+        .filter(|a| a.status == codes::APPT_HONOURED)
+        .count();
+    let past = data
+        .appointments
+        .iter()
+        .filter(|a| a.start.is_some_and(|s| s < now))
+        .count();
+    let title = format!("Rendez-vous · {honoured} honorés / {past} passés");
+    let block = pane_block(app, file, Pane::Appointments, title);
+    let w = area.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = if rows.is_empty() {
+        vec![Line::from(Span::styled(
+            "Aucun rendez-vous : a pour en ajouter un",
+            style::dim(),
+        ))]
+    } else {
+        rows.iter()
+            .enumerate()
+            .map(|(pos, &i)| {
+                let a = &data.appointments[i];
+                let upcoming = a.start.is_none_or(|s| s >= now);
+                let when = a
+                    .start
+                    .map(|s| {
+                        format!(
+                            "{} {} {}",
+                            weekday_fr(s.date()),
+                            format_short_date(s.date(), today),
+                            s.format("%Hh%M")
+                        )
+                    })
+                    .unwrap_or_else(|| "sans date".into());
+                let medium = label_in(&app.rf.appointment_media, &a.medium);
+                let status = app.appt_status_label(a);
+                let eff = a.effective_status(now);
+                let st = match eff {
+                    codes::APPT_TO_SET => style::alert(),
+                    codes::APPT_HONOURED => style::ok(),
+                    codes::APPT_PLANNED => Style::default(),
+                    _ => style::warn(),
+                };
+                let mark = if !a.report.is_empty() { "✎" } else { " " };
+                let arrow = if upcoming { "▸" } else { " " };
+                let left = format!("{arrow}{} {}", fit(&when, 16), truncate_width(medium, 12));
+                let right = format!("{} {mark}", truncate_width(&status, 18));
+                let rw = unicode_width::UnicodeWidthStr::width(right.as_str());
+                let mut line = Line::from(vec![
+                    Span::raw(fit(&left, w.saturating_sub(rw + 1))),
+                    Span::raw(" "),
+                    Span::styled(right, st),
+                ]);
+                if pos == selected {
+                    line = line.style(sel);
+                }
+                line
+            })
+            .collect()
+    };
+    render_lines(frame, block, area, lines, selected, 0);
+}
+
+fn draw_journal(frame: &mut Frame, app: &App, file: &FileState) {
+    let area = centered(frame.area(), 100, frame.area().height.saturating_sub(4));
+    let (block, inner) = popup(frame, area, "Journal — notes de suivi");
+    frame.render_widget(block, area);
+    let rows = app.journal_rows(file);
+    let [hint, list, detail] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Percentage(50),
+        Constraint::Min(3),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            truncate_width(crate::app::NOTE_REMINDER, hint.width as usize),
+            style::warn(),
+        )),
+        hint,
+    );
+    let w = list.width as usize;
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "Aucune note : a pour en écrire une",
+                style::dim(),
+            )),
+            list,
+        );
+        return;
+    }
+    let sel = file.journal_selected;
+    let off = scroll_offset(sel, list.height as usize);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(off)
+        .take(list.height as usize)
+        .map(|(pos, &i)| {
+            let n = &file.data.notes[i];
+            let head = format!(
+                "{} · {} · {} · {}",
+                n.at.map(format_datetime).unwrap_or_default(),
+                if n.author.is_empty() { "?" } else { &n.author },
+                if n.private { "privée" } else { "partagée" },
+                n.text.lines().next().unwrap_or("")
+            );
+            let mut l = Line::from(truncate_width(&head, w));
+            if pos == sel {
+                l = l.style(style::selected());
+            }
+            l
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    if let Some(&i) = rows.get(sel) {
+        let n = &file.data.notes[i];
+        // Long notes: only the start is drawn (the editor shows everything).
+        let text: String = n.text.chars().take(4000).collect();
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().border_style(style::border())),
+            detail,
+        );
+    }
+}

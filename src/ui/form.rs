@@ -1,0 +1,251 @@
+use super::{centered, popup, style};
+use crate::app::form::{Field, FieldKind, Form};
+use crate::app::App;
+use crate::text::truncate_width;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+const LABEL_W: usize = 22;
+
+pub fn draw(frame: &mut Frame, _app: &App, form: &Form) {
+    let full = frame.area();
+    let width = full.width.saturating_sub(4).min(84);
+    let value_w = (width as usize).saturating_sub(LABEL_W + 3).max(8);
+
+    // Build all rows, remembering where the focused field and the cursor are.
+    let mut rows: Vec<Line> = Vec::new();
+    let mut cursor: Option<(usize, usize)> = None;
+    let mut focus_rows = (0, 0);
+    if let Some(h) = &form.hint {
+        for chunk in wrap(h, (width as usize).saturating_sub(2)) {
+            rows.push(Line::from(Span::styled(chunk, style::warn())));
+        }
+        rows.push(Line::from(""));
+    }
+    if let Some(e) = &form.error {
+        for chunk in wrap(e, (width as usize).saturating_sub(2)) {
+            rows.push(Line::from(Span::styled(chunk, style::error_line())));
+        }
+    }
+    for (i, f) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let start = rows.len();
+        let label = format!(
+            "{}{}",
+            truncate_width(&f.label, LABEL_W - 2),
+            if f.required { " *" } else { "" }
+        );
+        let label_span = Span::styled(
+            format!("{:>LABEL_W$} ", label),
+            if focused {
+                style::focused_border()
+            } else {
+                style::title()
+            },
+        );
+        let (value_lines, cur) = value_rows(f, focused, value_w);
+        for (j, v) in value_lines.into_iter().enumerate() {
+            let lead = if j == 0 {
+                label_span.clone()
+            } else {
+                Span::raw(" ".repeat(LABEL_W + 1))
+            };
+            rows.push(Line::from(vec![lead, v]));
+        }
+        if focused {
+            if let Some((r, c)) = cur {
+                cursor = Some((start + r, LABEL_W + 1 + c));
+            }
+        }
+        if focused && f.kind == FieldKind::Completion {
+            for (k, idx) in f.suggestions().iter().enumerate() {
+                let st = if f.suggestion == Some(k) {
+                    style::selected()
+                } else {
+                    style::dim()
+                };
+                rows.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_W + 1)),
+                    Span::styled(
+                        format!("  {}", truncate_width(&f.choices[*idx].1, value_w - 2)),
+                        st,
+                    ),
+                ]));
+            }
+        }
+        if let Some(e) = &f.error {
+            for chunk in wrap(&format!("⚠ {e}"), value_w) {
+                rows.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_W + 1)),
+                    Span::styled(chunk, style::alert()),
+                ]));
+            }
+        }
+        if focused {
+            focus_rows = (start, rows.len());
+        }
+    }
+    let footer = "Entrée : suivant · F10 / Ctrl+S : enregistrer · Échap : annuler";
+    let needed = rows.len() as u16 + 3;
+    let area = centered(full, width, needed.min(full.height.saturating_sub(2)));
+    let (block, inner) = popup(frame, area, &form.title);
+    let block = block.title_bottom(Span::styled(format!(" {footer} "), style::dim()));
+    frame.render_widget(block, area);
+    let h = inner.height as usize;
+    // Keep the focused field (and its suggestions / error) in view.
+    let mut off = 0;
+    if focus_rows.1 > h {
+        off = focus_rows.1 - h;
+    }
+    if focus_rows.0 < off {
+        off = focus_rows.0;
+    }
+    let visible: Vec<Line> = rows.into_iter().skip(off).take(h).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+    if let Some((r, c)) = cursor {
+        if r >= off && r < off + h {
+            let x = inner.x + (c as u16).min(inner.width.saturating_sub(1));
+            frame.set_cursor_position((x, inner.y + (r - off) as u16));
+        }
+    }
+}
+
+/// The value of a field as display rows, with the cursor (row, column) when it has one.
+fn value_rows(f: &Field, focused: bool, w: usize) -> (Vec<Span<'static>>, Option<(usize, usize)>) {
+    match f.kind {
+        FieldKind::Choice => {
+            let label = f
+                .choices
+                .get(f.choice)
+                .map(|c| c.1.clone())
+                .unwrap_or_default();
+            let text = if focused {
+                format!("◂ {label} ▸")
+            } else {
+                label
+            };
+            (
+                vec![Span::styled(
+                    truncate_width(&text, w),
+                    if focused {
+                        style::warn()
+                    } else {
+                        Default::default()
+                    },
+                )],
+                None,
+            )
+        }
+        FieldKind::Check => {
+            let text = if f.is_checked() { "[x] oui" } else { "[ ] non" };
+            (vec![Span::raw(text)], None)
+        }
+        FieldKind::MultiCheck => {
+            // Items flow over as many rows as needed.
+            let mut rows: Vec<String> = vec![String::new()];
+            let mut cursor = None;
+            for (i, (_, label)) in f.choices.iter().enumerate() {
+                let mark = if f.checked.get(i).copied().unwrap_or(false) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                };
+                let item = format!("{mark} {label}  ");
+                let last = rows.last_mut().expect("one row");
+                if last.width() + item.width() > w && !last.is_empty() {
+                    rows.push(String::new());
+                }
+                let row = rows.len() - 1;
+                let last = rows.last_mut().expect("one row");
+                if focused && i == f.choice {
+                    cursor = Some((row, last.width() + 1));
+                }
+                last.push_str(&item);
+            }
+            (rows.into_iter().map(Span::raw).collect(), cursor)
+        }
+        _ => {
+            let text = f.input.text();
+            if f.kind == FieldKind::Multiline {
+                let (line, col) = f.input.cursor_line_col();
+                let lines: Vec<&str> = text.split('\n').collect();
+                if !focused {
+                    let first = lines.first().copied().unwrap_or("");
+                    let more = if lines.len() > 1 || first.width() > w {
+                        format!(" … ({} lignes)", lines.len())
+                    } else {
+                        String::new()
+                    };
+                    let shown = truncate_width(first, w.saturating_sub(more.width()));
+                    return (vec![Span::raw(format!("{shown}{more}"))], None);
+                }
+                // Focused: a window of up to 6 lines around the cursor line; long lines are
+                // shown from the cursor's side so the cursor stays visible.
+                let win = 6usize;
+                let first = line.saturating_sub(win - 1);
+                let mut out = Vec::new();
+                let mut cur = None;
+                for (k, l) in lines.iter().enumerate().skip(first).take(win) {
+                    let (shown, c) = slide(l, if k == line { col } else { 0 }, w);
+                    if k == line {
+                        cur = Some((k - first, c));
+                    }
+                    out.push(Span::styled(shown, style::warn()));
+                }
+                (out, cur)
+            } else {
+                let (shown, c) = slide(&text, f.input.cursor(), w);
+                let st = if focused {
+                    style::warn()
+                } else {
+                    Default::default()
+                };
+                (
+                    vec![Span::styled(shown, st)],
+                    if focused { Some((0, c)) } else { None },
+                )
+            }
+        }
+    }
+}
+
+/// Shows a one-line text in `w` columns, scrolled so that char `cursor` is visible.
+/// Returns the shown text and the cursor's column.
+fn slide(text: &str, cursor: usize, w: usize) -> (String, usize) {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_control()).collect();
+    let cursor = cursor.min(chars.len());
+    let col_of =
+        |from: usize, to: usize| -> usize { chars[from..to].iter().collect::<String>().width() };
+    let mut start = 0;
+    while col_of(start, cursor) >= w.saturating_sub(1) && start < cursor {
+        start += 1;
+    }
+    let mut shown = String::new();
+    for c in &chars[start..] {
+        let mut s = shown.clone();
+        s.push(*c);
+        if s.width() > w {
+            break;
+        }
+        shown = s;
+    }
+    (shown, col_of(start, cursor))
+}
+
+fn wrap(text: &str, w: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for word in text.split(' ') {
+        let last = out.last_mut().expect("one line");
+        if !last.is_empty() && last.width() + word.width() + 1 > w {
+            out.push(String::new());
+        }
+        let last = out.last_mut().expect("one line");
+        if !last.is_empty() {
+            last.push(' ');
+        }
+        last.push_str(&truncate_width(word, w));
+    }
+    out
+}
