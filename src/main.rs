@@ -45,6 +45,8 @@ enum Command {
     },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
+    /// Affiche les touches par défaut (modèle pour touches.toml)
+    Touches,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,6 +104,16 @@ fn print_stdout(text: &str) -> Result<(), String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Touches) = cli.command {
+        print!("{}", parcours::app::keys::defaults_as_toml());
+        if let Some(dir) = config::config_dir() {
+            eprintln!(
+                "Pour changer une touche : copiez les lignes voulues dans {}",
+                dir.join(config::KEYS_FILE).display()
+            );
+        }
+        return Ok(());
+    }
     let path = db_path(cli.db)?;
     let clock = clock();
     match cli.command {
@@ -162,6 +174,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 Err(e) => Err(e.to_string()),
             }
         }
+        Some(Command::Touches) => Ok(()), // handled above: needs no database
         Some(Command::Check) => {
             let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
             let problems = store.integrity_problems().map_err(|e| e.to_string())?;

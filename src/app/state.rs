@@ -185,6 +185,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub status: Option<StatusLine>,
     pub quit: bool,
+    /// Ctrl+C was pressed once with a form open.
+    pub quit_armed: bool,
 }
 
 pub const UNDO_DEPTH: usize = 20;

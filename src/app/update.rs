@@ -50,6 +50,7 @@ impl App {
             overlay: None,
             status: None,
             quit: false,
+            quit_armed: false,
         };
         app.reload_caseload(store)?;
         let me_f = crate::text::fold(app.me.trim());
@@ -232,6 +233,18 @@ impl App {
     }
 
     pub fn handle_key(&mut self, key: KeyEvent, store: &mut Store) {
+        // Ctrl+C always gets out; with a form open, a first press warns (what is typed in
+        // the form would be lost) and a second one quits.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            if matches!(self.overlay, Some(Overlay::Form(_))) && !self.quit_armed {
+                self.quit_armed = true;
+                self.set_error("Formulaire en cours : F10 pour l'enregistrer, Échap pour l'abandonner, Ctrl+C à nouveau pour quitter sans l'enregistrer");
+                return;
+            }
+            self.quit = true;
+            return;
+        }
+        self.quit_armed = false;
         // Overlays take every key first.
         if let Some(overlay) = &mut self.overlay {
             match overlay {
@@ -270,14 +283,14 @@ impl App {
                 if let KeyCode::Char(c) = key.code {
                     if self.screen == Screen::Caseload
                         && !key.modifiers.contains(KeyModifiers::CONTROL)
-                        && c.is_alphabetic()
+                        && c.is_uppercase()
+                        && self.keymap.lookup(&self.contexts(), &k).is_none()
                     {
-                        // Typing a letter on the list starts a search with it.
+                        // A capital letter on the list (a name) starts a search with it.
                         self.caseload.searching = true;
                         self.caseload.query.insert(c);
                         self.caseload.search_pending = true;
                         self.caseload.selected = 0;
-                        return;
                     }
                 }
             }
@@ -713,13 +726,30 @@ impl App {
         let today = now.date();
         let mut rows = Vec::new();
         let mut err = None;
-        let section = |title: &str, items: Vec<TodayRow>, empty: &str, rows: &mut Vec<TodayRow>| {
-            rows.push(TodayRow::Header(format!("{title} ({})", items.len())));
-            if items.is_empty() {
-                rows.push(TodayRow::Empty(empty.to_string()));
-            }
-            rows.extend(items);
-        };
+        // "Ma file active": the today view shows only my people too.
+        let mine: Option<std::collections::HashSet<Id>> = self.caseload.mine.then(|| {
+            let me = crate::text::fold(self.me.trim());
+            self.caseload
+                .rows
+                .iter()
+                .filter(|r| crate::text::fold(&r.referent) == me)
+                .map(|r| r.person_id)
+                .collect()
+        });
+        let section =
+            |title: &str, mut items: Vec<TodayRow>, empty: &str, rows: &mut Vec<TodayRow>| {
+                if let Some(mine) = &mine {
+                    items.retain(|r| match r {
+                        TodayRow::Item { person_id, .. } => mine.contains(person_id),
+                        _ => true,
+                    });
+                }
+                rows.push(TodayRow::Header(format!("{title} ({})", items.len())));
+                if items.is_empty() {
+                    rows.push(TodayRow::Empty(empty.to_string()));
+                }
+                rows.extend(items);
+            };
         let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
         let tomorrow = today + chrono::Duration::days(1);
         for (title, from, to) in [

@@ -334,6 +334,9 @@ impl Record {
 }
 
 /// A change to the store. Every edit goes through `Store::apply(Change)`.
+// Changes are few and short-lived (one per committed edit, plus the undo stack); boxing the
+// record would only add noise at every call site.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     /// Insert (id 0) or update (id > 0) one record.

@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ])
     } else {
         Line::from(Span::styled(
-            " / ou une lettre pour chercher (nom, n° de dossier, commune, date de naissance)",
+            " / pour chercher (nom, n° de dossier, commune, date de naissance) ; une majuscule aussi",
             style::dim(),
         ))
     };

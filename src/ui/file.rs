@@ -259,7 +259,7 @@ fn draw_diagnostic(
             style::dim(),
         )));
     }
-    let theme_w = if w >= 50 { 12 } else { 10 };
+    let theme_w = 11;
     // The level word matters more than the comment: it keeps its room first.
     let level_w = if w >= 34 { 17 } else { 11 };
     for (i, theme) in app.diag_rows().iter().enumerate() {
@@ -288,7 +288,7 @@ fn draw_diagnostic(
             .and_then(|d| d.themes.iter().find(|t| t.theme == theme.code))
             .map(|t| t.comment.replace('\n', " "))
             .unwrap_or_default();
-        let name = if w >= 50 { &theme.label } else { &theme.short };
+        let name = &theme.short;
         let rest = w.saturating_sub(theme_w + level_w + 4);
         let spans = vec![
             Span::raw(fit(name, theme_w)),
@@ -439,11 +439,11 @@ fn draw_plan(
         .count();
     let title = if overdue > 0 {
         format!(
-            "Plan d'action · {} actions · {overdue} en retard",
-            data.actions.len()
+            "Plan d'action · {} · {overdue} en retard",
+            plural(data.actions.len(), "action")
         )
     } else {
-        format!("Plan d'action · {} actions", data.actions.len())
+        format!("Plan d'action · {}", plural(data.actions.len(), "action"))
     };
     let block = pane_block(app, file, Pane::Plan, title);
     let w = area.width.saturating_sub(2) as usize;
@@ -539,7 +539,11 @@ fn draw_appointments(
         .iter()
         .filter(|a| a.start.is_some_and(|s| s < now))
         .count();
-    let title = format!("Rendez-vous · {honoured} honorés / {past} passés");
+    let title = format!(
+        "Rendez-vous · {honoured} honoré{} / {past} passé{}",
+        if honoured > 1 { "s" } else { "" },
+        if past > 1 { "s" } else { "" }
+    );
     let block = pane_block(app, file, Pane::Appointments, title);
     let w = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = if rows.is_empty() {
@@ -657,4 +661,8 @@ fn draw_journal(frame: &mut Frame, app: &App, file: &FileState) {
             detail,
         );
     }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n > 1 { "s" } else { "" })
 }
