@@ -47,6 +47,23 @@ enum Command {
     Check,
     /// Affiche les touches par défaut (modèle pour touches.toml)
     Touches,
+    /// Sauvegarde vérifiée de la base, même pendant son utilisation
+    Backup {
+        /// Dossier (une copie datée y est créée) ou fichier ; par défaut « sauvegardes » à côté de la base
+        #[arg(value_name = "DESTINATION")]
+        dest: Option<PathBuf>,
+        /// Nombre de sauvegardes gardées dans le dossier
+        #[arg(long, default_value_t = 10)]
+        garder: usize,
+    },
+    /// Remet une sauvegarde à la place de la base (la base actuelle est mise de côté)
+    Restore {
+        #[arg(value_name = "SAUVEGARDE")]
+        src: PathBuf,
+        /// Ne pas demander de confirmation
+        #[arg(long)]
+        oui: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,12 +142,16 @@ fn run(cli: Cli) -> Result<(), String> {
                 eprintln!("{w}");
             }
             let started = std::time::Instant::now();
-            let files = demo::generate(&rf, persons, seed, clock.now());
+            let mut people = demo::files(&rf, seed, clock.now()).take(persons);
             // Batches keep memory flat and each transaction short (another instance can
             // write in between).
             let mut done = 0;
-            for chunk in files.chunks(500) {
-                store.insert_files(chunk).map_err(|e| e.to_string())?;
+            loop {
+                let chunk: Vec<_> = people.by_ref().take(500).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                store.insert_files(&chunk).map_err(|e| e.to_string())?;
                 done += chunk.len();
             }
             eprintln!(
@@ -175,6 +196,51 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Some(Command::Touches) => Ok(()), // handled above: needs no database
+        Some(Command::Backup { dest, garder }) => {
+            let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
+            let r = store
+                .backup(dest.as_deref(), garder)
+                .map_err(|e| e.to_string())?;
+            let rows: i64 = r.counts.iter().map(|(_, n)| n).sum();
+            println!(
+                "Sauvegarde vérifiée : {} ({} Ko, {} lignes, intégrité OK)",
+                r.path.display(),
+                r.bytes / 1024,
+                rows
+            );
+            for old in r.removed {
+                println!("  ancienne sauvegarde supprimée : {}", old.display());
+            }
+            println!("Pensez à copier cette sauvegarde hors du poste (clé USB chiffrée, serveur de la structure).");
+            Ok(())
+        }
+        Some(Command::Restore { src, oui }) => {
+            use std::io::IsTerminal;
+            if !oui {
+                if !std::io::stdin().is_terminal() {
+                    return Err("confirmation impossible sans terminal : ajoutez --oui".into());
+                }
+                eprint!(
+                    "Remplacer la base « {} » par la sauvegarde « {} » ? La base actuelle sera mise de côté. Tapez oui : ",
+                    path.display(),
+                    src.display()
+                );
+                let mut answer = String::new();
+                std::io::stdin()
+                    .read_line(&mut answer)
+                    .map_err(|e| e.to_string())?;
+                if answer.trim().to_lowercase() != "oui" {
+                    return Err("restauration abandonnée : rien n'a été modifié".into());
+                }
+            }
+            let aside =
+                parcours::store::restore(&src, &path, clock.now()).map_err(|e| e.to_string())?;
+            println!("Sauvegarde remise en place dans {}", path.display());
+            if aside.exists() {
+                println!("L'ancienne base est conservée : {}", aside.display());
+            }
+            Ok(())
+        }
         Some(Command::Check) => {
             let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
             let problems = store.integrity_problems().map_err(|e| e.to_string())?;

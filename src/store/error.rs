@@ -29,6 +29,10 @@ pub enum StoreError {
     NotFound,
     #[error("Cette fiche a été modifiée entre-temps sur un autre poste ou une autre fenêtre. Rechargez-la avant de modifier (votre saisie est conservée).")]
     Conflict,
+    #[error("« {0} » est sur un partage réseau ({1}) : parcours ne peut pas y garantir l'intégrité des données (mode WAL). Copiez la base sur le disque local du poste et ouvrez cette copie ; le fichier n'a pas été modifié.")]
+    NetworkFs(PathBuf, String),
+    #[error("Sauvegarde impossible : {0}")]
+    Backup(String),
     #[error("Impossible d'ouvrir « {0} » : {1}")]
     CannotOpen(PathBuf, String),
     #[error("Erreur d'écriture sur le disque : {0}")]

@@ -7,11 +7,14 @@
 //! One write path: every change goes through [`Store::apply`], which commits it at once
 //! and returns its inverse (for undo); the audit log will hook in there too.
 
+mod backup;
 mod error;
+pub mod preflight;
 mod queries;
 mod records;
 pub mod schema;
 
+pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
 pub use error::{Result, StoreError};
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
@@ -46,11 +49,14 @@ impl Store {
     /// Opens (creating if needed) a database file and brings its schema up to date.
     /// Never writes to a file that is not a parcours database or is from a newer version.
     pub fn open(path: &Path, clock: Clock) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() && !dir.is_dir() {
-                return Err(StoreError::MissingDirectory(dir.to_path_buf()));
-            }
-        }
+        Self::open_with_migrations(path, clock, schema::MIGRATIONS)
+    }
+
+    /// `open` with an explicit list of migrations: lets tests check that a failing
+    /// migration leaves the previous schema intact. Not for application code.
+    #[doc(hidden)]
+    pub fn open_with_migrations(path: &Path, clock: Clock, migrations: &[&str]) -> Result<Store> {
+        preflight::check(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -70,11 +76,12 @@ impl Store {
         if version == 0 && objects > 0 {
             return Err(StoreError::Foreign(path.to_path_buf()));
         }
-        if version > schema::LATEST {
+        let latest = migrations.len() as i64;
+        if version > latest {
             return Err(StoreError::TooNew {
                 path: path.to_path_buf(),
                 found: version,
-                known: schema::LATEST,
+                known: latest,
             });
         }
         let mut store = Store {
@@ -83,7 +90,7 @@ impl Store {
             clock,
         };
         store.configure().map_err(|e| e.at(path))?;
-        store.migrate().map_err(|e| e.at(path))?;
+        store.migrate(migrations).map_err(|e| e.at(path))?;
         Ok(store)
     }
 
@@ -98,12 +105,20 @@ impl Store {
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Room for every statement of the write path and the read models at once.
+        self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    fn migrate(&mut self, migrations: &[&str]) -> Result<()> {
         let current: i64 = self.pragma_i64("user_version")?;
-        for (i, sql) in schema::MIGRATIONS.iter().enumerate() {
+        if current > 0 && current < migrations.len() as i64 {
+            // A copy before touching an existing schema: if anything goes wrong, the
+            // previous database is still there, whole.
+            let copy = backup::sibling(&self.path, &format!("avant-migration-v{current}"));
+            self.backup_raw(&copy)?;
+        }
+        for (i, sql) in migrations.iter().enumerate() {
             let target = i as i64 + 1;
             if target <= current {
                 continue;
@@ -115,6 +130,14 @@ impl Store {
             tx.pragma_update(None, "user_version", target)?;
             tx.commit()?;
         }
+        Ok(())
+    }
+
+    /// Caps the file size in pages: simulates a full disk in tests. Not for application code.
+    #[doc(hidden)]
+    pub fn set_max_page_count(&self, pages: i64) -> Result<()> {
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
         Ok(())
     }
 

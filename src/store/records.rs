@@ -55,7 +55,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
     match record {
         Record::Person(p) => {
             if exists {
-                let n = conn.execute(
+                let n = exec(
+                    conn,
                     "UPDATE persons SET nom=?2, prenom=?3, nom_usage=?4, birth_date=?5, sexe=?6,
                         phone=?7, email=?8, commune=?9, updated_at=?10, version=version+1
                      WHERE id=?1 AND version=?11",
@@ -83,7 +84,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 } else {
                     p.dossier.clone()
                 };
-                conn.execute(
+                exec(
+                    conn,
                     "INSERT INTO persons (id, dossier, nom, prenom, nom_usage, birth_date, sexe,
                         phone, email, commune, created_at, updated_at, version)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1)",
@@ -117,7 +119,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                     contrat_fin, sortie_date, sortie_categorie, sortie_detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![
                     opt_id,
@@ -151,7 +154,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                     metiers_cibles, competences, envies)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![
                     opt_id,
@@ -172,7 +176,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 ],
             )?;
             let did = row_id(conn);
-            conn.execute(
+            exec(
+                conn,
                 "DELETE FROM diagnostic_themes WHERE diagnostic_id=?1",
                 [did],
             )?;
@@ -194,7 +199,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 "INSERT INTO barriers (id, person_id, theme, situation, label, status, since,
                     resolved, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![
                     opt_id,
@@ -218,7 +224,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 "INSERT INTO objectives (id, person_id, theme, label, status)
                  VALUES (?1, ?2, ?3, ?4, ?5)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![opt_id, o.person_id, o.theme, o.label, o.status],
             )?;
@@ -234,7 +241,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                     action_type, partner, due, status, outcome)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![
                     opt_id,
@@ -260,7 +268,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 "INSERT INTO appointments (id, person_id, start, duration_min, medium, status,
                     report) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![
                     opt_id,
@@ -273,7 +282,7 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 ],
             )?;
             let aid = row_id(conn);
-            conn.execute("DELETE FROM demarches WHERE appointment_id=?1", [aid])?;
+            exec(conn, "DELETE FROM demarches WHERE appointment_id=?1", [aid])?;
             let mut ins = conn.prepare_cached(
                 "INSERT INTO demarches (appointment_id, position, theme, label)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -291,7 +300,8 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
                 "INSERT INTO notes (id, person_id, at, author, private, text)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             };
-            conn.execute(
+            exec(
+                conn,
                 sql,
                 params![
                     opt_id,
@@ -308,10 +318,17 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
     }
 }
 
+/// Runs one statement through the connection's statement cache: bulk inserts (demo, import)
+/// run the same few statements hundreds of thousands of times.
+fn exec<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 /// Any change in a person's file bumps the person's `updated_at` and `version`, so a second
 /// instance can tell the file changed underneath it.
 fn touch(conn: &Connection, person_id: Id, now: NaiveDateTime) -> Result<()> {
-    let n = conn.execute(
+    let n = exec(
+        conn,
         "UPDATE persons SET updated_at=?2, version=version+1 WHERE id=?1",
         params![person_id, now],
     )?;
@@ -324,14 +341,36 @@ fn touch(conn: &Connection, person_id: Id, now: NaiveDateTime) -> Result<()> {
 /// Next n° de dossier for the year of `now`: "2026-00042".
 fn next_dossier(conn: &Connection, now: NaiveDateTime) -> Result<String> {
     let year = now.year();
-    // Range on the unique index of `dossier` (a LIKE would not use it).
-    let max: Option<i64> = conn.query_row(
-        "SELECT MAX(CAST(substr(dossier, 6) AS INTEGER)) FROM persons
-         WHERE dossier >= ?1 AND dossier < ?2",
-        params![format!("{year}-"), format!("{year}.")],
-        |r| r.get(0),
-    )?;
-    Ok(format!("{year}-{:05}", max.unwrap_or(0) + 1))
+    // Generated numbers are zero-padded to 5 digits, so the highest one is the last
+    // 10-character, all-digit dossier of the year in the unique index of `dossier`: one seek
+    // (scanning the whole year made bulk inserts quadratic). Other shapes in that range
+    // (imported numbers) are skipped by the GLOB.
+    let last: Option<String> = conn
+        .prepare_cached(
+            "SELECT dossier FROM persons
+             WHERE dossier >= ?1 AND dossier <= ?2
+               AND dossier GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9]'
+             ORDER BY dossier DESC LIMIT 1",
+        )?
+        .query_row(
+            params![format!("{year}-00000"), format!("{year}-99999")],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let last = last.and_then(|d| d[5..].parse::<i64>().ok()).unwrap_or(0);
+    let max = if last < 99_999 {
+        last
+    } else {
+        // Past 99999 the numbers get longer and no longer sort as text: compare numbers.
+        conn.query_row(
+            "SELECT MAX(CAST(substr(dossier, 6) AS INTEGER)) FROM persons
+             WHERE dossier >= ?1 AND dossier < ?2",
+            params![format!("{year}-"), format!("{year}.")],
+            |r| r.get::<_, Option<i64>>(0),
+        )?
+        .unwrap_or(0)
+    };
+    Ok(format!("{year}-{:05}", max + 1))
 }
 
 fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Result<()> {
@@ -346,7 +385,7 @@ fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Re
         )
         .optional()?
     };
-    conn.execute(&format!("DELETE FROM {table} WHERE id=?1"), [id])?;
+    exec(conn, &format!("DELETE FROM {table} WHERE id=?1"), [id])?;
     if let Some(p) = person {
         touch(conn, p, now)?;
     }
