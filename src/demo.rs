@@ -572,8 +572,18 @@ fn weekday(d: NaiveDate) -> NaiveDate {
 
 /// Generates `n` person files relative to `now`.
 pub fn generate(rf: &Referential, n: usize, seed: u64, now: NaiveDateTime) -> Vec<PersonFile> {
+    files(rf, seed, now).take(n).collect()
+}
+
+/// The same people as [`generate`], one at a time, endlessly: lets the demo command insert
+/// batches without holding the whole caseload in memory.
+pub fn files(
+    rf: &Referential,
+    seed: u64,
+    now: NaiveDateTime,
+) -> impl Iterator<Item = PersonFile> + '_ {
     let mut rng = Rng::new(seed);
-    (0..n).map(|_| person(rf, &mut rng, now)).collect()
+    std::iter::repeat_with(move || person(rf, &mut rng, now))
 }
 
 fn person(rf: &Referential, rng: &mut Rng, now: NaiveDateTime) -> PersonFile {

@@ -1,0 +1,396 @@
+//! The real `parcours` binary, driven like a user would from a shell: `demo`, `check`,
+//! `export`, and the failures they must report in French without touching the file.
+//!
+//! Never run the binary without a subcommand here: that starts the interactive screen.
+
+use parcours::store::schema;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const NOW: &str = "2026-11-22 10:00:00";
+
+struct Env {
+    dir: tempfile::TempDir,
+    config: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            config: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A command with a fixed clock, an empty config directory and no inherited database.
+    fn cmd(&self, db: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        c.arg("--db")
+            .arg(db)
+            .args(args)
+            .env("PARCOURS_NOW", NOW)
+            .env("PARCOURS_CONFIG_DIR", self.config.path())
+            .env_remove("PARCOURS_DB")
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, db: &Path, args: &[&str]) -> Output {
+        self.cmd(db, args).output().expect("run parcours")
+    }
+
+    /// A demo database of `n` persons.
+    fn demo(&self, name: &str, n: usize, seed: u64) -> PathBuf {
+        let db = self.path(name);
+        let out = self.run(
+            &db,
+            &[
+                "demo",
+                "--persons",
+                &n.to_string(),
+                "--seed",
+                &seed.to_string(),
+            ],
+        );
+        assert_success(&out);
+        db
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn assert_no_panic(o: &Output) {
+    let err = stderr(o);
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "panic: {err}"
+    );
+    assert_ne!(o.status.code(), Some(101), "panic exit code: {err}");
+}
+
+fn assert_success(o: &Output) {
+    assert_no_panic(o);
+    assert!(o.status.success(), "failed: {}", stderr(o));
+}
+
+/// Exit non-zero with one clear French line on stderr containing `expected`.
+fn assert_failure(o: &Output, expected: &str) {
+    assert_no_panic(o);
+    assert!(!o.status.success(), "should have failed: {}", stdout(o));
+    let err = stderr(o);
+    assert!(err.starts_with("parcours : "), "{err}");
+    assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+    assert!(
+        !err.contains("Error {") && !err.contains("Os {"),
+        "debug text: {err}"
+    );
+}
+
+/// Files in a directory, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn demo_then_check_then_export_one_person() {
+    let env = Env::new();
+    let db = env.path("file.db");
+    let out = env.run(&db, &["demo", "--persons", "50", "--seed", "3"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("50 personnes fictives créées"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env.run(&db, &["check"]);
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(text.contains("Intégrité : OK"), "{text}");
+    assert!(
+        text.contains(&format!("Schéma : version {}", schema::LATEST)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("persons") && l.contains(" 50 lignes")),
+        "{text}"
+    );
+
+    let out = env.run(
+        &db,
+        &["export", "--format", "json", "--person", "2026-00007"],
+    );
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["format"], "parcours-export");
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["schema_version"], schema::LATEST);
+    assert_eq!(json["exported_at"], "2026-11-22T10:00:00");
+    let persons = json["persons"].as_array().unwrap();
+    assert_eq!(persons.len(), 1);
+    assert_eq!(persons[0]["person"]["dossier"], "2026-00007");
+    assert!(!persons[0]["suivis"].as_array().unwrap().is_empty());
+    assert!(stderr(&out).contains("1 dossier(s) exporté(s)"));
+}
+
+#[test]
+fn export_everything_to_a_file() {
+    let env = Env::new();
+    let db = env.demo("file.db", 40, 5);
+    let target = env.path("export.json");
+    let out = env.run(
+        &db,
+        &["export", "--format", "json", "-o", target.to_str().unwrap()],
+    );
+    assert_success(&out);
+    assert!(out.stdout.is_empty(), "nothing on stdout with -o");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(json["format"], "parcours-export");
+    let persons = json["persons"].as_array().unwrap();
+    assert_eq!(persons.len(), 40);
+    let mut dossiers: Vec<&str> = persons
+        .iter()
+        .map(|p| p["person"]["dossier"].as_str().unwrap())
+        .collect();
+    dossiers.dedup();
+    assert_eq!(dossiers.len(), 40);
+}
+
+#[test]
+fn same_seed_same_clock_gives_the_same_export() {
+    let env = Env::new();
+    let export = |db: &Path| {
+        let out = env.run(db, &["export", "--format", "json"]);
+        assert_success(&out);
+        out.stdout
+    };
+    let a = export(&env.demo("a.db", 30, 9));
+    let b = export(&env.demo("b.db", 30, 9));
+    let c = export(&env.demo("c.db", 30, 10));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn unknown_dossier_is_a_clear_error() {
+    let env = Env::new();
+    let db = env.demo("file.db", 5, 1);
+    let out = env.run(
+        &db,
+        &["export", "--format", "json", "--person", "2026-99999"],
+    );
+    assert_failure(&out, "aucun dossier n° « 2026-99999 »");
+    assert!(out.stdout.is_empty(), "no partial export");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_unchanged() {
+    let env = Env::new();
+    let db = env.path("notes.db");
+    let garbage: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&db, &garbage).unwrap();
+    for args in [
+        &["check"][..],
+        &["export", "--format", "json"],
+        &["demo", "--persons", "3"],
+    ] {
+        let out = env.run(&db, args);
+        assert_failure(&out, "n'est pas une base parcours");
+        assert!(stderr(&out).contains("n'a pas été modifié"));
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            garbage,
+            "file changed by {args:?}"
+        );
+        assert_eq!(
+            listing(env.dir.path()),
+            ["notes.db"],
+            "side files by {args:?}"
+        );
+    }
+    // A text file too.
+    std::fs::write(&db, "nom;prénom\nDupont;Marie\n").unwrap();
+    let out = env.run(&db, &["check"]);
+    assert_failure(&out, "n'est pas une base parcours");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        b"nom;pr\xc3\xa9nom\nDupont;Marie\n"
+    );
+}
+
+#[test]
+fn another_applications_sqlite_file_is_refused_and_left_unchanged() {
+    let env = Env::new();
+    let db = env.path("compta.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE factures (id INTEGER PRIMARY KEY, montant REAL);")
+            .unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    let out = env.run(&db, &["demo", "--persons", "3"]);
+    assert_failure(&out, "n'est pas une base parcours");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(listing(env.dir.path()), ["compta.db"]);
+}
+
+#[test]
+fn a_missing_directory_is_a_clear_error() {
+    let env = Env::new();
+    let db = env.path("absent").join("sous-dossier").join("parcours.db");
+    for args in [&["check"][..], &["demo", "--persons", "2"]] {
+        let out = env.run(&db, args);
+        assert_failure(&out, "n'existe pas");
+        assert!(stderr(&out).contains("--db"), "says how to fix it");
+    }
+    assert!(!env.path("absent").exists(), "directory created");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_left_unchanged() {
+    let env = Env::new();
+    let db = env.demo("file.db", 3, 1);
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = {}; PRAGMA wal_checkpoint(TRUNCATE);",
+            schema::LATEST + 1
+        ))
+        .unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let names = listing(env.dir.path());
+    let before = std::fs::read(&db).unwrap();
+    for args in [
+        &["check"][..],
+        &["export", "--format", "json"],
+        &["demo", "--persons", "2"],
+    ] {
+        let out = env.run(&db, args);
+        assert_failure(&out, "version plus récente");
+        assert!(stderr(&out).contains(&format!("schéma {}", schema::LATEST + 1)));
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            before,
+            "file changed by {args:?}"
+        );
+        assert_eq!(listing(env.dir.path()), names, "side files by {args:?}");
+    }
+}
+
+#[test]
+fn export_to_an_impossible_file_is_a_clear_error() {
+    let env = Env::new();
+    let db = env.demo("file.db", 2, 1);
+    let target = env.path("absent").join("export.json");
+    let out = env.run(
+        &db,
+        &["export", "--format", "json", "-o", target.to_str().unwrap()],
+    );
+    assert_failure(&out, "impossible de créer");
+}
+
+#[test]
+fn export_to_a_closed_pipe_exits_quietly() {
+    let env = Env::new();
+    // Far more than a pipe buffer, so the writer meets the closed pipe.
+    let db = env.demo("file.db", 200, 2);
+    let mut child = env
+        .cmd(&db, &["export", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("Broken pipe") && !err.contains("parcours :"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_to_a_closed_pipe_does_not_panic() {
+    let env = Env::new();
+    let db = env.demo("file.db", 2, 1);
+    let mut child = env
+        .cmd(&db, &["check"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_broken_referential_override_is_reported_and_the_default_used() {
+    let env = Env::new();
+    std::fs::write(
+        env.config.path().join("referentiel.toml"),
+        "disabled_themes = [\"justice\"\nthemes = 3",
+    )
+    .unwrap();
+    let db = env.path("file.db");
+    let out = env.run(&db, &["demo", "--persons", "5"]);
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("referentiel.toml illisible"), "{err}");
+    assert!(err.contains("référentiel par défaut utilisé"), "{err}");
+}
+
+#[test]
+fn the_justice_theme_can_be_switched_off() {
+    let env = Env::new();
+    std::fs::write(
+        env.config.path().join("referentiel.toml"),
+        "disabled_themes = [\"justice\"]\n",
+    )
+    .unwrap();
+    let db = env.demo("file.db", 60, 4);
+    let out = env.run(&db, &["export", "--format", "json"]);
+    assert_success(&out);
+    assert!(!stderr(&out).contains("référentiel"), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("\"theme\":\"justice\""), "justice assessed");
+}
+
+#[test]
+fn parcours_db_variable_selects_the_database() {
+    let env = Env::new();
+    let db = env.demo("file.db", 4, 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_parcours"))
+        .arg("check")
+        .env("PARCOURS_DB", &db)
+        .env("PARCOURS_NOW", NOW)
+        .env("PARCOURS_CONFIG_DIR", env.config.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(stdout(&out).contains(&format!("Base : {}", db.display())));
+}
