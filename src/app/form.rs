@@ -464,13 +464,11 @@ impl Form {
                             f.error = Some(e.message());
                         }
                     }
-                    FieldKind::Number => {
-                        if t.parse::<u32>().is_err() {
-                            f.error = Some(format!(
-                                "Nombre entier attendu (reçu « {} »)",
-                                crate::text::truncate_width(t, 20)
-                            ));
-                        }
+                    FieldKind::Number if t.parse::<u32>().is_err() => {
+                        f.error = Some(format!(
+                            "Nombre entier attendu (reçu « {} »)",
+                            crate::text::truncate_width(t, 20)
+                        ));
                     }
                     _ => {}
                 }
