@@ -886,3 +886,16 @@ mod tests {
         assert!(warn.is_none(), "{warn:?}");
     }
 }
+
+#[cfg(test)]
+mod readme {
+    /// The README documents the keymap: it must show the current defaults.
+    #[test]
+    fn readme_lists_the_default_keys() {
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&super::defaults_as_toml()),
+            "README.md « Touches » is out of date: paste the output of `parcours touches`"
+        );
+    }
+}
