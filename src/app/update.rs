@@ -14,7 +14,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Right-of-access reminder shown in the note editor (CNIL).
 pub const NOTE_REMINDER: &str =
-    "La personne peut demander à lire ses notes (droit d'accès) : écrivez des faits, sans jugement.";
+    "La personne peut demander à lire ses notes (droit d'accès) : écrivez des faits, sans jugement. Privée = visible de l'équipe seulement.";
 
 impl App {
     pub fn new(
@@ -1278,7 +1278,15 @@ impl App {
                         Purpose::Report(a.id),
                         vec![
                             Field::multiline("report", "Compte rendu", &a.report),
-                            Field::multicheck("themes", "Démarches (thèmes)", self.theme_choices(false), &tagged),
+                            Field::multicheck(
+                                "themes",
+                                "Démarches (thèmes)",
+                                self.rf
+                                    .active_themes()
+                                    .map(|t| (t.code.clone(), t.short.clone()))
+                                    .collect(),
+                                &tagged,
+                            ),
                             Field::text("demarches", "Démarches faites", &labels),
                         ],
                     )
@@ -1495,7 +1503,7 @@ impl App {
             purpose,
             vec![
                 Field::multiline("text", "Note", &n.text).required(),
-                Field::check("private", "Privée (équipe seulement)", n.private),
+                Field::check("private", "Note privée", n.private),
             ],
         )
         .with_hint(NOTE_REMINDER);

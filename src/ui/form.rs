@@ -183,7 +183,7 @@ fn value_rows(f: &Field, focused: bool, w: usize) -> (Vec<Span<'static>>, Option
                 }
                 // Focused: a window of up to 6 lines around the cursor line; long lines are
                 // shown from the cursor's side so the cursor stays visible.
-                let win = 6usize;
+                let win = 8usize;
                 let first = line.saturating_sub(win - 1);
                 let mut out = Vec::new();
                 let mut cur = None;
@@ -193,6 +193,10 @@ fn value_rows(f: &Field, focused: bool, w: usize) -> (Vec<Span<'static>>, Option
                         cur = Some((k - first, c));
                     }
                     out.push(Span::styled(shown, style::warn()));
+                }
+                // A writing area, not a one-line box: at least 5 rows while focused.
+                while out.len() < 5 {
+                    out.push(Span::raw(""));
                 }
                 (out, cur)
             } else {
