@@ -5,6 +5,7 @@
 //! [`tui`] (the terminal loop).
 
 pub mod app;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod dates;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod search;
+pub mod session;
 pub mod store;
 pub mod text;
 pub mod tui;

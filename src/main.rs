@@ -1,9 +1,10 @@
 //! The `parcours` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use parcours::auth::{keyring_path, Account, Keyring, Role};
 use parcours::clock::Clock;
 use parcours::store::Store;
-use parcours::{config, demo, export};
+use parcours::{config, demo, export, session};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,6 +18,13 @@ struct Cli {
     /// Fichier de base de données (par défaut : dans le dossier de données de l'utilisateur)
     #[arg(long, global = true, env = "PARCOURS_DB", value_name = "FICHIER")]
     db: Option<PathBuf>,
+    /// Identifiant du compte (commandes ; par défaut le seul compte, ou demandé)
+    #[arg(long, global = true, value_name = "IDENTIFIANT")]
+    compte: Option<String>,
+    /// Lire le mot de passe dans ce fichier (scripts) ; sinon il est demandé au terminal,
+    /// ou lu sur l'entrée standard quand elle n'est pas un terminal
+    #[arg(long, global = true, value_name = "FICHIER")]
+    mot_de_passe_fichier: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -47,6 +55,11 @@ enum Command {
     Check,
     /// Affiche les touches par défaut (modèle pour touches.toml)
     Touches,
+    /// Comptes du personnel (un par personne ; ajout et retrait par un·e administrateur·rice)
+    Compte {
+        #[command(subcommand)]
+        action: CompteAction,
+    },
     /// Sauvegarde vérifiée de la base, même pendant son utilisation
     Backup {
         /// Dossier (une copie datée y est créée) ou fichier ; par défaut « sauvegardes » à côté de la base
@@ -64,6 +77,26 @@ enum Command {
         #[arg(long)]
         oui: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum CompteAction {
+    /// Liste les comptes
+    Liste,
+    /// Ajoute un compte (le nouveau mot de passe est demandé deux fois)
+    Ajouter {
+        identifiant: String,
+        /// Nom affiché (ex. « Claire Fontaine »)
+        #[arg(long)]
+        nom: String,
+        /// Compte administrateur (comptes, journal d'audit, effacement)
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Retire un compte : son mot de passe n'ouvre plus la base
+    Supprimer { identifiant: String },
+    /// Change le mot de passe du compte connecté
+    MotDePasse,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -131,12 +164,33 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         return Ok(());
     }
-    let path = db_path(cli.db)?;
+    let path = db_path(cli.db.clone())?;
     let clock = clock();
+    let auth = Auth {
+        compte: cli.compte.clone(),
+        file: cli.mot_de_passe_fichier.clone(),
+    };
     match cli.command {
         None => parcours::tui::run(&path, clock).map_err(|e| e.to_string()),
         Some(Command::Demo { persons, seed }) => {
-            let mut store = Store::open(&path, clock.clone()).map_err(|e| e.to_string())?;
+            let mut store = if session::db_state(&path) == session::DbState::New {
+                // A new demo database gets a demo account whose password is printed.
+                let password = session::random_password();
+                let s = session::create_first_account(
+                    &path,
+                    clock.clone(),
+                    "demo",
+                    "Compte de démonstration",
+                    &password,
+                )?;
+                println!(
+                    "Compte de démonstration : identifiant « demo », mot de passe « {} »",
+                    password.as_str()
+                );
+                s.store
+            } else {
+                open_any(&path, clock.clone(), &auth)?.0
+            };
             let (rf, warning) = config::load_referential();
             if let Some(w) = warning {
                 eprintln!("{w}");
@@ -166,7 +220,7 @@ fn run(cli: Cli) -> Result<(), String> {
             person,
             output,
         }) => {
-            let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
+            let (store, _) = open_any(&path, clock, &auth)?;
             let ids = match &person {
                 Some(n) => Some(vec![store
                     .person_id_by_dossier(n)
@@ -174,6 +228,11 @@ fn run(cli: Cli) -> Result<(), String> {
                     .ok_or_else(|| format!("aucun dossier n° « {n} » dans cette base"))?]),
                 None => None,
             };
+            // The audit log records that an export was made (and of whom), not what.
+            let audited = ids.as_ref().and_then(|v| v.first().copied());
+            store
+                .audit(parcours::store::audit::actions::EXPORT, audited)
+                .map_err(|e| e.to_string())?;
             let written = match output {
                 Some(file) => {
                     let f = std::fs::File::create(&file)
@@ -197,7 +256,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Touches) => Ok(()), // handled above: needs no database
         Some(Command::Backup { dest, garder }) => {
-            let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
+            let (store, _) = open_any(&path, clock, &auth)?;
             let r = store
                 .backup(dest.as_deref(), garder)
                 .map_err(|e| e.to_string())?;
@@ -233,16 +292,48 @@ fn run(cli: Cli) -> Result<(), String> {
                     return Err("restauration abandonnée : rien n'a été modifié".into());
                 }
             }
-            let aside =
-                parcours::store::restore(&src, &path, clock.now()).map_err(|e| e.to_string())?;
+            // The key comes from the current accounts (or the backup's, if the base is gone):
+            // a database keeps one key for life, so either opens the backup.
+            let key = if Keyring::exists(&path) || Keyring::exists(&src) {
+                let ring_db = if Keyring::exists(&path) { &path } else { &src };
+                let mut ring = Keyring::load(ring_db).map_err(|e| e.to_string())?;
+                let login = match &auth.compte {
+                    Some(c) => c.clone(),
+                    None => ring
+                        .accounts()
+                        .first()
+                        .map(|a| a.login.clone())
+                        .unwrap_or_default(),
+                };
+                let pw = parcours::auth::password::read_secret(
+                    &format!("Mot de passe de {login} : "),
+                    auth.file.as_deref(),
+                )?;
+                let (key, account) = ring
+                    .unlock(&login, &pw, clock.now())
+                    .map_err(|e| e.to_string())?;
+                if account.role != Role::Admin {
+                    return Err("restauration réservée aux administrateur·rices".into());
+                }
+                Some(key)
+            } else {
+                None
+            };
+            let aside = parcours::store::restore(&src, &path, clock.now(), key.as_ref())
+                .map_err(|e| e.to_string())?;
+            if !Keyring::exists(&path) && Keyring::exists(&src) {
+                std::fs::copy(keyring_path(&src), keyring_path(&path))
+                    .map_err(|e| format!("fichier des comptes : {e}"))?;
+            }
             println!("Sauvegarde remise en place dans {}", path.display());
             if aside.exists() {
                 println!("L'ancienne base est conservée : {}", aside.display());
             }
             Ok(())
         }
+        Some(Command::Compte { action }) => compte(&path, clock, &auth, action),
         Some(Command::Check) => {
-            let store = Store::open(&path, clock).map_err(|e| e.to_string())?;
+            let (store, _) = open_any(&path, clock, &auth)?;
             let problems = store.integrity_problems().map_err(|e| e.to_string())?;
             let version = store.schema_version().map_err(|e| e.to_string())?;
             let mut report = format!(
@@ -268,6 +359,120 @@ fn run(cli: Cli) -> Result<(), String> {
                     problems.len()
                 ))
             }
+        }
+    }
+}
+
+struct Auth {
+    compte: Option<String>,
+    file: Option<PathBuf>,
+}
+
+/// Opens the database for a command: with an account when the base has accounts; a plain
+/// base made before accounts existed opens as is (with a warning) so it can still be checked,
+/// exported or backed up.
+fn open_any(
+    path: &std::path::Path,
+    clock: Clock,
+    auth: &Auth,
+) -> Result<(Store, Option<Account>), String> {
+    match session::db_state(path) {
+        session::DbState::Accounts => {
+            let s = session::cli_login(path, clock, auth.compte.as_deref(), auth.file.as_deref())?;
+            Ok((s.store, Some(s.account)))
+        }
+        session::DbState::Plain => {
+            let store = Store::open(path, clock).map_err(|e| e.to_string())?;
+            eprintln!(
+                "Attention : cette base n'est pas chiffrée. Lancez parcours sans commande pour créer le premier compte : la base sera chiffrée."
+            );
+            Ok((store, None))
+        }
+        session::DbState::New => Err(format!(
+            "aucune base « {} » : lancez parcours sans commande pour la créer (premier compte), ou « parcours demo »",
+            path.display()
+        )),
+    }
+}
+
+fn compte(
+    path: &std::path::Path,
+    clock: Clock,
+    auth: &Auth,
+    action: CompteAction,
+) -> Result<(), String> {
+    use parcours::auth::password::read_secret;
+    if session::db_state(path) != session::DbState::Accounts {
+        return Err(
+            "aucun compte pour cette base : lancez parcours sans commande pour créer le premier"
+                .into(),
+        );
+    }
+    let s = session::cli_login(
+        path,
+        clock.clone(),
+        auth.compte.as_deref(),
+        auth.file.as_deref(),
+    )?;
+    let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
+    let audit = |s: &session::Session| {
+        s.store
+            .audit(parcours::store::audit::actions::ACCOUNTS, None)
+            .map_err(|e| e.to_string())
+    };
+    match action {
+        CompteAction::Liste => {
+            let mut out = String::new();
+            for a in ring.accounts() {
+                out.push_str(&format!(
+                    "{:<20} {:<30} {}\n",
+                    a.login,
+                    a.display_name,
+                    a.role.label()
+                ));
+            }
+            print_stdout(&out)
+        }
+        CompteAction::Ajouter {
+            identifiant,
+            nom,
+            admin,
+        } => {
+            let pw = read_secret(&format!("Nouveau mot de passe pour {identifiant} : "), None)?;
+            let confirm = read_secret("Confirmez : ", None)?;
+            parcours::auth::check_new_password(&pw, &confirm).map_err(|e| e.to_string())?;
+            ring.add_account(
+                &s.account,
+                &s.key,
+                Account {
+                    login: identifiant.clone(),
+                    display_name: nom,
+                    role: if admin { Role::Admin } else { Role::Conseiller },
+                },
+                &pw,
+                clock.now(),
+            )
+            .map_err(|e| e.to_string())?;
+            audit(&s)?;
+            println!("Compte « {identifiant} » ajouté.");
+            Ok(())
+        }
+        CompteAction::Supprimer { identifiant } => {
+            ring.remove_account(&s.account, &identifiant)
+                .map_err(|e| e.to_string())?;
+            audit(&s)?;
+            println!("Compte « {identifiant} » retiré : son mot de passe n'ouvre plus la base.");
+            Ok(())
+        }
+        CompteAction::MotDePasse => {
+            let pw = read_secret("Nouveau mot de passe : ", None)?;
+            let confirm = read_secret("Confirmez : ", None)?;
+            parcours::auth::check_new_password(&pw, &confirm).map_err(|e| e.to_string())?;
+            ring.change_password(&s.account, &s.key, &pw, clock.now())
+                .map_err(|e| e.to_string())?;
+            audit(&s)?;
+            println!("Mot de passe changé.");
+            Ok(())
         }
     }
 }

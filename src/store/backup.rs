@@ -4,6 +4,7 @@
 //! (integrity check and the same row counts as the snapshot) before it is kept.
 
 use super::{Result, Store, StoreError};
+use crate::auth::DbKey;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,10 @@ impl Store {
     /// consistent snapshot. No verification: see [`Store::backup`].
     pub(super) fn backup_raw(&self, dest: &Path) -> Result<()> {
         let mut out = Connection::open(dest).map_err(|e| StoreError::Backup(e.to_string()))?;
+        // An encrypted database gives an encrypted backup, under the same key.
+        if let Some(k) = &self.key {
+            super::apply_key(&out, k)?;
+        }
         let b = rusqlite::backup::Backup::new(&self.conn, &mut out)
             .map_err(|e| StoreError::Backup(e.to_string()))?;
         // All pages in one step: the source is read in one snapshot.
@@ -99,11 +104,18 @@ impl Store {
                 return Err(e);
             }
         };
-        if let Err(e) = verify(&tmp, &counts) {
+        if let Err(e) = verify(&tmp, &counts, self.key.as_ref()) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
         std::fs::rename(&tmp, &target).map_err(|e| StoreError::Backup(e.to_string()))?;
+        // The accounts file travels with the backup, so the backup opens on its own with
+        // the accounts of that day (the database key never changes).
+        let ring = crate::auth::keyring_path(&self.path);
+        if ring.exists() {
+            std::fs::copy(&ring, crate::auth::keyring_path(&target))
+                .map_err(|e| StoreError::Backup(format!("fichier des comptes : {e}")))?;
+        }
         let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
         let removed = if dest.is_none_or(|d| d.is_dir()) {
             prune(&dir, keep)
@@ -120,9 +132,12 @@ impl Store {
 }
 
 /// Opens a backup read-only and checks integrity and row counts.
-pub fn verify(path: &Path, expected: &[(String, i64)]) -> Result<()> {
+pub fn verify(path: &Path, expected: &[(String, i64)], key: Option<&DbKey>) -> Result<()> {
     let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| StoreError::Backup(e.to_string()))?;
+    if let Some(k) = key {
+        super::apply_key(&c, k)?;
+    }
     let check: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| StoreError::Backup(e.to_string()))?;
@@ -172,10 +187,18 @@ fn prune(dir: &Path, keep: usize) -> Vec<PathBuf> {
 /// Puts a backup back in place of `db`: the backup is verified first, the current file
 /// (with its WAL) is moved aside as `<db>.avant-restauration-<date>.bak`, then the copy is
 /// written beside the database and renamed over it.
-pub fn restore(src: &Path, db: &Path, now: chrono::NaiveDateTime) -> Result<PathBuf> {
-    super::preflight::check(src)?;
+pub fn restore(
+    src: &Path,
+    db: &Path,
+    now: chrono::NaiveDateTime,
+    key: Option<&DbKey>,
+) -> Result<PathBuf> {
+    super::preflight::check(src, key.is_some())?;
     let c = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| StoreError::from(e).at(src))?;
+    if let Some(k) = key {
+        super::apply_key(&c, k)?;
+    }
     let version: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| StoreError::from(e).at(src))?;
@@ -199,6 +222,9 @@ pub fn restore(src: &Path, db: &Path, now: chrono::NaiveDateTime) -> Result<Path
     );
     if db.exists() {
         let cur = Connection::open(db).map_err(|e| StoreError::from(e).at(db))?;
+        if let Some(k) = key {
+            super::apply_key(&cur, k)?;
+        }
         cur.busy_timeout(std::time::Duration::from_secs(5))?;
         cur.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         drop(cur);
@@ -210,6 +236,9 @@ pub fn restore(src: &Path, db: &Path, now: chrono::NaiveDateTime) -> Result<Path
     }
     let tmp = db.with_extension("restauration.partiel");
     let mut out = Connection::open(&tmp).map_err(|e| StoreError::Backup(e.to_string()))?;
+    if let Some(k) = key {
+        super::apply_key(&out, k)?;
+    }
     {
         let b = rusqlite::backup::Backup::new(&c, &mut out)
             .map_err(|e| StoreError::Backup(e.to_string()))?;

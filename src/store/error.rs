@@ -31,6 +31,8 @@ pub enum StoreError {
     Conflict,
     #[error("« {0} » est sur un partage réseau ({1}) : parcours ne peut pas y garantir l'intégrité des données (mode WAL). Copiez la base sur le disque local du poste et ouvrez cette copie ; le fichier n'a pas été modifié.")]
     NetworkFs(PathBuf, String),
+    #[error("La clé de chiffrement ne correspond pas à « {0} » (fichier des comptes d'une autre base ?). Le fichier n'a pas été modifié.")]
+    WrongKey(PathBuf),
     #[error("Sauvegarde impossible : {0}")]
     Backup(String),
     #[error("Impossible d'ouvrir « {0} » : {1}")]

@@ -7,7 +7,9 @@
 //! One write path: every change goes through [`Store::apply`], which commits it at once
 //! and returns its inverse (for undo); the audit log will hook in there too.
 
+pub mod audit;
 mod backup;
+mod cipher;
 mod error;
 pub mod preflight;
 mod queries;
@@ -15,9 +17,11 @@ mod records;
 pub mod schema;
 
 pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
+pub use cipher::encrypt_in_place;
 pub use error::{Result, StoreError};
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
+use crate::auth::DbKey;
 use crate::clock::Clock;
 use crate::domain::{
     Appointment, Barrier, Change, Diagnostic, Id, Note, Objective, PersonFile, PlanAction, Record,
@@ -34,6 +38,22 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     clock: Clock,
+    /// The SQLCipher key this file was opened with (zeroised on drop); backups use it too.
+    key: Option<DbKey>,
+    /// Account written in the audit log (set at login).
+    actor: String,
+}
+
+/// Keys a fresh connection. SQLCipher's own logging is silenced first: it writes to stderr
+/// on a wrong key, which would garble the screen; errors are reported in the interface.
+pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let sql = zeroize::Zeroizing::new(format!(
+        "PRAGMA key = \"{}\";",
+        key.sqlcipher_literal().as_str()
+    ));
+    conn.execute_batch(&sql)?;
+    Ok(())
 }
 
 /// What a committed change did.
@@ -48,15 +68,32 @@ pub struct Applied {
 impl Store {
     /// Opens (creating if needed) a database file and brings its schema up to date.
     /// Never writes to a file that is not a parcours database or is from a newer version.
+    ///
+    /// Without a key the file is plain SQLite (tests, tools); the application always opens
+    /// with the key unlocked from an account (see [`Store::open_keyed`]).
     pub fn open(path: &Path, clock: Clock) -> Result<Store> {
-        Self::open_with_migrations(path, clock, schema::MIGRATIONS)
+        Self::open_inner(path, clock, schema::MIGRATIONS, None)
+    }
+
+    /// Opens a database encrypted with SQLCipher under `key`.
+    pub fn open_keyed(path: &Path, clock: Clock, key: &DbKey) -> Result<Store> {
+        Self::open_inner(path, clock, schema::MIGRATIONS, Some(key.duplicate()))
     }
 
     /// `open` with an explicit list of migrations: lets tests check that a failing
     /// migration leaves the previous schema intact. Not for application code.
     #[doc(hidden)]
     pub fn open_with_migrations(path: &Path, clock: Clock, migrations: &[&str]) -> Result<Store> {
-        preflight::check(path)?;
+        Self::open_inner(path, clock, migrations, None)
+    }
+
+    fn open_inner(
+        path: &Path,
+        clock: Clock,
+        migrations: &[&str],
+        key: Option<DbKey>,
+    ) -> Result<Store> {
+        preflight::check(path, key.is_some())?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -65,10 +102,17 @@ impl Store {
         )
         .map_err(|e| StoreError::CannotOpen(path.to_path_buf(), e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        if let Some(k) = &key {
+            apply_key(&conn, k)?;
+        }
         // Read-only checks first: nothing below writes until we know the file is ours.
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| StoreError::from(e).at(path))?;
+            .map_err(|e| match (StoreError::from(e), &key) {
+                // With a key, "not a database" means the key does not fit this file.
+                (StoreError::NotADatabase(_), Some(_)) => StoreError::WrongKey(path.to_path_buf()),
+                (e, _) => e.at(path),
+            })?;
         let objects: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(|e| StoreError::from(e).at(path))?;
@@ -88,6 +132,8 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             clock,
+            key,
+            actor: String::new(),
         };
         store.configure().map_err(|e| e.at(path))?;
         store.migrate(migrations).map_err(|e| e.at(path))?;
@@ -264,7 +310,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
-            out.push(records::apply(&tx, change, now)?);
+            out.push(records::apply(&tx, change, now, Some(&self.actor))?);
         }
         tx.commit()?;
         Ok(out)
@@ -282,20 +328,30 @@ impl Store {
         let mut ids = Vec::with_capacity(files.len());
         for f in files {
             let up = |r: Record| Change::Upsert(r);
-            let pid = records::apply(&tx, &up(Record::Person(f.person.clone())), now)?.id;
+            let pid = records::apply(&tx, &up(Record::Person(f.person.clone())), now, None)?.id;
+            // One audit entry per imported file, not one per row.
+            audit::write(
+                &tx,
+                now,
+                &self.actor,
+                audit::actions::CREATE,
+                Some("persons"),
+                Some(pid),
+                Some(pid),
+            )?;
             for s in &f.suivis {
                 let s = Suivi {
                     person_id: pid,
                     ..s.clone()
                 };
-                records::apply(&tx, &up(Record::Suivi(s)), now)?;
+                records::apply(&tx, &up(Record::Suivi(s)), now, None)?;
             }
             for d in &f.diagnostics {
                 let d = Diagnostic {
                     person_id: pid,
                     ..d.clone()
                 };
-                records::apply(&tx, &up(Record::Diagnostic(d)), now)?;
+                records::apply(&tx, &up(Record::Diagnostic(d)), now, None)?;
             }
             let mut barrier_ids = Vec::new();
             for b in &f.barriers {
@@ -303,7 +359,7 @@ impl Store {
                     person_id: pid,
                     ..b.clone()
                 };
-                barrier_ids.push(records::apply(&tx, &up(Record::Barrier(b)), now)?.id);
+                barrier_ids.push(records::apply(&tx, &up(Record::Barrier(b)), now, None)?.id);
             }
             let mut objective_ids = Vec::new();
             for o in &f.objectives {
@@ -311,7 +367,7 @@ impl Store {
                     person_id: pid,
                     ..o.clone()
                 };
-                objective_ids.push(records::apply(&tx, &up(Record::Objective(o)), now)?.id);
+                objective_ids.push(records::apply(&tx, &up(Record::Objective(o)), now, None)?.id);
             }
             let pick = |ids: &[Id], pos: Option<Id>| {
                 pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
@@ -323,21 +379,21 @@ impl Store {
                     barrier_id: pick(&barrier_ids, a.barrier_id),
                     ..a.clone()
                 };
-                records::apply(&tx, &up(Record::Action(a)), now)?;
+                records::apply(&tx, &up(Record::Action(a)), now, None)?;
             }
             for a in &f.appointments {
                 let a = Appointment {
                     person_id: pid,
                     ..a.clone()
                 };
-                records::apply(&tx, &up(Record::Appointment(a)), now)?;
+                records::apply(&tx, &up(Record::Appointment(a)), now, None)?;
             }
             for n in &f.notes {
                 let n = Note {
                     person_id: pid,
                     ..n.clone()
                 };
-                records::apply(&tx, &up(Record::Note(n)), now)?;
+                records::apply(&tx, &up(Record::Note(n)), now, None)?;
             }
             ids.push(pid);
         }

@@ -5,7 +5,52 @@ use crate::domain::*;
 use chrono::{Datelike, NaiveDateTime};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-pub(super) fn apply(conn: &Connection, change: &Change, now: NaiveDateTime) -> Result<Applied> {
+/// Applies one change. With `audit` (the actor), writes its audit entry in the same
+/// transaction: the record changed and its person, never the content.
+pub(super) fn apply(
+    conn: &Connection,
+    change: &Change,
+    now: NaiveDateTime,
+    audit: Option<&str>,
+) -> Result<Applied> {
+    let applied = apply_change(conn, change, now)?;
+    if let Some(actor) = audit {
+        let (action, person) = match change {
+            Change::Upsert(r) => (
+                if matches!(applied.inverse, Some(Change::Delete(..))) {
+                    super::audit::actions::CREATE
+                } else {
+                    super::audit::actions::UPDATE
+                },
+                if r.kind() == RecordKind::Person {
+                    applied.id
+                } else {
+                    r.person_id()
+                },
+            ),
+            Change::Delete(kind, id) => (
+                super::audit::actions::DELETE,
+                match &applied.inverse {
+                    Some(Change::Upsert(prev)) => prev.person_id(),
+                    _ if *kind == RecordKind::Person => *id,
+                    _ => 0,
+                },
+            ),
+        };
+        super::audit::write(
+            conn,
+            now,
+            actor,
+            action,
+            Some(super::audit::kind_name(change.kind())),
+            Some(applied.id),
+            (person > 0).then_some(person),
+        )?;
+    }
+    Ok(applied)
+}
+
+fn apply_change(conn: &Connection, change: &Change, now: NaiveDateTime) -> Result<Applied> {
     match change {
         Change::Upsert(record) => {
             let previous = if record.id() > 0 {

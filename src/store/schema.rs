@@ -151,6 +151,37 @@ CREATE TABLE notes (
 -- Notes pane: a person's journal in date order.
 CREATE INDEX notes_by_person ON notes(person_id, at);
 "#,
+    // 2: audit log and archiving (data protection)
+    r#"
+-- Who did what, when, to which record: never the content. Append-only: the triggers refuse
+-- any change, and deletes except of entries older than 12 months (the retention purge).
+-- No foreign key: entries outlive the records they name (an erased person leaves only a
+-- tombstone without identity).
+CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    record_kind TEXT,
+    record_id   INTEGER,
+    person_id   INTEGER
+);
+-- The admin view lists entries newest first, and the purge deletes by date: both by `at`.
+CREATE INDEX audit_by_at ON audit(at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'journal d''audit : modification interdite');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+WHEN OLD.at >= strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime', '-12 months')
+BEGIN
+    SELECT RAISE(ABORT, 'journal d''audit : seules les entrées de plus de 12 mois peuvent être purgées');
+END;
+
+-- Files past the retention period (2 years after the last contact) can be archived: hidden
+-- from the caseload, kept with restricted access, then erased.
+ALTER TABLE persons ADD COLUMN archived_at TEXT;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -1,0 +1,161 @@
+//! Opening the database for a person: unlock the key with an account, open the store
+//! encrypted, and record the login in the audit log. Shared by the command line and the
+//! interactive screen.
+
+use crate::auth::{password, Account, DbKey, Keyring, Role};
+use crate::clock::Clock;
+use crate::store::Store;
+use std::io::IsTerminal;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+pub struct Session {
+    pub store: Store,
+    pub account: Account,
+    pub key: DbKey,
+}
+
+/// What a new database or a plain one needs before it can be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbState {
+    /// Accounts exist: log in.
+    Accounts,
+    /// No file (or an empty one) and no accounts: create the first (admin) account.
+    New,
+    /// A plain database made before accounts existed: the first account encrypts it.
+    Plain,
+}
+
+pub fn db_state(path: &Path) -> DbState {
+    if Keyring::exists(path) {
+        DbState::Accounts
+    } else if std::fs::metadata(path)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false)
+    {
+        DbState::Plain
+    } else {
+        DbState::New
+    }
+}
+
+/// Logs in with a password and opens the store.
+pub fn login(path: &Path, clock: Clock, login: &str, password: &str) -> Result<Session, String> {
+    let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
+    let (key, account) = ring
+        .unlock(login, password, clock.now())
+        .map_err(|e| e.to_string())?;
+    let failures = ring.take_failures().unwrap_or_default();
+    let mut store = Store::open_keyed(path, clock, &key).map_err(|e| e.to_string())?;
+    store.set_actor(&account.login);
+    store.audit_login(&failures).map_err(|e| e.to_string())?;
+    Ok(Session {
+        store,
+        account,
+        key,
+    })
+}
+
+/// First account of a database: creates the key (and encrypts a plain database).
+pub fn create_first_account(
+    path: &Path,
+    clock: Clock,
+    login: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<Session, String> {
+    let state = db_state(path);
+    if state == DbState::Accounts {
+        return Err("Des comptes existent déjà pour cette base : identifiez-vous.".into());
+    }
+    if state == DbState::Plain {
+        // Check it is a parcours database (and bring its schema up to date) while plain.
+        drop(Store::open(path, clock.clone()).map_err(|e| e.to_string())?);
+    }
+    let (_ring, key, account) = Keyring::create(path, login, display_name, password, clock.now())
+        .map_err(|e| e.to_string())?;
+    if state == DbState::Plain {
+        if let Err(e) = crate::store::encrypt_in_place(path, &key) {
+            // Without the encrypted file the new account would be useless: take it back.
+            let _ = std::fs::remove_file(crate::auth::keyring_path(path));
+            return Err(e.to_string());
+        }
+    }
+    let mut store = Store::open_keyed(path, clock, &key).map_err(|e| e.to_string())?;
+    store.set_actor(&account.login);
+    store.audit_login(&[]).map_err(|e| e.to_string())?;
+    Ok(Session {
+        store,
+        account,
+        key,
+    })
+}
+
+/// A readable random password for the demo account (no ambiguous characters).
+pub fn random_password() -> Zeroizing<String> {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    use chacha20poly1305::aead::OsRng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479";
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    let mut s = Zeroizing::new(String::new());
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            s.push('-');
+        }
+        s.push(ALPHABET[*b as usize % ALPHABET.len()] as char);
+    }
+    s
+}
+
+/// Command-line login: the account from `--compte` (or the only account), the password
+/// from `--mot-de-passe-fichier`, the terminal, or a line of standard input.
+pub fn cli_login(
+    path: &Path,
+    clock: Clock,
+    account: Option<&str>,
+    password_file: Option<&Path>,
+) -> Result<Session, String> {
+    match db_state(path) {
+        DbState::New => {
+            return Err(format!(
+                "aucun compte pour « {} » : lancez parcours sans commande pour créer le premier compte, ou « parcours demo »",
+                path.display()
+            ))
+        }
+        DbState::Plain => {
+            return Err(format!(
+                "« {} » n'est pas encore chiffrée : lancez parcours sans commande pour créer le premier compte (la base sera chiffrée)",
+                path.display()
+            ))
+        }
+        DbState::Accounts => {}
+    }
+    let ring = Keyring::load(path).map_err(|e| e.to_string())?;
+    let login = match account {
+        Some(a) => a.to_string(),
+        None => {
+            let accounts = ring.accounts();
+            if accounts.len() == 1 {
+                accounts[0].login.clone()
+            } else if std::io::stdin().is_terminal() {
+                eprint!("Identifiant : ");
+                password::read_line()?.to_string()
+            } else {
+                return Err("plusieurs comptes : précisez --compte IDENTIFIANT".into());
+            }
+        }
+    };
+    drop(ring);
+    let pw = password::read_secret(&format!("Mot de passe de {login} : "), password_file)?;
+    login_as(path, clock, &login, &pw)
+}
+
+fn login_as(path: &Path, clock: Clock, login: &str, pw: &str) -> Result<Session, String> {
+    self::login(path, clock, login, pw)
+}
+
+/// Is this account allowed to administer (accounts, audit, erasure)?
+pub fn is_admin(a: &Account) -> bool {
+    a.role == Role::Admin
+}

@@ -1,0 +1,145 @@
+//! The audit log: who did what, when, to which record; never the content (CNIL).
+
+use super::{Result, Store};
+use crate::auth::FailedLogin;
+use crate::domain::{Id, RecordKind};
+use chrono::NaiveDateTime;
+use rusqlite::{params, Connection};
+
+/// Audited actions (stored as these codes).
+pub mod actions {
+    pub const LOGIN: &str = "connexion";
+    pub const LOGIN_FAILED: &str = "echec_connexion";
+    pub const LOGOUT: &str = "deconnexion";
+    pub const LOCK: &str = "verrouillage";
+    pub const OPEN_FILE: &str = "consultation";
+    pub const CREATE: &str = "creation";
+    pub const UPDATE: &str = "modification";
+    pub const DELETE: &str = "suppression";
+    pub const EXPORT: &str = "export";
+    pub const ERASE: &str = "effacement";
+    pub const ARCHIVE: &str = "archivage";
+    pub const ACCOUNTS: &str = "gestion_comptes";
+}
+
+/// One entry, as the admin view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: Id,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub record_kind: Option<String>,
+    pub record_id: Option<Id>,
+    pub person_id: Option<Id>,
+}
+
+pub(super) fn kind_name(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Person => "persons",
+        RecordKind::Suivi => "suivis",
+        RecordKind::Diagnostic => "diagnostics",
+        RecordKind::Barrier => "barriers",
+        RecordKind::Objective => "objectives",
+        RecordKind::Action => "actions",
+        RecordKind::Appointment => "appointments",
+        RecordKind::Note => "notes",
+    }
+}
+
+/// Writes one entry (inside the caller's transaction when there is one).
+pub(super) fn write(
+    conn: &Connection,
+    at: NaiveDateTime,
+    actor: &str,
+    action: &str,
+    kind: Option<&str>,
+    record_id: Option<Id>,
+    person_id: Option<Id>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit (at, actor, action, record_kind, record_id, person_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![at, actor, action, kind, record_id, person_id])?;
+    Ok(())
+}
+
+impl Store {
+    /// The account name written in the audit log for this session's actions.
+    pub fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Records an event that is not a record change (open a file, export, lock...).
+    pub fn audit(&self, action: &str, person_id: Option<Id>) -> Result<()> {
+        let now = self.clock.now();
+        write(
+            &self.conn,
+            now,
+            &self.actor,
+            action,
+            person_id.map(|_| "persons"),
+            person_id,
+            person_id,
+        )
+    }
+
+    /// At login: the failed attempts recorded since the last login (they could not be
+    /// written without the key), the login itself, and the 12-month purge.
+    pub fn audit_login(&mut self, failures: &[FailedLogin]) -> Result<()> {
+        let now = self.clock.now();
+        let actor = self.actor.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for f in failures {
+            write(&tx, f.at, &f.login, actions::LOGIN_FAILED, None, None, None)?;
+        }
+        write(&tx, now, &actor, actions::LOGIN, None, None, None)?;
+        tx.commit()?;
+        self.purge_audit()?;
+        Ok(())
+    }
+
+    /// Deletes entries older than 12 months (the only deletion the triggers allow).
+    pub fn purge_audit(&self) -> Result<usize> {
+        let cutoff = self.clock.now() - chrono::Months::new(12);
+        Ok(self
+            .conn
+            .execute("DELETE FROM audit WHERE at < ?1", [cutoff])?)
+    }
+
+    /// Entries newest first, optionally filtered by actor and/or action.
+    pub fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        action: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
+        // Uses audit_by_at (newest first); filters are applied while walking the index.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at, actor, action, record_kind, record_id, person_id FROM audit
+             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
+             ORDER BY at DESC, id DESC LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![actor, action, limit as i64], |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    record_kind: r.get(4)?,
+                    record_id: r.get(5)?,
+                    person_id: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
