@@ -6,6 +6,11 @@ use std::path::PathBuf;
 /// File names in the user's config directory.
 pub const REFERENTIAL_FILE: &str = "referentiel.toml";
 pub const KEYS_FILE: &str = "touches.toml";
+pub const SETTINGS_FILE: &str = "reglages.toml";
+
+/// Idle lock: default and allowed range, in minutes.
+pub const LOCK_MINUTES_DEFAULT: u32 = 5;
+pub const LOCK_MINUTES_RANGE: std::ops::RangeInclusive<u32> = 1..=15;
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("fr", "parcours", "parcours")
@@ -34,10 +39,113 @@ pub fn load_referential() -> (Referential, Option<String>) {
 }
 
 /// Name of the advisor using this session ("ma file active"): `PARCOURS_REFERENT`, else the
-/// OS user name. Accounts (one login per staff member) will replace this.
+/// OS user name. The interactive screen uses the logged-in account's display name instead.
 pub fn current_referent() -> String {
     std::env::var("PARCOURS_REFERENT")
         .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_default()
+}
+
+/// Settings of this post, from `reglages.toml` in the config directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Minutes without a key before the screen locks (`verrouillage_minutes`, 1 to 15).
+    pub lock_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lock_minutes: LOCK_MINUTES_DEFAULT,
+        }
+    }
+}
+
+impl Settings {
+    pub fn lock_after(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.lock_minutes as i64)
+    }
+
+    /// Reads the settings text (None: no file). Keys this version does not know are left to
+    /// other versions; a bad file or value gives the default and a French warning.
+    pub fn from_toml(text: Option<&str>) -> (Settings, Option<String>) {
+        let mut settings = Settings::default();
+        let Some(text) = text else {
+            return (settings, None);
+        };
+        let table: toml::Table = match toml::from_str(text) {
+            Ok(t) => t,
+            Err(e) => {
+                return (
+                    settings,
+                    Some(format!(
+                        "Fichier {SETTINGS_FILE} illisible ({}) : réglages par défaut utilisés",
+                        e.message()
+                    )),
+                )
+            }
+        };
+        let mut warning = None;
+        if let Some(v) = table.get("verrouillage_minutes") {
+            match v.as_integer() {
+                Some(n) if u32::try_from(n).is_ok_and(|n| LOCK_MINUTES_RANGE.contains(&n)) => {
+                    settings.lock_minutes = n as u32
+                }
+                _ => {
+                    warning = Some(format!(
+                        "{SETTINGS_FILE} : verrouillage_minutes = {v} n'est pas un nombre de minutes entre {} et {} ; verrouillage après {} minutes",
+                        LOCK_MINUTES_RANGE.start(),
+                        LOCK_MINUTES_RANGE.end(),
+                        LOCK_MINUTES_DEFAULT
+                    ))
+                }
+            }
+        }
+        (settings, warning)
+    }
+}
+
+/// The settings of the config directory (defaults when there is no file).
+pub fn load_settings() -> (Settings, Option<String>) {
+    let path = config_dir().map(|d| d.join(SETTINGS_FILE));
+    match path.as_ref().map(std::fs::read_to_string) {
+        Some(Ok(text)) => Settings::from_toml(Some(&text)),
+        Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => (
+            Settings::default(),
+            Some(format!(
+                "Fichier {SETTINGS_FILE} illisible ({e}) : réglages par défaut utilisés"
+            )),
+        ),
+        _ => (Settings::default(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_minutes_from_settings_file() {
+        assert_eq!(Settings::from_toml(None), (Settings::default(), None));
+        let (s, w) = Settings::from_toml(Some("verrouillage_minutes = 12\n"));
+        assert_eq!((s.lock_minutes, w), (12, None));
+        // Keys of other settings are left alone.
+        let (s, w) = Settings::from_toml(Some("autre = true\nverrouillage_minutes = 1"));
+        assert_eq!((s.lock_minutes, w), (1, None));
+        for bad in [
+            "verrouillage_minutes = 0",
+            "verrouillage_minutes = 16",
+            "verrouillage_minutes = -3",
+            "verrouillage_minutes = \"cinq\"",
+            "verrouillage_minutes = 5.5",
+        ] {
+            let (s, w) = Settings::from_toml(Some(bad));
+            assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT, "{bad}");
+            assert!(w.unwrap().contains("entre 1 et 15"), "{bad}");
+        }
+        let (s, w) = Settings::from_toml(Some("verrouillage_minutes = ["));
+        assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT);
+        assert!(w.unwrap().contains("illisible"));
+    }
 }

@@ -1,19 +1,21 @@
 //! The terminal loop: synchronous, redraws only when something changed, drains every
 //! pending event before searching and drawing once (fast typing on a slow PC costs one
-//! search, not one per key).
+//! search, not one per key). The session itself (login, lock, the app) is [`Shell`].
 
 use crate::app::keys::Keymap;
-use crate::app::{App, Screen};
+use crate::app::shell::Shell;
 use crate::clock::Clock;
 use crate::config;
+use crate::session::{self, DbState};
 use crate::store::Store;
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How often the loop wakes up without input, to notice changes made by another instance
-/// (via `PRAGMA data_version`) and to keep the clock in the top line current.
+/// How often the loop wakes up without input, to lock an idle session, to notice changes
+/// made by another instance (via `PRAGMA data_version`) and to keep the clock in the top
+/// line current.
 const TICK: Duration = Duration::from_secs(2);
 
 /// Loads the user's key bindings (a bad file is reported, defaults used).
@@ -26,19 +28,29 @@ pub fn load_keymap() -> (Keymap, Option<String>) {
 
 pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> {
     // Everything that can fail with a plain message happens before the screen is taken.
-    let mut store = Store::open(path, clock.clone())?;
+    match session::db_state(path) {
+        // A plain database made before accounts: check it is ours (and up to date).
+        DbState::Plain => drop(Store::open(path, clock.clone())?),
+        DbState::New | DbState::Accounts => crate::store::preflight::check(path, true)?,
+    }
     let (rf, rf_warning) = config::load_referential();
     let (keymap, key_warning) = load_keymap();
-    let mut app = App::new(&store, rf, keymap, clock, config::current_referent())?;
-    if let Some(w) = rf_warning.or(key_warning) {
-        app.set_error(w);
+    let (settings, settings_warning) = config::load_settings();
+    let mut shell = Shell::new(path, clock, rf, keymap, settings)?;
+    for w in [rf_warning, key_warning, settings_warning]
+        .into_iter()
+        .flatten()
+    {
+        shell.warn(w);
     }
     let exit_after_first_frame = std::env::var_os("PARCOURS_EXIT_AFTER_FIRST_FRAME").is_some();
 
     install_panic_hook();
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut app, &mut store, exit_after_first_frame);
+    let result = event_loop(&mut terminal, &mut shell, exit_after_first_frame);
+    // Logout in the audit log, and the store and key dropped, whatever ended the loop.
+    shell.shutdown();
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
@@ -46,49 +58,42 @@ pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> 
 
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    app: &mut App,
-    store: &mut Store,
+    shell: &mut Shell,
     exit_after_first_frame: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut dirty = true;
-    let mut data_version = store.pragma_i64("data_version").unwrap_or(0);
     let mut last_tick = Instant::now();
     loop {
         if dirty {
-            app.settle();
-            terminal.draw(|f| crate::ui::draw(f, app))?;
+            shell.settle();
+            terminal.draw(|f| crate::ui::draw_shell(f, shell))?;
             dirty = false;
             if exit_after_first_frame {
                 return Ok(());
             }
         }
-        if app.quit {
+        if shell.quit {
             return Ok(());
+        }
+        // A password to check: the screen already says "Vérification…".
+        if shell.pending() {
+            dirty = shell.run_pending();
+            continue;
         }
         if event::poll(TICK)? {
             // Drain everything already typed before doing the (possibly slow) work once.
             loop {
                 let ev = event::read()?;
-                dirty |= app.handle_event(&ev, store);
-                if app.quit || !event::poll(Duration::ZERO)? {
+                dirty |= shell.handle_event(&ev);
+                if shell.quit || shell.pending() || !event::poll(Duration::ZERO)? {
                     break;
                 }
             }
         }
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
-            // Another instance committed something: refresh what is on screen.
-            if let Ok(v) = store.pragma_i64("data_version") {
-                if v != data_version {
-                    data_version = v;
-                    app.external_change(store);
-                    dirty = true;
-                }
-            }
-            // Minute changes show in the top line and in "statut à préciser".
-            if app.screen != Screen::File || app.overlay.is_none() {
-                dirty = true;
-            }
+            // Idle lock, changes made by another instance, the clock in the top line.
+            dirty |= shell.tick();
         }
     }
 }

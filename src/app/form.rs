@@ -25,6 +25,8 @@ pub enum FieldKind {
     Check,
     /// Several of a list; ←/→ move, Espace toggles.
     MultiCheck,
+    /// A password: shown as "•", zeroised by [`Form::wipe_secrets`] (and on drop).
+    Password,
 }
 
 #[derive(Debug, Clone)]
@@ -119,6 +121,13 @@ impl Field {
         f
     }
 
+    /// An empty password field (never pre-filled).
+    pub fn password(key: &'static str, label: &str) -> Field {
+        let mut f = Field::base(key, label, FieldKind::Password);
+        f.input = TextInput::secret();
+        f
+    }
+
     pub fn check(key: &'static str, label: &str, value: bool) -> Field {
         let mut f = Field::base(key, label, FieldKind::Check);
         f.checked = vec![value];
@@ -154,6 +163,7 @@ impl Field {
                 | FieldKind::DateTime
                 | FieldKind::Number
                 | FieldKind::Completion
+                | FieldKind::Password
         )
     }
 
@@ -232,6 +242,9 @@ pub enum Purpose {
     Report(i64),
     NewNote,
     EditNote(i64),
+    /// The login screen (see `app::login`).
+    Login,
+    FirstAccount,
 }
 
 #[derive(Debug, Clone)]
@@ -244,6 +257,8 @@ pub struct Form {
     /// Error not tied to a field (e.g. disk full): the form stays open, nothing lost.
     pub error: Option<String>,
     pub purpose: Purpose,
+    /// Keys reminder drawn under the form; `None` = the usual save / cancel line.
+    pub footer: Option<&'static str>,
 }
 
 /// Result of a key in a form.
@@ -263,6 +278,25 @@ impl Form {
             hint: None,
             error: None,
             purpose,
+            footer: None,
+        }
+    }
+
+    /// The text of a password field, in a buffer zeroised on drop.
+    pub fn secret(&self, key: &str) -> zeroize::Zeroizing<String> {
+        self.field(key)
+            .map(|f| f.input.secret_text())
+            .unwrap_or_default()
+    }
+
+    /// Zeroises and empties every password field (after a submit, successful or not).
+    pub fn wipe_secrets(&mut self) {
+        for f in self
+            .fields
+            .iter_mut()
+            .filter(|f| f.kind == FieldKind::Password)
+        {
+            f.input.wipe();
         }
     }
 
@@ -448,6 +482,14 @@ impl Form {
         let mut first_bad = None;
         for (i, f) in self.fields.iter_mut().enumerate() {
             f.error = None;
+            if f.kind == FieldKind::Password {
+                // No copy of a password: only its presence is checked here.
+                if f.required && f.input.is_empty() {
+                    f.error = Some("Champ obligatoire".into());
+                    first_bad = first_bad.or(Some(i));
+                }
+                continue;
+            }
             let text = f.input.text();
             let t = text.trim();
             if f.required && t.is_empty() && f.is_text_like() {

@@ -1,12 +1,41 @@
 //! A text field: single- or multi-line, with a cursor counted in chars (never bytes, so
 //! accents, emoji and right-to-left text cannot split a character).
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct TextInput {
     chars: Vec<char>,
     /// Cursor position in chars, 0..=len.
     cursor: usize,
     pub multiline: bool,
+    /// A password: never shown (views draw "•"), not in `Debug`, zeroised on drop and by
+    /// [`TextInput::wipe`].
+    secret: bool,
+}
+
+/// Room reserved in a secret field so that typing a password never reallocates (a
+/// reallocation would leave a copy of the first characters in freed memory).
+const SECRET_CAPACITY: usize = 256;
+
+impl std::fmt::Debug for TextInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.secret {
+            write!(f, "TextInput(secret, {} chars)", self.chars.len())
+        } else {
+            f.debug_struct("TextInput")
+                .field("chars", &self.text())
+                .field("cursor", &self.cursor)
+                .field("multiline", &self.multiline)
+                .finish()
+        }
+    }
+}
+
+impl Drop for TextInput {
+    fn drop(&mut self) {
+        if self.secret {
+            self.wipe();
+        }
+    }
 }
 
 /// Longest text a field accepts (a 100,000-character note fits; beyond, typing stops and
@@ -19,12 +48,46 @@ impl TextInput {
             chars: Vec::new(),
             cursor: 0,
             multiline,
+            secret: false,
         };
         t.set(text);
         t
     }
 
+    /// An empty one-line field for a password (see [`TextInput::secret`]).
+    pub fn secret() -> Self {
+        TextInput {
+            chars: Vec::with_capacity(SECRET_CAPACITY),
+            cursor: 0,
+            multiline: false,
+            secret: true,
+        }
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+
+    /// The text of a secret field, in a buffer zeroised on drop.
+    pub fn secret_text(&self) -> zeroize::Zeroizing<String> {
+        let mut s = zeroize::Zeroizing::new(String::with_capacity(self.chars.len() * 4));
+        s.extend(self.chars.iter());
+        s
+    }
+
+    /// Overwrites the text with zeros and empties the field.
+    pub fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        self.chars.zeroize();
+        self.cursor = 0;
+    }
+
     pub fn set(&mut self, text: &str) {
+        if self.secret {
+            self.wipe();
+            self.insert_str(text);
+            return;
+        }
         self.chars = sanitize(text, self.multiline)
             .chars()
             .take(MAX_CHARS)
@@ -55,6 +118,17 @@ impl TextInput {
     /// Inserts typed or pasted text. In a one-line field, newlines become spaces (a pasted
     /// address stays one line); control characters are dropped.
     pub fn insert_str(&mut self, s: &str) {
+        if self.secret {
+            // No intermediate copy of a password: characters go straight in.
+            for c in s.chars().filter(|c| !c.is_control()) {
+                if self.chars.len() >= SECRET_CAPACITY {
+                    break;
+                }
+                self.chars.insert(self.cursor, c);
+                self.cursor += 1;
+            }
+            return;
+        }
         for c in sanitize(s, self.multiline).chars() {
             if self.chars.len() >= MAX_CHARS {
                 break;
@@ -245,6 +319,22 @@ mod tests {
         t.word_right();
         t.backspace();
         assert!(t.cursor() <= t.len());
+    }
+
+    #[test]
+    fn secret_field_hides_and_wipes() {
+        let mut t = TextInput::secret();
+        t.insert_str("motdepasse-très-long");
+        assert_eq!(t.secret_text().as_str(), "motdepasse-très-long");
+        assert!(!format!("{t:?}").contains("motdepasse"));
+        let cap = t.chars.capacity();
+        t.wipe();
+        assert!(t.is_empty());
+        assert_eq!(t.cursor(), 0);
+        assert_eq!(
+            cap, SECRET_CAPACITY,
+            "typing a password must not reallocate"
+        );
     }
 
     #[test]

@@ -56,6 +56,7 @@ impl Context {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Quit,
+    Lock,
     Help,
     Today,
     GoCaseload,
@@ -274,6 +275,13 @@ const DEFAULTS: &[Row] = &[
         Action::Quit,
         "",
         "Quitter parcours (tout est déjà enregistré)",
+    ),
+    (
+        Context::Global,
+        "ctrl+l",
+        Action::Lock,
+        "verrouiller",
+        "Verrouiller l'écran (mot de passe pour reprendre là où vous étiez)",
     ),
     (Context::Global, "up|k", Action::Up, "", "Ligne précédente"),
     (

@@ -4,9 +4,13 @@
 pub mod form;
 pub mod input;
 pub mod keys;
+pub mod login;
+mod resume;
 mod rows;
+pub mod shell;
 pub mod state;
 mod update;
 
+pub use resume::ResumePoint;
 pub use state::*;
 pub use update::NOTE_REMINDER;

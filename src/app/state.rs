@@ -187,6 +187,12 @@ pub struct App {
     pub quit: bool,
     /// Ctrl+C was pressed once with a form open.
     pub quit_armed: bool,
+    /// The lock key was pressed: the terminal loop locks the session.
+    pub lock_requested: bool,
+    /// Time of the last key or paste (idle lock).
+    pub last_input: chrono::NaiveDateTime,
+    /// Idle time after which the session locks.
+    pub idle_lock: chrono::Duration,
 }
 
 pub const UNDO_DEPTH: usize = 20;

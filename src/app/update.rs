@@ -24,6 +24,7 @@ impl App {
         clock: Clock,
         me: String,
     ) -> Result<App, StoreError> {
+        let now = clock.now();
         let mut app = App {
             rf,
             keymap,
@@ -51,6 +52,9 @@ impl App {
             status: None,
             quit: false,
             quit_armed: false,
+            lock_requested: false,
+            last_input: now,
+            idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
         };
         app.reload_caseload(store)?;
         let me_f = crate::text::fold(app.me.trim());
@@ -211,6 +215,9 @@ impl App {
 
     /// One terminal event. Returns true when the screen must be redrawn.
     pub fn handle_event(&mut self, event: &Event, store: &mut Store) -> bool {
+        if matches!(event, Event::Key(_) | Event::Paste(_)) {
+            self.last_input = self.clock.now();
+        }
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
                 self.handle_key(*k, store);
@@ -414,6 +421,7 @@ impl App {
         use Action as A;
         match action {
             A::Quit => self.quit = true,
+            A::Lock => self.lock_requested = true,
             A::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             A::Today => self.show_today(store),
             A::GoCaseload => self.back_to_caseload(store),
@@ -464,7 +472,7 @@ impl App {
                 self.refresh_visible();
                 if self.caseload.mine && self.me.trim().is_empty() {
                     self.set_info(
-                        "Référent inconnu : définissez PARCOURS_REFERENT pour « ma file active »",
+                        "Référent inconnu : ce compte n'a pas de nom affiché pour « ma file active »",
                     );
                 }
             }
@@ -571,8 +579,14 @@ impl App {
         }
     }
 
+    /// Opens a person's file; the consultation is written in the audit log (a file that
+    /// cannot be audited is not shown).
     pub fn open_person(&mut self, id: Id, store: &Store) {
-        match store.person_file(id) {
+        let loaded = store.person_file(id).and_then(|data| {
+            store.audit(crate::store::audit::actions::OPEN_FILE, Some(id))?;
+            Ok(data)
+        });
+        match loaded {
             Ok(data) => {
                 let mut file = FileState {
                     data,
@@ -640,7 +654,7 @@ impl App {
         self.clamp_selection();
     }
 
-    fn clamp_selection(&mut self) {
+    pub(super) fn clamp_selection(&mut self) {
         let Some(file) = self.file.as_ref() else {
             return;
         };
@@ -720,7 +734,7 @@ impl App {
         self.today = self.build_today(store);
     }
 
-    fn build_today(&self, store: &Store) -> TodayState {
+    pub(super) fn build_today(&self, store: &Store) -> TodayState {
         use crate::dates::{format_date, format_datetime};
         let now = self.clock.now();
         let today = now.date();
@@ -1653,6 +1667,8 @@ impl App {
         let pid = self.file.as_ref().map(|f| f.data.person.id).unwrap_or(0);
         let purpose = form.purpose.clone();
         let change = match purpose {
+            // Login forms belong to the login screen, never to the app.
+            Purpose::Login | Purpose::FirstAccount => return Ok(()),
             Purpose::NewPerson | Purpose::EditPerson => {
                 let birth = form.date("birth", now);
                 if let Some(b) = birth {

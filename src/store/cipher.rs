@@ -22,6 +22,8 @@ pub fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
             key.sqlcipher_literal().as_str()
         ));
         conn.execute_batch(&attach)?;
+        // The first key of the process turns SQLCipher's default logging on: off again.
+        super::silence_sqlcipher(&conn);
         conn.query_row("SELECT sqlcipher_export('enc')", [], |_| Ok(()))?;
         // sqlcipher_export copies the schema and rows, not the schema version.
         conn.execute_batch(&format!(

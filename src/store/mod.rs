@@ -44,16 +44,25 @@ pub struct Store {
     actor: String,
 }
 
-/// Keys a fresh connection. SQLCipher's own logging is silenced first: it writes to stderr
-/// on a wrong key, which would garble the screen; errors are reported in the interface.
+/// Keys a fresh connection. SQLCipher's own logging is silenced: it writes to stderr on a
+/// wrong key, which would garble the screen; errors are reported in the interface.
 pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
-    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    silence_sqlcipher(conn);
     let sql = zeroize::Zeroizing::new(format!(
         "PRAGMA key = \"{}\";",
         key.sqlcipher_literal().as_str()
     ));
     conn.execute_batch(&sql)?;
+    // Again after the key: the first key of the process activates SQLCipher, which then
+    // sets its default logging (warnings, to stderr) unless logging was already set up. The
+    // key itself reads nothing, so nothing can be logged before this line.
+    silence_sqlcipher(conn);
     Ok(())
+}
+
+/// Turns SQLCipher's process-wide log off (no level, no destination).
+pub(crate) fn silence_sqlcipher(conn: &Connection) {
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_log = off;");
 }
 
 /// What a committed change did.

@@ -10,7 +10,7 @@ const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// `encrypted`: the file is expected to be SQLCipher-encrypted (its header is random
 /// bytes), so only the checks that do not read the header apply.
-pub(super) fn check(path: &Path, encrypted: bool) -> Result<()> {
+pub fn check(path: &Path, encrypted: bool) -> Result<()> {
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() && !dir.is_dir() {
             return Err(StoreError::MissingDirectory(dir.to_path_buf()));

@@ -10,6 +10,11 @@ use unicode_width::UnicodeWidthStr;
 const LABEL_W: usize = 22;
 
 pub fn draw(frame: &mut Frame, _app: &App, form: &Form) {
+    draw_form(frame, form);
+}
+
+/// A form as a centred popup (also used by the login screen, before any `App` exists).
+pub fn draw_form(frame: &mut Frame, form: &Form) {
     let full = frame.area();
     let width = full.width.saturating_sub(4).min(84);
     let value_w = (width as usize).saturating_sub(LABEL_W + 3).max(8);
@@ -87,7 +92,9 @@ pub fn draw(frame: &mut Frame, _app: &App, form: &Form) {
             focus_rows = (start, rows.len());
         }
     }
-    let footer = "Entrée : suivant · F10 / Ctrl+S : enregistrer · Échap : annuler";
+    let footer = form
+        .footer
+        .unwrap_or("Entrée : suivant · F10 / Ctrl+S : enregistrer · Échap : annuler");
     let needed = rows.len() as u16 + 3;
     let area = centered(full, width, needed.min(full.height.saturating_sub(2)));
     let (block, inner) = popup(frame, area, &form.title);
@@ -141,6 +148,21 @@ fn value_rows(f: &Field, focused: bool, w: usize) -> (Vec<Span<'static>>, Option
         FieldKind::Check => {
             let text = if f.is_checked() { "[x] oui" } else { "[ ] non" };
             (vec![Span::raw(text)], None)
+        }
+        FieldKind::Password => {
+            // Never the text: one dot per character, the cursor among them.
+            let n = f.input.len();
+            let dots = "•".repeat(n.min(w.saturating_sub(1)));
+            let cur = f.input.cursor().min(dots.chars().count());
+            let st = if focused {
+                style::warn()
+            } else {
+                Default::default()
+            };
+            (
+                vec![Span::styled(dots, st)],
+                if focused { Some((0, cur)) } else { None },
+            )
         }
         FieldKind::MultiCheck => {
             // Items flow over as many rows as needed.

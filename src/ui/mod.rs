@@ -4,6 +4,7 @@ mod caseload;
 mod file;
 mod form;
 mod help;
+pub mod login;
 pub mod style;
 mod today;
 
@@ -46,7 +47,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-fn draw_too_small(frame: &mut Frame, area: Rect) {
+pub use login::draw_shell;
+
+pub(crate) fn draw_too_small(frame: &mut Frame, area: Rect) {
     let msg = format!(
         "Fenêtre trop petite ({}×{}) : agrandissez-la (minimum {MIN_WIDTH}×{MIN_HEIGHT}). Rien n'est perdu.",
         area.width, area.height

@@ -1,0 +1,281 @@
+//! The whole interactive session: the login screen, then the `App` with its store, and the
+//! lock in between. Independent of the terminal (tests drive it with key events and a
+//! fixed clock); `tui` only draws it and feeds it events.
+//!
+//! Locking writes the audit entry, keeps a [`ResumePoint`] (ids and positions only), then
+//! drops the `App` (everything shown), the store (the connection) and the key; the login
+//! screen asks for the password again. The same account resumes where it was; another
+//! account starts afresh.
+
+use super::keys::Keymap;
+use super::login::{LoginMode, LoginOutcome, LoginScreen};
+use super::resume::ResumePoint;
+use super::{App, Screen};
+use crate::auth::Keyring;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::Referential;
+use crate::session::{self, DbState, Session};
+use crate::store::audit::actions;
+use crossterm::event::{Event, KeyEventKind};
+use std::path::{Path, PathBuf};
+
+/// A logged-in session: what is shown and the open store.
+pub struct Running {
+    pub app: App,
+    pub session: Session,
+    /// `PRAGMA data_version` last seen: another instance's commits change it.
+    data_version: i64,
+}
+
+pub enum Phase {
+    Login(Box<LoginScreen>),
+    Running(Box<Running>),
+}
+
+pub struct Shell {
+    pub path: PathBuf,
+    pub clock: Clock,
+    pub rf: Referential,
+    pub keymap: Keymap,
+    pub settings: Settings,
+    pub phase: Phase,
+    resume: Option<ResumePoint>,
+    /// Configuration warnings, shown in the status line after the first login.
+    warnings: Vec<String>,
+    pub quit: bool,
+}
+
+impl Shell {
+    /// The login screen for `path`: first-account creation on a new or plain database,
+    /// login otherwise. Fails (plain French message, before the screen is taken) when the
+    /// accounts file cannot be read.
+    pub fn new(
+        path: &Path,
+        clock: Clock,
+        rf: Referential,
+        keymap: Keymap,
+        settings: Settings,
+    ) -> Result<Shell, String> {
+        let now = clock.now();
+        let login = match session::db_state(path) {
+            DbState::New => LoginScreen::first_account(false, now),
+            DbState::Plain => LoginScreen::first_account(true, now),
+            DbState::Accounts => {
+                let ring = Keyring::load(path).map_err(|e| e.to_string())?;
+                LoginScreen::login(&ring.accounts(), now)
+            }
+        };
+        Ok(Shell {
+            path: path.to_path_buf(),
+            clock,
+            rf,
+            keymap,
+            settings,
+            phase: Phase::Login(Box::new(login)),
+            resume: None,
+            warnings: Vec::new(),
+            quit: false,
+        })
+    }
+
+    /// A warning to show once logged in (bad configuration file...).
+    pub fn warn(&mut self, w: String) {
+        self.warnings.push(w);
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub fn app(&self) -> Option<&App> {
+        match &self.phase {
+            Phase::Running(r) => Some(&r.app),
+            Phase::Login(_) => None,
+        }
+    }
+
+    pub fn running(&mut self) -> Option<&mut Running> {
+        match &mut self.phase {
+            Phase::Running(r) => Some(r),
+            Phase::Login(_) => None,
+        }
+    }
+
+    pub fn login_screen(&self) -> Option<&LoginScreen> {
+        match &self.phase {
+            Phase::Login(l) => Some(l),
+            Phase::Running(_) => None,
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(&self.phase, Phase::Login(l) if matches!(l.mode, LoginMode::Unlock { .. }))
+    }
+
+    /// One terminal event. Returns true when the screen must be redrawn.
+    pub fn handle_event(&mut self, event: &Event) -> bool {
+        let now = self.clock.now();
+        match &mut self.phase {
+            Phase::Login(login) => match event {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    match login.handle_key(k, now) {
+                        LoginOutcome::Continue | LoginOutcome::Submit => {}
+                        LoginOutcome::Quit => self.quit = true,
+                    }
+                    true
+                }
+                Event::Paste(text) => {
+                    login.paste(text, now);
+                    true
+                }
+                Event::Resize(..) => true,
+                _ => false,
+            },
+            Phase::Running(r) => {
+                let dirty = r.app.handle_event(event, &mut r.session.store);
+                if r.app.quit {
+                    self.logout();
+                    self.quit = true;
+                } else if r.app.lock_requested {
+                    self.lock(false);
+                }
+                dirty
+            }
+        }
+    }
+
+    /// A password check is waiting (the screen shows "Vérification…" first).
+    pub fn pending(&self) -> bool {
+        matches!(&self.phase, Phase::Login(l) if l.busy)
+    }
+
+    /// Performs the pending login (Argon2: a fraction of a second). Returns true when the
+    /// screen must be redrawn.
+    pub fn run_pending(&mut self) -> bool {
+        let Phase::Login(login) = &mut self.phase else {
+            return false;
+        };
+        if !login.busy {
+            return false;
+        }
+        let first = matches!(login.mode, LoginMode::FirstAccount { .. });
+        let Some(session) = login.submit(&self.path, &self.clock) else {
+            return true;
+        };
+        self.start(session, first);
+        true
+    }
+
+    /// Builds the `App` for a new session, restoring the resume point of the same account.
+    fn start(&mut self, session: Session, first_account: bool) {
+        let resume = self.resume.take();
+        let app = App::new(
+            &session.store,
+            self.rf.clone(),
+            self.keymap.clone(),
+            self.clock.clone(),
+            session.account.display_name.clone(),
+        );
+        let mut app = match app {
+            Ok(app) => app,
+            Err(e) => {
+                // Keep the login screen, with the reason.
+                let now = self.clock.now();
+                let mut l = LoginScreen::login(std::slice::from_ref(&session.account), now);
+                l.form.error = Some(e.to_string());
+                self.phase = Phase::Login(Box::new(l));
+                return;
+            }
+        };
+        app.idle_lock = self.settings.lock_after();
+        if let Some(rp) = resume.filter(|rp| rp.login == session.account.login) {
+            app.restore(&rp, &session.store);
+        } else if first_account {
+            app.set_info(format!(
+                "Compte « {} » créé : la base est chiffrée. Comptes des collègues : commande « parcours compte ajouter ».",
+                session.account.login
+            ));
+        }
+        if !self.warnings.is_empty() {
+            app.set_error(self.warnings.join(" · "));
+            self.warnings.clear();
+        }
+        let data_version = session.store.pragma_i64("data_version").unwrap_or(0);
+        self.phase = Phase::Running(Box::new(Running {
+            app,
+            session,
+            data_version,
+        }));
+    }
+
+    /// Locks the session: audit entry, resume point, then the `App`, the store and the key
+    /// are dropped and the login screen asks for the password.
+    pub fn lock(&mut self, idle: bool) {
+        let now = self.clock.now();
+        let placeholder = Phase::Login(Box::new(LoginScreen::login(&[], now)));
+        let Phase::Running(r) = std::mem::replace(&mut self.phase, placeholder) else {
+            return;
+        };
+        let audit_error = r.session.store.audit(actions::LOCK, None).err();
+        let account = r.session.account.clone();
+        self.resume = Some(r.app.resume_point(&account.login));
+        // Everything shown, the connection and the key (zeroised) go here.
+        drop(r);
+        let mut screen = LoginScreen::unlock(&account, idle, now);
+        if let Some(e) = audit_error {
+            screen.form.error = Some(format!("Verrouillage non journalisé : {e}"));
+        }
+        self.phase = Phase::Login(Box::new(screen));
+    }
+
+    /// Records the end of the session (once); called on quit.
+    pub fn logout(&mut self) {
+        if let Phase::Running(r) = &mut self.phase {
+            let _ = r.session.store.audit(actions::LOGOUT, None);
+            let now = self.clock.now();
+            self.phase = Phase::Login(Box::new(LoginScreen::login(&[], now)));
+        }
+    }
+
+    /// Deferred work before drawing (the caseload search).
+    pub fn settle(&mut self) {
+        if let Phase::Running(r) = &mut self.phase {
+            r.app.settle();
+        }
+    }
+
+    /// The loop's periodic wake-up: idle lock, changes made by another instance, and the
+    /// clock in the top line. Returns true when the screen must be redrawn.
+    pub fn tick(&mut self) -> bool {
+        let now = self.clock.now();
+        let after = self.settings.lock_after();
+        if self.app().is_some_and(|a| a.idle_expired(now)) {
+            self.lock(true);
+            return true;
+        }
+        match &mut self.phase {
+            Phase::Login(l) => {
+                l.wipe_if_idle(now, after);
+                true
+            }
+            Phase::Running(r) => {
+                let mut dirty = false;
+                if let Ok(v) = r.session.store.pragma_i64("data_version") {
+                    if v != r.data_version {
+                        r.data_version = v;
+                        r.app.external_change(&r.session.store);
+                        dirty = true;
+                    }
+                }
+                // Minute changes show in the top line and in "statut à préciser".
+                dirty || r.app.screen != Screen::File || r.app.overlay.is_none()
+            }
+        }
+    }
+
+    /// What the loop must do after the last event: quit and log out.
+    pub fn shutdown(&mut self) {
+        self.logout();
+    }
+}

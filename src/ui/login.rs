@@ -1,0 +1,87 @@
+//! The login / lock screen: nothing of the database is shown, only the form.
+
+use super::{draw_too_small, form::draw_form, style, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::login::{LoginMode, LoginScreen};
+use crate::app::shell::{Phase, Shell};
+use crate::text::truncate_width;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Draws the whole session: the login screen, or the application once logged in.
+pub fn draw_shell(frame: &mut Frame, shell: &Shell) {
+    match &shell.phase {
+        Phase::Running(r) => super::draw(frame, &r.app),
+        Phase::Login(l) => draw(frame, shell, l),
+    }
+}
+
+pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area);
+        return;
+    }
+    let [top, _main, status, bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_top(frame, shell, login, top);
+    draw_form(frame, &login.form);
+    let (text, st) = if login.busy {
+        (
+            "Vérification du mot de passe…".to_string(),
+            style::info_line(),
+        )
+    } else if let Some(w) = shell.warnings().first() {
+        (w.clone(), style::error_line())
+    } else {
+        (String::new(), Style::default())
+    };
+    if !text.is_empty() {
+        frame.render_widget(
+            Paragraph::new(truncate_width(&format!(" {text}"), status.width as usize)).style(st),
+            status,
+        );
+    }
+    let mut spans = Vec::new();
+    for (k, label) in [
+        ("Entrée", "valider"),
+        ("Tab", "champ suivant"),
+        ("Ctrl+C", "quitter"),
+    ] {
+        spans.push(Span::styled(format!(" {k} "), style::key()));
+        spans.push(Span::raw(format!(" {label} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), bar);
+}
+
+fn draw_top(frame: &mut Frame, shell: &Shell, login: &LoginScreen, area: Rect) {
+    let what = match login.mode {
+        LoginMode::FirstAccount { .. } => "Premier compte",
+        LoginMode::Login => "Connexion",
+        LoginMode::Unlock { .. } => "Écran verrouillé",
+    };
+    let now = shell.clock.now();
+    let right = format!(
+        "{} {} ",
+        crate::dates::weekday_fr(now.date()),
+        now.format("%d/%m/%Y %Hh%M")
+    );
+    let left = format!(" parcours · {what}");
+    let pad = (area.width as usize).saturating_sub(left.chars().count() + right.chars().count());
+    let line = Line::from(vec![
+        Span::styled(left, style::title()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, style::dim()),
+    ]);
+    frame.render_widget(
+        Paragraph::new(line).style(Style::default().add_modifier(Modifier::REVERSED)),
+        area,
+    );
+}
