@@ -38,15 +38,6 @@ pub fn load_referential() -> (Referential, Option<String>) {
     Referential::with_override(text.as_deref())
 }
 
-/// Name of the advisor using this session ("ma file active"): `PARCOURS_REFERENT`, else the
-/// OS user name. The interactive screen uses the logged-in account's display name instead.
-pub fn current_referent() -> String {
-    std::env::var("PARCOURS_REFERENT")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_default()
-}
-
 /// Settings of this post, from `reglages.toml` in the config directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

@@ -38,7 +38,6 @@ const POLL: Duration = Duration::from_millis(20);
 pub fn env_vars(config_dir: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("PARCOURS_NOW", NOW.to_string()),
-        ("PARCOURS_REFERENT", REFERENT.to_string()),
         (
             "PARCOURS_CONFIG_DIR",
             config_dir.to_string_lossy().into_owned(),
