@@ -22,6 +22,11 @@ pub fn default_db_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().join("parcours.db"))
 }
 
+/// Where the app writes a person's document (right of access): `<data dir>/exports`.
+pub fn exports_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().join(crate::document::EXPORT_DIR))
+}
+
 pub fn config_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("PARCOURS_CONFIG_DIR") {
         return Some(PathBuf::from(dir));

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod dates;
 pub mod demo;
+pub mod document;
 pub mod domain;
 pub mod export;
 pub mod search;

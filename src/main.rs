@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use parcours::auth::{keyring_path, Account, Keyring, Role};
 use parcours::clock::Clock;
 use parcours::store::Store;
-use parcours::{config, demo, export, session};
+use parcours::{config, demo, document, export, session};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,7 +40,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON
+    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON, ou le dossier d'une
+    /// personne en document lisible à imprimer ou remettre (droit d'accès)
     Export {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
@@ -50,6 +51,16 @@ enum Command {
         /// Fichier de sortie (par défaut : sortie standard)
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
+    },
+    /// Efface une personne partout (droit à l'effacement) : toutes ses données quittent la
+    /// base ; réservé aux administrateur·rices
+    Effacer {
+        /// N° de dossier de la personne
+        #[arg(value_name = "N°")]
+        dossier: String,
+        /// Ne pas demander de retaper le n° de dossier
+        #[arg(long)]
+        oui: bool,
     },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
@@ -99,9 +110,12 @@ enum CompteAction {
     MotDePasse,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Données structurées (codes, dates ISO), tous les dossiers ou un seul
     Json,
+    /// Page HTML lisible et imprimable du dossier complet d'une personne (--person)
+    Document,
 }
 
 fn main() -> ExitCode {
@@ -215,6 +229,12 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Some(Command::Export {
+            format: Format::Document,
+            person,
+            output,
+        }) => export_document(&path, clock, &auth, person, output),
+        Some(Command::Effacer { dossier, oui }) => erase(&path, clock, &auth, &dossier, oui),
         Some(Command::Export {
             format: Format::Json,
             person,
@@ -366,6 +386,102 @@ fn run(cli: Cli) -> Result<(), String> {
 struct Auth {
     compte: Option<String>,
     file: Option<PathBuf>,
+}
+
+/// `export --format document --person N°`: the readable document of one person's file.
+fn export_document(
+    path: &std::path::Path,
+    clock: Clock,
+    auth: &Auth,
+    person: Option<String>,
+    output: Option<PathBuf>,
+) -> Result<(), String> {
+    let Some(n) = person else {
+        return Err(
+            "le document se fait pour une personne : précisez --person N° (n° de dossier)".into(),
+        );
+    };
+    let (store, _) = open_any(path, clock, auth)?;
+    let id = store
+        .person_id_by_dossier(&n)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("aucun dossier n° « {n} » dans cette base"))?;
+    let (rf, warning) = config::load_referential();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    store
+        .audit(parcours::store::audit::actions::EXPORT, Some(id))
+        .map_err(|e| e.to_string())?;
+    let written = match &output {
+        Some(file) => {
+            let f = document::create_private(file)
+                .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
+            document::write_document(&store, &rf, id, std::io::BufWriter::new(f))
+        }
+        None => {
+            let stdout = std::io::stdout().lock();
+            document::write_document(&store, &rf, id, std::io::BufWriter::new(stdout))
+        }
+    };
+    match written {
+        Ok(()) => {
+            if let Some(file) = output {
+                eprintln!(
+                    "Document du dossier n° {n} écrit dans {} (non chiffré : à imprimer ou remettre, puis à supprimer)",
+                    file.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `effacer N°`: erases a person everywhere (admin only), after retyping the n° de dossier.
+fn erase(
+    path: &std::path::Path,
+    clock: Clock,
+    auth: &Auth,
+    dossier: &str,
+    oui: bool,
+) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let (mut store, account) = open_any(path, clock, auth)?;
+    if !account.as_ref().is_some_and(session::is_admin) {
+        return Err("l'effacement d'un dossier est réservé aux administrateur·rices".into());
+    }
+    let id = store
+        .person_id_by_dossier(dossier)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("aucun dossier n° « {dossier} » dans cette base"))?;
+    if !oui {
+        if !std::io::stdin().is_terminal() {
+            return Err("confirmation impossible sans terminal : ajoutez --oui".into());
+        }
+        let name = store
+            .person_file(id)
+            .map(|f| f.person.display_name())
+            .map_err(|e| e.to_string())?;
+        eprint!(
+            "Effacer définitivement le dossier n° {dossier} ({name}) et toutes ses données ? Rien ne pourra être annulé. Retapez le n° de dossier pour confirmer : "
+        );
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
+        if answer.trim() != dossier.trim() {
+            return Err("effacement abandonné : rien n'a été modifié".into());
+        }
+    }
+    let erased = store.erase_person(id).map_err(|e| e.to_string())?;
+    println!("Dossier n° {dossier} effacé : ses données ont quitté la base.");
+    if !erased.compacted {
+        println!("Un autre poste a la base ouverte : le nettoyage du fichier se terminera quand parcours sera fermé sur tous les postes.");
+    }
+    println!("Les sauvegardes faites avant aujourd'hui contiennent encore ce dossier : elles disparaissent en tournant (ou supprimez-les).");
+    Ok(())
 }
 
 /// Opens the database for a command: with an account when the base has accounts; a plain

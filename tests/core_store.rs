@@ -450,7 +450,10 @@ fn deleting_a_person_removes_the_whole_file() {
         .unwrap();
     assert_eq!(applied.inverse, None, "no undo for a whole file");
     for (table, n) in store.table_counts().unwrap() {
-        assert_eq!(n, 0, "{table} still has rows");
+        // The audit log outlives the records it names (ids only, no content).
+        if table != "audit" {
+            assert_eq!(n, 0, "{table} still has rows");
+        }
     }
     assert!(matches!(
         store.apply(&Change::Delete(RecordKind::Note, file.notes[0].id)),

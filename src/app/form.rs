@@ -227,6 +227,8 @@ impl Field {
 /// What confirming a form does (the app turns it into store changes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
+    /// Erasure of a person (id, n° de dossier to retype).
+    ErasePerson(i64, String),
     NewPerson,
     EditPerson,
     EditSuivi,

@@ -19,6 +19,8 @@ pub enum Context {
     Plan,
     Appointments,
     Journal,
+    Retention,
+    Audit,
 }
 
 impl Context {
@@ -33,6 +35,8 @@ impl Context {
             Context::Plan => "Plan d'action",
             Context::Appointments => "Rendez-vous",
             Context::Journal => "Journal",
+            Context::Retention => "Conservation des dossiers (admin)",
+            Context::Audit => "Journal d'audit (admin)",
         }
     }
 
@@ -47,6 +51,8 @@ impl Context {
             "plan" => Context::Plan,
             "appointments" => Context::Appointments,
             "journal" => Context::Journal,
+            "retention" => Context::Retention,
+            "audit" => Context::Audit,
             _ => return None,
         })
     }
@@ -105,6 +111,13 @@ pub enum Action {
     SetCancelled,
     AddNote,
     TogglePrivate,
+    ExportDocument,
+    ErasePerson,
+    Retention,
+    ToggleArchive,
+    AuditLog,
+    CycleAuditAccount,
+    CycleAuditAction,
 }
 
 impl Action {
@@ -271,6 +284,13 @@ const DEFAULTS: &[Row] = &[
     ),
     (
         Context::Global,
+        "f4",
+        Action::AuditLog,
+        "",
+        "Journal d'audit : qui a fait quoi, quand (administrateur·rices)",
+    ),
+    (
+        Context::Global,
         "ctrl+c",
         Action::Quit,
         "",
@@ -353,7 +373,7 @@ const DEFAULTS: &[Row] = &[
         "o",
         Action::CycleOpen,
         "en cours/sortis",
-        "En cours / sortis / tous",
+        "En cours / sortis / tous (puis archivés, administrateur·rices)",
     ),
     (
         Context::Caseload,
@@ -368,6 +388,13 @@ const DEFAULTS: &[Row] = &[
         Action::LoadDemo,
         "",
         "Charger la file active de démonstration (base vide)",
+    ),
+    (
+        Context::Caseload,
+        "r",
+        Action::Retention,
+        "",
+        "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)",
     ),
     (
         Context::Caseload,
@@ -459,6 +486,20 @@ const DEFAULTS: &[Row] = &[
         Action::EditSuivi,
         "",
         "Modifier le suivi (dispositif, contrat, sortie)",
+    ),
+    (
+        Context::File,
+        "E",
+        Action::ExportDocument,
+        "",
+        "Document du dossier complet à imprimer ou remettre (droit d'accès)",
+    ),
+    (
+        Context::File,
+        "X",
+        Action::ErasePerson,
+        "",
+        "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)",
     ),
     (
         Context::File,
@@ -684,6 +725,62 @@ const DEFAULTS: &[Row] = &[
         "fermer",
         "Fermer le journal",
     ),
+    (
+        Context::Retention,
+        "enter",
+        Action::Open,
+        "ouvrir",
+        "Ouvrir le dossier",
+    ),
+    (
+        Context::Retention,
+        "a",
+        Action::ToggleArchive,
+        "archiver",
+        "Archiver le dossier (masqué de la file active) / le désarchiver",
+    ),
+    (
+        Context::Retention,
+        "x|delete",
+        Action::ErasePerson,
+        "effacer",
+        "Effacer définitivement le dossier (le n° de dossier est demandé)",
+    ),
+    (
+        Context::Retention,
+        "E",
+        Action::ExportDocument,
+        "document",
+        "Document du dossier complet, à remettre avant effacement",
+    ),
+    (
+        Context::Retention,
+        "esc|q",
+        Action::Back,
+        "retour",
+        "Revenir à la file active",
+    ),
+    (
+        Context::Audit,
+        "c",
+        Action::CycleAuditAccount,
+        "compte",
+        "Filtrer par compte (tous, puis chacun)",
+    ),
+    (
+        Context::Audit,
+        "a",
+        Action::CycleAuditAction,
+        "action",
+        "Filtrer par action (toutes, puis chacune)",
+    ),
+    (
+        Context::Audit,
+        "esc|q",
+        Action::Back,
+        "retour",
+        "Revenir à l'écran précédent",
+    ),
 ];
 
 /// The embedded defaults, as TOML, for the README and for users to copy.
@@ -717,6 +814,8 @@ fn ctx_name(c: Context) -> &'static str {
         Context::Plan => "plan",
         Context::Appointments => "appointments",
         Context::Journal => "journal",
+        Context::Retention => "retention",
+        Context::Audit => "audit",
     }
 }
 

@@ -5,6 +5,7 @@ pub mod form;
 pub mod input;
 pub mod keys;
 pub mod login;
+pub mod protect;
 mod resume;
 mod rows;
 pub mod shell;

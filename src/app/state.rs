@@ -12,6 +12,10 @@ pub enum Screen {
     Caseload,
     Today,
     File,
+    /// Files past the retention period (admin).
+    Retention,
+    /// The audit log (admin).
+    Audit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,8 @@ pub enum OpenFilter {
     EnCours,
     Sortis,
     Tous,
+    /// Archived files only (admin): the other filters hide them.
+    Archives,
 }
 
 impl OpenFilter {
@@ -62,6 +68,7 @@ impl OpenFilter {
             OpenFilter::EnCours => "en cours",
             OpenFilter::Sortis => "sortis",
             OpenFilter::Tous => "en cours et sortis",
+            OpenFilter::Archives => "archivés",
         }
     }
 }
@@ -187,6 +194,12 @@ pub struct App {
     pub quit: bool,
     /// Ctrl+C was pressed once with a form open.
     pub quit_armed: bool,
+    /// Retention view (admin).
+    pub retention: super::protect::RetentionState,
+    /// Audit view (admin).
+    pub audit: super::protect::AuditState,
+    /// Where a person's document is written (None: `exports` in the user's data dir).
+    pub export_dir: Option<std::path::PathBuf>,
     /// The lock key was pressed: the terminal loop locks the session.
     pub lock_requested: bool,
     /// Time of the last key or paste (idle lock).

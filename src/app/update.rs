@@ -52,6 +52,9 @@ impl App {
             status: None,
             quit: false,
             quit_armed: false,
+            retention: Default::default(),
+            audit: Default::default(),
+            export_dir: None,
             lock_requested: false,
             last_input: now,
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
@@ -144,9 +147,10 @@ impl App {
                         .as_ref()
                         .is_none_or(|d| r.dispositif.as_deref() == Some(d.as_str()))
                     && match c.open {
-                        OpenFilter::EnCours => r.is_open(),
-                        OpenFilter::Sortis => !r.is_open(),
-                        OpenFilter::Tous => true,
+                        OpenFilter::EnCours => r.is_open() && !r.archived,
+                        OpenFilter::Sortis => !r.is_open() && !r.archived,
+                        OpenFilter::Tous => !r.archived,
+                        OpenFilter::Archives => r.archived,
                     }
             })
             .collect();
@@ -198,6 +202,8 @@ impl App {
         match self.screen {
             Screen::Caseload => vec![Context::Caseload, Context::Global],
             Screen::Today => vec![Context::Today, Context::Global],
+            Screen::Retention => vec![Context::Retention, Context::Global],
+            Screen::Audit => vec![Context::Audit, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
@@ -414,6 +420,14 @@ impl App {
                     f.selected[pane.index()] = s;
                 }
             }
+            Screen::Retention => {
+                let r = &mut self.retention;
+                r.selected = step(r.selected, r.rows.len());
+            }
+            Screen::Audit => {
+                let a = &mut self.audit;
+                a.selected = step(a.selected, a.entries.len());
+            }
         }
     }
 
@@ -443,6 +457,8 @@ impl App {
                         self.back_to_caseload(store);
                     }
                 }
+                Screen::Retention => self.back_to_caseload(store),
+                Screen::Audit => self.leave_audit(store),
                 Screen::Caseload => {}
             },
             A::Search => {
@@ -462,7 +478,8 @@ impl App {
                         self.open_person(person_id, store);
                     }
                 }
-                Screen::File => {}
+                Screen::Retention => self.open_retention_row(store),
+                Screen::File | Screen::Audit => {}
             },
             A::NewPerson => self.overlay = Some(Overlay::Form(Box::new(self.person_form(None)))),
             A::LoadDemo => self.load_demo(store),
@@ -492,7 +509,9 @@ impl App {
                 self.caseload.open = match self.caseload.open {
                     OpenFilter::EnCours => OpenFilter::Sortis,
                     OpenFilter::Sortis => OpenFilter::Tous,
-                    OpenFilter::Tous => OpenFilter::EnCours,
+                    // Archived files: restricted access, admins only.
+                    OpenFilter::Tous if self.is_admin(store) => OpenFilter::Archives,
+                    OpenFilter::Tous | OpenFilter::Archives => OpenFilter::EnCours,
                 };
                 self.caseload.selected = 0;
                 self.refresh_visible();
@@ -562,6 +581,13 @@ impl App {
             A::SetCancelled => self.set_appointment_status(codes::APPT_CANCELLED, store),
             A::AddNote => self.open_note_form(None),
             A::TogglePrivate => self.toggle_private(store),
+            A::ExportDocument => self.export_document(store),
+            A::ErasePerson => self.ask_erase(store),
+            A::Retention => self.show_retention(store),
+            A::ToggleArchive => self.toggle_archive(store),
+            A::AuditLog => self.show_audit(store),
+            A::CycleAuditAccount => self.cycle_audit_actor(store),
+            A::CycleAuditAction => self.cycle_audit_action(store),
         }
     }
 
@@ -841,7 +867,8 @@ impl App {
             Err(e) => err = Some(e.to_string()),
         }
         let mut contact = Vec::new();
-        for r in &self.caseload.rows {
+        // Archived files are out of the daily work.
+        for r in self.caseload.rows.iter().filter(|r| !r.archived) {
             let a = r.alerts(today);
             if a.no_first_contact {
                 contact.push(TodayRow::Item {
@@ -1669,6 +1696,9 @@ impl App {
         let change = match purpose {
             // Login forms belong to the login screen, never to the app.
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
+            Purpose::ErasePerson(id, dossier) => {
+                return self.submit_erase(form, store, id, &dossier)
+            }
             Purpose::NewPerson | Purpose::EditPerson => {
                 let birth = form.date("birth", now);
                 if let Some(b) = birth {

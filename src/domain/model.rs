@@ -377,6 +377,8 @@ pub struct CaseloadRow {
     pub to_set: u32,
     /// Open actions past their due date.
     pub overdue: u32,
+    /// Archived past the retention period: hidden unless the "archivés" filter is on.
+    pub archived: bool,
 }
 
 /// Alert marks of a caseload row (service rules from the field).

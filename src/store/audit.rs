@@ -19,6 +19,7 @@ pub mod actions {
     pub const EXPORT: &str = "export";
     pub const ERASE: &str = "effacement";
     pub const ARCHIVE: &str = "archivage";
+    pub const UNARCHIVE: &str = "desarchivage";
     pub const ACCOUNTS: &str = "gestion_comptes";
 }
 

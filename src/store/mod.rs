@@ -12,6 +12,7 @@ mod backup;
 mod cipher;
 mod error;
 pub mod preflight;
+mod protect;
 mod queries;
 mod records;
 pub mod schema;
@@ -19,6 +20,7 @@ pub mod schema;
 pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
 pub use cipher::encrypt_in_place;
 pub use error::{Result, StoreError};
+pub use protect::{ContactBasis, Erasure, RetentionRow, RETENTION_MONTHS};
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;
@@ -160,6 +162,8 @@ impl Store {
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted rows are overwritten with zeros, not left in free pages (right to erasure).
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
         // Room for every statement of the write path and the read models at once.
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())

@@ -38,7 +38,8 @@ SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
          WHERE a.person_id = p.id AND a.status = 'a_venir' AND a.start < ?1) AS to_set,
        (SELECT COUNT(*) FROM actions x
          WHERE x.person_id = p.id AND x.due < ?2
-           AND x.status IN (SELECT value FROM json_each(?3))) AS overdue
+           AND x.status IN (SELECT value FROM json_each(?3))) AS overdue,
+       p.archived_at IS NOT NULL AS archived
 FROM persons p
 LEFT JOIN suivis s ON s.id = (
     SELECT s2.id FROM suivis s2 WHERE s2.person_id = p.id
@@ -72,6 +73,7 @@ impl Store {
                     next_appt: r.get(14)?,
                     to_set: r.get(15)?,
                     overdue: r.get(16)?,
+                    archived: r.get(17)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -197,7 +199,8 @@ impl Store {
             "SELECT a.id, a.person_id, a.start, a.duration_min, a.medium, a.status, a.report,
                     p.nom, p.prenom, p.dossier
              FROM appointments a JOIN persons p ON p.id = a.person_id
-             WHERE a.start >= ?1 AND a.start < ?2 ORDER BY a.start, p.nom",
+             WHERE a.start >= ?1 AND a.start < ?2 AND p.archived_at IS NULL
+             ORDER BY a.start, p.nom",
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {
@@ -224,7 +227,8 @@ impl Store {
             "SELECT a.id, a.person_id, a.start, a.duration_min, a.medium, a.status, a.report,
                     p.nom, p.prenom, p.dossier
              FROM appointments a JOIN persons p ON p.id = a.person_id
-             WHERE a.status = 'a_venir' AND a.start < ?1 ORDER BY a.start DESC LIMIT ?2",
+             WHERE a.status = 'a_venir' AND a.start < ?1 AND p.archived_at IS NULL
+             ORDER BY a.start DESC LIMIT ?2",
         )?;
         let rows = stmt
             .query_map(params![now, limit as i64], |r| {
@@ -256,6 +260,7 @@ impl Store {
                     x.partner, x.due, x.status, x.outcome, p.nom, p.prenom
              FROM actions x JOIN persons p ON p.id = x.person_id
              WHERE x.due < ?1 AND x.status IN (SELECT value FROM json_each(?2))
+               AND p.archived_at IS NULL
              ORDER BY x.due LIMIT ?3",
         )?;
         let rows = stmt

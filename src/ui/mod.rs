@@ -1,5 +1,6 @@
 //! Views: pure functions of the application state (no I/O, no mutation).
 
+mod admin;
 mod caseload;
 mod file;
 mod form;
@@ -37,6 +38,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Caseload => caseload::draw(frame, app, main),
         Screen::Today => today::draw(frame, app, main),
         Screen::File => file::draw(frame, app, main),
+        Screen::Retention => admin::draw_retention(frame, app, main),
+        Screen::Audit => admin::draw_audit(frame, app, main),
     }
     draw_status(frame, app, status);
     draw_bar(frame, app, bar);
@@ -65,6 +68,8 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
         Screen::Caseload => "File active",
         Screen::Today => "Aujourd'hui",
         Screen::File => "Dossier",
+        Screen::Retention => "Conservation des dossiers",
+        Screen::Audit => "Journal d'audit",
     };
     let now = app.clock.now();
     let date = format!(

@@ -1,0 +1,394 @@
+//! The person's rights and the admin views: the readable document of a file (right of
+//! access), erasure (right to erasure), the retention view and the audit log. Erasure, the
+//! retention view, archived files and the audit log are for admin accounts only.
+
+use super::form::{Field, Form, Purpose};
+use super::state::*;
+use crate::auth::{Keyring, Role};
+use crate::domain::Id;
+use crate::store::audit::{actions, AuditEntry};
+use crate::store::{RetentionRow, Store};
+use std::path::PathBuf;
+
+/// The audit view shows at most this many entries (newest first).
+pub const AUDIT_LIMIT: usize = 1000;
+
+pub const ADMIN_ONLY_ERASE: &str =
+    "Effacer un dossier est réservé aux administrateur·rices de la structure : adressez-leur la demande de la personne.";
+pub const ADMIN_ONLY_RETENTION: &str =
+    "La conservation des dossiers (archivage, effacement) est réservée aux administrateur·rices de la structure.";
+pub const ADMIN_ONLY_AUDIT: &str =
+    "Le journal d'audit est réservé aux administrateur·rices de la structure.";
+
+/// The retention view: files whose last contact is more than 2 years old.
+#[derive(Debug, Clone, Default)]
+pub struct RetentionState {
+    pub rows: Vec<RetentionRow>,
+    pub selected: usize,
+}
+
+/// The audit view: entries newest first, filtered by account and by action.
+#[derive(Debug, Clone, Default)]
+pub struct AuditState {
+    pub entries: Vec<AuditEntry>,
+    pub selected: usize,
+    /// Filter: one account (None = all).
+    pub actor: Option<String>,
+    /// Filter: one action code (None = all).
+    pub action: Option<String>,
+    /// Accounts and actions present in the log, for cycling the filters.
+    pub actors: Vec<String>,
+    pub actions: Vec<String>,
+    /// Where Échap goes back to.
+    pub back_to: Option<Screen>,
+}
+
+/// An audited action, in French.
+pub fn action_label(code: &str) -> &str {
+    match code {
+        actions::LOGIN => "Connexion",
+        actions::LOGIN_FAILED => "Échec de connexion",
+        actions::LOGOUT => "Déconnexion",
+        actions::LOCK => "Verrouillage",
+        actions::OPEN_FILE => "Consultation",
+        actions::CREATE => "Création",
+        actions::UPDATE => "Modification",
+        actions::DELETE => "Suppression",
+        actions::EXPORT => "Export",
+        actions::ERASE => "Effacement",
+        actions::ARCHIVE => "Archivage",
+        actions::UNARCHIVE => "Désarchivage",
+        actions::ACCOUNTS => "Gestion des comptes",
+        other => other,
+    }
+}
+
+/// A record kind (table name) of the audit log, in French.
+pub fn kind_label(kind: &str) -> &str {
+    match kind {
+        "persons" => "personne",
+        "suivis" => "suivi",
+        "diagnostics" => "diagnostic",
+        "barriers" => "obstacle",
+        "objectives" => "objectif",
+        "actions" => "action",
+        "appointments" => "rendez-vous",
+        "notes" => "note",
+        other => other,
+    }
+}
+
+/// The next value of a filter: all → first → ... → last → all.
+fn cycle(list: &[String], current: &Option<String>) -> Option<String> {
+    match current {
+        None => list.first().cloned(),
+        Some(cur) => list
+            .iter()
+            .position(|x| x == cur)
+            .and_then(|p| list.get(p + 1))
+            .cloned(),
+    }
+}
+
+impl App {
+    /// Is the account of this session an admin? Read from the accounts file each time, so
+    /// an account whose rights were withdrawn loses them at once. A database without
+    /// accounts has no admin.
+    pub fn is_admin(&self, store: &Store) -> bool {
+        let login = store.actor();
+        !login.is_empty()
+            && Keyring::load(store.path()).is_ok_and(|ring| {
+                ring.accounts()
+                    .iter()
+                    .any(|a| a.login == login && a.role == Role::Admin)
+            })
+    }
+
+    /// The person an erase or export applies to: the open file, or the retention row.
+    fn target_person(&self) -> Option<(Id, String, String)> {
+        match self.screen {
+            Screen::File => self.file.as_ref().map(|f| {
+                (
+                    f.data.person.id,
+                    f.data.person.dossier.clone(),
+                    f.data.person.display_name(),
+                )
+            }),
+            Screen::Retention => self
+                .retention
+                .rows
+                .get(self.retention.selected)
+                .map(|r| (r.person_id, r.dossier.clone(), r.name.clone())),
+            _ => None,
+        }
+    }
+
+    // ----- right of access: the readable document -----
+
+    /// Writes the open file's document in the exports folder and says where.
+    pub(super) fn export_document(&mut self, store: &Store) {
+        let Some((id, dossier, _)) = self.target_person() else {
+            return;
+        };
+        let Some(dir) = self.export_dir.clone().or_else(crate::config::exports_dir) else {
+            self.set_error("Dossier des exports introuvable (dossier de données de l'utilisateur) : utilisez « parcours export --format document --person N° -o FICHIER »");
+            return;
+        };
+        // Audited first: an export that cannot be logged is not made.
+        if let Err(e) = store.audit(actions::EXPORT, Some(id)) {
+            self.set_error(e.to_string());
+            return;
+        }
+        match crate::document::write_to_dir(store, &self.rf, id, &dir) {
+            Ok(path) => self.set_info(format!(
+                "Dossier n° {dossier} exporté : {} (non chiffré : imprimez-le ou remettez-le, puis supprimez-le)",
+                path.display()
+            )),
+            Err(e) => self.set_error(e.to_string()),
+        }
+    }
+
+    // ----- right to erasure -----
+
+    /// Opens the confirmation of an erasure: the n° de dossier must be typed.
+    pub(super) fn ask_erase(&mut self, store: &Store) {
+        if !self.is_admin(store) {
+            self.set_error(ADMIN_ONLY_ERASE);
+            return;
+        }
+        let Some((id, dossier, name)) = self.target_person() else {
+            return;
+        };
+        let form = Form::new(
+            "Effacer définitivement un dossier",
+            Purpose::ErasePerson(id, dossier.clone()),
+            vec![Field::text("dossier", "N° de dossier", "").required()],
+        )
+        .with_hint(&format!(
+            "Toutes les données de {name} (n° {dossier}) vont quitter la base : identité, suivis, diagnostic, obstacles, plan d'action, rendez-vous et notes. Rien ne pourra être annulé ; les sauvegardes déjà faites le contiennent encore. Retapez le n° de dossier pour confirmer, Échap pour renoncer."
+        ));
+        self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+
+    /// The confirmation was submitted: erase when the typed n° is the file's.
+    pub(super) fn submit_erase(
+        &mut self,
+        form: &mut Form,
+        store: &mut Store,
+        id: Id,
+        dossier: &str,
+    ) -> Result<(), Option<String>> {
+        if !self.is_admin(store) {
+            return Err(Some(ADMIN_ONLY_ERASE.into()));
+        }
+        if form.value("dossier") != dossier.trim() {
+            form.refuse(
+                "dossier",
+                &format!("Ce n'est pas le n° de ce dossier ({dossier}) : rien n'a été effacé"),
+            );
+            return Err(None);
+        }
+        let erased = store.erase_person(id).map_err(|e| Some(e.to_string()))?;
+        // Nothing of the person stays in memory either: the open file (and its undo
+        // stack), the today rows, the search text; the caseload and its search index are
+        // rebuilt from the database.
+        if self.file.as_ref().is_some_and(|f| f.data.person.id == id) {
+            self.file = None;
+        }
+        self.today = TodayState::default();
+        self.caseload.query.set("");
+        self.caseload.searching = false;
+        if self.screen == Screen::Retention {
+            self.reload_retention(store);
+        } else {
+            self.screen = Screen::Caseload;
+            self.previous_screen = Screen::Caseload;
+        }
+        if let Err(e) = self.reload_caseload(store) {
+            self.set_error(e.to_string());
+            return Ok(());
+        }
+        let mut msg = format!(
+            "Dossier n° {dossier} effacé : ses données ont quitté la base (les sauvegardes antérieures le contiennent encore)"
+        );
+        if !erased.compacted {
+            msg.push_str(
+                " ; nettoyage du fichier terminé à la fermeture de parcours sur les autres postes",
+            );
+        }
+        self.set_info(msg);
+        Ok(())
+    }
+
+    // ----- retention view -----
+
+    pub(super) fn show_retention(&mut self, store: &Store) {
+        if !self.is_admin(store) {
+            self.set_error(ADMIN_ONLY_RETENTION);
+            return;
+        }
+        self.retention = RetentionState::default();
+        self.screen = Screen::Retention;
+        self.reload_retention(store);
+    }
+
+    fn reload_retention(&mut self, store: &Store) {
+        match store.retention_list() {
+            Ok(rows) => {
+                self.retention.rows = rows;
+                let last = self.retention.rows.len().saturating_sub(1);
+                self.retention.selected = self.retention.selected.min(last);
+            }
+            Err(e) => self.set_error(e.to_string()),
+        }
+    }
+
+    /// Archives the selected file, or brings an archived one back.
+    pub(super) fn toggle_archive(&mut self, store: &mut Store) {
+        if !self.is_admin(store) {
+            self.set_error(ADMIN_ONLY_RETENTION);
+            return;
+        }
+        let Some(row) = self.retention.rows.get(self.retention.selected).cloned() else {
+            return;
+        };
+        let archive = row.archived_at.is_none();
+        match store.set_archived(row.person_id, archive) {
+            Ok(()) => {
+                self.reload_retention(store);
+                if let Err(e) = self.reload_caseload(store) {
+                    self.set_error(e.to_string());
+                    return;
+                }
+                self.set_info(if archive {
+                    format!("Dossier n° {} archivé : il n'apparaît plus dans la file active (filtre « archivés » avec o)", row.dossier)
+                } else {
+                    format!(
+                        "Dossier n° {} désarchivé : il revient dans la file active",
+                        row.dossier
+                    )
+                });
+            }
+            Err(e) => self.set_error(e.to_string()),
+        }
+    }
+
+    pub(super) fn open_retention_row(&mut self, store: &Store) {
+        if let Some(id) = self
+            .retention
+            .rows
+            .get(self.retention.selected)
+            .map(|r| r.person_id)
+        {
+            self.open_person(id, store);
+        }
+    }
+
+    // ----- audit view -----
+
+    pub(super) fn show_audit(&mut self, store: &Store) {
+        if !self.is_admin(store) {
+            self.set_error(ADMIN_ONLY_AUDIT);
+            return;
+        }
+        if self.screen != Screen::Audit {
+            self.audit = AuditState {
+                back_to: Some(self.screen),
+                ..AuditState::default()
+            };
+        }
+        self.screen = Screen::Audit;
+        self.reload_audit(store);
+    }
+
+    fn reload_audit(&mut self, store: &Store) {
+        let a = &mut self.audit;
+        let result = store.audit_filters().and_then(|(actors, actions)| {
+            a.actors = actors;
+            a.actions = actions;
+            store.audit_entries(a.actor.as_deref(), a.action.as_deref(), AUDIT_LIMIT)
+        });
+        match result {
+            Ok(entries) => {
+                a.entries = entries;
+                a.selected = a.selected.min(a.entries.len().saturating_sub(1));
+            }
+            Err(e) => self.set_error(e.to_string()),
+        }
+    }
+
+    pub(super) fn cycle_audit_actor(&mut self, store: &Store) {
+        self.audit.actor = cycle(&self.audit.actors, &self.audit.actor);
+        self.audit.selected = 0;
+        self.reload_audit(store);
+    }
+
+    pub(super) fn cycle_audit_action(&mut self, store: &Store) {
+        self.audit.action = cycle(&self.audit.actions, &self.audit.action);
+        self.audit.selected = 0;
+        self.reload_audit(store);
+    }
+
+    /// Échap from the audit view: back where it was opened from.
+    pub(super) fn leave_audit(&mut self, store: &Store) {
+        match self.audit.back_to.take() {
+            Some(Screen::File) if self.file.is_some() => self.screen = Screen::File,
+            Some(Screen::Today) => self.screen = Screen::Today,
+            Some(Screen::Retention) => {
+                self.screen = Screen::Retention;
+                self.reload_retention(store);
+            }
+            _ => {
+                self.screen = Screen::Caseload;
+                if let Err(e) = self.reload_caseload(store) {
+                    self.set_error(e.to_string());
+                }
+            }
+        }
+        self.audit.entries.clear();
+    }
+
+    /// Where the exports of this session go (tests point it at a temporary folder).
+    pub fn set_export_dir(&mut self, dir: PathBuf) {
+        self.export_dir = Some(dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_cycle_through_all_values_then_back_to_all() {
+        let list = vec!["a".to_string(), "b".to_string()];
+        let mut cur = None;
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            cur = cycle(&list, &cur);
+            seen.push(cur.clone());
+        }
+        assert_eq!(seen, vec![Some("a".into()), Some("b".into()), None]);
+        assert_eq!(cycle(&[], &None), None);
+    }
+
+    #[test]
+    fn every_audited_action_has_a_french_label() {
+        for code in [
+            actions::LOGIN,
+            actions::LOGIN_FAILED,
+            actions::LOGOUT,
+            actions::LOCK,
+            actions::OPEN_FILE,
+            actions::CREATE,
+            actions::UPDATE,
+            actions::DELETE,
+            actions::EXPORT,
+            actions::ERASE,
+            actions::ARCHIVE,
+            actions::UNARCHIVE,
+            actions::ACCOUNTS,
+        ] {
+            assert_ne!(action_label(code), code, "{code}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The person's rights and the retention rules (CNIL): erasure that makes the data leave the
+//! file, archiving, and the list of files past the retention period.
+
+use super::audit::{self, actions};
+use super::{Result, Store, StoreError};
+use crate::domain::{codes, Id};
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+/// An active file is kept this long after the last contact (CNIL référentiel on social
+/// support, délib. 2021-028 / 2023-095), then archived or erased.
+pub const RETENTION_MONTHS: u32 = 24;
+
+/// What the last contact of a file is dated from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactBasis {
+    /// The last honoured appointment.
+    Interview,
+    /// The end of a support period (sortie).
+    Exit,
+    /// Neither: the last change made to the file.
+    Update,
+}
+
+impl ContactBasis {
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactBasis::Interview => "dernier entretien",
+            ContactBasis::Exit => "sortie",
+            ContactBasis::Update => "dernière modification",
+        }
+    }
+}
+
+/// A file past the retention period (admin retention view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionRow {
+    pub person_id: Id,
+    pub dossier: String,
+    /// "NOM Prénom".
+    pub name: String,
+    pub last_contact: NaiveDate,
+    pub basis: ContactBasis,
+    /// A support period is still open (no sortie).
+    pub open: bool,
+    pub archived_at: Option<NaiveDateTime>,
+}
+
+/// What an erasure did to the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erasure {
+    /// The WAL was checkpointed and truncated and the file vacuumed: no page of the erased
+    /// rows is left. False when another instance held a read transaction: the rows are
+    /// gone from the tables (and their pages overwritten, `secure_delete`), but the WAL
+    /// could not be emptied yet; SQLite does it when the last connection closes.
+    pub compacted: bool,
+}
+
+impl Store {
+    /// Erases a person everywhere (right to erasure): every row of the file (the foreign
+    /// keys cascade to every table that refers to the person), a tombstone in the audit
+    /// log without identity (no record or person id), then a checkpoint and a VACUUM so the
+    /// data leaves the database file and its WAL. Earlier audit entries that name the
+    /// person's internal id stay: they carry no content.
+    pub fn erase_person(&mut self, person_id: Id) -> Result<Erasure> {
+        let now = self.clock.now();
+        let actor = self.actor.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM persons WHERE id = ?1", [person_id])?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::write(
+            &tx,
+            now,
+            &actor,
+            actions::ERASE,
+            Some("persons"),
+            None,
+            None,
+        )?;
+        tx.commit()?;
+        // The rows are gone (and their pages zeroed): a compaction that cannot run now
+        // (another instance busy) is reported, not an error.
+        let compacted = self.compact().unwrap_or(false);
+        Ok(Erasure { compacted })
+    }
+
+    /// Checkpoints the WAL into the database, rebuilds the file (VACUUM: no free page keeps
+    /// old content) and truncates the WAL to zero bytes. Returns false when another
+    /// connection's read transaction kept part of the WAL alive.
+    pub fn compact(&self) -> Result<bool> {
+        let checkpoint = |conn: &rusqlite::Connection| -> Result<bool> {
+            let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            Ok(busy == 0)
+        };
+        checkpoint(&self.conn)?;
+        self.conn.execute_batch("VACUUM")?;
+        checkpoint(&self.conn)
+    }
+
+    /// Archives (or brings back) a file: archived files are hidden from the caseload and
+    /// the today view, and shown to admins only (restricted access).
+    pub fn set_archived(&mut self, person_id: Id, archived: bool) -> Result<()> {
+        let now = self.clock.now();
+        let actor = self.actor.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The version moves (another instance reloads) but not `updated_at`: archiving is
+        // not a contact and must not restart the retention period.
+        let n = tx.execute(
+            "UPDATE persons SET archived_at = ?2, version = version + 1 WHERE id = ?1",
+            params![person_id, archived.then_some(now)],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::write(
+            &tx,
+            now,
+            &actor,
+            if archived {
+                actions::ARCHIVE
+            } else {
+                actions::UNARCHIVE
+            },
+            Some("persons"),
+            Some(person_id),
+            Some(person_id),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When a file was archived, if it is.
+    pub fn archived_at(&self, person_id: Id) -> Result<Option<NaiveDateTime>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT archived_at FROM persons WHERE id = ?1",
+                [person_id],
+                |r| r.get::<_, Option<NaiveDateTime>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Files whose last contact is more than [`RETENTION_MONTHS`] old, oldest first. The
+    /// last contact is the later of the last honoured appointment and the last sortie;
+    /// a file with neither is dated by its last change.
+    pub fn retention_list(&self) -> Result<Vec<RetentionRow>> {
+        let cutoff = self.clock.today() - chrono::Months::new(RETENTION_MONTHS);
+        // Each subquery is one seek in appointments_by_person_status / suivis_by_person.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.archived_at,
+                    substr(p.updated_at, 1, 10),
+                    (SELECT substr(MAX(a.start), 1, 10) FROM appointments a
+                      WHERE a.person_id = p.id AND a.status = ?1),
+                    (SELECT MAX(s.sortie_date) FROM suivis s WHERE s.person_id = p.id),
+                    EXISTS (SELECT 1 FROM suivis s
+                             WHERE s.person_id = p.id AND s.sortie_date IS NULL)
+             FROM persons p",
+        )?;
+        let rows = stmt.query_map([codes::APPT_HONOURED], |r| {
+            let nom: String = r.get(2)?;
+            let prenom: String = r.get(3)?;
+            let usage: String = r.get(4)?;
+            let mut name = format!("{} {}", nom.to_uppercase(), prenom);
+            if !usage.trim().is_empty() {
+                name.push_str(&format!(" ({})", usage.to_uppercase()));
+            }
+            let updated: NaiveDate = r.get(6)?;
+            let interview: Option<NaiveDate> = r.get(7)?;
+            let exit: Option<NaiveDate> = r.get(8)?;
+            let (last_contact, basis) = match (interview, exit) {
+                (Some(i), Some(e)) if e > i => (e, ContactBasis::Exit),
+                (Some(i), _) => (i, ContactBasis::Interview),
+                (None, Some(e)) => (e, ContactBasis::Exit),
+                (None, None) => (updated, ContactBasis::Update),
+            };
+            Ok(RetentionRow {
+                person_id: r.get(0)?,
+                dossier: r.get(1)?,
+                name,
+                last_contact,
+                basis,
+                open: r.get(9)?,
+                archived_at: r.get(5)?,
+            })
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row?;
+            if row.last_contact < cutoff {
+                out.push(row);
+            }
+        }
+        out.sort_by(|a, b| {
+            a.last_contact
+                .cmp(&b.last_contact)
+                .then(a.dossier.cmp(&b.dossier))
+        });
+        Ok(out)
+    }
+
+    /// Accounts and actions present in the audit log (filters of the admin view).
+    pub fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let list = |sql: &str| -> Result<Vec<String>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let v = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(v)
+        };
+        Ok((
+            list("SELECT DISTINCT actor FROM audit ORDER BY actor")?,
+            list("SELECT DISTINCT action FROM audit ORDER BY action")?,
+        ))
+    }
+}
