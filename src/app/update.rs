@@ -12,6 +12,9 @@ use crate::search::{SearchEntry, SearchIndex};
 use crate::store::{Store, StoreError};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+/// Shown when an edit is refused because another instance changed the open file.
+const CHANGED_ELSEWHERE: &str = "Ce dossier a été modifié sur un autre poste ou dans une autre fenêtre : il vient d'être rechargé. Refaites la modification si elle est toujours utile.";
+
 /// Right-of-access reminder shown in the note editor (CNIL).
 pub const NOTE_REMINDER: &str =
     "La personne peut demander à lire ses notes (droit d'accès) : écrivez des faits, sans jugement. Privée = visible de l'équipe seulement.";
@@ -603,7 +606,7 @@ impl App {
             let old = f.data.person.version;
             match store.person_version(pid) {
                 Ok(Some(v)) if v != old => {
-                    self.reload_file(store);
+                    self.changed_elsewhere(store);
                     self.set_info(
                         "Ce dossier a été modifié sur un autre poste : affichage mis à jour",
                     );
@@ -659,21 +662,14 @@ impl App {
     }
 
     /// Commits one change of the open file. Refuses (and reloads) when the file changed
-    /// underneath (another instance). Returns the written id.
+    /// underneath (another instance): the version is checked inside the write transaction.
+    /// Returns the written id.
     fn commit(&mut self, store: &mut Store, change: Change, what: &str) -> Result<Id, String> {
-        if let Some(f) = &self.file {
-            let pid = f.data.person.id;
-            match store.person_version(pid) {
-                Ok(Some(v)) if v == f.data.person.version => {}
-                Ok(Some(_)) => {
-                    self.reload_file(store);
-                    return Err("Ce dossier a été modifié sur un autre poste ou dans une autre fenêtre : il vient d'être rechargé. Refaites la modification si elle est toujours utile.".into());
-                }
-                Ok(None) => return Err(StoreError::NotFound.to_string()),
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-        match store.apply(&change) {
+        let result = match &self.file {
+            Some(f) => store.apply_if_version(&change, f.data.person.id, f.data.person.version),
+            None => store.apply(&change),
+        };
+        match result {
             Ok(applied) => {
                 if let Some(f) = self.file.as_mut() {
                     if let Some(inv) = applied.inverse {
@@ -687,7 +683,20 @@ impl App {
                 self.set_info(format!("{what} — enregistré"));
                 Ok(applied.id)
             }
+            Err(StoreError::Conflict) => {
+                self.changed_elsewhere(store);
+                Err(CHANGED_ELSEWHERE.into())
+            }
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The open file was changed by another instance: show its current state, and forget
+    /// the undo history (undoing would write our old copy over the other instance's edit).
+    fn changed_elsewhere(&mut self, store: &Store) {
+        self.reload_file(store);
+        if let Some(f) = self.file.as_mut() {
+            f.undo.clear();
         }
     }
 
@@ -703,10 +712,15 @@ impl App {
             self.set_info("Rien à annuler");
             return;
         };
-        match store.apply(&change) {
+        let (pid, version) = (f.data.person.id, f.data.person.version);
+        match store.apply_if_version(&change, pid, version) {
             Ok(_) => {
                 self.reload_file(store);
                 self.set_info(format!("Annulé : {what}"));
+            }
+            Err(StoreError::Conflict) => {
+                self.changed_elsewhere(store);
+                self.set_error(format!("Annulation impossible : {CHANGED_ELSEWHERE}"));
             }
             Err(e) => self.set_error(format!("Annulation impossible : {e}")),
         }
