@@ -462,13 +462,16 @@ impl App {
             A::NewPerson => self.overlay = Some(Overlay::Form(Box::new(self.person_form(None)))),
             A::LoadDemo => self.load_demo(store),
             A::ToggleMine => {
-                self.caseload.mine = !self.caseload.mine;
-                self.caseload.selected = 0;
-                self.refresh_visible();
-                if self.caseload.mine && self.me.trim().is_empty() {
-                    self.set_info(
-                        "Référent inconnu : définissez PARCOURS_REFERENT pour « ma file active »",
+                if self.me.trim().is_empty() {
+                    // Without a name there is no "my caseload" to show: say so, keep the list.
+                    self.caseload.mine = false;
+                    self.set_error(
+                        "Référent·e inconnu·e : impossible de filtrer « ma file active »",
                     );
+                } else {
+                    self.caseload.mine = !self.caseload.mine;
+                    self.caseload.selected = 0;
+                    self.refresh_visible();
                 }
             }
             A::CycleDispositif => {
