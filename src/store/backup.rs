@@ -28,20 +28,41 @@ pub(super) fn sibling(db: &Path, tag: &str) -> PathBuf {
     db.with_file_name(format!("{name}.{tag}.bak"))
 }
 
+/// Copies the database file `src` (with what its WAL holds) to `dest` through a read-only
+/// connection of its own: usable while another connection holds the write lock. The copy is
+/// written beside `dest` and renamed over it once complete.
+pub(super) fn copy_file(src: &Path, dest: &Path) -> Result<()> {
+    let c = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    let tmp = dest.with_extension("partiel");
+    let _ = std::fs::remove_file(&tmp);
+    let result = backup_conn(&c, &tmp)
+        .and_then(|()| std::fs::rename(&tmp, dest).map_err(|e| StoreError::Backup(e.to_string())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Copies what `src` sees to a new file `dest`, in one snapshot, as a self-contained file.
+fn backup_conn(src: &Connection, dest: &Path) -> Result<()> {
+    let mut out = Connection::open(dest).map_err(|e| StoreError::Backup(e.to_string()))?;
+    let b = rusqlite::backup::Backup::new(src, &mut out)
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    // All pages in one step: the source is read in one snapshot.
+    b.step(-1).map_err(|e| StoreError::Backup(e.to_string()))?;
+    drop(b);
+    // A backup is a single self-contained file (no WAL beside it).
+    out.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    Ok(())
+}
+
 impl Store {
     /// Copies the database to `dest` (which must not exist) with the backup API, in one
     /// consistent snapshot. No verification: see [`Store::backup`].
     pub(super) fn backup_raw(&self, dest: &Path) -> Result<()> {
-        let mut out = Connection::open(dest).map_err(|e| StoreError::Backup(e.to_string()))?;
-        let b = rusqlite::backup::Backup::new(&self.conn, &mut out)
-            .map_err(|e| StoreError::Backup(e.to_string()))?;
-        // All pages in one step: the source is read in one snapshot.
-        b.step(-1).map_err(|e| StoreError::Backup(e.to_string()))?;
-        drop(b);
-        // A backup is a single self-contained file (no WAL beside it).
-        out.pragma_update(None, "journal_mode", "DELETE")
-            .map_err(|e| StoreError::Backup(e.to_string()))?;
-        Ok(())
+        backup_conn(&self.conn, dest)
     }
 
     /// Takes a verified backup. `dest` is a folder (a dated file is created in it and only
