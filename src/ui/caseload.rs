@@ -246,7 +246,7 @@ fn draw_welcome(frame: &mut Frame, area: Rect) {
         ]),
         Line::from(""),
         Line::from(Span::styled(
-            "Chaque saisie est enregistrée aussitôt : il n'y a pas de bouton « Enregistrer ».",
+            "Chaque saisie est enregistrée aussitôt : il n'y a pas de bouton «\u{a0}Enregistrer\u{a0}».",
             style::dim(),
         )),
     ];
