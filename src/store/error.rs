@@ -31,6 +31,15 @@ pub enum StoreError {
     Conflict,
     #[error("« {0} » est sur un partage réseau ({1}) : parcours ne peut pas y garantir l'intégrité des données (mode WAL). Copiez la base sur le disque local du poste et ouvrez cette copie ; le fichier n'a pas été modifié.")]
     NetworkFs(PathBuf, String),
+    #[error("La mise à jour de la base (schéma {from} vers {to}) a échoué : {detail}. La base est restée au schéma {from}, intacte{}.", copy.as_ref().map(|c| format!(" (copie prise avant : « {} »)", c.display())).unwrap_or_default())]
+    Migration {
+        from: i64,
+        to: i64,
+        detail: String,
+        copy: Option<PathBuf>,
+    },
+    #[error("Restauration impossible : {0}")]
+    Restore(String),
     #[error("Sauvegarde impossible : {0}")]
     Backup(String),
     #[error("Impossible d'ouvrir « {0} » : {1}")]

@@ -154,20 +154,30 @@ impl Store {
         if current >= latest {
             return Ok(());
         }
-        if current > 0 {
+        let copy = if current > 0 {
             // A copy before touching an existing schema: if anything goes wrong, the
             // previous database is still there, whole. Taken through a second connection:
             // the write lock held here guarantees it is the state being migrated.
             let copy = backup::sibling(&self.path, &format!("avant-migration-v{current}"));
             backup::copy_file(&self.path, &copy)?;
-        }
+            Some(copy)
+        } else {
+            None
+        };
         // All pending migrations and the version bump in one transaction: a failing
         // migration leaves the schema as it was.
-        for sql in &migrations[current as usize..] {
-            tx.execute_batch(sql)?;
+        let failed = |to: usize, e: rusqlite::Error| StoreError::Migration {
+            from: current,
+            to: to as i64,
+            detail: StoreError::from(e).to_string(),
+            copy: copy.clone(),
+        };
+        for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql).map_err(|e| failed(i + 1, e))?;
         }
-        tx.pragma_update(None, "user_version", latest)?;
-        tx.commit()?;
+        tx.pragma_update(None, "user_version", latest)
+            .map_err(|e| failed(migrations.len(), e))?;
+        tx.commit().map_err(|e| failed(migrations.len(), e))?;
         self.wrote();
         Ok(())
     }
