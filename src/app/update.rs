@@ -814,7 +814,7 @@ impl App {
                             .map(format_datetime)
                             .unwrap_or_default(),
                         who: it.person_name,
-                        what: "statut à préciser (honoré, excusé, absent ?)".into(),
+                        what: "statut à préciser".into(),
                         alert: true,
                     })
                     .collect();
@@ -1026,11 +1026,11 @@ impl App {
                 Field::text("situation", "Situation actuelle", &d.situation_pro),
                 Field::text("dernier", "Dernier emploi", &d.dernier_emploi),
                 Field::number("inactivite", "Inactivité (mois)", d.inactivite_mois),
-                Field::check("ft", "Inscrit·e à France Travail", d.ft_inscrit),
-                Field::date("ft_date", "Date d'inscription", d.ft_date),
+                Field::check("ft", "Inscrit·e à FT", d.ft_inscrit),
+                Field::date("ft_date", "Inscrit·e depuis le", d.ft_date),
                 Field::text("projet", "Projet professionnel", &d.projet),
                 Field::text("metiers", "Métiers visés", &d.metiers_cibles),
-                Field::multiline("competences", "Compétences, points forts", &d.competences),
+                Field::multiline("competences", "Compétences, atouts", &d.competences),
                 Field::multiline("envies", "Envies", &d.envies),
             ],
         );
@@ -1306,8 +1306,7 @@ impl App {
                             ),
                             Field::text("demarches", "Démarches faites", &labels),
                         ],
-                    )
-                    .with_hint("Entrée : nouvelle ligne · Tab : champ suivant · F10 ou Ctrl+S : enregistrer");
+                    );
                     self.overlay = Some(Overlay::Form(Box::new(form)));
                 }
             }
