@@ -81,8 +81,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             if c.mine { "ma file" } else { "tous" },
             c.dispositif
                 .as_deref()
-                .unwrap_or("tous disp.")
-                .to_uppercase(),
+                .map(str::to_uppercase)
+                .unwrap_or_else(|| "tous disp.".into()),
             c.open.label(),
             c.sort.label()
         )
