@@ -851,7 +851,12 @@ fn person(rf: &Referential, rng: &mut Rng, now: NaiveDateTime) -> PersonFile {
     // Plan: one or two objectives, two to four actions.
     file.objectives.push(Objective {
         theme: None,
-        label: format!("Accéder à un emploi de {}", rng.pick(METIERS)),
+        // The first objective is the professional project of the diagnostic (the draw
+        // is kept so the generated caseload stays the same for a given seed).
+        label: {
+            let _ = rng.pick(METIERS);
+            diag.projet.clone()
+        },
         status: codes::OBJECTIVE_OPEN.into(),
         ..Default::default()
     });

@@ -19,8 +19,10 @@
 //! the crate's `fuzzy_indices` (fresh matcher, visible rows only).
 //!
 //! Narrowing: when the new folded query extends the previous one (the user
-//! typed one more char), only the previous hits are rescanned. Large scans
-//! are split over the available cores.
+//! typed one more char), only the previous hits are rescanned. The results of
+//! the shorter prefixes are kept, so erasing back to one of them (backspace)
+//! restores its results instead of rescanning. Large scans are split over the
+//! available cores.
 
 use std::fmt;
 use std::num::NonZeroUsize;
@@ -58,6 +60,18 @@ const PARALLEL_THRESHOLD: usize = 8_192;
 const MAX_THREADS: usize = 4;
 /// Largest score spread sorted with a counting sort.
 const COUNTING_SORT_MAX_RANGE: i64 = 1 << 16;
+/// Most results of shorter queries kept for backspace.
+const MAX_EARLIER: usize = 32;
+/// Hits kept in those results, at most, per entry of the index (bounds their
+/// memory to a few times that of the current results).
+const EARLIER_HITS_PER_ENTRY: usize = 2;
+
+/// The results of one search, kept to be restored.
+struct Searched {
+    query: String,
+    hits: Vec<Hit>,
+    matched: Vec<usize>,
+}
 
 /// Search index over a fixed list of entries. Build it once, then call
 /// [`SearchIndex::search`] on every keystroke.
@@ -76,6 +90,8 @@ pub struct SearchIndex {
     matched: Vec<usize>,
     /// Folded query that produced `hits`.
     last_query: String,
+    /// Results of non-blank strict prefixes of `last_query`, shortest first.
+    earlier: Vec<Searched>,
 }
 
 impl fmt::Debug for SearchIndex {
@@ -525,6 +541,7 @@ impl SearchIndex {
             hits,
             matched,
             last_query: String::new(),
+            earlier: Vec::new(),
         }
     }
 
@@ -568,15 +585,55 @@ impl SearchIndex {
                 .collect();
             self.matched = (0..self.entries.len()).collect();
             self.last_query = folded;
+            self.earlier.clear();
             return &self.hits;
         }
 
         // A match of the extended query implies a match of its prefix, so
-        // the previous hits are the only possible candidates.
+        // the hits of the longest known prefix are the only candidates.
         let candidates = if folded.starts_with(&self.last_query) {
-            std::mem::take(&mut self.matched)
+            if self.last_query.trim().is_empty() {
+                std::mem::take(&mut self.matched)
+            } else {
+                // Forget the oldest (shortest) prefixes beyond the budget.
+                let budget = EARLIER_HITS_PER_ENTRY * self.entries.len();
+                let mut kept = self.hits.len();
+                let mut keep_from = self.earlier.len();
+                while keep_from > 0
+                    && self.earlier.len() - keep_from < MAX_EARLIER - 1
+                    && kept + self.earlier[keep_from - 1].hits.len() <= budget
+                {
+                    keep_from -= 1;
+                    kept += self.earlier[keep_from].hits.len();
+                }
+                self.earlier.drain(..keep_from);
+                let candidates = self.matched.clone();
+                self.earlier.push(Searched {
+                    query: std::mem::take(&mut self.last_query),
+                    hits: std::mem::take(&mut self.hits),
+                    matched: std::mem::take(&mut self.matched),
+                });
+                candidates
+            }
         } else {
-            (0..self.entries.len()).collect()
+            // Keep only the prefixes of the new query; restore it if known.
+            while self
+                .earlier
+                .last()
+                .is_some_and(|e| !folded.starts_with(&e.query))
+            {
+                self.earlier.pop();
+            }
+            if let Some(e) = self.earlier.pop_if(|e| e.query == folded) {
+                self.hits = e.hits;
+                self.matched = e.matched;
+                self.last_query = e.query;
+                return &self.hits;
+            }
+            match self.earlier.last() {
+                Some(e) => e.matched.clone(),
+                None => (0..self.entries.len()).collect(),
+            }
         };
         let scan = Scan {
             hay: &self.hay,
@@ -775,6 +832,23 @@ mod tests {
     }
 
     #[test]
+    fn backspace_past_the_kept_prefixes_matches_fresh_results() {
+        let mut idx = SearchIndex::new(sample());
+        let typed = "dupont marie nee martin 2024-00123 lyon 12/03/1985";
+        assert!(typed.len() > MAX_EARLIER + 2);
+        let steps = (1..=typed.len()).chain((0..typed.len()).rev());
+        for end in steps {
+            let q = &typed[..end];
+            let got = idx.search(q).to_vec();
+            let fresh = SearchIndex::new(sample()).search(q).to_vec();
+            assert_eq!(got, fresh, "query {q:?}");
+            assert!(idx.earlier.len() <= MAX_EARLIER);
+            let kept: usize = idx.earlier.iter().map(|e| e.hits.len()).sum();
+            assert!(kept <= EARLIER_HITS_PER_ENTRY * idx.len());
+        }
+    }
+
+    #[test]
     fn parallel_scan_matches_sequential() {
         let entries: Vec<SearchEntry> = (0..(PARALLEL_THRESHOLD as i64 * 2 + 17))
             .map(|i| {
@@ -897,6 +971,30 @@ mod tests {
             let narrowed = idx.search(&longer).to_vec();
             let fresh = SearchIndex::new(entries).search(&longer).to_vec();
             prop_assert_eq!(narrowed, fresh);
+        }
+
+        #[test]
+        fn backspace_results_equal_fresh_results(
+            entries in arb_entries(),
+            typed in "[a-eéœ' ]{1,6}",
+            retyped in "[a-eéœ ]{0,3}",
+        ) {
+            let mut idx = SearchIndex::new(entries.clone());
+            let chars: Vec<char> = typed.chars().collect();
+            let prefixes: Vec<String> = (1..=chars.len())
+                .map(|k| chars[..k].iter().collect())
+                .collect();
+            // type, erase back to empty, then type something else
+            let erase = prefixes.iter().rev().skip(1);
+            let again = retyped.chars().scan(String::new(), |q, c| {
+                q.push(c);
+                Some(q.clone())
+            });
+            for q in prefixes.iter().chain(erase).cloned().chain(again) {
+                let got = idx.search(&q).to_vec();
+                let fresh = SearchIndex::new(entries.clone()).search(&q).to_vec();
+                prop_assert_eq!(got, fresh, "query {:?}", q);
+            }
         }
 
         #[test]

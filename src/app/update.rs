@@ -12,6 +12,9 @@ use crate::search::{SearchEntry, SearchIndex};
 use crate::store::{Store, StoreError};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+/// Shown when an edit is refused because another instance changed the open file.
+const CHANGED_ELSEWHERE: &str = "Ce dossier a été modifié sur un autre poste ou dans une autre fenêtre : il vient d'être rechargé. Refaites la modification si elle est toujours utile.";
+
 /// Right-of-access reminder shown in the note editor (CNIL).
 pub const NOTE_REMINDER: &str =
     "La personne peut demander à lire ses notes (droit d'accès) : écrivez des faits, sans jugement. Privée = visible de l'équipe seulement.";
@@ -484,13 +487,16 @@ impl App {
             A::NewPerson => self.overlay = Some(Overlay::Form(Box::new(self.person_form(None)))),
             A::LoadDemo => self.load_demo(store),
             A::ToggleMine => {
-                self.caseload.mine = !self.caseload.mine;
-                self.caseload.selected = 0;
-                self.refresh_visible();
-                if self.caseload.mine && self.me.trim().is_empty() {
-                    self.set_info(
-                        "Référent inconnu : ce compte n'a pas de nom affiché pour « ma file active »",
+                if self.me.trim().is_empty() {
+                    // Without a name there is no "my caseload" to show: say so, keep the list.
+                    self.caseload.mine = false;
+                    self.set_error(
+                        "Référent·e inconnu·e : impossible de filtrer « ma file active »",
                     );
+                } else {
+                    self.caseload.mine = !self.caseload.mine;
+                    self.caseload.selected = 0;
+                    self.refresh_visible();
                 }
             }
             A::CycleDispositif => {
@@ -643,7 +649,7 @@ impl App {
             let old = f.data.person.version;
             match store.person_version(pid) {
                 Ok(Some(v)) if v != old => {
-                    self.reload_file(store);
+                    self.changed_elsewhere(store);
                     self.set_info(
                         "Ce dossier a été modifié sur un autre poste : affichage mis à jour",
                     );
@@ -699,21 +705,14 @@ impl App {
     }
 
     /// Commits one change of the open file. Refuses (and reloads) when the file changed
-    /// underneath (another instance). Returns the written id.
+    /// underneath (another instance): the version is checked inside the write transaction.
+    /// Returns the written id.
     fn commit(&mut self, store: &mut Store, change: Change, what: &str) -> Result<Id, String> {
-        if let Some(f) = &self.file {
-            let pid = f.data.person.id;
-            match store.person_version(pid) {
-                Ok(Some(v)) if v == f.data.person.version => {}
-                Ok(Some(_)) => {
-                    self.reload_file(store);
-                    return Err("Ce dossier a été modifié sur un autre poste ou dans une autre fenêtre : il vient d'être rechargé. Refaites la modification si elle est toujours utile.".into());
-                }
-                Ok(None) => return Err(StoreError::NotFound.to_string()),
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-        match store.apply(&change) {
+        let result = match &self.file {
+            Some(f) => store.apply_if_version(&change, f.data.person.id, f.data.person.version),
+            None => store.apply(&change),
+        };
+        match result {
             Ok(applied) => {
                 if let Some(f) = self.file.as_mut() {
                     if let Some(inv) = applied.inverse {
@@ -727,7 +726,20 @@ impl App {
                 self.set_info(format!("{what} — enregistré"));
                 Ok(applied.id)
             }
+            Err(StoreError::Conflict) => {
+                self.changed_elsewhere(store);
+                Err(CHANGED_ELSEWHERE.into())
+            }
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// The open file was changed by another instance: show its current state, and forget
+    /// the undo history (undoing would write our old copy over the other instance's edit).
+    fn changed_elsewhere(&mut self, store: &Store) {
+        self.reload_file(store);
+        if let Some(f) = self.file.as_mut() {
+            f.undo.clear();
         }
     }
 
@@ -743,10 +755,15 @@ impl App {
             self.set_info("Rien à annuler");
             return;
         };
-        match store.apply(&change) {
+        let (pid, version) = (f.data.person.id, f.data.person.version);
+        match store.apply_if_version(&change, pid, version) {
             Ok(_) => {
                 self.reload_file(store);
                 self.set_info(format!("Annulé : {what}"));
+            }
+            Err(StoreError::Conflict) => {
+                self.changed_elsewhere(store);
+                self.set_error(format!("Annulation impossible : {CHANGED_ELSEWHERE}"));
             }
             Err(e) => self.set_error(format!("Annulation impossible : {e}")),
         }
@@ -837,7 +854,7 @@ impl App {
                             .map(format_datetime)
                             .unwrap_or_default(),
                         who: it.person_name,
-                        what: "statut à préciser (honoré, excusé, absent ?)".into(),
+                        what: "statut à préciser".into(),
                         alert: true,
                     })
                     .collect();
@@ -1050,11 +1067,11 @@ impl App {
                 Field::text("situation", "Situation actuelle", &d.situation_pro),
                 Field::text("dernier", "Dernier emploi", &d.dernier_emploi),
                 Field::number("inactivite", "Inactivité (mois)", d.inactivite_mois),
-                Field::check("ft", "Inscrit·e à France Travail", d.ft_inscrit),
-                Field::date("ft_date", "Date d'inscription", d.ft_date),
+                Field::check("ft", "Inscrit·e à FT", d.ft_inscrit),
+                Field::date("ft_date", "Inscrit·e depuis le", d.ft_date),
                 Field::text("projet", "Projet professionnel", &d.projet),
                 Field::text("metiers", "Métiers visés", &d.metiers_cibles),
-                Field::multiline("competences", "Compétences, points forts", &d.competences),
+                Field::multiline("competences", "Compétences, atouts", &d.competences),
                 Field::multiline("envies", "Envies", &d.envies),
             ],
         );
@@ -1330,8 +1347,7 @@ impl App {
                             ),
                             Field::text("demarches", "Démarches faites", &labels),
                         ],
-                    )
-                    .with_hint("Entrée : nouvelle ligne · Tab : champ suivant · F10 ou Ctrl+S : enregistrer");
+                    );
                     self.overlay = Some(Overlay::Form(Box::new(form)));
                 }
             }

@@ -29,24 +29,48 @@ pub(super) fn sibling(db: &Path, tag: &str) -> PathBuf {
     db.with_file_name(format!("{name}.{tag}.bak"))
 }
 
+/// Copies the database file `src` (with what its WAL holds) to `dest` through a read-only
+/// connection of its own: usable while another connection holds the write lock. The copy is
+/// written beside `dest` and renamed over it once complete.
+pub(super) fn copy_file(src: &Path, dest: &Path, key: Option<&DbKey>) -> Result<()> {
+    let c = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    if let Some(k) = key {
+        super::apply_key(&c, k)?;
+    }
+    let tmp = dest.with_extension("partiel");
+    let _ = std::fs::remove_file(&tmp);
+    let result = backup_conn(&c, &tmp, key)
+        .and_then(|()| std::fs::rename(&tmp, dest).map_err(|e| StoreError::Backup(e.to_string())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Copies what `src` sees to a new file `dest`, in one snapshot, as a self-contained file.
+/// An encrypted source gives an encrypted copy, under the same key.
+fn backup_conn(src: &Connection, dest: &Path, key: Option<&DbKey>) -> Result<()> {
+    let mut out = Connection::open(dest).map_err(|e| StoreError::Backup(e.to_string()))?;
+    if let Some(k) = key {
+        super::apply_key(&out, k)?;
+    }
+    let b = rusqlite::backup::Backup::new(src, &mut out)
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    // All pages in one step: the source is read in one snapshot.
+    b.step(-1).map_err(|e| StoreError::Backup(e.to_string()))?;
+    drop(b);
+    // A backup is a single self-contained file (no WAL beside it).
+    out.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| StoreError::Backup(e.to_string()))?;
+    Ok(())
+}
+
 impl Store {
     /// Copies the database to `dest` (which must not exist) with the backup API, in one
     /// consistent snapshot. No verification: see [`Store::backup`].
     pub(super) fn backup_raw(&self, dest: &Path) -> Result<()> {
-        let mut out = Connection::open(dest).map_err(|e| StoreError::Backup(e.to_string()))?;
-        // An encrypted database gives an encrypted backup, under the same key.
-        if let Some(k) = &self.key {
-            super::apply_key(&out, k)?;
-        }
-        let b = rusqlite::backup::Backup::new(&self.conn, &mut out)
-            .map_err(|e| StoreError::Backup(e.to_string()))?;
-        // All pages in one step: the source is read in one snapshot.
-        b.step(-1).map_err(|e| StoreError::Backup(e.to_string()))?;
-        drop(b);
-        // A backup is a single self-contained file (no WAL beside it).
-        out.pragma_update(None, "journal_mode", "DELETE")
-            .map_err(|e| StoreError::Backup(e.to_string()))?;
-        Ok(())
+        backup_conn(&self.conn, dest, self.key.as_ref())
     }
 
     /// Takes a verified backup. `dest` is a folder (a dated file is created in it and only
@@ -159,24 +183,38 @@ pub fn verify(path: &Path, expected: &[(String, i64)], key: Option<&DbKey>) -> R
     Ok(())
 }
 
-/// Keeps the `keep` most recent `parcours-*.db` backups in `dir`.
+/// The order of a backup made by [`Store::backup`] from its name,
+/// `parcours-AAAAMMJJ-HHMMSS.db` or `parcours-AAAAMMJJ-HHMMSS-N.db` (the N-th of a
+/// second): `None` for any other file, which pruning never touches.
+fn backup_rank(name: &str) -> Option<(String, u32)> {
+    let rest = name.strip_prefix("parcours-")?.strip_suffix(".db")?;
+    let (stamp, n) = match rest.get(15..) {
+        Some("") => (rest, 1),
+        Some(suffix) => (&rest[..15], suffix.strip_prefix('-')?.parse().ok()?),
+        None => return None,
+    };
+    let b = stamp.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    (b.len() == 15 && digits(0..8) && b[8] == b'-' && digits(9..15)).then(|| (stamp.to_string(), n))
+}
+
+/// Keeps the `keep` most recent backups made by parcours in `dir`; other files are left.
 fn prune(dir: &Path, keep: usize) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut backups: Vec<PathBuf> = entries
+    let mut backups: Vec<((String, u32), PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .map(|n| n.to_string_lossy())
-                .is_some_and(|n| n.starts_with("parcours-") && n.ends_with(".db"))
+        .filter_map(|p| {
+            let rank = backup_rank(&p.file_name()?.to_string_lossy())?;
+            Some((rank, p))
         })
         .collect();
-    // Names carry the date: lexical order is chronological.
+    // Date and time, then the number within the second: chronological.
     backups.sort();
     let excess = backups.len().saturating_sub(keep.max(1));
     let mut removed = Vec::new();
-    for p in backups.into_iter().take(excess) {
+    for (_, p) in backups.into_iter().take(excess) {
         if std::fs::remove_file(&p).is_ok() {
             removed.push(p);
         }
@@ -184,9 +222,10 @@ fn prune(dir: &Path, keep: usize) -> Vec<PathBuf> {
     removed
 }
 
-/// Puts a backup back in place of `db`: the backup is verified first, the current file
-/// (with its WAL) is moved aside as `<db>.avant-restauration-<date>.bak`, then the copy is
-/// written beside the database and renamed over it.
+/// Puts a backup back in place of `db`: the backup is verified and copied beside the
+/// database first; then, only if no other instance has the database open, the current file
+/// (with its WAL) is moved aside as `<db>.avant-restauration-<date>.bak` and the copy is
+/// renamed over it. Any refusal leaves every file as it was.
 pub fn restore(
     src: &Path,
     db: &Path,
@@ -194,6 +233,12 @@ pub fn restore(
     key: Option<&DbKey>,
 ) -> Result<PathBuf> {
     super::preflight::check(src, key.is_some())?;
+    if !src.is_file() {
+        return Err(StoreError::Restore(format!(
+            "« {} » n'existe pas",
+            src.display()
+        )));
+    }
     let c = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| StoreError::from(e).at(src))?;
     if let Some(k) = key {
@@ -203,48 +248,84 @@ pub fn restore(
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| StoreError::from(e).at(src))?;
     if version == 0 || version > super::schema::LATEST {
-        return Err(StoreError::Backup(format!(
-            "« {} » n'est pas une sauvegarde utilisable (schéma {version})",
+        return Err(StoreError::Restore(format!(
+            "« {} » n'est pas une sauvegarde utilisable (schéma {version}) ; rien n'a été modifié",
             src.display()
         )));
     }
-    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let check: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| StoreError::from(e).at(src))?;
     if check != "ok" {
-        return Err(StoreError::Backup(format!(
-            "sauvegarde endommagée : {check}"
+        return Err(StoreError::Restore(format!(
+            "la sauvegarde « {} » est endommagée ({check}) ; rien n'a été modifié",
+            src.display()
         )));
     }
-    // Make sure no other instance is writing, and fold the WAL into the current file so
-    // the copy set aside is complete.
+    // The copy first, beside the database: if that fails, nothing was touched.
+    let tmp = db.with_extension("restauration.partiel");
+    let _ = std::fs::remove_file(&tmp);
+    if let Err(e) = backup_conn(&c, &tmp, key) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    drop(c);
     let aside = sibling(
         db,
         &format!("avant-restauration-{}", now.format("%Y%m%d-%H%M%S")),
     );
     if db.exists() {
-        let cur = Connection::open(db).map_err(|e| StoreError::from(e).at(db))?;
-        if let Some(k) = key {
-            super::apply_key(&cur, k)?;
+        if let Err(e) = take_over(db, key) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
-        cur.busy_timeout(std::time::Duration::from_secs(5))?;
-        cur.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        drop(cur);
         std::fs::rename(db, &aside).map_err(|e| StoreError::Io(e.to_string()))?;
-        for ext in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{ext}", db.display()));
-            let _ = std::fs::remove_file(side);
+        // A WAL left (when the current file could not be checkpointed: a damaged base)
+        // goes with it; the index (-shm) is rebuilt from the WAL.
+        let side = |p: &Path, ext: &str| PathBuf::from(format!("{}{ext}", p.display()));
+        if side(db, "-wal").exists() {
+            let _ = std::fs::rename(side(db, "-wal"), side(&aside, "-wal"));
         }
+        let _ = std::fs::remove_file(side(db, "-shm"));
     }
-    let tmp = db.with_extension("restauration.partiel");
-    let mut out = Connection::open(&tmp).map_err(|e| StoreError::Backup(e.to_string()))?;
-    if let Some(k) = key {
-        super::apply_key(&out, k)?;
-    }
-    {
-        let b = rusqlite::backup::Backup::new(&c, &mut out)
-            .map_err(|e| StoreError::Backup(e.to_string()))?;
-        b.step(-1).map_err(|e| StoreError::Backup(e.to_string()))?;
-    }
-    drop(out);
     std::fs::rename(&tmp, db).map_err(|e| StoreError::Io(e.to_string()))?;
     Ok(aside)
+}
+
+/// Makes sure no other connection has `db` open (another window of parcours would go on
+/// writing into the file set aside) and folds its WAL into it, so the file set aside is
+/// complete on its own. A damaged current base is no reason to refuse: it is set aside
+/// as it is.
+fn take_over(db: &Path, key: Option<&DbKey>) -> Result<()> {
+    let busy = || {
+        StoreError::Restore(format!(
+            "la base « {} » est ouverte dans une autre fenêtre ou sur un autre poste : \
+             fermez parcours partout puis recommencez ; rien n'a été modifié",
+            db.display()
+        ))
+    };
+    let cur = match Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE) {
+        Ok(c) => c,
+        Err(_) => return Ok(()),
+    };
+    if let Some(k) = key {
+        super::apply_key(&cur, k)?;
+    }
+    let _ = cur.busy_timeout(std::time::Duration::from_secs(2));
+    // In exclusive locking mode, the first read of a WAL base takes an exclusive lock on
+    // the file, which fails while any other connection has it open.
+    let locked = cur
+        .pragma_update(None, "locking_mode", "EXCLUSIVE")
+        .and_then(|()| cur.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())))
+        .and_then(|()| {
+            cur.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        });
+    match locked.map_err(StoreError::from) {
+        Ok(0) => Ok(()),
+        Ok(_) | Err(StoreError::Busy) => Err(busy()),
+        // Not readable as a database: nothing can be using it, set it aside as it is.
+        Err(_) => Ok(()),
+    }
 }

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("Le dossier « {0} » n'existe pas. Créez-le ou choisissez un autre fichier (--db).")]
     MissingDirectory(PathBuf),
-    #[error("« {0} » n'est pas une base parcours (ce n'est pas un fichier SQLite). Le fichier n'a pas été modifié.")]
+    #[error("{} n'est pas une base parcours (ce n'est pas un fichier SQLite). Le fichier n'a pas été modifié.", named("Ce fichier", .0))]
     NotADatabase(PathBuf),
     #[error("« {0} » n'est pas une base parcours (c'est une base SQLite d'une autre application). Le fichier n'a pas été modifié.")]
     Foreign(PathBuf),
-    #[error("La base « {0} » est endommagée ({1}). Le fichier n'a pas été modifié ; restaurez une sauvegarde.")]
+    #[error("{} est endommagée ({}). Le fichier n'a pas été modifié ; restaurez une sauvegarde.", named("La base", .0), .1)]
     Corrupt(PathBuf, String),
     #[error("La base « {path} » a été créée par une version plus récente de parcours (schéma {found}, cette version connaît le schéma {known}). Mettez parcours à jour ; le fichier n'a pas été modifié.")]
     TooNew {
@@ -17,7 +17,7 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
-    #[error("La base « {0} » est en lecture seule : impossible d'enregistrer. Vérifiez les droits du fichier.")]
+    #[error("{} est en lecture seule : impossible d'enregistrer. Vérifiez les droits du fichier et de son dossier.", named("La base", .0))]
     ReadOnly(PathBuf),
     #[error(
         "La base est occupée par un autre poste ou une autre fenêtre ; réessayez dans un instant."
@@ -33,6 +33,15 @@ pub enum StoreError {
     NetworkFs(PathBuf, String),
     #[error("La clé de chiffrement ne correspond pas à « {0} » (fichier des comptes d'une autre base ?). Le fichier n'a pas été modifié.")]
     WrongKey(PathBuf),
+    #[error("La mise à jour de la base (schéma {from} vers {to}) a échoué : {detail}. La base est restée au schéma {from}, intacte{}.", copy.as_ref().map(|c| format!(" (copie prise avant : « {} »)", c.display())).unwrap_or_default())]
+    Migration {
+        from: i64,
+        to: i64,
+        detail: String,
+        copy: Option<PathBuf>,
+    },
+    #[error("Restauration impossible : {0}")]
+    Restore(String),
     #[error("Sauvegarde impossible : {0}")]
     Backup(String),
     #[error("Impossible d'ouvrir « {0} » : {1}")]
@@ -45,6 +54,18 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// "La base « /chemin/parcours.db »", or just "La base" when the error does not know the
+/// path (an error raised by SQLite in the middle of a query).
+fn named(what: &str, path: &std::path::Path) -> String {
+    if path.as_os_str().is_empty() {
+        what.to_string()
+    } else if what == "Ce fichier" {
+        format!("« {} »", path.display())
+    } else {
+        format!("{what} « {} »", path.display())
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode as C;
@@ -55,7 +76,7 @@ impl From<rusqlite::Error> for StoreError {
                 C::ReadOnly => StoreError::ReadOnly(PathBuf::new()),
                 C::NotADatabase => StoreError::NotADatabase(PathBuf::new()),
                 C::DatabaseCorrupt => {
-                    StoreError::Corrupt(PathBuf::new(), msg.clone().unwrap_or_default())
+                    StoreError::Corrupt(PathBuf::new(), "contenu illisible".into())
                 }
                 C::SystemIoFailure | C::CannotOpen => {
                     StoreError::Io(msg.clone().unwrap_or_else(|| e.to_string()))

@@ -29,7 +29,7 @@ use crate::domain::{
     Appointment, Barrier, Change, Diagnostic, Id, Note, Objective, PersonFile, PlanAction, Record,
     Suivi,
 };
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -40,6 +40,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     clock: Clock,
+    /// Whether this connection wrote: only then does closing it fold the WAL back into
+    /// the main file (see [`Store::wrote`]).
+    wrote: bool,
     /// The SQLCipher key this file was opened with (zeroised on drop); backups use it too.
     key: Option<DbKey>,
     /// Account written in the audit log (set at login).
@@ -112,21 +115,43 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::CannotOpen(path.to_path_buf(), e.to_string()))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        if let Some(k) = &key {
-            apply_key(&conn, k)?;
+        // From here on, the store owns the connection: however this ends, dropping it
+        // closes the file tidily (see `Drop`).
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            clock,
+            wrote: false,
+            key,
+            actor: String::new(),
+        };
+        store.conn.busy_timeout(BUSY_TIMEOUT)?;
+        if let Some(k) = &store.key {
+            apply_key(&store.conn, k)?;
         }
+        // SQLite folds the WAL into the main file when the last connection closes. A file
+        // refused below (newer schema, damaged), or only read (check, export), must be left
+        // byte-for-byte as it was, WAL included: no checkpoint on close until we write.
+        store.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         // Read-only checks first: nothing below writes until we know the file is ours.
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| match (StoreError::from(e), &key) {
+        // One statement, one snapshot: another instance may be creating the schema.
+        let keyed = store.key.is_some();
+        let (version, objects): (i64, i64) = store
+            .conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| match (StoreError::from(e), keyed) {
                 // With a key, "not a database" means the key does not fit this file.
-                (StoreError::NotADatabase(_), Some(_)) => StoreError::WrongKey(path.to_path_buf()),
+                (StoreError::NotADatabase(_), true) => StoreError::WrongKey(path.to_path_buf()),
                 (e, _) => e.at(path),
             })?;
-        let objects: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| StoreError::from(e).at(path))?;
         // Schema version 0 with tables: another application's SQLite file.
         if version == 0 && objects > 0 {
             return Err(StoreError::Foreign(path.to_path_buf()));
@@ -139,22 +164,28 @@ impl Store {
                 known: latest,
             });
         }
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-            clock,
-            key,
-            actor: String::new(),
-        };
         store.configure().map_err(|e| e.at(path))?;
         store.migrate(migrations).map_err(|e| e.at(path))?;
         Ok(store)
     }
 
     fn configure(&self) -> Result<()> {
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        // Switching a new file to WAL needs it to itself for a moment: when instances start
+        // together, SQLite reports "busy" at once instead of waiting (each holds the read
+        // lock the other needs), so wait here.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+                .map_err(StoreError::from)
+            {
+                Err(StoreError::Busy) if started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Sqlite(format!(
                 "mode WAL indisponible (mode obtenu : {mode})"
@@ -170,26 +201,64 @@ impl Store {
     }
 
     fn migrate(&mut self, migrations: &[&str]) -> Result<()> {
-        let current: i64 = self.pragma_i64("user_version")?;
-        if current > 0 && current < migrations.len() as i64 {
+        let latest = migrations.len() as i64;
+        if self.pragma_i64("user_version")? >= latest {
+            return Ok(());
+        }
+        // The write lock first, then the version: another instance started at the same
+        // moment may have just migrated (or created) the file.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current >= latest {
+            return Ok(());
+        }
+        let copy = if current > 0 {
             // A copy before touching an existing schema: if anything goes wrong, the
-            // previous database is still there, whole.
+            // previous database is still there, whole. Taken through a second connection:
+            // the write lock held here guarantees it is the state being migrated.
             let copy = backup::sibling(&self.path, &format!("avant-migration-v{current}"));
-            self.backup_raw(&copy)?;
+            backup::copy_file(&self.path, &copy, self.key.as_ref())?;
+            Some(copy)
+        } else {
+            None
+        };
+        // All pending migrations and the version bump in one transaction: a failing
+        // migration leaves the schema as it was.
+        let failed = |to: usize, e: rusqlite::Error| StoreError::Migration {
+            from: current,
+            to: to as i64,
+            detail: StoreError::from(e).to_string(),
+            copy: copy.clone(),
+        };
+        for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql).map_err(|e| failed(i + 1, e))?;
         }
-        for (i, sql) in migrations.iter().enumerate() {
-            let target = i as i64 + 1;
-            if target <= current {
-                continue;
-            }
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", target)?;
-            tx.commit()?;
-        }
+        tx.pragma_update(None, "user_version", latest)
+            .map_err(|e| failed(migrations.len(), e))?;
+        tx.commit().map_err(|e| failed(migrations.len(), e))?;
+        self.wrote();
         Ok(())
+    }
+
+    /// Path of the WAL beside the database.
+    fn wal_path(&self) -> PathBuf {
+        let mut p = self.path.as_os_str().to_owned();
+        p.push("-wal");
+        PathBuf::from(p)
+    }
+
+    /// After a commit: this session writes, so its WAL is folded back into the main file
+    /// on close (a copied `.db` file alone is then complete).
+    fn wrote(&mut self) {
+        if !self.wrote {
+            self.wrote = true;
+            let _ = self.conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                false,
+            );
+        }
     }
 
     /// Caps the file size in pages: simulates a full disk in tests. Not for application code.
@@ -315,17 +384,54 @@ impl Store {
             .map(|mut v| v.pop().expect("one change gives one result"))
     }
 
+    /// [`Store::apply`] only if person `person_id`'s file is still at `version` (checked
+    /// inside the write transaction, so no other instance can slip in between): otherwise
+    /// [`StoreError::Conflict`] (or [`StoreError::NotFound`] when it was deleted) and
+    /// nothing is written. The app's edits of an open file go through here.
+    pub fn apply_if_version(
+        &mut self,
+        change: &Change,
+        person_id: Id,
+        version: i64,
+    ) -> Result<Applied> {
+        self.apply_inner(std::slice::from_ref(change), Some((person_id, version)))
+            .map(|mut v| v.pop().expect("one change gives one result"))
+    }
+
     /// Several changes in one transaction (all or nothing), e.g. a demo person's file.
     pub fn apply_all(&mut self, changes: &[Change]) -> Result<Vec<Applied>> {
+        self.apply_inner(changes, None)
+    }
+
+    fn apply_inner(
+        &mut self,
+        changes: &[Change],
+        expected: Option<(Id, i64)>,
+    ) -> Result<Vec<Applied>> {
         let now = self.clock.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((person_id, version)) = expected {
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM persons WHERE id=?1",
+                    [person_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match current {
+                None => return Err(StoreError::NotFound),
+                Some(v) if v != version => return Err(StoreError::Conflict),
+                Some(_) => {}
+            }
+        }
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
             out.push(records::apply(&tx, change, now, Some(&self.actor))?);
         }
         tx.commit()?;
+        self.wrote();
         Ok(out)
     }
 
@@ -411,6 +517,7 @@ impl Store {
             ids.push(pid);
         }
         tx.commit()?;
+        self.wrote();
         Ok(ids)
     }
 
@@ -424,5 +531,19 @@ impl Store {
     #[allow(dead_code)]
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+impl Drop for Store {
+    /// A session that did not write leaves a WAL with content as it found it (see `open`).
+    /// An empty WAL holds nothing to fold back: then SQLite may checkpoint on close, which
+    /// only removes the empty `-wal` and `-shm` files it created.
+    fn drop(&mut self) {
+        if !self.wrote && std::fs::metadata(self.wal_path()).map_or(true, |m| m.len() == 0) {
+            let _ = self.conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                false,
+            );
+        }
     }
 }

@@ -76,7 +76,14 @@ pub fn check(path: &Path, encrypted: bool) -> Result<()> {
             "en-tête illisible".into(),
         ));
     }
-    if change_counter == valid_for && pages > 0 && meta.len() < pages * page_size {
+    // A process killed while a WAL checkpoint copies pages back (page 1, with the new size,
+    // is written first) leaves a main file shorter than its header says: its WAL still holds
+    // every page, and SQLite finishes the job on open. Only without a WAL is it truncated.
+    if change_counter == valid_for
+        && pages > 0
+        && meta.len() < pages * page_size
+        && !has_wal_frames(path)
+    {
         return Err(StoreError::Corrupt(
             path.to_path_buf(),
             format!(
@@ -87,6 +94,13 @@ pub fn check(path: &Path, encrypted: bool) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// True when `<path>-wal` holds at least one frame (a 32-byte header, then frames).
+fn has_wal_frames(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 32)
 }
 
 fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -46,6 +46,48 @@ LEFT JOIN suivis s ON s.id = (
     ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)
 ORDER BY p.nom, p.prenom, p.id";
 
+/// Two ASCII digits as a number.
+fn two_digits(hi: u8, lo: u8) -> Option<u32> {
+    (hi.is_ascii_digit() && lo.is_ascii_digit())
+        .then(|| u32::from(hi - b'0') * 10 + u32::from(lo - b'0'))
+}
+
+/// "YYYY-MM-DD", the form the store writes, parsed without chrono's format interpreter.
+fn canonical_date(t: &[u8]) -> Option<NaiveDate> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *t else {
+        return None;
+    };
+    let year = two_digits(y0, y1)? * 100 + two_digits(y2, y3)?;
+    NaiveDate::from_ymd_opt(year as i32, two_digits(m0, m1)?, two_digits(d0, d1)?)
+}
+
+/// Column `i` as an optional date: the canonical text fast, anything else (and errors)
+/// through rusqlite's own conversion, so the result is the same as `r.get(i)`.
+fn date_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    if let Ok(rusqlite::types::ValueRef::Text(t)) = r.get_ref(i) {
+        if let Some(d) = canonical_date(t) {
+            return Ok(Some(d));
+        }
+    }
+    r.get(i)
+}
+
+/// Column `i` as an optional date and time, like [`date_at`] for "YYYY-MM-DD HH:MM:SS".
+fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
+    if let Ok(rusqlite::types::ValueRef::Text(
+        [date @ .., b' ', h0, h1, b':', m0, m1, b':', s0, s1],
+    )) = r.get_ref(i)
+    {
+        let time = two_digits(*h0, *h1).and_then(|h| {
+            chrono::NaiveTime::from_hms_opt(h, two_digits(*m0, *m1)?, two_digits(*s0, *s1)?)
+        });
+        if let (Some(d), Some(t)) = (canonical_date(date), time) {
+            return Ok(Some(d.and_time(t)));
+        }
+    }
+    r.get(i)
+}
+
 impl Store {
     /// The whole caseload, one row per person, in one query.
     /// `open_action_statuses`: action status codes that still need work (from the referential).
@@ -61,16 +103,16 @@ impl Store {
                     nom: r.get(2)?,
                     prenom: r.get(3)?,
                     nom_usage: r.get(4)?,
-                    birth_date: r.get(5)?,
+                    birth_date: date_at(r, 5)?,
                     commune: r.get(6)?,
                     dispositif: r.get(7)?,
                     referent: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
-                    date_orientation: r.get(9)?,
-                    date_premier_contact: r.get(10)?,
-                    sortie_date: r.get(11)?,
-                    contrat_fin: r.get(12)?,
-                    last_honoured: r.get(13)?,
-                    next_appt: r.get(14)?,
+                    date_orientation: date_at(r, 9)?,
+                    date_premier_contact: date_at(r, 10)?,
+                    sortie_date: date_at(r, 11)?,
+                    contrat_fin: date_at(r, 12)?,
+                    last_honoured: datetime_at(r, 13)?,
+                    next_appt: datetime_at(r, 14)?,
                     to_set: r.get(15)?,
                     overdue: r.get(16)?,
                     archived: r.get(17)?,
@@ -277,5 +319,60 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rusqlite::types::Value;
+
+    /// The fast conversions give exactly what rusqlite's chrono conversion gives.
+    fn same_as_rusqlite(v: Value) {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.query_row("SELECT ?1", [&v], |r| {
+            let fast = date_at(r, 0).map_err(|e| e.to_string());
+            let slow = r.get::<_, Option<NaiveDate>>(0).map_err(|e| e.to_string());
+            assert_eq!(fast, slow, "{v:?}");
+            let fast = datetime_at(r, 0).map_err(|e| e.to_string());
+            let slow = r
+                .get::<_, Option<NaiveDateTime>>(0)
+                .map_err(|e| e.to_string());
+            assert_eq!(fast, slow, "{v:?}");
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn fast_dates_match_rusqlite_examples() {
+        for s in [
+            "2026-03-02",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "0000-01-01",
+            "2026-3-02",
+            " 2026-03-02",
+            "2026-03-02 10:00:00",
+            "2026-03-02 23:59:60",
+            "2026-03-02 24:00:00",
+            "2026-03-02T10:00:00",
+            "2026-03-02 10:00:00.250",
+            "2026-03-02 10:00",
+            "",
+        ] {
+            same_as_rusqlite(Value::Text(s.into()));
+        }
+        same_as_rusqlite(Value::Null);
+        same_as_rusqlite(Value::Integer(20260302));
+    }
+
+    proptest! {
+        #[test]
+        fn fast_dates_match_rusqlite(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?") {
+            same_as_rusqlite(Value::Text(s));
+        }
     }
 }

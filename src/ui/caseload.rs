@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ])
     } else {
         Line::from(Span::styled(
-            " / pour chercher (nom, n° de dossier, commune, date de naissance) ; une majuscule aussi",
+            " / pour chercher : nom, n° de dossier, commune, date de naissance",
             style::dim(),
         ))
     };
@@ -64,15 +64,29 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         "toutes les personnes".into()
     };
-    let filt = format!(
-        " {} · {} · {} · tri : {} · {} / {} personnes",
-        who,
-        disp,
+    // The count matters most: it goes first; on narrow screens the labels get shorter.
+    let count = format!("{} / {} personnes", c.visible.len(), c.rows.len());
+    let long = format!(
+        " {count} · {who} · {disp} · {} · tri : {}",
         c.open.label(),
-        c.sort.label(),
-        c.visible.len(),
-        c.rows.len()
+        c.sort.label()
     );
+    let filt = if unicode_width::UnicodeWidthStr::width(long.as_str()) <= filters.width as usize {
+        long
+    } else {
+        format!(
+            " {} / {} · {} · {} · {} · tri {}",
+            c.visible.len(),
+            c.rows.len(),
+            if c.mine { "ma file" } else { "tous" },
+            c.dispositif
+                .as_deref()
+                .map(str::to_uppercase)
+                .unwrap_or_else(|| "tous disp.".into()),
+            c.open.label(),
+            c.sort.label()
+        )
+    };
     frame.render_widget(
         Paragraph::new(truncate_width(&filt, filters.width as usize)).style(style::dim()),
         filters,
@@ -246,7 +260,7 @@ fn draw_welcome(frame: &mut Frame, area: Rect) {
         ]),
         Line::from(""),
         Line::from(Span::styled(
-            "Chaque saisie est enregistrée aussitôt : il n'y a pas de bouton « Enregistrer ».",
+            "Chaque saisie est enregistrée aussitôt : il n'y a pas de bouton «\u{a0}Enregistrer\u{a0}».",
             style::dim(),
         )),
     ];

@@ -223,7 +223,7 @@ fn draw_diagnostic(
                 String::new()
             }
         ),
-        None => "Diagnostic · à commencer (touches 0 à 4)".into(),
+        None => "Diagnostic · à commencer (0 à 4)".into(),
     };
     let block = pane_block(app, file, Pane::Diagnostic, title);
     let w = area.width.saturating_sub(2) as usize;
@@ -341,10 +341,11 @@ fn draw_barriers(
     let w = area.width.saturating_sub(2) as usize;
     let rows = app.barrier_rows(file);
     let today = app.clock.today();
-    let status_w = 12.min(w / 3);
+    // Wide panes show the whole status ("En cours de traitement").
+    let status_w = if w >= 60 { 22 } else { 12.min(w / 3) };
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(Span::styled(
-            "Aucun obstacle coché : f pour voir toute la liste, a pour un obstacle libre",
+            "Rien de coché : f liste complète · a autre",
             style::dim(),
         ))]
     } else {
@@ -437,7 +438,10 @@ fn draw_plan(
         .iter()
         .filter(|a| app.action_overdue(a))
         .count();
-    let title = if overdue > 0 {
+    let narrow = area.width < 56;
+    let title = if overdue > 0 && narrow {
+        format!("Plan · {overdue} en retard")
+    } else if overdue > 0 {
         format!(
             "Plan d'action · {} · {overdue} en retard",
             plural(data.actions.len(), "action")
@@ -451,7 +455,7 @@ fn draw_plan(
     let rows = app.plan_rows(file);
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(Span::styled(
-            "Aucun objectif ni action : o objectif, a action",
+            "Vide : o objectif · a action",
             style::dim(),
         ))]
     } else {
@@ -479,12 +483,14 @@ fn draw_plan(
                             .due
                             .map(|d| format_short_date(d, today))
                             .unwrap_or_default();
-                        let tail = format!(
-                            "{} {}{}",
-                            fit(&due, 8),
-                            truncate_width(st, 11),
-                            if late { " EN RETARD" } else { "" }
-                        );
+                        // A late action says so in place of its status: the label keeps
+                        // its room even in a narrow pane.
+                        let status_w = if w >= 60 { 22 } else { 10 };
+                        let tail = if late {
+                            format!("{} EN RETARD", fit(&due, 8))
+                        } else {
+                            format!("{} {}", fit(&due, 8), truncate_width(st, status_w))
+                        };
                         let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
                         let head = if partner.is_empty() {
                             format!("  • {}", a.label)
@@ -548,7 +554,7 @@ fn draw_appointments(
     let w = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(Span::styled(
-            "Aucun rendez-vous : a pour en ajouter un",
+            "Aucun RDV : a pour ajouter",
             style::dim(),
         ))]
     } else {
@@ -579,7 +585,12 @@ fn draw_appointments(
                 };
                 let mark = if !a.report.is_empty() { "✎" } else { " " };
                 let arrow = if upcoming { "▸" } else { " " };
-                let left = format!("{arrow}{} {}", fit(&when, 16), truncate_width(medium, 12));
+                let medium_w = if w >= 60 { 20 } else { 12 };
+                let left = format!(
+                    "{arrow}{} {}",
+                    fit(&when, 18),
+                    truncate_width(medium, medium_w)
+                );
                 let right = format!("{} {mark}", truncate_width(&status, 18));
                 let rw = unicode_width::UnicodeWidthStr::width(right.as_str());
                 let mut line = Line::from(vec![
@@ -603,16 +614,14 @@ fn draw_journal(frame: &mut Frame, app: &App, file: &FileState) {
     frame.render_widget(block, area);
     let rows = app.journal_rows(file);
     let [hint, list, detail] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Percentage(50),
         Constraint::Min(3),
     ])
     .areas(inner);
     frame.render_widget(
-        Paragraph::new(Span::styled(
-            truncate_width(crate::app::NOTE_REMINDER, hint.width as usize),
-            style::warn(),
-        )),
+        Paragraph::new(Span::styled(crate::app::NOTE_REMINDER, style::warn()))
+            .wrap(Wrap { trim: true }),
         hint,
     );
     let w = list.width as usize;

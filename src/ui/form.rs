@@ -92,9 +92,16 @@ pub fn draw_form(frame: &mut Frame, form: &Form) {
             focus_rows = (start, rows.len());
         }
     }
-    let footer = form
-        .footer
-        .unwrap_or("Entrée : suivant · F10 / Ctrl+S : enregistrer · Échap : annuler");
+    let footer = form.footer.unwrap_or(
+        if form
+            .focused()
+            .is_some_and(|f| f.kind == FieldKind::Multiline)
+        {
+            "Entrée : nouvelle ligne · Tab : champ suivant · F10 / Ctrl+S : enregistrer · Échap : annuler"
+        } else {
+            "Entrée : suivant · F10 / Ctrl+S : enregistrer · Échap : annuler"
+        },
+    );
     let needed = rows.len() as u16 + 3;
     let area = centered(full, width, needed.min(full.height.saturating_sub(2)));
     let (block, inner) = popup(frame, area, &form.title);
@@ -203,19 +210,45 @@ fn value_rows(f: &Field, focused: bool, w: usize) -> (Vec<Span<'static>>, Option
                     let shown = truncate_width(first, w.saturating_sub(more.width()));
                     return (vec![Span::raw(format!("{shown}{more}"))], None);
                 }
-                // Focused: a window of up to 6 lines around the cursor line; long lines are
-                // shown from the cursor's side so the cursor stays visible.
-                let win = 8usize;
-                let first = line.saturating_sub(win - 1);
-                let mut out = Vec::new();
-                let mut cur = None;
-                for (k, l) in lines.iter().enumerate().skip(first).take(win) {
-                    let (shown, c) = slide(l, if k == line { col } else { 0 }, w);
-                    if k == line {
-                        cur = Some((k - first, c));
+                // Focused: long lines are soft-wrapped to the field's width; a window of
+                // up to 8 rows follows the cursor.
+                let mut rows: Vec<String> = Vec::new();
+                let mut cur_row = (0, 0);
+                for (k, l) in lines.iter().enumerate() {
+                    let chars: Vec<char> = l.chars().filter(|c| !c.is_control()).collect();
+                    let mut start = 0;
+                    loop {
+                        let mut end = start;
+                        let mut width = 0;
+                        while end < chars.len() {
+                            let cw =
+                                unicode_width::UnicodeWidthChar::width(chars[end]).unwrap_or(0);
+                            if width + cw > w.saturating_sub(1).max(1) {
+                                break;
+                            }
+                            width += cw;
+                            end += 1;
+                        }
+                        if k == line && col >= start && (col < end || end == chars.len()) {
+                            let c: String = chars[start..col.min(chars.len())].iter().collect();
+                            cur_row = (rows.len(), c.width());
+                        }
+                        rows.push(chars[start..end].iter().collect());
+                        if end >= chars.len() {
+                            break;
+                        }
+                        start = end;
                     }
-                    out.push(Span::styled(shown, style::warn()));
                 }
+                let win = 8usize;
+                let first = cur_row.0.saturating_sub(win - 1);
+                let mut out: Vec<Span> = rows
+                    .into_iter()
+                    .skip(first)
+                    .take(win)
+                    .map(|r| Span::styled(r, style::warn()))
+                    .collect();
+                let cur = Some((cur_row.0 - first, cur_row.1));
                 // A writing area, not a one-line box: at least 5 rows while focused.
                 while out.len() < 5 {
                     out.push(Span::raw(""));

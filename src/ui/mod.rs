@@ -116,6 +116,17 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_bar(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     let entries: Vec<(String, &str)> = match &app.overlay {
+        Some(Overlay::Form(f))
+            if f.focused()
+                .is_some_and(|f| f.kind == crate::app::form::FieldKind::Multiline) =>
+        {
+            vec![
+                ("Entrée".into(), "nouvelle ligne"),
+                ("Tab".into(), "champ suivant"),
+                ("F10".into(), "enregistrer"),
+                ("Échap".into(), "annuler"),
+            ]
+        }
         Some(Overlay::Form(_)) => vec![
             ("Entrée".into(), "suivant"),
             ("F10".into(), "enregistrer"),

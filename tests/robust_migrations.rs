@@ -1,0 +1,278 @@
+//! Migrations on real files: from an empty file, from a fixture of every earlier schema
+//! version (built from `schema::MIGRATIONS` itself), with a future migration (a test one,
+//! through `Store::open_with_migrations`), and with a failing one. A copy of the database is
+//! taken before any migration of an existing schema; a failing migration leaves the schema
+//! and the data as they were and says so in French.
+
+use parcours::clock::Clock;
+use parcours::domain::*;
+use parcours::store::{schema, Store, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+fn clock() -> Clock {
+    Clock::fixed(
+        chrono::NaiveDateTime::parse_from_str("2026-11-22 10:00:00", "%Y-%m-%d %H:%M:%S").unwrap(),
+    )
+}
+
+/// A schema change a future version could make (new column, new table, new index).
+const NEXT: &str = "
+ALTER TABLE persons ADD COLUMN pronoms TEXT NOT NULL DEFAULT '';
+CREATE TABLE documents (
+    id        INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    titre     TEXT NOT NULL
+);
+CREATE INDEX documents_by_person ON documents(person_id);
+";
+
+/// Starts well, then fails: nothing of it may remain.
+const BROKEN: &str = "
+CREATE TABLE essai (a INTEGER);
+UPDATE persons SET nom = 'ÉCRASÉ';
+THIS IS NOT SQL;
+";
+
+fn copy_of(db: &Path, version: i64) -> PathBuf {
+    let name = db.file_name().unwrap().to_string_lossy();
+    db.with_file_name(format!("{name}.avant-migration-v{version}.bak"))
+}
+
+/// A database at schema `version`, built by applying the first `version` migrations, with a
+/// few demo files when the schema has tables. Returns what was stored.
+fn fixture(db: &Path, version: usize) -> Vec<PersonFile> {
+    let mut store =
+        Store::open_with_migrations(db, clock(), &schema::MIGRATIONS[..version]).expect("fixture");
+    assert_eq!(store.schema_version().unwrap(), version as i64);
+    if version == 0 {
+        return Vec::new();
+    }
+    let rf = Referential::embedded();
+    let files = parcours::demo::generate(&rf, 8, 3, clock().now());
+    let ids = store.insert_files(&files).unwrap();
+    ids.iter()
+        .map(|id| store.person_file(*id).unwrap())
+        .collect()
+}
+
+fn files(store: &Store) -> Vec<PersonFile> {
+    store
+        .caseload(&[])
+        .unwrap()
+        .iter()
+        .map(|r| store.person_file(r.person_id).unwrap())
+        .collect()
+}
+
+fn sorted(mut v: Vec<PersonFile>) -> Vec<PersonFile> {
+    v.sort_by_key(|f| f.person.id);
+    v
+}
+
+fn table_names(c: &Connection) -> Vec<String> {
+    let mut stmt = c
+        .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn read_only(path: &Path) -> Connection {
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+}
+
+fn user_version(c: &Connection) -> i64 {
+    c.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The copy taken before a migration: a self-contained file (rollback journal, no WAL) at
+/// the old schema, sound, with the data.
+fn assert_sound_copy(copy: &Path, version: i64, want: &[PersonFile]) {
+    assert!(copy.exists(), "copy {} missing", copy.display());
+    let bytes = std::fs::read(copy).unwrap();
+    assert_eq!(&bytes[..16], b"SQLite format 3\0");
+    assert_eq!((bytes[18], bytes[19]), (1, 1), "rollback journal mode");
+    assert!(!PathBuf::from(format!("{}-wal", copy.display())).exists());
+    let c = read_only(copy);
+    assert_eq!(user_version(&c), version);
+    let check: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(c);
+    // Opened as a database of its own version, it holds the same files.
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = tmp.path().join("copie.db");
+    std::fs::copy(copy, &probe).unwrap();
+    let store =
+        Store::open_with_migrations(&probe, clock(), &schema::MIGRATIONS[..version as usize])
+            .unwrap();
+    assert_eq!(sorted(files(&store)), sorted(want.to_vec()));
+}
+
+#[test]
+fn an_empty_or_absent_file_gets_the_latest_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, create) in [("vide.db", true), ("absent.db", false)] {
+        let db = dir.path().join(name);
+        if create {
+            std::fs::write(&db, b"").unwrap();
+        }
+        let store = Store::open(&db, clock()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+        assert!(store.integrity_problems().unwrap().is_empty());
+        assert!(!copy_of(&db, 0).exists(), "nothing to copy for a new file");
+    }
+}
+
+#[test]
+fn every_earlier_schema_version_migrates_to_the_latest_with_its_data() {
+    // Today: v0 (empty) only, since v1 is the latest; each new migration adds a fixture.
+    for version in 0..schema::LATEST as usize {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("parcours.db");
+        let before = fixture(&db, version);
+        let store = Store::open(&db, clock()).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            schema::LATEST,
+            "from v{version}"
+        );
+        assert_eq!(
+            sorted(files(&store)),
+            sorted(before.clone()),
+            "from v{version}"
+        );
+        assert!(store.integrity_problems().unwrap().is_empty());
+        if version > 0 {
+            assert_sound_copy(&copy_of(&db, version as i64), version as i64, &before);
+        }
+    }
+}
+
+#[test]
+fn the_latest_schema_migrates_to_a_future_one_after_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let before = fixture(&db, schema::LATEST as usize);
+    let mut next: Vec<&str> = schema::MIGRATIONS.to_vec();
+    next.push(NEXT);
+    let store = Store::open_with_migrations(&db, clock(), &next).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::LATEST + 1);
+    assert_eq!(sorted(files(&store)), sorted(before.clone()));
+    assert!(store.integrity_problems().unwrap().is_empty());
+    let tables: Vec<String> = store
+        .table_counts()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    assert!(tables.contains(&"documents".to_string()));
+    assert_sound_copy(&copy_of(&db, schema::LATEST), schema::LATEST, &before);
+    drop(store);
+    // The binary of today refuses the migrated file (newer schema), untouched.
+    let bytes = std::fs::read(&db).unwrap();
+    let err = Store::open(&db, clock()).err().expect("refused");
+    assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), bytes);
+    // Reopening at the same future version migrates nothing more.
+    let store = Store::open_with_migrations(&db, clock(), &next).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::LATEST + 1);
+}
+
+#[test]
+fn the_copy_includes_edits_still_in_the_wal() {
+    // A file left by a crash: its last edits are only in the WAL when the migration starts.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("source.db");
+    let db = dir.path().join("parcours.db");
+    fixture(&src, schema::LATEST as usize);
+    {
+        let conn = Connection::open(&src).unwrap();
+        conn.execute_batch("PRAGMA wal_autocheckpoint=0; UPDATE persons SET commune='Douai';")
+            .unwrap();
+        std::fs::copy(&src, &db).unwrap();
+        std::fs::copy(
+            format!("{}-wal", src.display()),
+            format!("{}-wal", db.display()),
+        )
+        .unwrap();
+    }
+    let mut next: Vec<&str> = schema::MIGRATIONS.to_vec();
+    next.push(NEXT);
+    let store = Store::open_with_migrations(&db, clock(), &next).unwrap();
+    assert!(files(&store).iter().all(|f| f.person.commune == "Douai"));
+    let c = read_only(&copy_of(&db, schema::LATEST));
+    let douai: i64 = c
+        .query_row(
+            "SELECT count(*) FROM persons WHERE commune='Douai'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(douai, 8, "the copy holds the WAL's edits");
+}
+
+#[test]
+fn a_failing_migration_leaves_the_schema_and_the_data_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let before = fixture(&db, schema::LATEST as usize);
+    let tables_before = table_names(&read_only(&db));
+    // A good migration followed by a broken one: all or nothing.
+    let mut next: Vec<&str> = schema::MIGRATIONS.to_vec();
+    next.push(NEXT);
+    next.push(BROKEN);
+    let err = Store::open_with_migrations(&db, clock(), &next)
+        .err()
+        .expect("the migration fails");
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::Migration { .. }), "{msg}");
+    assert!(msg.starts_with("La mise à jour de la base"), "{msg}");
+    assert!(
+        msg.contains(&format!("restée au schéma {}", schema::LATEST)),
+        "{msg}"
+    );
+    assert!(msg.contains("avant-migration"), "names the copy: {msg}");
+
+    let c = read_only(&db);
+    assert_eq!(user_version(&c), schema::LATEST, "schema version unchanged");
+    assert_eq!(table_names(&c), tables_before, "no table added");
+    let overwritten: i64 = c
+        .query_row(
+            "SELECT count(*) FROM persons WHERE nom='ÉCRASÉ'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(overwritten, 0, "no half-applied migration");
+    drop(c);
+    assert_sound_copy(&copy_of(&db, schema::LATEST), schema::LATEST, &before);
+
+    // Today's binary still opens the file as it was.
+    let store = Store::open(&db, clock()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+    assert_eq!(sorted(files(&store)), sorted(before));
+    assert!(store.integrity_problems().unwrap().is_empty());
+}
+
+#[test]
+fn a_failing_first_migration_of_a_new_file_leaves_it_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let err = Store::open_with_migrations(&db, clock(), &[schema::MIGRATIONS[0], BROKEN])
+        .err()
+        .expect("fails");
+    assert!(err.to_string().contains("schéma 0"), "{err}");
+    let c = read_only(&db);
+    assert_eq!(user_version(&c), 0);
+    assert!(table_names(&c).is_empty(), "no table left behind");
+    drop(c);
+    // And a normal open then creates the schema.
+    let store = Store::open(&db, clock()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+}

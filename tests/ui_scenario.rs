@@ -1,0 +1,479 @@
+//! A whole first interview replayed as key events into the app (no terminal), from an
+//! empty database, then the store checked to hold exactly what was typed, nothing more.
+//! Followed by table-driven update cases: undo, form errors, cancelling.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use parcours::app::{BarrierRow, Overlay, Pane, Screen};
+use parcours::domain::{codes, PersonFile};
+
+/// Level key per active theme, in display order (never 0: every theme gets a real level).
+const LEVELS: [(&str, char, &str); 12] = [
+    ("mobilite", '3', "obstacle"),
+    ("logement", '2', "vigilance"),
+    ("sante", '1', "appui"),
+    ("finances", '3', "obstacle"),
+    ("numerique", '2', "vigilance"),
+    ("savoir_etre", '1', "appui"),
+    ("langue", '1', "appui"),
+    ("droits", '2', "vigilance"),
+    ("famille", '4', "obstacle_majeur"),
+    ("justice", '1', "appui"),
+    ("violences", '1', "appui"),
+    ("isolement", '2', "vigilance"),
+];
+
+fn down(n: usize) -> String {
+    "<Down>".repeat(n)
+}
+
+#[test]
+fn first_interview_from_an_empty_database() {
+    let mut c = Ctx::empty();
+    let active: Vec<String> = c.app.rf.active_themes().map(|t| t.code.clone()).collect();
+    assert_eq!(
+        active,
+        LEVELS.iter().map(|l| l.0).collect::<Vec<_>>(),
+        "the scenario covers every active theme, in display order"
+    );
+
+    // --- The person: identity, then the suivi fields of the creation form. ---
+    c.press("n");
+    c.press("Durand<Enter>Léa<Enter><Enter>14/03/1991<Enter>");
+    c.press("F<Enter>"); // Sexe: first choice starting with F (Femme)
+    c.press("06 12 34 56 78<Enter>lea.durand@example.org<Enter>Vénissieux<Enter>");
+    c.press("<Enter><Enter>"); // dispositif RSA, référente Claire Fontaine (defaults)
+    c.press("france tr<Tab>"); // prescripteur: completion
+    c.press("<Enter>"); // orientation today (default), last field: submit
+    assert!(c.app.overlay.is_none(), "form still open: {:?}", c.status());
+    assert_eq!(c.app.screen, Screen::File, "the new file opens at once");
+    let id = c.person_id();
+
+    // --- Diagnostic: one key per theme, moving down between them. ---
+    let mut keys = String::new();
+    for (i, (_, key, _)) in LEVELS.iter().enumerate() {
+        if i > 0 {
+            keys.push('j');
+        }
+        keys.push(*key);
+    }
+    c.press(&keys);
+
+    // --- Barriers: the full checklist (a file without barriers opens on it). ---
+    c.press("<Tab>");
+    assert_eq!(c.file().focus, Pane::Barriers);
+    if c.file().checked_only {
+        c.press("f");
+    }
+    assert!(!c.file().checked_only);
+    c.press("<Space>"); // row 1: mob_aucun_transport
+    c.press(&format!("{}<Space>", down(3))); // mob_permis_en_cours
+    c.press(&format!("{}<Space>", down(9))); // log_heberge_tiers (skips a theme header)
+    c.press(&format!("{}<Space>", down(21))); // fin_gestion_budget
+    c.press(&format!("{}<Space>", down(5))); // num_pas_email
+
+    // --- Plan: three actions, completed from the referential. ---
+    c.press("<Tab>");
+    assert_eq!(c.file().focus, Pane::Plan);
+    c.press("acv<Tab>france tr<Tab>15/12<F10>");
+    c.press("abourse<Tab>auto-école<Tab><F10>");
+    c.press("alogement soc<Tab>bailleur<Tab><F10>");
+    assert!(c.app.overlay.is_none(), "{}", c.status());
+
+    // --- Appointment: today 9h (the clock says 10h), honoured, then its report. ---
+    c.press("<Tab>");
+    assert_eq!(c.file().focus, Pane::Appointments);
+    c.press("a23/11 9h<F10>");
+    c.press("h");
+    assert!(!c.status().starts_with("ERREUR"), "{}", c.status());
+    c.press("<Enter>");
+    c.press("Premier entretien : situation faite.<Enter>Dossier CAF à compléter.");
+    c.press("<Tab><Space><Right><Right><Right><Space>"); // Mobilité, Difficultés financières
+    c.press("<Tab>Point budget et mobilité<F10>");
+    assert!(c.app.overlay.is_none(), "{}", c.status());
+
+    eprintln!("first interview: {} keystrokes", c.keys);
+    assert!(c.keys < 350, "{} keystrokes for a first interview", c.keys);
+
+    // --- The store holds exactly that. ---
+    assert_eq!(c.store.person_ids().unwrap(), vec![id]);
+    let f = c.stored(id);
+    check_interview(&f);
+    // And the screen agrees with the store.
+    assert_eq!(c.file().data, f);
+    assert!(c.store.integrity_problems().unwrap().is_empty());
+}
+
+fn check_interview(f: &PersonFile) {
+    let today = today();
+    let p = &f.person;
+    assert_eq!(
+        (p.nom.as_str(), p.prenom.as_str(), p.nom_usage.as_str()),
+        ("Durand", "Léa", "")
+    );
+    assert_eq!(p.birth_date, NaiveDate::from_ymd_opt(1991, 3, 14));
+    assert_eq!(p.sexe, "F");
+    assert_eq!(p.phone, "06 12 34 56 78");
+    assert_eq!(p.email, "lea.durand@example.org");
+    assert_eq!(p.commune, "Vénissieux");
+
+    assert_eq!(f.suivis.len(), 1);
+    let s = &f.suivis[0];
+    assert_eq!(s.dispositif, "rsa");
+    assert_eq!(s.referent, ME);
+    assert_eq!(s.prescripteur, "france_travail");
+    assert_eq!(s.date_orientation, Some(today));
+    assert!(s.sortie_date.is_none());
+
+    assert_eq!(f.diagnostics.len(), 1);
+    let d = &f.diagnostics[0];
+    assert_eq!(d.kind, codes::DIAG_INITIAL);
+    assert_eq!(d.date, Some(today));
+    assert_eq!(d.themes.len(), LEVELS.len());
+    for (theme, _, level) in LEVELS {
+        assert_eq!(d.level_of(theme), level, "theme {theme}");
+    }
+
+    let mut situations: Vec<&str> = f
+        .barriers
+        .iter()
+        .map(|b| b.situation.as_deref().unwrap_or("(libre)"))
+        .collect();
+    situations.sort();
+    assert_eq!(
+        situations,
+        [
+            "fin_gestion_budget",
+            "log_heberge_tiers",
+            "mob_aucun_transport",
+            "mob_permis_en_cours",
+            "num_pas_email",
+        ]
+    );
+    for b in &f.barriers {
+        assert_eq!(b.status, codes::BARRIER_IDENTIFIED);
+        assert_eq!(b.since, Some(today));
+        assert_eq!(b.resolved, None);
+    }
+
+    assert!(f.objectives.is_empty());
+    let actions: Vec<(Option<&str>, &str, &str, Option<NaiveDate>)> = f
+        .actions
+        .iter()
+        .map(|a| {
+            (
+                a.action_type.as_deref(),
+                a.label.as_str(),
+                a.partner.as_str(),
+                a.due,
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (
+                Some("cv"),
+                "CV",
+                "france_travail",
+                NaiveDate::from_ymd_opt(2026, 12, 15)
+            ),
+            (
+                Some("bourse_permis"),
+                "Bourse au permis",
+                "auto_ecole_sociale",
+                None
+            ),
+            (
+                Some("logement_social"),
+                "Demande de logement social",
+                "bailleur_social",
+                None
+            ),
+        ]
+    );
+    for a in &f.actions {
+        assert_eq!(a.status, codes::ACTION_PLANNED);
+        assert_eq!(a.objective_id, None);
+    }
+
+    assert_eq!(f.appointments.len(), 1);
+    let a = &f.appointments[0];
+    assert_eq!(a.start, today.and_hms_opt(9, 0, 0));
+    assert_eq!(a.duration_min, 45);
+    assert_eq!(a.medium, codes::MEDIUM_DEFAULT);
+    assert_eq!(a.status, codes::APPT_HONOURED);
+    assert_eq!(
+        a.report,
+        "Premier entretien : situation faite.\nDossier CAF à compléter."
+    );
+    let mut dem: Vec<(&str, &str)> = a
+        .demarches
+        .iter()
+        .map(|d| (d.theme.as_str(), d.label.as_str()))
+        .collect();
+    dem.sort();
+    assert_eq!(
+        dem,
+        [
+            ("finances", "Point budget et mobilité"),
+            ("mobilite", "Point budget et mobilité"),
+        ]
+    );
+    assert!(f.notes.is_empty());
+}
+
+// ----- table-driven update cases -----
+
+/// A new person's file, open on the diagnostic pane.
+fn new_file() -> Ctx {
+    let mut c = Ctx::empty();
+    c.press("nDurand<Enter>Léa<F10>");
+    assert_eq!(c.app.screen, Screen::File);
+    c
+}
+
+#[test]
+fn undo_after_a_level_change_restores_the_previous_level() {
+    // (keys before undo, theme, level expected after one undo)
+    let cases = [
+        ("2", "mobilite", "non_aborde"),
+        ("23", "mobilite", "vigilance"),
+        ("1<Space>", "mobilite", "appui"),
+        ("4j3", "logement", "non_aborde"),
+        ("4j3", "mobilite", "obstacle_majeur"),
+        ("4j3k2", "mobilite", "obstacle_majeur"),
+        ("4j3k2", "logement", "obstacle"),
+    ];
+    for (keys, theme, expected) in cases {
+        let mut c = new_file();
+        let id = c.person_id();
+        c.press(keys);
+        c.press("u");
+        let level = |f: &PersonFile| {
+            f.current_diagnostic()
+                .map(|d| d.level_of(theme).to_string())
+                .unwrap_or_else(|| codes::LEVEL_NOT_ADDRESSED.to_string())
+        };
+        assert_eq!(level(&c.stored(id)), expected, "keys {keys:?} then u");
+        assert_eq!(level(&c.file().data), expected, "screen after {keys:?} u");
+        assert!(c.status().starts_with("Annulé"), "{keys:?}: {}", c.status());
+    }
+}
+
+#[test]
+fn undo_after_unticking_a_barrier_brings_it_back() {
+    // (keys on the full checklist, codes expected after one undo)
+    let cases: [(&str, &[&str]); 3] = [
+        ("<Space><Space>", &["mob_aucun_transport"]),
+        (
+            "<Space><Down><Space><Up><Space>",
+            &["mob_aucun_transport", "mob_transports_communs"],
+        ),
+        ("<Space>s<Space>", &["mob_aucun_transport"]),
+    ];
+    for (keys, expected) in cases {
+        let mut c = new_file();
+        let id = c.person_id();
+        c.press("<F6>");
+        let before = c.stored(id).barriers.len();
+        assert_eq!(before, 0);
+        c.press(keys);
+        c.press("u");
+        let f = c.stored(id);
+        let mut codes: Vec<&str> = f
+            .barriers
+            .iter()
+            .filter_map(|b| b.situation.as_deref())
+            .collect();
+        codes.sort();
+        assert_eq!(codes, expected, "keys {keys:?} then u");
+        // The checklist shows it ticked again.
+        let rows = c.app.barrier_rows(c.file());
+        let ticked = rows
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r,
+                    BarrierRow::Situation {
+                        barrier: Some(_),
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(ticked, expected.len());
+    }
+    // The status it had before unticking comes back too.
+    let mut c = new_file();
+    let id = c.person_id();
+    c.press("<F6><Space>s<Space>u");
+    assert_eq!(c.stored(id).barriers[0].status, codes::BARRIER_IN_PROGRESS);
+}
+
+/// Opens a form on a new file and returns the context.
+fn file_with_form(keys: &str) -> Ctx {
+    let mut c = new_file();
+    c.press(keys);
+    assert!(
+        matches!(c.app.overlay, Some(Overlay::Form(_))),
+        "{keys:?} opened no form"
+    );
+    c
+}
+
+/// One form filled with a bad date and submitted.
+struct DateCase {
+    /// Keys: open a form, fill it, submit.
+    keys: &'static str,
+    /// The refused field and the start of its French message.
+    bad: &'static str,
+    message: &'static str,
+    /// Fields that must keep what was typed.
+    kept: &'static [(&'static str, &'static str)],
+    /// A good value for the refused field (replaces it with Ctrl+U), then F10 saves.
+    fix: &'static str,
+}
+
+#[test]
+fn a_date_error_keeps_every_other_field() {
+    let cases = [
+        DateCase {
+            keys: "<F7>acv<Tab>france tr<Tab>31/04<F10>",
+            bad: "due",
+            message: "Le 31/04/",
+            kept: &[
+                ("label", "CV"),
+                ("partner", "France Travail"),
+                ("due", "31/04"),
+            ],
+            fix: "30/04",
+        },
+        DateCase {
+            keys: "<F8>a31/02 9h<Tab><C-u>60<F10>",
+            bad: "start",
+            message: "Le 31/02/",
+            kept: &[("start", "31/02 9h"), ("duration", "60")],
+            fix: "01/12 9h",
+        },
+        DateCase {
+            keys: "I<Tab><Tab><Tab>32/01/1990<Tab><Tab>06 00 00 00 00<F10>",
+            bad: "birth",
+            message: "Jour 32 impossible",
+            kept: &[
+                ("nom", "Durand"),
+                ("prenom", "Léa"),
+                ("birth", "32/01/1990"),
+                ("phone", "06 00 00 00 00"),
+            ],
+            fix: "31/01/1990",
+        },
+        DateCase {
+            keys: "S<Tab><Tab><Tab><Tab>hier<Tab>13/13/2026<F10>",
+            bad: "entree",
+            message: "Mois 13 impossible",
+            kept: &[
+                ("referent", ME),
+                ("contact", "hier"),
+                ("entree", "13/13/2026"),
+            ],
+            fix: "23/11/2026",
+        },
+    ];
+    for case in cases {
+        let keys = case.keys;
+        let mut c = new_file();
+        let id = c.person_id();
+        let before = c.stored(id);
+        c.press(keys);
+        let form = c.form();
+        let field = form.field(case.bad).expect("field");
+        let err = field.error.clone().unwrap_or_default();
+        assert!(err.starts_with(case.message), "{keys:?}: error {err:?}");
+        assert_eq!(
+            form.fields[form.focus].key, case.bad,
+            "focus on the bad field"
+        );
+        for (key, value) in case.kept {
+            assert_eq!(form.value(key), *value, "{keys:?}: field {key}");
+        }
+        assert_eq!(c.stored(id), before, "{keys:?}: nothing written");
+        let screen = c.render(120, 40);
+        assert!(screen.contains(case.message), "{keys:?}:\n{screen}");
+        // Fixing the date saves, with the other fields as typed.
+        c.press(&format!("<C-u>{}<F10>", case.fix));
+        assert!(
+            c.app.overlay.is_none(),
+            "{keys:?}: still open: {}",
+            c.status()
+        );
+        assert_ne!(c.stored(id), before, "{keys:?}: fixed form saved nothing");
+    }
+}
+
+#[test]
+fn escape_on_a_form_changes_nothing() {
+    // Each form, with something typed in every kind of field, then Esc.
+    let forms = [
+        "IDupont<Tab>Marie<Tab>Martin<Tab>01/01/1980",
+        "SA<Right><Tab>Quelqu'un<Tab>caf<Tab>",
+        "cCommentaire<Enter>sur deux lignes",
+        "<Space>",
+        "pN<Right><Tab>CAP cuisine<Tab><Tab><Tab>12<Tab><Space>",
+        "<F6>aLibre<Tab><Right>",
+        "<F7>acv<Tab>caf<Tab>01/12<Tab><Right>",
+        "<F7>oTrouver un emploi<Tab><Right>",
+        "<F8>ademain 9h<Tab>30<Tab><Right>",
+        "JaUne note<Enter>de deux lignes<Tab><Space>",
+    ];
+    for keys in forms {
+        let mut c = new_file();
+        let id = c.person_id();
+        // Some content first, so a form can show and lose it.
+        c.press("2j3<F6><Space><F8>a23/11 9h<F10>h<F5>");
+        let before = c.stored(id);
+        let counts = c.counts();
+        c.press(keys);
+        if keys == "<Space>" {
+            // Espace is a direct edit, not a form: the control case of this table.
+            assert_ne!(c.stored(id), before, "the control case must write");
+            continue;
+        }
+        assert!(
+            matches!(c.app.overlay, Some(Overlay::Form(_))),
+            "{keys:?} opened no form"
+        );
+        c.press("<Esc>");
+        assert!(c.app.overlay.is_none(), "{keys:?}: Esc did not close");
+        assert_eq!(c.stored(id), before, "{keys:?}: Esc wrote something");
+        assert_eq!(c.counts(), counts, "{keys:?}");
+        assert!(
+            c.status().contains("rien n'a été modifié"),
+            "{}",
+            c.status()
+        );
+    }
+    // The new-person form too, from the caseload.
+    let mut c = Ctx::with_demo(5, 3);
+    let counts = c.counts();
+    c.press("nDupont<Enter>Marie<Enter><Enter>01/01/1980<Esc>");
+    assert!(c.app.overlay.is_none());
+    assert_eq!(c.counts(), counts);
+    assert_eq!(c.app.screen, Screen::Caseload);
+}
+
+#[test]
+fn an_empty_report_saves_the_status_and_nothing_else() {
+    // Enter on an appointment opens its report; F10 with nothing typed saves an empty
+    // report: still exactly one appointment, honoured, without démarches.
+    let mut c = file_with_form("<F8>a23/11 9h");
+    let id = c.person_id();
+    c.press("<F10>h<Enter><F10>");
+    assert!(c.app.overlay.is_none(), "{}", c.status());
+    let f = c.stored(id);
+    assert_eq!(f.appointments.len(), 1);
+    assert_eq!(f.appointments[0].status, codes::APPT_HONOURED);
+    assert!(f.appointments[0].demarches.is_empty());
+}
