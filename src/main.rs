@@ -203,7 +203,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 );
                 s.store
             } else {
-                open_any(&path, clock.clone(), &auth)?.0
+                let mut opened = open_any(&path, clock.clone(), &auth)?;
+                opened.audit_login()?;
+                opened.into_store()
             };
             let (rf, warning) = config::load_referential();
             if let Some(w) = warning {
@@ -240,7 +242,8 @@ fn run(cli: Cli) -> Result<(), String> {
             person,
             output,
         }) => {
-            let (store, _) = open_any(&path, clock, &auth)?;
+            let mut opened = open_any(&path, clock, &auth)?;
+            let store = opened.store();
             let ids = match &person {
                 Some(n) => Some(vec![store
                     .person_id_by_dossier(n)
@@ -250,20 +253,18 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             // The audit log records that an export was made (and of whom), not what.
             let audited = ids.as_ref().and_then(|v| v.first().copied());
-            store
-                .audit(parcours::store::audit::actions::EXPORT, audited)
-                .map_err(|e| e.to_string())?;
             let written = match output {
                 Some(file) => {
                     let f = std::fs::File::create(&file)
                         .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
-                    export::write_json(&store, ids.as_deref(), std::io::BufWriter::new(f))
+                    export::write_json(store, ids.as_deref(), std::io::BufWriter::new(f))
                 }
                 None => {
                     let stdout = std::io::stdout().lock();
-                    export::write_json(&store, ids.as_deref(), std::io::BufWriter::new(stdout))
+                    export::write_json(store, ids.as_deref(), std::io::BufWriter::new(stdout))
                 }
             };
+            opened.audit_after_read(&written, audited)?;
             match written {
                 Ok(count) => {
                     eprintln!("{count} dossier(s) exporté(s)");
@@ -276,10 +277,13 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Touches) => Ok(()), // handled above: needs no database
         Some(Command::Backup { dest, garder }) => {
-            let (store, _) = open_any(&path, clock, &auth)?;
-            let r = store
+            let mut opened = open_any(&path, clock, &auth)?;
+            let r = opened
+                .store()
                 .backup(dest.as_deref(), garder)
                 .map_err(|e| e.to_string())?;
+            // After the copy: a backup refused (damaged base) wrote nothing into the base.
+            opened.audit_login()?;
             let rows: i64 = r.counts.iter().map(|(_, n)| n).sum();
             println!(
                 "Sauvegarde vérifiée : {} ({} Ko, {} lignes, intégrité OK)",
@@ -353,7 +357,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Compte { action }) => compte(&path, clock, &auth, action),
         Some(Command::Check) => {
-            let (store, _) = open_any(&path, clock, &auth)?;
+            let mut opened = open_any(&path, clock, &auth)?;
+            let store = opened.store();
             let problems = store.integrity_problems().map_err(|e| e.to_string())?;
             let version = store.schema_version().map_err(|e| e.to_string())?;
             let mut report = format!(
@@ -370,12 +375,17 @@ fn run(cli: Cli) -> Result<(), String> {
             for p in &problems {
                 report.push_str(&format!("  problème : {p}\n"));
             }
+            // The login goes in the audit log only once the base is known to be sound:
+            // nothing is written into a damaged base.
+            if problems.is_empty() {
+                opened.audit_login()?;
+            }
             print_stdout(&report)?;
             if problems.is_empty() {
                 Ok(())
             } else {
                 Err(format!(
-                    "{} problème(s) d'intégrité : restaurez une sauvegarde",
+                    "{} problème(s) d'intégrité : restaurez une sauvegarde (la base n'a pas été modifiée)",
                     problems.len()
                 ))
             }
@@ -401,7 +411,8 @@ fn export_document(
             "le document se fait pour une personne : précisez --person N° (n° de dossier)".into(),
         );
     };
-    let (store, _) = open_any(path, clock, auth)?;
+    let mut opened = open_any(path, clock, auth)?;
+    let store = opened.store();
     let id = store
         .person_id_by_dossier(&n)
         .map_err(|e| e.to_string())?
@@ -410,20 +421,18 @@ fn export_document(
     if let Some(w) = warning {
         eprintln!("{w}");
     }
-    store
-        .audit(parcours::store::audit::actions::EXPORT, Some(id))
-        .map_err(|e| e.to_string())?;
     let written = match &output {
         Some(file) => {
             let f = document::create_private(file)
                 .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
-            document::write_document(&store, &rf, id, std::io::BufWriter::new(f))
+            document::write_document(store, &rf, id, std::io::BufWriter::new(f))
         }
         None => {
             let stdout = std::io::stdout().lock();
-            document::write_document(&store, &rf, id, std::io::BufWriter::new(stdout))
+            document::write_document(store, &rf, id, std::io::BufWriter::new(stdout))
         }
     };
+    opened.audit_after_read(&written, Some(id))?;
     match written {
         Ok(()) => {
             if let Some(file) = output {
@@ -448,10 +457,12 @@ fn erase(
     oui: bool,
 ) -> Result<(), String> {
     use std::io::IsTerminal;
-    let (mut store, account) = open_any(path, clock, auth)?;
-    if !account.as_ref().is_some_and(session::is_admin) {
+    let mut opened = open_any(path, clock, auth)?;
+    opened.audit_login()?;
+    if !opened.account().is_some_and(session::is_admin) {
         return Err("l'effacement d'un dossier est réservé aux administrateur·rices".into());
     }
+    let mut store = opened.into_store();
     let id = store
         .person_id_by_dossier(dossier)
         .map_err(|e| e.to_string())?
@@ -484,30 +495,102 @@ fn erase(
     Ok(())
 }
 
+/// A database opened for a command.
+enum Opened {
+    /// With an account: the login is not in the audit log until [`Opened::audit_login`].
+    Encrypted(session::Session),
+    /// A plain base made before accounts existed: no account, no audit log entries.
+    Plain(Store),
+}
+
+impl Opened {
+    fn store(&self) -> &Store {
+        match self {
+            Opened::Encrypted(s) => &s.store,
+            Opened::Plain(store) => store,
+        }
+    }
+
+    fn into_store(self) -> Store {
+        match self {
+            Opened::Encrypted(s) => s.store,
+            Opened::Plain(store) => store,
+        }
+    }
+
+    fn account(&self) -> Option<&Account> {
+        match self {
+            Opened::Encrypted(s) => Some(&s.account),
+            Opened::Plain(_) => None,
+        }
+    }
+
+    /// Writes the login in the audit log (once); a plain base has no accounts to audit.
+    fn audit_login(&mut self) -> Result<(), String> {
+        match self {
+            Opened::Encrypted(s) => s.audit_login(),
+            Opened::Plain(_) => Ok(()),
+        }
+    }
+
+    /// After an export's reads: the login and the export (of whom, never what) go in the
+    /// audit log, unless the reads found the base damaged, which is left as it was.
+    fn audit_after_read<T>(
+        &mut self,
+        read: &Result<T, export::ExportError>,
+        person: Option<parcours::domain::Id>,
+    ) -> Result<(), String> {
+        use parcours::store::StoreError as E;
+        if let Err(export::ExportError::Store(
+            E::Corrupt(..) | E::NotADatabase(_) | E::WrongKey(_) | E::Sqlite(_),
+        )) = read
+        {
+            return Ok(());
+        }
+        self.audit_login()?;
+        if let Opened::Encrypted(s) = self {
+            s.store
+                .audit(parcours::store::audit::actions::EXPORT, person)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
 /// Opens the database for a command: with an account when the base has accounts; a plain
 /// base made before accounts existed opens as is (with a warning) so it can still be checked,
-/// exported or backed up.
-fn open_any(
-    path: &std::path::Path,
-    clock: Clock,
-    auth: &Auth,
-) -> Result<(Store, Option<Account>), String> {
+/// exported or backed up. Nothing is written yet: see [`Opened::audit_login`].
+fn open_any(path: &std::path::Path, clock: Clock, auth: &Auth) -> Result<Opened, String> {
     match session::db_state(path) {
-        session::DbState::Accounts => {
-            let s = session::cli_login(path, clock, auth.compte.as_deref(), auth.file.as_deref())?;
-            Ok((s.store, Some(s.account)))
-        }
+        session::DbState::Accounts => Ok(Opened::Encrypted(session::cli_login(
+            path,
+            clock,
+            auth.compte.as_deref(),
+            auth.file.as_deref(),
+        )?)),
         session::DbState::Plain => {
-            let store = Store::open(path, clock).map_err(|e| e.to_string())?;
+            let store = Store::open(path, clock).map_err(|e| match e {
+                // Random bytes to SQLite: maybe an encrypted base whose accounts file stayed
+                // behind (a copy of the .db alone).
+                parcours::store::StoreError::NotADatabase(_) => format!(
+                    "{e} Si c'est une base chiffrée, son fichier des comptes « {} » doit être à côté d'elle.",
+                    keyring_path(path).display()
+                ),
+                e => e.to_string(),
+            })?;
             eprintln!(
                 "Attention : cette base n'est pas chiffrée. Lancez parcours sans commande pour créer le premier compte : la base sera chiffrée."
             );
-            Ok((store, None))
+            Ok(Opened::Plain(store))
         }
-        session::DbState::New => Err(format!(
-            "aucune base « {} » : lancez parcours sans commande pour la créer (premier compte), ou « parcours demo »",
-            path.display()
-        )),
+        session::DbState::New => {
+            // A missing folder says so (and how to choose another file).
+            parcours::store::preflight::check(path, true).map_err(|e| e.to_string())?;
+            Err(format!(
+                "aucune base « {} » : lancez parcours sans commande pour la créer (premier compte), ou « parcours demo »",
+                path.display()
+            ))
+        }
     }
 }
 
@@ -524,12 +607,13 @@ fn compte(
                 .into(),
         );
     }
-    let s = session::cli_login(
+    let mut s = session::cli_login(
         path,
         clock.clone(),
         auth.compte.as_deref(),
         auth.file.as_deref(),
     )?;
+    s.audit_login()?;
     let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
     let audit = |s: &session::Session| {
         s.store

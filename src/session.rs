@@ -2,7 +2,7 @@
 //! encrypted, and record the login in the audit log. Shared by the command line and the
 //! interactive screen.
 
-use crate::auth::{password, Account, DbKey, Keyring, Role};
+use crate::auth::{password, Account, DbKey, FailedLogin, Keyring, Role};
 use crate::clock::Clock;
 use crate::store::Store;
 use std::io::IsTerminal;
@@ -13,6 +13,9 @@ pub struct Session {
     pub store: Store,
     pub account: Account,
     pub key: DbKey,
+    /// Failed attempts still to write in the audit log with the login; `None` once the
+    /// login is written (see [`unlock`] and [`Session::audit_login`]).
+    pending_login: Option<Vec<FailedLogin>>,
 }
 
 /// What a new database or a plain one needs before it can be used.
@@ -39,21 +42,53 @@ pub fn db_state(path: &Path) -> DbState {
     }
 }
 
-/// Logs in with a password and opens the store.
+/// Logs in with a password and opens the store; the login is in the audit log.
 pub fn login(path: &Path, clock: Clock, login: &str, password: &str) -> Result<Session, String> {
+    let mut s = unlock(path, clock, login, password)?;
+    s.audit_login()?;
+    Ok(s)
+}
+
+/// Logs in and opens the store without writing anything yet: the caller writes the login
+/// in the audit log ([`Session::audit_login`]) before its first change, and may first read
+/// (the command line's `check` does not write into a damaged base). A refused opening (newer
+/// schema, damaged file) leaves the database and the failed attempts where they were.
+pub fn unlock(path: &Path, clock: Clock, login: &str, password: &str) -> Result<Session, String> {
     let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
     let (key, account) = ring
         .unlock(login, password, clock.now())
         .map_err(|e| e.to_string())?;
-    let failures = ring.take_failures().unwrap_or_default();
+    let failures = ring.failures().to_vec();
+    drop(ring);
     let mut store = Store::open_keyed(path, clock, &key).map_err(|e| e.to_string())?;
     store.set_actor(&account.login);
-    store.audit_login(&failures).map_err(|e| e.to_string())?;
     Ok(Session {
         store,
         account,
         key,
+        pending_login: Some(failures),
     })
+}
+
+impl Session {
+    /// Writes the login, and the failed attempts recorded before it, in the audit log (once),
+    /// then removes those attempts from the accounts file.
+    pub fn audit_login(&mut self) -> Result<(), String> {
+        let Some(failures) = self.pending_login.take() else {
+            return Ok(());
+        };
+        if let Err(e) = self.store.audit_login(&failures) {
+            self.pending_login = Some(failures);
+            return Err(e.to_string());
+        }
+        if !failures.is_empty() {
+            // Written: a failure to tidy the accounts file only repeats them next time.
+            if let Ok(mut ring) = Keyring::load(self.store.path()) {
+                let _ = ring.forget_failures(&failures);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// First account of a database: creates the key (and encrypts a plain database).
@@ -67,6 +102,10 @@ pub fn create_first_account(
     let state = db_state(path);
     if state == DbState::Accounts {
         return Err("Des comptes existent déjà pour cette base : identifiez-vous.".into());
+    }
+    if state == DbState::New {
+        // A missing folder (say) before the accounts file is written beside the base.
+        crate::store::preflight::check(path, true).map_err(|e| e.to_string())?;
     }
     if state == DbState::Plain {
         // Check it is a parcours database (and bring its schema up to date) while plain.
@@ -88,6 +127,7 @@ pub fn create_first_account(
         store,
         account,
         key,
+        pending_login: None,
     })
 }
 
@@ -109,7 +149,8 @@ pub fn random_password() -> Zeroizing<String> {
 }
 
 /// Command-line login: the account from `--compte` (or the only account), the password
-/// from `--mot-de-passe-fichier`, the terminal, or a line of standard input.
+/// from `--mot-de-passe-fichier`, the terminal, or a line of standard input. Like
+/// [`unlock`], the login is not in the audit log yet: the command writes it.
 pub fn cli_login(
     path: &Path,
     clock: Clock,
@@ -148,11 +189,7 @@ pub fn cli_login(
     };
     drop(ring);
     let pw = password::read_secret(&format!("Mot de passe de {login} : "), password_file)?;
-    login_as(path, clock, &login, &pw)
-}
-
-fn login_as(path: &Path, clock: Clock, login: &str, pw: &str) -> Result<Session, String> {
-    self::login(path, clock, login, pw)
+    unlock(path, clock, &login, &pw)
 }
 
 /// Is this account allowed to administer (accounts, audit, erasure)?

@@ -524,3 +524,50 @@ fn two_accounts_open_the_same_database_and_a_removed_account_no_longer_can() {
         "removed account still opens the base"
     );
 }
+
+#[test]
+fn failed_attempts_wait_in_the_accounts_file_until_a_login_writes_them() {
+    // A login refused after the password (here: the base comes from a newer version) writes
+    // nothing and forgets nothing: the failed attempt before it goes in the audit log at the
+    // next login that opens the base.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let clock = Clock::fixed(start_time());
+    let s = session::create_first_account(&db, clock.clone(), ADMIN, ADMIN_NAME, ADMIN_PW)
+        .expect("first account");
+    let key = s.key.duplicate();
+    drop(s);
+    assert!(session::login(&db, clock.clone(), ADMIN, "pas le bon mot de passe").is_err());
+    assert_eq!(Keyring::load(&db).unwrap().failures().len(), 1);
+
+    let set_version = |v: i64| {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch("PRAGMA cipher_log_level = NONE;").unwrap();
+        c.execute_batch(&format!(
+            "PRAGMA key = \"{}\"; PRAGMA user_version = {v};",
+            key.sqlcipher_literal().as_str()
+        ))
+        .unwrap();
+    };
+    set_version(parcours::store::schema::LATEST + 1);
+    let bytes = std::fs::read(&db).unwrap();
+    let err = session::login(&db, clock.clone(), ADMIN, ADMIN_PW)
+        .err()
+        .expect("refused");
+    assert!(err.contains("version plus récente"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "base written");
+    assert_eq!(
+        Keyring::load(&db).unwrap().failures().len(),
+        1,
+        "the failed attempt was dropped"
+    );
+
+    set_version(parcours::store::schema::LATEST);
+    let s = session::login(&db, clock.clone(), ADMIN, ADMIN_PW).expect("login");
+    assert_eq!(audit_count(&s.store, ADMIN, actions::LOGIN_FAILED), 1);
+    assert!(Keyring::load(&db).unwrap().failures().is_empty());
+    drop(s);
+    // Written once.
+    let s = session::login(&db, clock, ADMIN, ADMIN_PW).expect("login");
+    assert_eq!(audit_count(&s.store, ADMIN, actions::LOGIN_FAILED), 1);
+}

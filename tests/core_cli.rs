@@ -1,17 +1,97 @@
 //! The real `parcours` binary, driven like a user would from a shell: `demo`, `check`,
 //! `export`, and the failures they must report in French without touching the file.
 //!
+//! `demo` on a new path makes an encrypted base with the account `demo` and prints its
+//! password; the other commands read it from standard input (not a terminal here), as a
+//! script would. Plain files (made before accounts, or not parcours at all) keep their own
+//! paths: they are tested as such.
+//!
 //! Never run the binary without a subcommand here: that starts the interactive screen.
 
+use parcours::auth::{DbKey, Keyring};
 use parcours::store::schema;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const NOW: &str = "2026-11-22 10:00:00";
 
+fn now() -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(NOW, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
 struct Env {
     dir: tempfile::TempDir,
     config: tempfile::TempDir,
+    /// The demo account's password of each base made by [`Env::demo`] / `demo` runs.
+    passwords: RefCell<HashMap<PathBuf, String>>,
+}
+
+/// The password printed by `demo` on a new base (account « demo »).
+fn demo_password(o: &Output) -> String {
+    let text = stdout(o);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Compte de démonstration : identifiant « demo », mot de passe « "))
+        .unwrap_or_else(|| panic!("no demo account line in {text:?}"));
+    let pw = line
+        .split("mot de passe « ")
+        .nth(1)
+        .and_then(|r| r.strip_suffix(" »"))
+        .unwrap_or_else(|| panic!("password not found in {line:?}"))
+        .to_string();
+    assert_eq!(pw.len(), 19, "XXXX-XXXX-XXXX-XXXX: {pw:?}");
+    assert_eq!(pw.matches('-').count(), 3, "{pw:?}");
+    pw
+}
+
+/// Runs `c` with `input` on its standard input (then closed).
+fn output_with_input(mut c: Command, input: &str) -> Output {
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("run parcours");
+    // A command refused before it reads its password closes the pipe: not an error here.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().expect("run parcours")
+}
+
+/// The database key, unlocked with the demo account's password (to alter the file as
+/// another tool would).
+fn demo_key(db: &Path, password: &str) -> DbKey {
+    Keyring::load(db)
+        .unwrap()
+        .unlock("demo", password, now())
+        .expect("demo password")
+        .0
+}
+
+/// A connection to an encrypted base (or a plain one with `None`).
+fn connect(db: &Path, key: Option<&DbKey>) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if let Some(k) = key {
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"{}\";",
+            k.sqlcipher_literal().as_str()
+        ))
+        .unwrap();
+    }
+    conn
+}
+
+/// A plain base of `n` demo persons, as made before accounts existed (through the library,
+/// without a key).
+fn plain_demo(db: &Path, n: usize, seed: u64) {
+    let clock = parcours::clock::Clock::fixed(now());
+    let mut store = parcours::store::Store::open(db, clock).unwrap();
+    let rf = parcours::domain::Referential::embedded();
+    store
+        .insert_files(&parcours::demo::generate(&rf, n, seed, now()))
+        .unwrap();
 }
 
 impl Env {
@@ -19,7 +99,12 @@ impl Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
             config: tempfile::tempdir().unwrap(),
+            passwords: RefCell::new(HashMap::new()),
         }
+    }
+
+    fn password(&self, db: &Path) -> Option<String> {
+        self.passwords.borrow().get(db).cloned()
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -40,11 +125,27 @@ impl Env {
         c
     }
 
+    /// Runs a command; on a base made by `demo` here, its password is typed on standard
+    /// input, as a script does. A `demo` that creates a base records the printed password.
     fn run(&self, db: &Path, args: &[&str]) -> Output {
+        let out = match self.password(db) {
+            Some(pw) => output_with_input(self.cmd(db, args), &format!("{pw}\n")),
+            None => self.cmd(db, args).output().expect("run parcours"),
+        };
+        if args.first() == Some(&"demo") && stdout(&out).contains("Compte de démonstration") {
+            self.passwords
+                .borrow_mut()
+                .insert(db.to_path_buf(), demo_password(&out));
+        }
+        out
+    }
+
+    /// Runs a command with nothing on standard input: no password.
+    fn run_without_password(&self, db: &Path, args: &[&str]) -> Output {
         self.cmd(db, args).output().expect("run parcours")
     }
 
-    /// A demo database of `n` persons.
+    /// A demo database of `n` persons (encrypted, account « demo »).
     fn demo(&self, name: &str, n: usize, seed: u64) -> PathBuf {
         let db = self.path(name);
         let out = self.run(
@@ -58,6 +159,7 @@ impl Env {
             ],
         );
         assert_success(&out);
+        assert!(self.password(&db).is_some(), "demo printed no password");
         db
     }
 }
@@ -118,6 +220,22 @@ fn demo_then_check_then_export_one_person() {
         "{}",
         stderr(&out)
     );
+    let password = demo_password(&out);
+    // Encrypted: the file does not start as a SQLite file, and nothing is left beside it
+    // but its accounts file.
+    let bytes = std::fs::read(&db).unwrap();
+    assert_ne!(
+        &bytes[..16],
+        b"SQLite format 3\0",
+        "the demo base is encrypted"
+    );
+    assert_eq!(listing(env.dir.path()), ["file.db", "file.db.comptes"]);
+
+    // Without the password: refused, nothing shown, the base untouched.
+    let out = env.run_without_password(&db, &["check"]);
+    assert_failure(&out, "Identifiant ou mot de passe incorrect");
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read(&db).unwrap(), bytes);
 
     let out = env.run(&db, &["check"]);
     assert_success(&out);
@@ -132,6 +250,25 @@ fn demo_then_check_then_export_one_person() {
             .any(|l| l.trim_start().starts_with("persons") && l.contains(" 50 lignes")),
         "{text}"
     );
+    // The audit log counts too: one entry per demo file, the logins since.
+    let audit_rows: i64 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("audit "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no audit line in {text}"));
+    assert!(audit_rows >= 50, "{text}");
+    // A command that wrote its login folds it into the file: nothing left beside it.
+    assert_eq!(listing(env.dir.path()), ["file.db", "file.db.comptes"]);
+    // The same password from a file (scripts).
+    let pw_file = env.config.path().join("mot-de-passe.txt");
+    std::fs::write(&pw_file, format!("{password}\n")).unwrap();
+    let out = env.run_without_password(
+        &db,
+        &["--mot-de-passe-fichier", pw_file.to_str().unwrap(), "check"],
+    );
+    assert_success(&out);
+    assert!(stdout(&out).contains("Intégrité : OK"));
 
     let out = env.run(
         &db,
@@ -268,9 +405,13 @@ fn a_missing_directory_is_a_clear_error() {
 #[test]
 fn a_database_from_a_newer_version_is_refused_and_left_unchanged() {
     let env = Env::new();
-    let db = env.demo("file.db", 3, 1);
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
+    // A plain base (made before accounts) and an encrypted one (opened with its password).
+    let plain = env.path("plain.db");
+    plain_demo(&plain, 3, 1);
+    let encrypted = env.demo("file.db", 3, 1);
+    let key = demo_key(&encrypted, &env.password(&encrypted).unwrap());
+    for (db, key) in [(&plain, None), (&encrypted, Some(&key))] {
+        let conn = connect(db, key);
         conn.execute_batch(&format!(
             "PRAGMA user_version = {}; PRAGMA wal_checkpoint(TRUNCATE);",
             schema::LATEST + 1
@@ -279,22 +420,82 @@ fn a_database_from_a_newer_version_is_refused_and_left_unchanged() {
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let names = listing(env.dir.path());
-    let before = std::fs::read(&db).unwrap();
-    for args in [
-        &["check"][..],
-        &["export", "--format", "json"],
-        &["demo", "--persons", "2"],
-    ] {
-        let out = env.run(&db, args);
-        assert_failure(&out, "version plus récente");
-        assert!(stderr(&out).contains(&format!("schéma {}", schema::LATEST + 1)));
-        assert_eq!(
-            std::fs::read(&db).unwrap(),
-            before,
-            "file changed by {args:?}"
-        );
-        assert_eq!(listing(env.dir.path()), names, "side files by {args:?}");
+    assert!(names.contains(&"file.db.comptes".to_string()), "{names:?}");
+    for db in [&plain, &encrypted] {
+        let before = std::fs::read(db).unwrap();
+        let accounts = std::fs::read(parcours::auth::keyring_path(db)).ok();
+        for args in [
+            &["check"][..],
+            &["export", "--format", "json"],
+            &["demo", "--persons", "2"],
+        ] {
+            let out = env.run(db, args);
+            assert_failure(&out, "version plus récente");
+            assert!(stderr(&out).contains(&format!("schéma {}", schema::LATEST + 1)));
+            assert!(out.stdout.is_empty(), "{args:?}");
+            assert_eq!(
+                std::fs::read(db).unwrap(),
+                before,
+                "{} changed by {args:?}",
+                db.display()
+            );
+            assert_eq!(
+                std::fs::read(parcours::auth::keyring_path(db)).ok(),
+                accounts,
+                "accounts file changed by {args:?}"
+            );
+            assert_eq!(listing(env.dir.path()), names, "side files by {args:?}");
+        }
     }
+}
+
+#[test]
+fn an_encrypted_base_refuses_a_wrong_password_or_another_bases_key_and_is_left_unchanged() {
+    let env = Env::new();
+    let db = env.demo("file.db", 3, 1);
+    let other = env.demo("autre.db", 2, 2);
+    let before = std::fs::read(&db).unwrap();
+
+    // A wrong password: one French message, nothing read, the base untouched (the failed
+    // attempt is kept in the accounts file, for the audit log at the next login).
+    let out = output_with_input(
+        env.cmd(&db, &["export", "--format", "json"]),
+        "pas-le-bon-mot-de-passe\n",
+    );
+    assert_failure(&out, "Identifiant ou mot de passe incorrect");
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    // The accounts file of another base: its password opens its slot, but that key does not
+    // fit this file. A clear message, the base untouched.
+    std::fs::copy(
+        parcours::auth::keyring_path(&other),
+        parcours::auth::keyring_path(&db),
+    )
+    .unwrap();
+    let other_pw = env.password(&other).unwrap();
+    for args in [&["check"][..], &["export", "--format", "json"]] {
+        let out = output_with_input(env.cmd(&db, args), &format!("{other_pw}\n"));
+        assert_failure(&out, "La clé de chiffrement ne correspond pas");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(std::fs::read(&db).unwrap(), before, "changed by {args:?}");
+    }
+
+    // The encrypted file copied alone, without its accounts file: refused as not readable,
+    // and the message says where the accounts file should be.
+    let alone = env.dir.path().join("seule");
+    std::fs::create_dir(&alone).unwrap();
+    let copy = alone.join("copie.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let out = env.run_without_password(&copy, &["check"]);
+    assert_failure(&out, "n'est pas une base parcours");
+    assert!(
+        stderr(&out).contains("copie.db.comptes"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    assert_eq!(listing(&alone), ["copie.db"]);
 }
 
 #[test]
@@ -316,11 +517,14 @@ fn export_to_a_closed_pipe_exits_quietly() {
     let db = env.demo("file.db", 200, 2);
     let mut child = env
         .cmd(&db, &["export", "--format", "json"])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stdout.take());
+    let pw = env.password(&db).unwrap();
+    writeln!(child.stdin.take().unwrap(), "{pw}").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_no_panic(&out);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -337,11 +541,14 @@ fn check_to_a_closed_pipe_does_not_panic() {
     let db = env.demo("file.db", 2, 1);
     let mut child = env
         .cmd(&db, &["check"])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stdout.take());
+    let pw = env.password(&db).unwrap();
+    writeln!(child.stdin.take().unwrap(), "{pw}").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_no_panic(&out);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -383,8 +590,12 @@ fn the_justice_theme_can_be_switched_off() {
 fn parcours_db_variable_selects_the_database() {
     let env = Env::new();
     let db = env.demo("file.db", 4, 1);
+    let pw_file = env.config.path().join("mot-de-passe");
+    std::fs::write(&pw_file, env.password(&db).unwrap()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_parcours"))
         .arg("check")
+        .arg("--mot-de-passe-fichier")
+        .arg(&pw_file)
         .env("PARCOURS_DB", &db)
         .env("PARCOURS_NOW", NOW)
         .env("PARCOURS_CONFIG_DIR", env.config.path())

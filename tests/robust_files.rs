@@ -6,17 +6,65 @@
 //! as root, the binary is started as the unprivileged user `nobody` (uid 65534) so that the
 //! permission check is real; when that is impossible the test says so and checks what it
 //! can (see `read_only_file_is_refused_and_left_unchanged`).
+//!
+//! Each case is run on a plain file (a base made before accounts, or not parcours at all:
+//! the header checks apply) and, where it makes sense, on an encrypted base made by `demo`,
+//! opened with its password (typed on standard input) — its accounts file must not change
+//! either.
 
-use std::collections::BTreeMap;
+use parcours::auth::{keyring_path, DbKey, Keyring};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const NOW: &str = "2026-11-22 10:00:00";
 
+fn now() -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(NOW, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
 struct Env {
     dir: tempfile::TempDir,
     config: tempfile::TempDir,
+    /// Password of the encrypted bases made by [`Env::demo`], by path (copies included).
+    passwords: RefCell<HashMap<PathBuf, String>>,
+}
+
+/// The password `demo` prints for the account it creates on a new base.
+fn demo_password(o: &Output) -> String {
+    let text = String::from_utf8_lossy(&o.stdout);
+    text.split("mot de passe « ")
+        .nth(1)
+        .and_then(|r| r.split(" »").next())
+        .unwrap_or_else(|| panic!("no demo password in {text:?}"))
+        .to_string()
+}
+
+/// The key of an encrypted base, from its accounts file and the demo password.
+fn key_of(db: &Path, password: &str) -> DbKey {
+    Keyring::load(db)
+        .unwrap()
+        .unlock("demo", password, now())
+        .expect("demo password")
+        .0
+}
+
+/// A connection as another SQLite tool would open the file (with the key when encrypted).
+fn connect(db: &Path, key: Option<&DbKey>) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if let Some(k) = key {
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"{}\";",
+            k.sqlcipher_literal().as_str()
+        ))
+        .unwrap();
+    }
+    conn
 }
 
 impl Env {
@@ -24,7 +72,18 @@ impl Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
             config: tempfile::tempdir().unwrap(),
+            passwords: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// `db` is a copy of the encrypted base `of` (same accounts, same password).
+    fn same_password(&self, db: &Path, of: &Path) {
+        let pw = self.passwords.borrow()[of].clone();
+        self.passwords.borrow_mut().insert(db.to_path_buf(), pw);
+    }
+
+    fn key(&self, db: &Path) -> DbKey {
+        key_of(db, &self.passwords.borrow()[db])
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -44,18 +103,56 @@ impl Env {
         c
     }
 
+    /// Runs a command; for an encrypted base made here, its password is typed on standard
+    /// input (as a script does).
     fn run(&self, db: &Path, args: &[&str]) -> Output {
-        self.cmd(db, args).output().expect("run parcours")
+        let pw = self.passwords.borrow().get(db).cloned();
+        run_with_password(self.cmd(db, args), pw.as_deref())
     }
 
-    /// A real database of `n` demo persons, as a single file (no WAL left beside it).
+    /// A real encrypted database of `n` demo persons (account « demo »), as a single file
+    /// (no WAL left beside it) and its accounts file.
     fn demo(&self, name: &str, n: usize) -> PathBuf {
         let db = self.path(name);
         let out = self.run(&db, &["demo", "--persons", &n.to_string()]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(!wal_of(&db).exists());
+        assert!(keyring_path(&db).exists());
+        self.passwords
+            .borrow_mut()
+            .insert(db.clone(), demo_password(&out));
         db
     }
+
+    /// A plain database of `n` demo persons, as made before accounts existed (through the
+    /// library, without a key), as a single file.
+    fn plain_demo(&self, name: &str, n: usize) -> PathBuf {
+        let db = self.path(name);
+        let clock = parcours::clock::Clock::fixed(now());
+        let mut store = parcours::store::Store::open(&db, clock).unwrap();
+        let rf = parcours::domain::Referential::embedded();
+        store
+            .insert_files(&parcours::demo::generate(&rf, n, 1, now()))
+            .unwrap();
+        drop(store);
+        assert!(!wal_of(&db).exists());
+        assert_eq!(&std::fs::read(&db).unwrap()[..16], b"SQLite format 3\0");
+        db
+    }
+}
+
+/// Runs `c`, typing `password` and Entrée on its standard input when there is one.
+fn run_with_password(mut c: Command, password: Option<&str>) -> Output {
+    let Some(pw) = password else {
+        return c.output().expect("run parcours");
+    };
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("run parcours");
+    // A command refused before it reads the password closes the pipe: not an error here.
+    let _ = writeln!(child.stdin.take().unwrap(), "{pw}");
+    child.wait_with_output().expect("run parcours")
 }
 
 fn wal_of(db: &Path) -> PathBuf {
@@ -117,7 +214,12 @@ fn assert_refused(o: &Output, expected: &[&str], what: &str) {
         !o.status.success(),
         "{what}: should have failed; stderr: {err}"
     );
+    // A plain base (made before accounts) opens with a warning line first.
+    let err = err
+        .strip_prefix("Attention : cette base n'est pas chiffrée. Lancez parcours sans commande pour créer le premier compte : la base sera chiffrée.\n")
+        .unwrap_or(&err);
     assert!(err.starts_with("parcours : "), "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: one line: {err}");
     assert!(
         expected.iter().any(|e| err.contains(e)),
         "{what}: expected one of {expected:?} in {err:?}"
@@ -181,21 +283,27 @@ fn text_and_random_bytes_are_not_databases() {
 #[test]
 fn truncated_databases_are_refused() {
     let env = Env::new();
-    let db = env.demo("parcours.db", 40);
-    let full = std::fs::read(&db).unwrap();
-    assert!(full.len() > 8 * 4096, "a real file of several pages");
+    let plain = env.plain_demo("plain.db", 40);
+    let encrypted = env.demo("parcours.db", 40);
+    for db in [plain, encrypted] {
+        let full = std::fs::read(&db).unwrap();
+        assert!(full.len() > 8 * 4096, "a real file of several pages");
+        let name = db.file_name().unwrap().to_string_lossy().into_owned();
 
-    std::fs::write(&db, &full[..full.len() / 2]).unwrap();
-    refused_by_check_and_export(&env, &db, DAMAGED, "cut in half");
-    let err = stderr(&env.run(&db, &["check"]));
-    assert!(err.contains("tronqué"), "{err}");
+        std::fs::write(&db, &full[..full.len() / 2]).unwrap();
+        refused_by_check_and_export(&env, &db, DAMAGED, &format!("{name} cut in half"));
+        let err = stderr(&env.run(&db, &["check"]));
+        assert!(err.contains("tronqué"), "{err}");
 
-    std::fs::write(&db, &full[..50]).unwrap();
-    refused_by_check_and_export(&env, &db, DAMAGED, "cut to 50 bytes");
+        std::fs::write(&db, &full[..50]).unwrap();
+        refused_by_check_and_export(&env, &db, DAMAGED, &format!("{name} cut to 50 bytes"));
+        let err = stderr(&env.run(&db, &["check"]));
+        assert!(err.contains("tronqué"), "{err}");
 
-    // Cut on a page boundary, one page short.
-    std::fs::write(&db, &full[..full.len() - 4096]).unwrap();
-    refused_by_check_and_export(&env, &db, DAMAGED, "one page short");
+        // Cut on a page boundary, one page short.
+        std::fs::write(&db, &full[..full.len() - 4096]).unwrap();
+        refused_by_check_and_export(&env, &db, DAMAGED, &format!("{name} one page short"));
+    }
 }
 
 /// Page size of a database file, from its header.
@@ -209,7 +317,7 @@ fn page_size(bytes: &[u8]) -> usize {
 #[test]
 fn corrupted_pages_are_reported_by_check_and_never_panic() {
     let env = Env::new();
-    let db = env.demo("parcours.db", 40);
+    let db = env.plain_demo("parcours.db", 40);
     let good = std::fs::read(&db).unwrap();
     let size = page_size(&good);
     let pages = good.len() / size;
@@ -253,71 +361,146 @@ fn corrupted_pages_are_reported_by_check_and_never_panic() {
 }
 
 #[test]
-fn newer_schema_with_a_pending_wal_is_refused_and_nothing_is_checkpointed() {
+fn corrupted_pages_of_an_encrypted_base_are_reported_and_never_panic() {
+    // Every page carries an authentication code: altered bytes anywhere make the page
+    // unreadable, and `check` says so instead of reading on.
     let env = Env::new();
-    let src = env.demo("source.db", 10);
-    // A file whose last transactions are still in its WAL, as a crash leaves it: the copy
-    // is taken while the writer is still open (it would checkpoint on close).
+    let db = env.demo("parcours.db", 40);
+    let good = std::fs::read(&db).unwrap();
+    let size = 4096;
+    assert_eq!(good.len() % size, 0);
+    let pages = good.len() / size;
+    assert!(pages >= 10, "{pages} pages");
+    // Page 1 after its salt (the start of the encrypted header), then pages spread over
+    // the file, the last one included.
+    let mut damaged_positions: Vec<(String, usize)> = vec![("page 1".into(), 100)];
+    for p in [1, 2, pages / 4, pages / 2, 3 * pages / 4, pages - 1] {
+        damaged_positions.push((format!("page {}", p + 1), p * size + 32));
+    }
+    let mut export_refusals = 0;
+    for (what, at) in &damaged_positions {
+        let mut bytes = good.clone();
+        for (i, b) in bytes[*at..*at + 48].iter_mut().enumerate() {
+            *b = 0xA5 ^ (i as u8);
+        }
+        std::fs::write(&db, &bytes).unwrap();
+        let before = snapshot(env.dir.path());
+        let out = env.run(&db, &["check"]);
+        let what_c = format!("{what}, check");
+        assert_refused(&out, &["endommag", "intégrité"], &what_c);
+        assert!(
+            !stderr(&out).contains("SQL logic error"),
+            "{what_c}: {}",
+            stderr(&out)
+        );
+        assert_unchanged(&before, env.dir.path(), &what_c);
+        // Export fails cleanly when it reads the page, and then writes nothing either. When
+        // it does not read it, it succeeds (and the export is in the audit log).
+        let out = env.run(&db, &["export", "--format", "json"]);
+        let what_e = format!("{what}, export");
+        assert_no_panic(&out, &what_e);
+        if !out.status.success() {
+            assert_refused(&out, &["endommag", "base de données"], &what_e);
+            assert_unchanged(&before, env.dir.path(), &what_e);
+            export_refusals += 1;
+        }
+    }
+    assert!(export_refusals > 0);
+}
+
+/// A base made by [`Env::demo`] (`encrypted`) or [`Env::plain_demo`], and its key.
+fn base(env: &Env, name: &str, n: usize, encrypted: bool) -> (PathBuf, Option<DbKey>) {
+    if encrypted {
+        let db = env.demo(name, n);
+        let key = env.key(&db);
+        (db, Some(key))
+    } else {
+        (env.plain_demo(name, n), None)
+    }
+}
+
+/// Copies `src` with `sql` still in its WAL (as a crash leaves a file: the copy is taken
+/// while the writer is still open, it would checkpoint on close) to `parcours.db`, with
+/// its accounts file; `src` is removed.
+fn copy_with_pending_wal(env: &Env, src: &Path, key: Option<&DbKey>, sql: &str) -> PathBuf {
     let db = env.path("parcours.db");
     {
-        let conn = rusqlite::Connection::open(&src).unwrap();
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
-             UPDATE persons SET commune = 'Valenciennes';
-             PRAGMA user_version = 99;",
-        )
+        let conn = connect(src, key);
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; {sql}"
+        ))
         .unwrap();
-        std::fs::copy(&src, &db).unwrap();
-        std::fs::copy(wal_of(&src), wal_of(&db)).unwrap();
+        std::fs::copy(src, &db).unwrap();
+        std::fs::copy(wal_of(src), wal_of(&db)).unwrap();
     }
-    std::fs::remove_file(&src).unwrap();
-    let _ = std::fs::remove_file(wal_of(&src));
+    if key.is_some() {
+        std::fs::rename(keyring_path(src), keyring_path(&db)).unwrap();
+        env.same_password(&db, src);
+    }
+    std::fs::remove_file(src).unwrap();
+    let _ = std::fs::remove_file(wal_of(src));
     let _ = std::fs::remove_file(PathBuf::from(format!("{}-shm", src.display())));
     assert!(std::fs::metadata(wal_of(&db)).unwrap().len() > 32);
-    refused_by_check_and_export(&env, &db, &["version plus récente"], "schema 99 in the WAL");
-    let err = stderr(&env.run(&db, &["check"]));
-    assert!(err.contains("schéma 99"), "{err}");
+    db
+}
+
+#[test]
+fn newer_schema_with_a_pending_wal_is_refused_and_nothing_is_checkpointed() {
+    for encrypted in [false, true] {
+        let env = Env::new();
+        let (src, key) = base(&env, "source.db", 10, encrypted);
+        let db = copy_with_pending_wal(
+            &env,
+            &src,
+            key.as_ref(),
+            "UPDATE persons SET commune = 'Valenciennes'; PRAGMA user_version = 99;",
+        );
+        let what = format!("schema 99 in the WAL (encrypted: {encrypted})");
+        refused_by_check_and_export(&env, &db, &["version plus récente"], &what);
+        let err = stderr(&env.run(&db, &["check"]));
+        assert!(err.contains("schéma 99"), "{err}");
+    }
 }
 
 #[test]
 fn newer_schema_without_wal_is_refused() {
-    let env = Env::new();
-    let db = env.demo("parcours.db", 5);
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);")
-            .unwrap();
-        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    for encrypted in [false, true] {
+        let env = Env::new();
+        let (db, key) = base(&env, "parcours.db", 5, encrypted);
+        {
+            let conn = connect(&db, key.as_ref());
+            conn.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
+            conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        }
+        let what = format!("schema 99 (encrypted: {encrypted})");
+        refused_by_check_and_export(&env, &db, &["version plus récente"], &what);
     }
-    refused_by_check_and_export(&env, &db, &["version plus récente"], "schema 99");
 }
 
 #[test]
 fn a_sound_file_with_a_pending_wal_opens_with_its_last_edits() {
     // The counterpart of the refusals above: a file left by a crash is not "damaged".
-    let env = Env::new();
-    let src = env.demo("source.db", 10);
-    let db = env.path("parcours.db");
-    {
-        let conn = rusqlite::Connection::open(&src).unwrap();
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
-             UPDATE persons SET commune = 'Valenciennes';",
-        )
-        .unwrap();
-        std::fs::copy(&src, &db).unwrap();
-        std::fs::copy(wal_of(&src), wal_of(&db)).unwrap();
+    for encrypted in [false, true] {
+        let env = Env::new();
+        let (src, key) = base(&env, "source.db", 10, encrypted);
+        let db = copy_with_pending_wal(
+            &env,
+            &src,
+            key.as_ref(),
+            "UPDATE persons SET commune = 'Valenciennes';",
+        );
+        let out = env.run(&db, &["check"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = env.run(&db, &["export", "--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            json.matches("Valenciennes").count(),
+            10,
+            "the WAL's edit is there (encrypted: {encrypted})"
+        );
     }
-    let out = env.run(&db, &["check"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = env.run(&db, &["export", "--format", "json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        json.matches("Valenciennes").count(),
-        10,
-        "the WAL's edit is there"
-    );
 }
 
 #[test]
@@ -402,7 +585,8 @@ fn run_unprivileged(env: &Env, db: &Path, args: &[&str]) -> Output {
         use std::os::unix::process::CommandExt;
         c.uid(65534).gid(65534);
     }
-    c.output().expect("run parcours")
+    let pw = env.passwords.borrow().get(db).cloned();
+    run_with_password(c, pw.as_deref())
 }
 
 /// True when the unprivileged process really cannot write a 0444 file (false when
@@ -430,8 +614,17 @@ fn read_only_file_is_refused_and_left_unchanged() {
     let env = Env::new();
     open_to_all(env.dir.path());
     open_to_all(env.config.path());
-    let db = env.demo("parcours.db", 5);
-    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let plain = env.plain_demo("plain.db", 5);
+    let encrypted = env.demo("parcours.db", 5);
+    for db in [&plain, &encrypted] {
+        std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    }
+    // The accounts file is read-only too, but readable: the password opens the key.
+    std::fs::set_permissions(
+        keyring_path(&encrypted),
+        std::fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
     if !permissions_enforced(&env) {
         println!(
             "NOT TESTED: file permissions are not enforced here (running as root and unable \
@@ -443,11 +636,13 @@ fn read_only_file_is_refused_and_left_unchanged() {
         println!("running as root: the binary is started as uid 65534 (nobody)");
     }
     let before = snapshot(env.dir.path());
-    for args in [&["check"][..], &["export", "--format", "json"]] {
-        let out = run_unprivileged(&env, &db, args);
-        let what = format!("read-only file, {args:?}");
-        assert_refused(&out, &["lecture seule"], &what);
-        assert_unchanged(&before, env.dir.path(), &what);
+    for db in [&plain, &encrypted] {
+        for args in [&["check"][..], &["export", "--format", "json"]] {
+            let out = run_unprivileged(&env, db, args);
+            let what = format!("read-only file {}, {args:?}", db.display());
+            assert_refused(&out, &["lecture seule"], &what);
+            assert_unchanged(&before, env.dir.path(), &what);
+        }
     }
 }
 
@@ -458,10 +653,17 @@ fn read_only_folder_is_refused_and_left_unchanged() {
     open_to_all(env.config.path());
     let dir = env.path("lecture-seule");
     std::fs::create_dir(&dir).unwrap();
+    let plain = dir.join("plain.db");
+    std::fs::rename(env.plain_demo("plain.db", 5), &plain).unwrap();
+    // The encrypted base moves with its accounts file.
     let made = env.demo("parcours.db", 5);
-    let db = dir.join("parcours.db");
-    std::fs::rename(&made, &db).unwrap();
-    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let encrypted = dir.join("parcours.db");
+    std::fs::rename(&made, &encrypted).unwrap();
+    std::fs::rename(keyring_path(&made), keyring_path(&encrypted)).unwrap();
+    env.same_password(&encrypted, &made);
+    for db in [&plain, &encrypted] {
+        std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
     open_to_all(env.dir.path());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
     if !permissions_enforced(&env) {
@@ -469,15 +671,17 @@ fn read_only_folder_is_refused_and_left_unchanged() {
         return;
     }
     let before = snapshot(&dir);
-    for args in [&["check"][..], &["export", "--format", "json"]] {
-        let out = run_unprivileged(&env, &db, args);
-        let what = format!("read-only folder, {args:?}");
-        assert_refused(
-            &out,
-            &["lecture seule", "Impossible d'ouvrir", "écrire"],
-            &what,
-        );
-        assert_unchanged(&before, &dir, &what);
+    for db in [&plain, &encrypted] {
+        for args in [&["check"][..], &["export", "--format", "json"]] {
+            let out = run_unprivileged(&env, db, args);
+            let what = format!("read-only folder {}, {args:?}", db.display());
+            assert_refused(
+                &out,
+                &["lecture seule", "Impossible d'ouvrir", "écrire"],
+                &what,
+            );
+            assert_unchanged(&before, &dir, &what);
+        }
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

@@ -372,6 +372,22 @@ impl Keyring {
         }
     }
 
+    /// Failed logins recorded since the last successful one (still in the file).
+    pub fn failures(&self) -> &[FailedLogin] {
+        &self.file.failures
+    }
+
+    /// Removes these failed logins from the file, once they are in the audit log. Failures
+    /// recorded since (another post) stay for the next login.
+    pub fn forget_failures(&mut self, written: &[FailedLogin]) -> Result<(), AuthError> {
+        let before = self.file.failures.len();
+        self.file.failures.retain(|f| !written.contains(f));
+        if self.file.failures.len() != before {
+            self.save()?;
+        }
+        Ok(())
+    }
+
     /// Failed logins recorded since the last successful one; cleared from the file (the
     /// caller writes them to the audit log).
     pub fn take_failures(&mut self) -> Result<Vec<FailedLogin>, AuthError> {

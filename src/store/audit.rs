@@ -87,7 +87,9 @@ impl Store {
             person_id.map(|_| "persons"),
             person_id,
             person_id,
-        )
+        )?;
+        self.wrote();
+        Ok(())
     }
 
     /// At login: the failed attempts recorded since the last login (they could not be
@@ -103,6 +105,7 @@ impl Store {
         }
         write(&tx, now, &actor, actions::LOGIN, None, None, None)?;
         tx.commit()?;
+        self.wrote();
         self.purge_audit()?;
         Ok(())
     }
@@ -110,9 +113,13 @@ impl Store {
     /// Deletes entries older than 12 months (the only deletion the triggers allow).
     pub fn purge_audit(&self) -> Result<usize> {
         let cutoff = self.clock.now() - chrono::Months::new(12);
-        Ok(self
+        let n = self
             .conn
-            .execute("DELETE FROM audit WHERE at < ?1", [cutoff])?)
+            .execute("DELETE FROM audit WHERE at < ?1", [cutoff])?;
+        if n > 0 {
+            self.wrote();
+        }
+        Ok(n)
     }
 
     /// Entries newest first, optionally filtered by actor and/or action.

@@ -216,6 +216,8 @@ fn prune(dir: &Path, keep: usize) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for (_, p) in backups.into_iter().take(excess) {
         if std::fs::remove_file(&p).is_ok() {
+            // Its accounts file goes with it.
+            let _ = std::fs::remove_file(crate::auth::keyring_path(&p));
             removed.push(p);
         }
     }
@@ -246,7 +248,15 @@ pub fn restore(
     }
     let version: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| StoreError::from(e).at(src))?;
+        .map_err(|e| match (StoreError::from(e), key) {
+            // With the base's key, "not a database": not a backup of this base.
+            (StoreError::NotADatabase(_), Some(_)) => StoreError::Restore(format!(
+                "« {} » ne s'ouvre pas avec la clé de cette base : ce n'est pas une sauvegarde \
+                 de cette base (ou elle est endommagée) ; rien n'a été modifié",
+                src.display()
+            )),
+            (e, _) => e.at(src),
+        })?;
     if version == 0 || version > super::schema::LATEST {
         return Err(StoreError::Restore(format!(
             "« {} » n'est pas une sauvegarde utilisable (schéma {version}) ; rien n'a été modifié",
@@ -255,7 +265,14 @@ pub fn restore(
     }
     let check: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| StoreError::from(e).at(src))?;
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Busy => StoreError::Busy,
+            // SQLCipher stops its check with an error on a page that fails authentication.
+            _ => StoreError::Restore(format!(
+                "la sauvegarde « {} » est endommagée (pages illisibles) ; rien n'a été modifié",
+                src.display()
+            )),
+        })?;
     if check != "ok" {
         return Err(StoreError::Restore(format!(
             "la sauvegarde « {} » est endommagée ({check}) ; rien n'a été modifié",

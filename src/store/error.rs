@@ -31,7 +31,7 @@ pub enum StoreError {
     Conflict,
     #[error("« {0} » est sur un partage réseau ({1}) : parcours ne peut pas y garantir l'intégrité des données (mode WAL). Copiez la base sur le disque local du poste et ouvrez cette copie ; le fichier n'a pas été modifié.")]
     NetworkFs(PathBuf, String),
-    #[error("La clé de chiffrement ne correspond pas à « {0} » (fichier des comptes d'une autre base ?). Le fichier n'a pas été modifié.")]
+    #[error("La clé de chiffrement ne correspond pas à « {0} » : fichier des comptes d'une autre base, ou début de la base endommagé (restaurez une sauvegarde). Le fichier n'a pas été modifié.")]
     WrongKey(PathBuf),
     #[error("La mise à jour de la base (schéma {from} vers {to}) a échoué : {detail}. La base est restée au schéma {from}, intacte{}.", copy.as_ref().map(|c| format!(" (copie prise avant : « {} »)", c.display())).unwrap_or_default())]
     Migration {

@@ -41,8 +41,9 @@ pub struct Store {
     path: PathBuf,
     clock: Clock,
     /// Whether this connection wrote: only then does closing it fold the WAL back into
-    /// the main file (see [`Store::wrote`]).
-    wrote: bool,
+    /// the main file (see [`Store::wrote`]). A cell: the audit log is written through
+    /// `&self` methods too.
+    wrote: std::cell::Cell<bool>,
     /// The SQLCipher key this file was opened with (zeroised on drop); backups use it too.
     key: Option<DbKey>,
     /// Account written in the audit log (set at login).
@@ -121,7 +122,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             clock,
-            wrote: false,
+            wrote: std::cell::Cell::new(false),
             key,
             actor: String::new(),
         };
@@ -251,9 +252,8 @@ impl Store {
 
     /// After a commit: this session writes, so its WAL is folded back into the main file
     /// on close (a copied `.db` file alone is then complete).
-    fn wrote(&mut self) {
-        if !self.wrote {
-            self.wrote = true;
+    fn wrote(&self) {
+        if !self.wrote.replace(true) {
             let _ = self.conn.set_db_config(
                 rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
                 false,
@@ -297,12 +297,34 @@ impl Store {
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
-            let line = row?;
-            if line != "ok" {
-                problems.push(line);
+        let mut rows = stmt.query([])?;
+        loop {
+            match rows.next() {
+                Ok(Some(r)) => {
+                    let line: String = r.get(0)?;
+                    if line != "ok" {
+                        problems.push(line);
+                    }
+                }
+                Ok(None) => break,
+                // An encrypted page that fails its authentication (altered or damaged bytes)
+                // stops SQLCipher's check with an error: that is what the check is for, a
+                // problem to report, not a failure to run it. The rest of the file cannot be
+                // trusted either, so the foreign keys are not checked.
+                Err(e) => match StoreError::from(e) {
+                    StoreError::Busy => return Err(StoreError::Busy),
+                    other => {
+                        problems.push(if self.key.is_some() {
+                            "pages illisibles : contenu chiffré endommagé ou modifié".to_string()
+                        } else {
+                            other.to_string()
+                        });
+                        return Ok(problems);
+                    }
+                },
             }
         }
+        drop(rows);
         let mut stmt = self.conn.prepare("PRAGMA foreign_key_check")?;
         let rows = stmt.query_map([], |r| {
             Ok(format!(
@@ -539,7 +561,7 @@ impl Drop for Store {
     /// An empty WAL holds nothing to fold back: then SQLite may checkpoint on close, which
     /// only removes the empty `-wal` and `-shm` files it created.
     fn drop(&mut self) {
-        if !self.wrote && std::fs::metadata(self.wal_path()).map_or(true, |m| m.len() == 0) {
+        if !self.wrote.get() && std::fs::metadata(self.wal_path()).map_or(true, |m| m.len() == 0) {
             let _ = self.conn.set_db_config(
                 rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
                 false,

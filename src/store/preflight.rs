@@ -7,6 +7,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+/// SQLCipher's page size (its default, which parcours keeps).
+const CIPHER_PAGE: u64 = 4096;
 
 /// `encrypted`: the file is expected to be SQLCipher-encrypted (its header is random
 /// bytes), so only the checks that do not read the header apply.
@@ -46,6 +48,18 @@ pub fn check(path: &Path, encrypted: bool) -> Result<()> {
         });
     }
     if encrypted {
+        // An encrypted file is a whole number of SQLCipher pages (4096 bytes, the default,
+        // never changed by parcours); anything else was cut short. The header itself is
+        // encrypted: the rest is for SQLCipher to find.
+        if meta.len() % CIPHER_PAGE != 0 {
+            return Err(StoreError::Corrupt(
+                path.to_path_buf(),
+                format!(
+                    "fichier tronqué : {} octets, pas un nombre entier de pages",
+                    meta.len()
+                ),
+            ));
+        }
         return Ok(());
     }
     let mut header = [0u8; 100];

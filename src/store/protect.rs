@@ -82,6 +82,7 @@ impl Store {
             None,
         )?;
         tx.commit()?;
+        self.wrote();
         // The rows are gone (and their pages zeroed): a compaction that cannot run now
         // (another instance busy) is reported, not an error.
         let compacted = self.compact().unwrap_or(false);
@@ -132,6 +133,7 @@ impl Store {
             Some(person_id),
         )?;
         tx.commit()?;
+        self.wrote();
         Ok(())
     }
 
