@@ -12,10 +12,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use parcours::app::keys::Keymap;
 use parcours::app::{App, Screen};
+use parcours::auth::{keyring_path, DbKey, Keyring};
 use parcours::clock::Clock;
 use parcours::demo;
 use parcours::domain::{codes, Appointment, Change, Demarche, Id, Record, Referential};
 use parcours::search::{SearchEntry, SearchIndex};
+use parcours::session;
 use parcours::store::{schema, Store};
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use ratatui::backend::TestBackend;
@@ -27,6 +29,22 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The account the bench creates on its databases (never a real password).
+const BENCH_LOGIN: &str = "banc";
+const BENCH_PASSWORD: &str = "banc-d-essai-parcours";
+
+/// The database key, as a login unlocks it.
+fn unlock(db: &Path) -> Res<DbKey> {
+    let mut ring = Keyring::load(db)?;
+    Ok(ring.unlock(BENCH_LOGIN, BENCH_PASSWORD, now())?.0)
+}
+
+/// Opens a bench database the way the app does after a login.
+fn open_db(db: &Path) -> Res<Store> {
+    let key = unlock(db)?;
+    Ok(Store::open_keyed(db, clock(), &key)?)
+}
 
 const SEED: u64 = 42;
 /// Fixed "now" of the generated data and of every run (a Monday morning).
@@ -131,23 +149,33 @@ fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
 fn bench_db(rf: &Referential, n: usize) -> Res<PathBuf> {
     let dir = data_dir();
     std::fs::create_dir_all(&dir)?;
-    let name = format!("people-{n}-seed-{SEED}-schema-{}.db", schema::LATEST);
+    // Encrypted like every base the app makes: the first account is created for the bench.
+    let name = format!("people-{n}-enc-seed-{SEED}-schema-{}.db", schema::LATEST);
     let path = dir.join(&name);
     if path.exists() {
         return Ok(path);
     }
     let partial = dir.join(format!("{name}.partial"));
     remove_db(&partial);
+    let _ = std::fs::remove_file(keyring_path(&partial));
     eprint!("generating {name} (once; cached in target/bench-data/) ... ");
     let started = Instant::now();
     {
-        let mut store = Store::open(&partial, clock())?;
+        let mut store = session::create_first_account(
+            &partial,
+            clock(),
+            BENCH_LOGIN,
+            "Banc d'essai",
+            BENCH_PASSWORD,
+        )?
+        .store;
         let files = demo::generate(rf, n, SEED, now());
         // Same batching as `parcours demo`.
         for chunk in files.chunks(500) {
             store.insert_files(chunk)?;
         }
     } // closing the last connection checkpoints and removes the WAL
+    std::fs::rename(keyring_path(&partial), keyring_path(&path))?;
     std::fs::rename(&partial, &path)?;
     eprintln!("{:.1} s", started.elapsed().as_secs_f64());
     Ok(path)
@@ -163,7 +191,7 @@ fn remove_db(path: &Path) {
 
 /// Rows per person of each table, e.g. "appointments 9.6".
 fn db_profile(path: &Path) -> Res<String> {
-    let store = Store::open(path, clock())?;
+    let store = open_db(path)?;
     let counts = store.table_counts()?;
     let persons = counts
         .iter()
@@ -261,7 +289,7 @@ fn open_search(app: &mut App, store: &mut Store) {
 }
 
 fn bench_search(rf: &Referential, n: usize, db: &Path, me: &str) -> Res<SearchResult> {
-    let mut store = Store::open(db, clock())?;
+    let mut store = open_db(db)?;
     let mut app = app_as(&store, rf, me)?;
     let mine = app.caseload.mine;
     let visible_empty = app.caseload.visible.len();
@@ -398,6 +426,7 @@ fn run_first_frame(db: &Path, rss_file: Option<&Path>) -> Res<Duration> {
 
 /// Where the first frame's time goes, measured in this process (median of `runs`).
 struct Breakdown {
+    unlock: Duration,
     open: Duration,
     caseload: Duration,
     index: Duration,
@@ -414,8 +443,13 @@ fn startup_breakdown(rf: &Referential, db: &Path, runs: usize) -> Res<Breakdown>
         .collect();
     let (mut open, mut caseload, mut index, mut app_t, mut draw) =
         (vec![], vec![], vec![], vec![], vec![]);
+    let mut unlock_t = vec![];
     for _ in 0..runs {
-        let (d, store) = time(|| Store::open(db, clock()));
+        // The key as a login gives it (Argon2id: timed on its own, it is a deliberate cost).
+        let (d, key) = time(|| unlock(db));
+        unlock_t.push(d);
+        let key = key?;
+        let (d, store) = time(|| Store::open_keyed(db, clock(), &key));
         let store = store?;
         open.push(d);
         let (d, rows) = time(|| store.caseload(&statuses));
@@ -453,6 +487,7 @@ fn startup_breakdown(rf: &Referential, db: &Path, runs: usize) -> Res<Breakdown>
     }
     Ok(Breakdown {
         open: Stats::new(open).p50(),
+        unlock: Stats::new(unlock_t).p50(),
         caseload: Stats::new(caseload).p50(),
         index: Stats::new(index).p50(),
         app: Stats::new(app_t).p50(),
@@ -577,7 +612,9 @@ fn bench_file(rf: &Referential, base_n: usize, base_db: &Path) -> Res<FileResult
     let path = dir.join("file-bench.db");
     remove_db(&path);
     std::fs::copy(base_db, &path)?;
-    let mut store = Store::open(&path, clock())?;
+    let _ = std::fs::remove_file(keyring_path(&path));
+    std::fs::copy(keyring_path(base_db), keyring_path(&path))?;
+    let mut store = open_db(&path)?;
     let sync = format!(
         "journal_mode={} synchronous={}",
         store.pragma_string("journal_mode")?,
@@ -823,11 +860,11 @@ fn run(args: &[String]) -> Res<()> {
         );
         let _ = writeln!(
             table,
-            "| people | runs | first frame p50 | min | max | peak RSS (median of 3) | in process: open | caseload query | index build | `App::new` (query + index + filters) | first draw |"
+            "| people | runs | first frame (login screen) p50 | min | max | peak RSS to login screen (median of 3) | in process: unlock (Argon2id) | open (keyed) | caseload query | index build | `App::new` (query + index + filters) | first draw |"
         );
         let _ = writeln!(
             table,
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for (n, db) in &dbs {
             let r = bench_startup(&rf, *n, db)?;
@@ -837,43 +874,54 @@ fn run(args: &[String]) -> Res<()> {
             });
             let _ = writeln!(
                 table,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.n,
                 r.first_frame.len(),
                 fmt_ms(r.first_frame.p50()),
                 fmt_ms(r.first_frame.pct(0.0)),
                 fmt_ms(r.first_frame.pct(100.0)),
                 rss_txt,
+                fmt_ms(r.breakdown.unlock),
                 fmt_ms(r.breakdown.open),
                 fmt_ms(r.breakdown.caseload),
                 fmt_ms(r.breakdown.index),
                 fmt_ms(r.breakdown.app),
                 fmt_ms(r.breakdown.draw),
             );
-            let p50 = ms(r.first_frame.p50());
+            // What the user waits for: the login screen, then (after the password; Argon2id
+            // is a deliberate cost, reported apart) opening the keyed base, building the app
+            // and drawing the caseload.
+            let after_login = r.breakdown.open + r.breakdown.app + r.breakdown.draw;
+            let total = r.first_frame.p50() + after_login;
+            let verdict = |goal: f64| {
+                (
+                    format!(
+                        "{} (login screen {} + caseload after unlock {}; unlock itself {})",
+                        fmt_ms(total),
+                        fmt_ms(r.first_frame.p50()),
+                        fmt_ms(after_login),
+                        fmt_ms(r.breakdown.unlock)
+                    ),
+                    ms(total) <= goal,
+                )
+            };
             match r.n {
                 10_000 => {
-                    goals.push((
-                        "first frame, 10k".into(),
-                        "≤ 60 ms".into(),
-                        fmt_ms(r.first_frame.p50()),
-                        p50 <= 60.0,
-                    ));
+                    let (text, ok) = verdict(60.0);
+                    goals.push(("first frame, 10k".into(), "≤ 60 ms".into(), text, ok));
                     if let Some(kb) = rss {
                         goals.push((
-                            "peak RSS, 10k".into(),
+                            "peak RSS, 10k (binary up to the login screen)".into(),
                             "≤ 40 MB".into(),
                             format!("{:.1} MB", kb as f64 / 1024.0),
                             kb as f64 / 1024.0 <= 40.0,
                         ));
                     }
                 }
-                100_000 => goals.push((
-                    "first frame, 100k".into(),
-                    "≤ 300 ms".into(),
-                    fmt_ms(r.first_frame.p50()),
-                    p50 <= 300.0,
-                )),
+                100_000 => {
+                    let (text, ok) = verdict(300.0);
+                    goals.push(("first frame, 100k".into(), "≤ 300 ms".into(), text, ok));
+                }
                 _ => {}
             }
             println!("startup {n}: done");
