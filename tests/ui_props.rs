@@ -124,7 +124,7 @@ fn apply(ev: &Ev, app: &mut App, store: &mut Store) {
         Ev::Release(k) => {
             let mut k = *k;
             k.kind = KeyEventKind::Release;
-            let redraw = app.handle_event(&Event::Key(k), store);
+            let redraw = app.handle_event(&Event::Key(k), store) != parcours::app::Outcome::Idle;
             assert!(!redraw, "a key release must be ignored");
         }
         Ev::Paste(t) => {

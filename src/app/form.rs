@@ -224,6 +224,132 @@ impl Field {
     }
 }
 
+/// Why a submitted form was not applied. The form stays open with what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A field's value is refused: the message goes under that field.
+    Field { key: &'static str, message: String },
+    /// The record the form edits is no longer there (file closed or reloaded).
+    Stale,
+    /// An error not tied to a field (store, disk...): shown under the form.
+    Error(String),
+    /// A reader asked for a key its form does not have: a bug, caught by each form's unit
+    /// test; at run time it refuses loudly rather than saving an empty value.
+    UnknownField(&'static str),
+}
+
+impl Refusal {
+    /// A domain rule was broken: its message goes under the form field that `key_of`
+    /// names for the struct field, or under the form when no field shows it.
+    pub fn rule(e: crate::domain::RuleError, key_of: fn(&str) -> Option<&'static str>) -> Refusal {
+        match key_of(e.field) {
+            Some(key) => Refusal::Field {
+                key,
+                message: e.message,
+            },
+            None => Refusal::Error(e.message),
+        }
+    }
+
+    pub fn field(key: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal::Field {
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+/// (code, label) choices of a referential list.
+pub fn items<T: crate::domain::referential::Coded>(list: &[T]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|i| (i.code().to_string(), i.label().to_string()))
+        .collect()
+}
+
+/// Reads a validated form back by key. Every accessor fails with
+/// [`Refusal::UnknownField`] for a key the form does not have (never a silent empty value);
+/// optional fields are asked with [`Reader::has`] first.
+pub struct Reader<'a> {
+    form: &'a Form,
+    now: NaiveDateTime,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(form: &'a Form, now: NaiveDateTime) -> Reader<'a> {
+        Reader { form, now }
+    }
+
+    pub fn now(&self) -> NaiveDateTime {
+        self.now
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.form.field(key).is_some()
+    }
+
+    pub fn get(&self, key: &'static str) -> Result<&'a Field, Refusal> {
+        self.form.field(key).ok_or(Refusal::UnknownField(key))
+    }
+
+    /// Trimmed text.
+    pub fn text(&self, key: &'static str) -> Result<String, Refusal> {
+        Ok(self.get(key)?.input.text().trim().to_string())
+    }
+
+    /// Text as typed (multi-line fields keep their spaces and line breaks).
+    pub fn raw(&self, key: &'static str) -> Result<String, Refusal> {
+        Ok(self.get(key)?.input.text())
+    }
+
+    pub fn date(&self, key: &'static str) -> Result<Option<NaiveDate>, Refusal> {
+        let v = self.text(key)?;
+        Ok(if v.is_empty() {
+            None
+        } else {
+            dates::parse_date(&v, self.now.date()).ok()
+        })
+    }
+
+    pub fn datetime(&self, key: &'static str) -> Result<Option<NaiveDateTime>, Refusal> {
+        let v = self.text(key)?;
+        Ok(if v.is_empty() {
+            None
+        } else {
+            dates::parse_datetime(&v, self.now).ok()
+        })
+    }
+
+    pub fn number(&self, key: &'static str) -> Result<Option<u32>, Refusal> {
+        Ok(self.text(key)?.parse().ok())
+    }
+
+    /// The code of a choice field.
+    pub fn choice(&self, key: &'static str) -> Result<String, Refusal> {
+        Ok(self.get(key)?.choice_code())
+    }
+
+    /// The code of a choice field, `None` for its empty choice (« (aucun) »).
+    pub fn opt_choice(&self, key: &'static str) -> Result<Option<String>, Refusal> {
+        let c = self.choice(key)?;
+        Ok(if c.is_empty() { None } else { Some(c) })
+    }
+
+    /// A completion field: the code of the list entry typed or picked, else the free text.
+    pub fn code_or_text(&self, key: &'static str) -> Result<String, Refusal> {
+        let f = self.get(key)?;
+        Ok(f.completion_code()
+            .unwrap_or_else(|| f.input.text().trim().to_string()))
+    }
+
+    pub fn checked(&self, key: &'static str) -> Result<bool, Refusal> {
+        Ok(self.get(key)?.is_checked())
+    }
+
+    pub fn checked_codes(&self, key: &'static str) -> Result<Vec<String>, Refusal> {
+        Ok(self.get(key)?.checked_codes())
+    }
+}
+
 /// What confirming a form does (the app turns it into store changes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
@@ -558,5 +684,77 @@ impl Form {
             self.fields[i].error = Some(message.to_string());
             self.focus = i;
         }
+    }
+}
+
+/// Helpers for the forms' unit tests: fill a built form as a user would.
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    /// The fixed "now" of reader tests: Tuesday 10 March 2026, 9h.
+    pub fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, 10)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+    }
+
+    fn field<'a>(form: &'a mut Form, key: &str) -> &'a mut Field {
+        form.field_mut(key)
+            .unwrap_or_else(|| panic!("the form has no field « {key} »"))
+    }
+
+    /// Types `text` in a text-like field (replacing what it held).
+    pub fn set(form: &mut Form, key: &str, text: &str) {
+        field(form, key).input.set(text);
+    }
+
+    /// Picks the choice whose code is `code`.
+    pub fn choose(form: &mut Form, key: &str, code: &str) {
+        let f = field(form, key);
+        f.choice = f
+            .choices
+            .iter()
+            .position(|(c, _)| c == code)
+            .unwrap_or_else(|| panic!("« {key} » has no choice « {code} »"));
+    }
+
+    /// Toggles a check field.
+    pub fn toggle(form: &mut Form, key: &str) {
+        let f = field(form, key);
+        f.checked[0] = !f.checked[0];
+    }
+
+    /// Toggles the item `code` of a multi-check field.
+    pub fn toggle_item(form: &mut Form, key: &str, code: &str) {
+        let f = field(form, key);
+        let i = f.choices.iter().position(|(c, _)| c == code).unwrap();
+        f.checked[i] = !f.checked[i];
+    }
+
+    /// Submits as the app does: validation first, which must pass.
+    pub fn validated(mut form: Form) -> Form {
+        assert!(
+            form.validate(now()),
+            "form refused: {:?}",
+            form.fields
+                .iter()
+                .filter_map(|f| f.error.as_ref().map(|e| (f.key, e.clone())))
+                .collect::<Vec<_>>()
+        );
+        form
+    }
+
+    #[test]
+    fn reader_refuses_a_key_the_form_does_not_have() {
+        let form = Form::new("t", Purpose::NewNote, vec![Field::text("a", "A", "x")]);
+        let r = Reader::new(&form, now());
+        assert_eq!(r.text("a"), Ok("x".to_string()));
+        assert_eq!(r.text("b"), Err(Refusal::UnknownField("b")));
+        assert_eq!(r.date("b"), Err(Refusal::UnknownField("b")));
+        assert_eq!(r.choice("b"), Err(Refusal::UnknownField("b")));
+        assert_eq!(r.checked("b"), Err(Refusal::UnknownField("b")));
+        assert!(!r.has("b"));
     }
 }

@@ -10,7 +10,7 @@
 use super::keys::Keymap;
 use super::login::{LoginMode, LoginOutcome, LoginScreen};
 use super::resume::ResumePoint;
-use super::{App, Screen};
+use super::{App, Outcome, Screen};
 use crate::auth::Keyring;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -132,16 +132,19 @@ impl Shell {
                 Event::Resize(..) => true,
                 _ => false,
             },
-            Phase::Running(r) => {
-                let dirty = r.app.handle_event(event, &mut r.session.store);
-                if r.app.quit {
+            Phase::Running(r) => match r.app.handle_event(event, &mut r.session.store) {
+                Outcome::Idle => false,
+                Outcome::Redraw => true,
+                Outcome::Quit => {
                     self.logout();
                     self.quit = true;
-                } else if r.app.lock_requested {
-                    self.lock(false);
+                    true
                 }
-                dirty
-            }
+                Outcome::Lock => {
+                    self.lock(false);
+                    true
+                }
+            },
         }
     }
 

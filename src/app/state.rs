@@ -6,6 +6,20 @@ use super::keys::Keymap;
 use crate::clock::Clock;
 use crate::domain::*;
 use crate::search::SearchIndex;
+use crate::store::audit::AuditEntry;
+use crate::store::RetentionRow;
+
+/// What the loop must do after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing changed on screen.
+    Idle,
+    Redraw,
+    /// Leave parcours (the shell logs out).
+    Quit,
+    /// Lock the session (the shell drops the app and asks for the password).
+    Lock,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -176,6 +190,29 @@ pub enum Overlay {
     Form(Box<Form>),
 }
 
+/// The retention view: files whose last contact is more than 2 years old.
+#[derive(Debug, Clone, Default)]
+pub struct RetentionState {
+    pub rows: Vec<RetentionRow>,
+    pub selected: usize,
+}
+
+/// The audit view: entries newest first, filtered by account and by action.
+#[derive(Debug, Clone, Default)]
+pub struct AuditState {
+    pub entries: Vec<AuditEntry>,
+    pub selected: usize,
+    /// Filter: one account (None = all).
+    pub actor: Option<String>,
+    /// Filter: one action code (None = all).
+    pub action: Option<String>,
+    /// Accounts and actions present in the log, for cycling the filters.
+    pub actors: Vec<String>,
+    pub actions: Vec<String>,
+    /// Where Échap goes back to.
+    pub back_to: Option<Screen>,
+}
+
 pub struct App {
     pub rf: Referential,
     pub keymap: Keymap,
@@ -191,17 +228,14 @@ pub struct App {
     pub file: Option<FileState>,
     pub overlay: Option<Overlay>,
     pub status: Option<StatusLine>,
-    pub quit: bool,
     /// Ctrl+C was pressed once with a form open.
     pub quit_armed: bool,
     /// Retention view (admin).
-    pub retention: super::protect::RetentionState,
+    pub retention: RetentionState,
     /// Audit view (admin).
-    pub audit: super::protect::AuditState,
+    pub audit: AuditState,
     /// Where a person's document is written (None: `exports` in the user's data dir).
     pub export_dir: Option<std::path::PathBuf>,
-    /// The lock key was pressed: the terminal loop locks the session.
-    pub lock_requested: bool,
     /// Time of the last key or paste (idle lock).
     pub last_input: chrono::NaiveDateTime,
     /// Idle time after which the session locks.

@@ -1,11 +1,14 @@
 //! Domain of socio-professional support: plain types, no SQL, no terminal.
 //!
 //! Every referential value is stored as a stable code (`String`); labels come from the
-//! [`Referential`]. The codes the application logic relies on are in [`codes`].
+//! [`Referential`]. The codes the application logic relies on are in [`codes`]; the rules a
+//! field's value must respect (whoever writes it) are in [`rules`].
 
 pub mod codes;
 mod model;
 pub mod referential;
+pub mod rules;
 
 pub use model::*;
 pub use referential::Referential;
+pub use rules::RuleError;

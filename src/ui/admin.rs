@@ -3,7 +3,7 @@
 //! any content.
 
 use super::{scroll_offset, style};
-use crate::app::protect::{action_label, kind_label, AUDIT_LIMIT};
+use crate::app::admin::{action_label, kind_label, AUDIT_LIMIT};
 use crate::app::App;
 use crate::dates::format_date;
 use crate::text::truncate_width;

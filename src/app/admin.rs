@@ -1,13 +1,13 @@
-//! The person's rights and the admin views: the readable document of a file (right of
+//! Admin screens and the person's rights: the readable document of a file (right of
 //! access), erasure (right to erasure), the retention view and the audit log. Erasure, the
 //! retention view, archived files and the audit log are for admin accounts only.
 
-use super::form::{Field, Form, Purpose};
+use super::form::{Field, Form, Purpose, Reader, Refusal};
 use super::state::*;
 use crate::auth::{Keyring, Role};
 use crate::domain::Id;
-use crate::store::audit::{actions, AuditEntry};
-use crate::store::{RetentionRow, Store};
+use crate::store::audit::actions;
+use crate::store::Store;
 use std::path::PathBuf;
 
 /// The audit view shows at most this many entries (newest first).
@@ -20,27 +20,32 @@ pub const ADMIN_ONLY_RETENTION: &str =
 pub const ADMIN_ONLY_AUDIT: &str =
     "Le journal d'audit est réservé aux administrateur·rices de la structure.";
 
-/// The retention view: files whose last contact is more than 2 years old.
-#[derive(Debug, Clone, Default)]
-pub struct RetentionState {
-    pub rows: Vec<RetentionRow>,
-    pub selected: usize,
+/// Field keys of the erasure confirmation.
+mod erase_key {
+    pub const DOSSIER: &str = "dossier";
 }
 
-/// The audit view: entries newest first, filtered by account and by action.
-#[derive(Debug, Clone, Default)]
-pub struct AuditState {
-    pub entries: Vec<AuditEntry>,
-    pub selected: usize,
-    /// Filter: one account (None = all).
-    pub actor: Option<String>,
-    /// Filter: one action code (None = all).
-    pub action: Option<String>,
-    /// Accounts and actions present in the log, for cycling the filters.
-    pub actors: Vec<String>,
-    pub actions: Vec<String>,
-    /// Where Échap goes back to.
-    pub back_to: Option<Screen>,
+/// The erasure confirmation: the n° de dossier must be retyped.
+fn erase_form(id: Id, dossier: &str, name: &str) -> Form {
+    Form::new(
+        "Effacer définitivement un dossier",
+        Purpose::ErasePerson(id, dossier.to_string()),
+        vec![Field::text(erase_key::DOSSIER, "N° de dossier", "").required()],
+    )
+    .with_hint(&format!(
+        "Toutes les données de {name} (n° {dossier}) vont quitter la base : identité, suivis, diagnostic, obstacles, plan d'action, rendez-vous et notes. Rien ne pourra être annulé ; les sauvegardes déjà faites le contiennent encore. Retapez le n° de dossier pour confirmer, Échap pour renoncer."
+    ))
+}
+
+/// Accepts the confirmation when the typed n° is the file's.
+fn read_erase(r: &Reader, dossier: &str) -> Result<(), Refusal> {
+    if r.text(erase_key::DOSSIER)? != dossier.trim() {
+        return Err(Refusal::field(
+            erase_key::DOSSIER,
+            format!("Ce n'est pas le n° de ce dossier ({dossier}) : rien n'a été effacé"),
+        ));
+    }
+    Ok(())
 }
 
 /// An audited action, in French.
@@ -159,36 +164,24 @@ impl App {
         let Some((id, dossier, name)) = self.target_person() else {
             return;
         };
-        let form = Form::new(
-            "Effacer définitivement un dossier",
-            Purpose::ErasePerson(id, dossier.clone()),
-            vec![Field::text("dossier", "N° de dossier", "").required()],
-        )
-        .with_hint(&format!(
-            "Toutes les données de {name} (n° {dossier}) vont quitter la base : identité, suivis, diagnostic, obstacles, plan d'action, rendez-vous et notes. Rien ne pourra être annulé ; les sauvegardes déjà faites le contiennent encore. Retapez le n° de dossier pour confirmer, Échap pour renoncer."
-        ));
-        self.overlay = Some(Overlay::Form(Box::new(form)));
+        self.overlay = Some(Overlay::Form(Box::new(erase_form(id, &dossier, &name))));
     }
 
     /// The confirmation was submitted: erase when the typed n° is the file's.
     pub(super) fn submit_erase(
         &mut self,
-        form: &mut Form,
+        r: &Reader,
         store: &mut Store,
         id: Id,
         dossier: &str,
-    ) -> Result<(), Option<String>> {
+    ) -> Result<(), Refusal> {
         if !self.is_admin(store) {
-            return Err(Some(ADMIN_ONLY_ERASE.into()));
+            return Err(Refusal::Error(ADMIN_ONLY_ERASE.into()));
         }
-        if form.value("dossier") != dossier.trim() {
-            form.refuse(
-                "dossier",
-                &format!("Ce n'est pas le n° de ce dossier ({dossier}) : rien n'a été effacé"),
-            );
-            return Err(None);
-        }
-        let erased = store.erase_person(id).map_err(|e| Some(e.to_string()))?;
+        read_erase(r, dossier)?;
+        let erased = store
+            .erase_person(id)
+            .map_err(|e| Refusal::Error(e.to_string()))?;
         // Nothing of the person stays in memory either: the open file (and its undo
         // stack), the today rows, the search text; the caseload and its search index are
         // rebuilt from the database.
@@ -369,6 +362,37 @@ mod tests {
         }
         assert_eq!(seen, vec![Some("a".into()), Some("b".into()), None]);
         assert_eq!(cycle(&[], &None), None);
+    }
+
+    #[test]
+    fn erase_reader_accepts_only_the_files_number() {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let cases: &[(&str, &str, bool)] = &[
+            ("same_number", "2026-00042", true),
+            ("spaces_around", "  2026-00042 ", true),
+            ("empty", "", false),
+            ("other_number", "2026-00043", false),
+        ];
+        for (name, typed, ok) in cases {
+            let mut form = erase_form(7, "2026-00042", "MARTIN Léa");
+            form.field_mut(erase_key::DOSSIER).unwrap().input.set(typed);
+            let got = read_erase(&Reader::new(&form, now), "2026-00042");
+            if *ok {
+                assert_eq!(got, Ok(()), "{name}");
+            } else {
+                assert_eq!(
+                    got,
+                    Err(Refusal::field(
+                        erase_key::DOSSIER,
+                        "Ce n'est pas le n° de ce dossier (2026-00042) : rien n'a été effacé"
+                    )),
+                    "{name}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,314 @@
+//! The appointments pane: set a status, delete, the new appointment form and the report
+//! form of an appointment.
+
+use crate::app::form::{items, Field, Form, Purpose, Reader, Refusal};
+use crate::app::state::*;
+use crate::domain::referential::label_in;
+use crate::domain::*;
+use crate::store::Store;
+
+/// Minutes of a new appointment when the duration is left empty.
+pub const DEFAULT_MINUTES: u32 = 45;
+
+impl App {
+    /// Index in the file of the selected appointment.
+    fn selected_appointment(&self) -> Option<usize> {
+        let f = self.file.as_ref()?;
+        let rows = self.appointment_rows(f, self.clock.now());
+        rows.get(f.selected[Pane::Appointments.index()]).copied()
+    }
+
+    pub(crate) fn set_appointment_status(&mut self, status: &str, store: &mut Store) {
+        let Some(f) = &self.file else { return };
+        let Some(i) = self.selected_appointment() else {
+            self.set_info("Aucun rendez-vous : a pour en ajouter un");
+            return;
+        };
+        let mut a = f.data.appointments[i].clone();
+        if let Err(e) = a.check_status(status, self.clock.today()) {
+            self.set_error(e.message);
+            return;
+        }
+        a.status = status.to_string();
+        let what = format!(
+            "Rendez-vous : {}",
+            label_in(&self.rf.appointment_statuses, status)
+        );
+        self.commit_or_report(store, Change::Upsert(Record::Appointment(a)), &what);
+    }
+
+    pub(crate) fn delete_selected_appointment(&mut self, store: &mut Store) {
+        let Some(f) = &self.file else { return };
+        if let Some(i) = self.selected_appointment() {
+            let id = f.data.appointments[i].id;
+            self.commit_or_report(
+                store,
+                Change::Delete(RecordKind::Appointment, id),
+                "Rendez-vous supprimé (u pour annuler)",
+            );
+        }
+    }
+
+    pub(crate) fn open_appointment_form(&mut self) {
+        let form = new_form(&self.rf);
+        self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+
+    pub(crate) fn open_report_form(&mut self) {
+        let Some(f) = &self.file else { return };
+        if let Some(i) = self.selected_appointment() {
+            let form = report_form(&self.rf, &f.data.appointments[i]);
+            self.overlay = Some(Overlay::Form(Box::new(form)));
+        }
+    }
+}
+
+// ----- a new appointment -----
+
+/// Field keys of the new appointment form.
+pub mod new_key {
+    pub const START: &str = "start";
+    pub const DURATION: &str = "duration";
+    pub const MEDIUM: &str = "medium";
+}
+
+/// The form field showing an appointment's struct field (for the domain rules' messages).
+fn key_of(field: &str) -> Option<&'static str> {
+    match field {
+        "start" => Some(new_key::START),
+        "duration_min" => Some(new_key::DURATION),
+        "medium" => Some(new_key::MEDIUM),
+        _ => None,
+    }
+}
+
+pub fn new_form(rf: &Referential) -> Form {
+    use new_key as k;
+    Form::new(
+        "Nouveau rendez-vous",
+        Purpose::NewAppointment,
+        vec![
+            Field::datetime(k::START, "Date et heure", None).required(),
+            Field::number(k::DURATION, "Durée (minutes)", Some(DEFAULT_MINUTES)),
+            Field::choice(
+                k::MEDIUM,
+                "Modalité",
+                items(&rf.appointment_media),
+                codes::MEDIUM_DEFAULT,
+            ),
+        ],
+    )
+    .with_hint("Exemples : 12/03 14h30 · 12/03/2027 · demain 9h · lundi 14h")
+}
+
+pub fn read_new(r: &Reader, person_id: Id) -> Result<Change, Refusal> {
+    use new_key as k;
+    let a = Appointment {
+        person_id,
+        start: r.datetime(k::START)?,
+        duration_min: r.number(k::DURATION)?.unwrap_or(DEFAULT_MINUTES),
+        medium: r.choice(k::MEDIUM)?,
+        status: codes::APPT_PLANNED.into(),
+        ..Default::default()
+    };
+    a.check(r.now().date())
+        .map_err(|e| Refusal::rule(e, key_of))?;
+    Ok(Change::Upsert(Record::Appointment(a)))
+}
+
+// ----- the report of an appointment -----
+
+/// Field keys of the report form.
+pub mod report_key {
+    pub const REPORT: &str = "report";
+    pub const THEMES: &str = "themes";
+    pub const DEMARCHES: &str = "demarches";
+}
+
+pub fn report_form(rf: &Referential, a: &Appointment) -> Form {
+    use report_key as k;
+    let tagged: Vec<String> = a.demarches.iter().map(|d| d.theme.clone()).collect();
+    let labels = a
+        .demarches
+        .iter()
+        .map(|d| d.label.clone())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    let title = format!(
+        "Compte rendu — {}",
+        a.start
+            .map(crate::dates::format_datetime)
+            .unwrap_or_default()
+    );
+    let themes = rf
+        .active_themes()
+        .map(|t| (t.code.clone(), t.short.clone()))
+        .collect();
+    Form::new(
+        &title,
+        Purpose::Report(a.id),
+        vec![
+            Field::multiline(k::REPORT, "Compte rendu", &a.report),
+            Field::multicheck(k::THEMES, "Démarches (thèmes)", themes, &tagged),
+            Field::text(k::DEMARCHES, "Démarches faites", &labels),
+        ],
+    )
+}
+
+/// The report as typed; one démarche per theme ticked, each with the label typed.
+pub fn read_report(r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
+    use report_key as k;
+    a.report = r.raw(k::REPORT)?;
+    let label = r.text(k::DEMARCHES)?;
+    a.demarches = r
+        .checked_codes(k::THEMES)?
+        .into_iter()
+        .map(|theme| Demarche {
+            theme,
+            label: label.clone(),
+        })
+        .collect();
+    Ok(Change::Upsert(Record::Appointment(a)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::form::tests::{choose, now, set, toggle_item, validated};
+    use chrono::NaiveDate;
+
+    fn appointment(c: Result<Change, Refusal>) -> Result<Appointment, Refusal> {
+        match c? {
+            Change::Upsert(Record::Appointment(a)) => Ok(a),
+            other => panic!("not an appointment upsert: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn new_reader_cases() {
+        let rf = Referential::embedded();
+        let at = |y, m, d, h| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        let medium = rf.appointment_media.last().unwrap().code.clone();
+        // (name, start typed, duration typed, want start and duration, or the refusal)
+        type Want = Result<(chrono::NaiveDateTime, u32), Refusal>;
+        let cases: Vec<(&str, &str, &str, Want)> = vec![
+            (
+                "default_duration",
+                "12/03/2026 14h",
+                "45",
+                Ok((at(2026, 3, 12, 14), 45)),
+            ),
+            (
+                "empty_duration_is_default",
+                "12/03/2026 14h",
+                "",
+                Ok((at(2026, 3, 12, 14), 45)),
+            ),
+            (
+                "whole_day",
+                "12/03/2026 9h",
+                "1440",
+                Ok((at(2026, 3, 12, 9), 1440)),
+            ),
+            (
+                "year_typo",
+                "12/03/2036 14h",
+                "45",
+                Err(Refusal::field(
+                    new_key::START,
+                    "Date à plus de 3 ans d'aujourd'hui : vérifiez l'année",
+                )),
+            ),
+            (
+                "too_long",
+                "12/03/2026 14h",
+                "1441",
+                Err(Refusal::field(
+                    new_key::DURATION,
+                    "Durée de plus de 24 heures : vérifiez",
+                )),
+            ),
+        ];
+        for (name, start, duration, want) in cases {
+            let mut form = new_form(&rf);
+            set(&mut form, new_key::START, start);
+            set(&mut form, new_key::DURATION, duration);
+            choose(&mut form, new_key::MEDIUM, &medium);
+            let form = validated(form);
+            let got = appointment(read_new(&Reader::new(&form, now()), 9));
+            match (got, want) {
+                (Ok(a), Ok((start, minutes))) => assert_eq!(
+                    a,
+                    Appointment {
+                        person_id: 9,
+                        start: Some(start),
+                        duration_min: minutes,
+                        medium: medium.clone(),
+                        status: codes::APPT_PLANNED.into(),
+                        ..Default::default()
+                    },
+                    "{name}"
+                ),
+                (got, want) => assert_eq!(got.map(|_| ()), want.map(|_| ()), "{name}"),
+            }
+        }
+    }
+
+    #[test]
+    fn report_reader_reads_every_key_of_its_form() {
+        let rf = Referential::embedded();
+        let theme = rf.active_themes().next().unwrap().code.clone();
+        let a = Appointment {
+            id: 8,
+            person_id: 9,
+            report: "Point sur le CV".into(),
+            demarches: vec![Demarche {
+                theme,
+                label: "CV mis à jour".into(),
+            }],
+            ..Default::default()
+        };
+        let form = validated(report_form(&rf, &a));
+        let got = appointment(read_report(&Reader::new(&form, now()), a.clone()));
+        assert_eq!(got, Ok(a), "an untouched form changes nothing");
+    }
+
+    #[test]
+    fn report_reader_one_demarche_per_theme_ticked() {
+        let rf = Referential::embedded();
+        let themes: Vec<String> = rf.active_themes().take(2).map(|t| t.code.clone()).collect();
+        let a = Appointment {
+            id: 8,
+            person_id: 9,
+            ..Default::default()
+        };
+        let mut form = report_form(&rf, &a);
+        set(&mut form, report_key::REPORT, "  Ligne 1\nLigne 2 ");
+        for t in &themes {
+            toggle_item(&mut form, report_key::THEMES, t);
+        }
+        set(&mut form, report_key::DEMARCHES, " appel CAF ");
+        let form = validated(form);
+        let got = appointment(read_report(&Reader::new(&form, now()), a)).unwrap();
+        assert_eq!(
+            got.report, "  Ligne 1\nLigne 2 ",
+            "the report is kept as typed"
+        );
+        assert_eq!(
+            got.demarches,
+            themes
+                .iter()
+                .map(|t| Demarche {
+                    theme: t.clone(),
+                    label: "appel CAF".into()
+                })
+                .collect::<Vec<_>>()
+        );
+    }
+}

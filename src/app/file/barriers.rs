@@ -1,0 +1,382 @@
+//! The barriers pane: the checklist (check / uncheck a situation, cycle its status, show
+//! only the checked ones), the details form of a barrier and the free barrier form.
+
+use crate::app::form::{items, Field, Form, Purpose, Reader, Refusal};
+use crate::app::state::*;
+use crate::domain::referential::{label_in, next_code};
+use crate::domain::*;
+use crate::store::Store;
+use chrono::NaiveDate;
+
+const CHECK_FIRST: &str = "Cochez d'abord la situation (Espace)";
+
+impl App {
+    fn selected_barrier_row(&self) -> Option<BarrierRow> {
+        let f = self.file.as_ref()?;
+        self.barrier_rows(f)
+            .get(f.selected[Pane::Barriers.index()])
+            .cloned()
+    }
+
+    /// Index in the file of the selected barrier; says so when the row is not checked.
+    fn selected_barrier(&mut self) -> Option<usize> {
+        match self.selected_barrier_row() {
+            Some(BarrierRow::Situation {
+                barrier: Some(i), ..
+            })
+            | Some(BarrierRow::Free(i)) => Some(i),
+            Some(BarrierRow::Situation { .. }) => {
+                self.set_info(CHECK_FIRST);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn toggle_barrier(&mut self, store: &mut Store) {
+        let Some(f) = &self.file else { return };
+        let pid = f.data.person.id;
+        match self.selected_barrier_row() {
+            Some(BarrierRow::Situation {
+                theme,
+                code,
+                barrier: None,
+            }) => {
+                let b = Barrier {
+                    person_id: pid,
+                    theme,
+                    situation: Some(code.clone()),
+                    status: codes::BARRIER_IDENTIFIED.into(),
+                    since: Some(self.clock.today()),
+                    ..Default::default()
+                };
+                let label = self
+                    .rf
+                    .situation(&code)
+                    .map(|(_, s)| s.label.clone())
+                    .unwrap_or(code);
+                self.commit_or_report(
+                    store,
+                    Change::Upsert(Record::Barrier(b)),
+                    &format!("Obstacle coché : {label}"),
+                );
+            }
+            Some(BarrierRow::Situation {
+                barrier: Some(i), ..
+            })
+            | Some(BarrierRow::Free(i)) => {
+                let b = f.data.barriers[i].clone();
+                let label = self.rf.barrier_label(&b).to_string();
+                self.commit_or_report(
+                    store,
+                    Change::Delete(RecordKind::Barrier, b.id),
+                    &format!("Obstacle décoché : {label} (u pour annuler)"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn cycle_barrier_status(&mut self, store: &mut Store) {
+        let Some(idx) = self.selected_barrier() else {
+            return;
+        };
+        let Some(f) = &self.file else { return };
+        let mut b = f.data.barriers[idx].clone();
+        b.status = next_code(&self.rf.barrier_statuses, &b.status);
+        if b.status == codes::BARRIER_LIFTED {
+            b.resolved = Some(self.clock.today());
+        } else {
+            b.resolved = None;
+        }
+        let what = format!(
+            "{} : {}",
+            self.rf.barrier_label(&b),
+            label_in(&self.rf.barrier_statuses, &b.status)
+        );
+        self.commit_or_report(store, Change::Upsert(Record::Barrier(b)), &what);
+    }
+
+    pub(crate) fn toggle_checked_only(&mut self) {
+        if let Some(f) = self.file.as_mut() {
+            f.checked_only = !f.checked_only;
+            f.selected[Pane::Barriers.index()] = 1;
+        }
+        self.clamp_selection();
+    }
+
+    pub(crate) fn open_barrier_details_form(&mut self) {
+        let Some(idx) = self.selected_barrier() else {
+            return;
+        };
+        let Some(f) = &self.file else { return };
+        let form = details_form(&self.rf, &f.data.barriers[idx]);
+        self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+
+    pub(crate) fn open_free_barrier_form(&mut self) {
+        let theme = match self.selected_barrier_row() {
+            Some(BarrierRow::Situation { theme, .. }) | Some(BarrierRow::Theme(theme)) => theme,
+            Some(BarrierRow::Free(i)) => self
+                .file
+                .as_ref()
+                .map(|f| f.data.barriers[i].theme.clone())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let form = free_form(&self.rf, &theme, self.clock.today());
+        self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+}
+
+/// Field keys of the barrier forms (details and free barrier).
+pub mod key {
+    /// Free barriers only: the situation in the advisor's words.
+    pub const LABEL: &str = "label";
+    pub const THEME: &str = "theme";
+    pub const STATUS: &str = "status";
+    pub const SINCE: &str = "since";
+    pub const RESOLVED: &str = "resolved";
+    pub const NOTE: &str = "note";
+}
+
+/// The form field showing a barrier's struct field (for the domain rules' messages).
+fn key_of(field: &str) -> Option<&'static str> {
+    match field {
+        "label" => Some(key::LABEL),
+        "status" => Some(key::STATUS),
+        "since" => Some(key::SINCE),
+        "resolved" => Some(key::RESOLVED),
+        "note" => Some(key::NOTE),
+        _ => None,
+    }
+}
+
+// ----- details of a checked barrier -----
+
+/// The details of a barrier; a free one (no referential situation) also has its label.
+pub fn details_form(rf: &Referential, b: &Barrier) -> Form {
+    let mut fields = Vec::new();
+    if b.situation.is_none() {
+        fields.push(Field::text(key::LABEL, "Situation", &b.label).required());
+    }
+    fields.extend([
+        Field::choice(
+            key::STATUS,
+            "Statut",
+            items(&rf.barrier_statuses),
+            &b.status,
+        ),
+        Field::date(key::SINCE, "Depuis le", b.since),
+        Field::date(key::RESOLVED, "Levé le", b.resolved),
+        Field::multiline(key::NOTE, "Note", &b.note),
+    ]);
+    let title = format!("Obstacle — {}", rf.barrier_label(b));
+    Form::new(&title, Purpose::BarrierDetails(b.id), fields)
+}
+
+/// A barrier set to « levé » without a date is lifted `today`.
+pub fn read_details(r: &Reader, mut b: Barrier, today: NaiveDate) -> Result<Change, Refusal> {
+    if r.has(key::LABEL) {
+        b.label = r.text(key::LABEL)?;
+    }
+    b.status = r.choice(key::STATUS)?;
+    b.since = r.date(key::SINCE)?;
+    b.resolved = r.date(key::RESOLVED)?;
+    b.check().map_err(|e| Refusal::rule(e, key_of))?;
+    if b.status == codes::BARRIER_LIFTED && b.resolved.is_none() {
+        b.resolved = Some(today);
+    }
+    b.note = r.text(key::NOTE)?;
+    Ok(Change::Upsert(Record::Barrier(b)))
+}
+
+// ----- a free barrier -----
+
+pub fn free_form(rf: &Referential, theme: &str, today: NaiveDate) -> Form {
+    let mut form = Form::new(
+        "Autre obstacle",
+        Purpose::FreeBarrier,
+        vec![
+            Field::choice(key::THEME, "Thème", super::theme_choices(rf, false), theme),
+            Field::text(key::LABEL, "Situation", "").required(),
+            Field::choice(
+                key::STATUS,
+                "Statut",
+                items(&rf.barrier_statuses),
+                codes::BARRIER_IDENTIFIED,
+            ),
+            Field::date(key::SINCE, "Depuis le", Some(today)),
+            Field::multiline(key::NOTE, "Note", ""),
+        ],
+    );
+    form.focus = 1;
+    form
+}
+
+pub fn read_free(r: &Reader, person_id: Id) -> Result<Change, Refusal> {
+    Ok(Change::Upsert(Record::Barrier(Barrier {
+        person_id,
+        theme: r.choice(key::THEME)?,
+        situation: None,
+        label: r.text(key::LABEL)?,
+        status: r.choice(key::STATUS)?,
+        since: r.date(key::SINCE)?,
+        note: r.text(key::NOTE)?,
+        ..Default::default()
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::form::tests::{choose, now, set, validated};
+
+    fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, day)
+    }
+
+    fn upserted(c: Result<Change, Refusal>) -> Result<Barrier, Refusal> {
+        match c? {
+            Change::Upsert(Record::Barrier(b)) => Ok(b),
+            other => panic!("not a barrier upsert: {other:?}"),
+        }
+    }
+
+    fn situation_barrier(rf: &Referential) -> Barrier {
+        let theme = rf.active_themes().next().unwrap();
+        Barrier {
+            id: 3,
+            person_id: 9,
+            theme: theme.code.clone(),
+            situation: Some(theme.situations[0].code.clone()),
+            status: codes::BARRIER_IDENTIFIED.into(),
+            since: d(2026, 1, 5),
+            ..Default::default()
+        }
+    }
+
+    fn free_barrier() -> Barrier {
+        Barrier {
+            situation: None,
+            label: "Garde d'enfant le soir".into(),
+            ..situation_barrier(&Referential::embedded())
+        }
+    }
+
+    #[test]
+    fn details_reader_reads_every_key_of_both_variants() {
+        let rf = Referential::embedded();
+        for b in [situation_barrier(&rf), free_barrier()] {
+            let form = validated(details_form(&rf, &b));
+            let got = upserted(read_details(
+                &Reader::new(&form, now()),
+                b.clone(),
+                now().date(),
+            ));
+            assert_eq!(got, Ok(b), "an untouched form changes nothing");
+        }
+    }
+
+    #[test]
+    fn details_reader_cases() {
+        let rf = Referential::embedded();
+        let today = now().date();
+        struct Case {
+            name: &'static str,
+            barrier: Barrier,
+            typed: &'static [(&'static str, &'static str)],
+            status: &'static str,
+            want: Result<(Option<NaiveDate>, &'static str), Refusal>,
+        }
+        let cases = [
+            Case {
+                name: "lifted_with_its_date",
+                barrier: situation_barrier(&rf),
+                typed: &[(key::RESOLVED, "01/03/2026")],
+                status: codes::BARRIER_LIFTED,
+                want: Ok((d(2026, 3, 1), "")),
+            },
+            Case {
+                name: "lifted_without_date_is_lifted_today",
+                barrier: situation_barrier(&rf),
+                typed: &[],
+                status: codes::BARRIER_LIFTED,
+                want: Ok((Some(today), "")),
+            },
+            Case {
+                name: "in_progress_keeps_no_date",
+                barrier: situation_barrier(&rf),
+                typed: &[(key::NOTE, " suivi PMI ")],
+                status: codes::BARRIER_IN_PROGRESS,
+                want: Ok((None, "suivi PMI")),
+            },
+            Case {
+                name: "lifted_before_identified",
+                barrier: situation_barrier(&rf),
+                typed: &[(key::RESOLVED, "04/01/2026")],
+                status: codes::BARRIER_LIFTED,
+                want: Err(Refusal::field(
+                    key::RESOLVED,
+                    "La levée précède la date d'apparition",
+                )),
+            },
+            Case {
+                name: "free_barrier_relabelled",
+                barrier: free_barrier(),
+                typed: &[(key::LABEL, "Garde d'enfant le mercredi")],
+                status: codes::BARRIER_IDENTIFIED,
+                want: Ok((None, "")),
+            },
+        ];
+        for c in cases {
+            let mut form = details_form(&rf, &c.barrier);
+            for (k, v) in c.typed {
+                set(&mut form, k, v);
+            }
+            choose(&mut form, key::STATUS, c.status);
+            let form = validated(form);
+            let got = upserted(read_details(
+                &Reader::new(&form, now()),
+                c.barrier.clone(),
+                today,
+            ));
+            match (got, c.want) {
+                (Ok(b), Ok((resolved, note))) => {
+                    assert_eq!(b.status, c.status, "{}", c.name);
+                    assert_eq!(b.resolved, resolved, "{}", c.name);
+                    assert_eq!(b.note, note, "{}", c.name);
+                    assert_eq!((b.id, b.person_id), (3, 9), "{}", c.name);
+                    let label = c.typed.iter().find(|(k, _)| *k == key::LABEL);
+                    let want_label = label.map(|(_, v)| *v).unwrap_or(&c.barrier.label);
+                    assert_eq!(b.label, want_label, "{}", c.name);
+                }
+                (got, want) => assert_eq!(got.map(|_| ()), want.map(|_| ()), "{}", c.name),
+            }
+        }
+    }
+
+    #[test]
+    fn free_reader_builds_a_new_barrier() {
+        let rf = Referential::embedded();
+        let theme = rf.active_themes().nth(1).unwrap().code.clone();
+        let mut form = free_form(&rf, &theme, now().date());
+        set(&mut form, key::LABEL, "  Dettes de loyer ");
+        set(&mut form, key::NOTE, "voir CCAS");
+        let form = validated(form);
+        let b = upserted(read_free(&Reader::new(&form, now()), 9)).unwrap();
+        assert_eq!(
+            b,
+            Barrier {
+                person_id: 9,
+                theme,
+                situation: None,
+                label: "Dettes de loyer".into(),
+                status: codes::BARRIER_IDENTIFIED.into(),
+                since: Some(now().date()),
+                note: "voir CCAS".into(),
+                ..Default::default()
+            }
+        );
+    }
+}

@@ -1,0 +1,496 @@
+//! The person's identity and suivi: the new person form (identity and first suivi), the
+//! identity form and the suivi form of an open file.
+
+use super::form::{items, Field, Form, Purpose, Reader, Refusal};
+use super::state::*;
+use crate::domain::referential::label_in;
+use crate::domain::*;
+use crate::store::Store;
+use chrono::NaiveDate;
+
+/// Dispositif proposed for a new person and a new suivi.
+const DEFAULT_DISPOSITIF: &str = "rsa";
+
+impl App {
+    pub(super) fn open_new_person_form(&mut self) {
+        let form = new_person_form(&self.rf, &self.me, self.clock.today());
+        self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+
+    pub(super) fn open_identity_form(&mut self) {
+        if let Some(f) = &self.file {
+            let form = identity_form(&self.rf, &f.data.person);
+            self.overlay = Some(Overlay::Form(Box::new(form)));
+        }
+    }
+
+    pub(super) fn open_suivi_form(&mut self) {
+        let Some(f) = &self.file else { return };
+        let s = f.data.current_suivi().cloned().unwrap_or_else(|| Suivi {
+            dispositif: DEFAULT_DISPOSITIF.into(),
+            contrat: codes::CONTRACT_NONE.into(),
+            ..Default::default()
+        });
+        self.overlay = Some(Overlay::Form(Box::new(suivi_form(&self.rf, &s))));
+    }
+
+    /// The suivi the suivi form edits: the current one, or a first one.
+    pub(super) fn current_suivi(&self) -> Result<Suivi, Refusal> {
+        let data = self.open_data()?;
+        Ok(data.current_suivi().cloned().unwrap_or_else(|| Suivi {
+            person_id: data.person.id,
+            ..Default::default()
+        }))
+    }
+
+    /// Creates the person of the new person form and opens the file.
+    pub(super) fn create_person(&mut self, r: &Reader, store: &mut Store) -> Result<(), Refusal> {
+        let file = read_new_person(r)?;
+        let name = file.person.display_name();
+        let id = store
+            .insert_files(std::slice::from_ref(&file))
+            .map_err(|e| Refusal::Error(e.to_string()))?[0];
+        self.overlay = None;
+        self.caseload.query.set("");
+        self.caseload.searching = false;
+        if let Err(e) = self.reload_caseload(store) {
+            self.set_error(e.to_string());
+        }
+        self.open_person(id, store);
+        self.set_info(format!("{name} créé·e — enregistré"));
+        Ok(())
+    }
+}
+
+// ----- identity -----
+
+/// Field keys of the identity form (and of the first part of the new person form).
+pub mod identity_key {
+    pub const NOM: &str = "nom";
+    pub const PRENOM: &str = "prenom";
+    pub const NOM_USAGE: &str = "nom_usage";
+    pub const BIRTH: &str = "birth";
+    pub const SEXE: &str = "sexe";
+    pub const PHONE: &str = "phone";
+    pub const EMAIL: &str = "email";
+    pub const COMMUNE: &str = "commune";
+}
+
+/// Field keys of the first suivi, in the new person form.
+pub mod first_suivi_key {
+    pub const DISPOSITIF: &str = "dispositif";
+    pub const REFERENT: &str = "referent";
+    pub const PRESCRIPTEUR: &str = "prescripteur";
+    pub const ORIENTATION: &str = "orientation";
+}
+
+/// The form field showing a person's struct field (for the domain rules' messages).
+fn identity_key_of(field: &str) -> Option<&'static str> {
+    use identity_key as k;
+    match field {
+        "nom" => Some(k::NOM),
+        "prenom" => Some(k::PRENOM),
+        "nom_usage" => Some(k::NOM_USAGE),
+        "birth_date" => Some(k::BIRTH),
+        "sexe" => Some(k::SEXE),
+        "phone" => Some(k::PHONE),
+        "email" => Some(k::EMAIL),
+        "commune" => Some(k::COMMUNE),
+        _ => None,
+    }
+}
+
+fn identity_fields(rf: &Referential, p: &Person) -> Vec<Field> {
+    use identity_key as k;
+    let sexe = if p.sexe.is_empty() {
+        codes::SEX_UNKNOWN
+    } else {
+        &p.sexe
+    };
+    vec![
+        Field::text(k::NOM, "Nom", &p.nom).required(),
+        Field::text(k::PRENOM, "Prénom", &p.prenom).required(),
+        Field::text(k::NOM_USAGE, "Nom d'usage", &p.nom_usage),
+        Field::date(k::BIRTH, "Date de naissance", p.birth_date),
+        Field::choice(k::SEXE, "Sexe", items(&rf.sexes), sexe),
+        Field::text(k::PHONE, "Téléphone", &p.phone),
+        Field::text(k::EMAIL, "E-mail", &p.email),
+        Field::text(k::COMMUNE, "Commune", &p.commune),
+    ]
+}
+
+pub fn identity_form(rf: &Referential, p: &Person) -> Form {
+    Form::new("Identité", Purpose::EditPerson, identity_fields(rf, p))
+}
+
+/// Reads the identity fields into `p` and checks the person's rules.
+fn read_person(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
+    use identity_key as k;
+    p.nom = r.text(k::NOM)?;
+    p.prenom = r.text(k::PRENOM)?;
+    p.nom_usage = r.text(k::NOM_USAGE)?;
+    p.birth_date = r.date(k::BIRTH)?;
+    p.sexe = r.choice(k::SEXE)?;
+    p.phone = r.text(k::PHONE)?;
+    p.email = r.text(k::EMAIL)?;
+    p.commune = r.text(k::COMMUNE)?;
+    p.check(r.now().date())
+        .map_err(|e| Refusal::rule(e, identity_key_of))?;
+    Ok(p)
+}
+
+/// Reads the identity form into `p` (a copy of the open file's person).
+pub fn read_identity(r: &Reader, p: Person) -> Result<Change, Refusal> {
+    Ok(Change::Upsert(Record::Person(read_person(r, p)?)))
+}
+
+// ----- a new person -----
+
+/// Identity, then the first suivi (dispositif, référent·e, prescripteur, orientation).
+pub fn new_person_form(rf: &Referential, me: &str, today: NaiveDate) -> Form {
+    use first_suivi_key as k;
+    let mut fields = identity_fields(rf, &Person::default());
+    fields.extend([
+        Field::choice(
+            k::DISPOSITIF,
+            "Dispositif",
+            items(&rf.dispositifs),
+            DEFAULT_DISPOSITIF,
+        ),
+        Field::text(k::REFERENT, "Référent·e", me),
+        Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), ""),
+        Field::date(k::ORIENTATION, "Date d'orientation", Some(today)),
+    ]);
+    Form::new("Nouvelle personne", Purpose::NewPerson, fields)
+}
+
+/// The new person and the first suivi, ready for `Store::insert_files`.
+pub fn read_new_person(r: &Reader) -> Result<PersonFile, Refusal> {
+    use first_suivi_key as k;
+    let person = read_person(r, Person::default())?;
+    let suivi = Suivi {
+        dispositif: r.choice(k::DISPOSITIF)?,
+        referent: r.text(k::REFERENT)?,
+        prescripteur: r.code_or_text(k::PRESCRIPTEUR)?,
+        date_orientation: r.date(k::ORIENTATION)?,
+        contrat: codes::CONTRACT_NONE.into(),
+        ..Default::default()
+    };
+    Ok(PersonFile {
+        person,
+        suivis: vec![suivi],
+        ..Default::default()
+    })
+}
+
+// ----- the suivi -----
+
+/// Field keys of the suivi form.
+pub mod suivi_key {
+    pub const DISPOSITIF: &str = "dispositif";
+    pub const REFERENT: &str = "referent";
+    pub const PRESCRIPTEUR: &str = "prescripteur";
+    pub const ORIENTATION: &str = "orientation";
+    pub const CONTACT: &str = "contact";
+    pub const ENTREE: &str = "entree";
+    pub const CONTRAT: &str = "contrat";
+    pub const CONTRAT_DEBUT: &str = "contrat_debut";
+    pub const CONTRAT_FIN: &str = "contrat_fin";
+    pub const SORTIE: &str = "sortie";
+    pub const SORTIE_CAT: &str = "sortie_cat";
+    pub const SORTIE_DETAIL: &str = "sortie_detail";
+}
+
+/// The form field showing a suivi's struct field (for the domain rules' messages).
+fn suivi_key_of(field: &str) -> Option<&'static str> {
+    use suivi_key as k;
+    match field {
+        "dispositif" => Some(k::DISPOSITIF),
+        "referent" => Some(k::REFERENT),
+        "prescripteur" => Some(k::PRESCRIPTEUR),
+        "date_orientation" => Some(k::ORIENTATION),
+        "date_premier_contact" => Some(k::CONTACT),
+        "date_entree" => Some(k::ENTREE),
+        "contrat" => Some(k::CONTRAT),
+        "contrat_debut" => Some(k::CONTRAT_DEBUT),
+        "contrat_fin" => Some(k::CONTRAT_FIN),
+        "sortie_date" => Some(k::SORTIE),
+        "sortie_categorie" => Some(k::SORTIE_CAT),
+        "sortie_detail" => Some(k::SORTIE_DETAIL),
+        _ => None,
+    }
+}
+
+pub fn suivi_form(rf: &Referential, s: &Suivi) -> Form {
+    use suivi_key as k;
+    let mut exits = vec![(String::new(), "(pas de sortie)".to_string())];
+    exits.extend(
+        rf.exit_categories
+            .iter()
+            .map(|e| (e.code.clone(), e.label.clone())),
+    );
+    let presc = label_in(&rf.partners, &s.prescripteur).to_string();
+    let exit = s.sortie_categorie.as_deref().unwrap_or("");
+    Form::new(
+        "Suivi",
+        Purpose::EditSuivi,
+        vec![
+            Field::choice(
+                k::DISPOSITIF,
+                "Dispositif",
+                items(&rf.dispositifs),
+                &s.dispositif,
+            ),
+            Field::text(k::REFERENT, "Référent·e", &s.referent),
+            Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), &presc),
+            Field::date(k::ORIENTATION, "Orientation le", s.date_orientation),
+            Field::date(k::CONTACT, "Premier contact le", s.date_premier_contact),
+            Field::date(k::ENTREE, "Entrée le", s.date_entree),
+            Field::choice(k::CONTRAT, "Contrat", items(&rf.contracts), &s.contrat),
+            Field::date(k::CONTRAT_DEBUT, "Contrat du", s.contrat_debut),
+            Field::date(k::CONTRAT_FIN, "Contrat au", s.contrat_fin),
+            Field::date(k::SORTIE, "Sortie le", s.sortie_date),
+            Field::choice(k::SORTIE_CAT, "Motif de sortie", exits, exit),
+            Field::text(k::SORTIE_DETAIL, "Précision", &s.sortie_detail),
+        ],
+    )
+}
+
+/// Reads the suivi form into `s` (a copy of the current suivi) and checks its rules.
+pub fn read_suivi(r: &Reader, mut s: Suivi) -> Result<Change, Refusal> {
+    use suivi_key as k;
+    s.dispositif = r.choice(k::DISPOSITIF)?;
+    s.referent = r.text(k::REFERENT)?;
+    s.prescripteur = r.code_or_text(k::PRESCRIPTEUR)?;
+    s.date_orientation = r.date(k::ORIENTATION)?;
+    s.date_premier_contact = r.date(k::CONTACT)?;
+    s.date_entree = r.date(k::ENTREE)?;
+    s.contrat = r.choice(k::CONTRAT)?;
+    s.contrat_debut = r.date(k::CONTRAT_DEBUT)?;
+    s.contrat_fin = r.date(k::CONTRAT_FIN)?;
+    s.sortie_date = r.date(k::SORTIE)?;
+    s.sortie_categorie = r.opt_choice(k::SORTIE_CAT)?;
+    s.sortie_detail = r.text(k::SORTIE_DETAIL)?;
+    s.check().map_err(|e| Refusal::rule(e, suivi_key_of))?;
+    Ok(Change::Upsert(Record::Suivi(s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::form::tests::{choose, now, set, validated};
+
+    fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, day)
+    }
+
+    fn person() -> Person {
+        Person {
+            id: 9,
+            dossier: "2026-00009".into(),
+            birth_date: d(1990, 5, 4),
+            phone: "06 12 34 56 78".into(),
+            version: 3,
+            ..Person::new("Martin", "Léa")
+        }
+    }
+
+    #[test]
+    fn identity_reader_reads_every_key_of_its_form() {
+        let rf = Referential::embedded();
+        let form = validated(identity_form(&rf, &person()));
+        let got = read_identity(&Reader::new(&form, now()), person());
+        assert_eq!(got, Ok(Change::Upsert(Record::Person(person()))));
+    }
+
+    #[test]
+    fn identity_reader_cases() {
+        let rf = Referential::embedded();
+        let typed = |birth: &str| {
+            let mut form = identity_form(&rf, &person());
+            set(&mut form, identity_key::NOM, " Durand ");
+            set(&mut form, identity_key::COMMUNE, "Lens");
+            set(&mut form, identity_key::BIRTH, birth);
+            validated(form)
+        };
+        let cases: &[(&str, &str, Result<Option<NaiveDate>, Refusal>)] = &[
+            ("birth_kept", "04/05/1990", Ok(d(1990, 5, 4))),
+            ("birth_cleared", "", Ok(None)),
+            (
+                "born_in_the_future",
+                "11/03/2026",
+                Err(Refusal::field(
+                    identity_key::BIRTH,
+                    "La date de naissance est dans le futur",
+                )),
+            ),
+            (
+                "older_than_120",
+                "01/01/1900",
+                Err(Refusal::field(
+                    identity_key::BIRTH,
+                    "Plus de 120 ans : vérifiez l'année",
+                )),
+            ),
+        ];
+        for (name, birth, want) in cases {
+            let form = typed(birth);
+            let got = read_identity(&Reader::new(&form, now()), person());
+            let want = want.clone().map(|birth_date| {
+                Change::Upsert(Record::Person(Person {
+                    nom: "Durand".into(),
+                    commune: "Lens".into(),
+                    birth_date,
+                    ..person()
+                }))
+            });
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn new_person_reader_reads_identity_and_first_suivi() {
+        let rf = Referential::embedded();
+        let partner = rf.partners[0].clone();
+        let mut form = new_person_form(&rf, "Camille", now().date());
+        set(&mut form, identity_key::NOM, "Durand");
+        set(&mut form, identity_key::PRENOM, "Paul");
+        set(&mut form, first_suivi_key::PRESCRIPTEUR, &partner.label);
+        let form = validated(form);
+        let file = read_new_person(&Reader::new(&form, now())).unwrap();
+        assert_eq!(
+            file.person,
+            Person {
+                sexe: codes::SEX_UNKNOWN.into(),
+                ..Person::new("Durand", "Paul")
+            }
+        );
+        assert_eq!(
+            file.suivis,
+            vec![Suivi {
+                dispositif: DEFAULT_DISPOSITIF.into(),
+                referent: "Camille".into(),
+                prescripteur: partner.code.clone(),
+                date_orientation: Some(now().date()),
+                contrat: codes::CONTRACT_NONE.into(),
+                ..Default::default()
+            }]
+        );
+    }
+
+    #[test]
+    fn new_person_reader_refuses_a_future_birth_date() {
+        let rf = Referential::embedded();
+        let mut form = new_person_form(&rf, "", now().date());
+        set(&mut form, identity_key::NOM, "Durand");
+        set(&mut form, identity_key::PRENOM, "Paul");
+        set(&mut form, identity_key::BIRTH, "01/01/2027");
+        let form = validated(form);
+        assert_eq!(
+            read_new_person(&Reader::new(&form, now())),
+            Err(Refusal::field(
+                identity_key::BIRTH,
+                "La date de naissance est dans le futur"
+            ))
+        );
+    }
+
+    fn suivi() -> Suivi {
+        Suivi {
+            id: 4,
+            person_id: 9,
+            dispositif: DEFAULT_DISPOSITIF.into(),
+            referent: "Camille".into(),
+            prescripteur: "Mission locale de Lens".into(),
+            date_orientation: d(2026, 1, 5),
+            contrat: codes::CONTRACT_NONE.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn suivi_reader_reads_every_key_of_its_form() {
+        let rf = Referential::embedded();
+        let form = validated(suivi_form(&rf, &suivi()));
+        let got = read_suivi(&Reader::new(&form, now()), suivi());
+        assert_eq!(got, Ok(Change::Upsert(Record::Suivi(suivi()))));
+    }
+
+    #[test]
+    fn suivi_reader_cases() {
+        use suivi_key as k;
+        let rf = Referential::embedded();
+        let exit = rf.exit_categories[0].code.clone();
+        // (name, typed, exit reason, want)
+        type Case<'a> = (
+            &'a str,
+            Vec<(&'a str, &'a str)>,
+            &'a str,
+            Result<Suivi, Refusal>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "contract_dates",
+                vec![
+                    (k::CONTRAT_DEBUT, "01/02/2026"),
+                    (k::CONTRAT_FIN, "31/07/2026"),
+                ],
+                "",
+                Ok(Suivi {
+                    contrat_debut: d(2026, 2, 1),
+                    contrat_fin: d(2026, 7, 31),
+                    ..suivi()
+                }),
+            ),
+            (
+                "contract_ends_before_it_starts",
+                vec![
+                    (k::CONTRAT_DEBUT, "01/02/2026"),
+                    (k::CONTRAT_FIN, "31/01/2026"),
+                ],
+                "",
+                Err(Refusal::field(
+                    k::CONTRAT_FIN,
+                    "La fin du contrat précède son début",
+                )),
+            ),
+            (
+                "exit_with_date_and_reason",
+                vec![(k::SORTIE, "09/03/2026"), (k::SORTIE_DETAIL, " CDI ")],
+                &exit,
+                Ok(Suivi {
+                    sortie_date: d(2026, 3, 9),
+                    sortie_categorie: Some(exit.clone()),
+                    sortie_detail: "CDI".into(),
+                    ..suivi()
+                }),
+            ),
+            (
+                "exit_without_reason",
+                vec![(k::SORTIE, "09/03/2026")],
+                "",
+                Err(Refusal::field(k::SORTIE_CAT, "Indiquez le motif de sortie")),
+            ),
+            (
+                "reason_without_date",
+                vec![],
+                &exit,
+                Err(Refusal::field(k::SORTIE, "Indiquez la date de sortie")),
+            ),
+        ];
+        for (name, typed, reason, want) in cases {
+            let mut form = suivi_form(&rf, &suivi());
+            for (key, v) in typed {
+                set(&mut form, key, v);
+            }
+            choose(&mut form, k::SORTIE_CAT, reason);
+            let form = validated(form);
+            let got = read_suivi(&Reader::new(&form, now()), suivi());
+            assert_eq!(
+                got,
+                want.map(|s| Change::Upsert(Record::Suivi(s))),
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Field rules of the records: what a value must respect whoever writes it (a form, the
+//! CLI, an import). Each check says which field is wrong (the struct field's name) and why,
+//! in French; a form maps the field back to its own key and shows the message under it.
+
+use super::codes;
+use super::model::{Appointment, Barrier, Person, Suivi};
+use chrono::NaiveDate;
+
+/// A person is at most this old (a typo in the year, most likely).
+pub const MAX_AGE_YEARS: u32 = 120;
+/// An appointment is at most this many days from today (about 3 years).
+pub const APPOINTMENT_MAX_DAYS: i64 = 3 * 366;
+/// An appointment lasts at most this many minutes.
+pub const APPOINTMENT_MAX_MINUTES: u32 = 24 * 60;
+
+/// A value that breaks a rule: the struct field and the French message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// Name of the struct field, e.g. `"birth_date"`.
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl RuleError {
+    fn new(field: &'static str, message: &str) -> RuleError {
+        RuleError {
+            field,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+impl Person {
+    /// Birth date: not in the future, not more than [`MAX_AGE_YEARS`] ago.
+    pub fn check(&self, today: NaiveDate) -> Result<(), RuleError> {
+        if let Some(b) = self.birth_date {
+            if b > today {
+                return Err(RuleError::new(
+                    "birth_date",
+                    "La date de naissance est dans le futur",
+                ));
+            }
+            if crate::dates::age_on(b, today) > MAX_AGE_YEARS {
+                return Err(RuleError::new(
+                    "birth_date",
+                    "Plus de 120 ans : vérifiez l'année",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Suivi {
+    /// The contract ends after it starts; an exit has both a date and a reason.
+    pub fn check(&self) -> Result<(), RuleError> {
+        if let (Some(a), Some(b)) = (self.contrat_debut, self.contrat_fin) {
+            if b < a {
+                return Err(RuleError::new(
+                    "contrat_fin",
+                    "La fin du contrat précède son début",
+                ));
+            }
+        }
+        match (self.sortie_date.is_some(), self.sortie_categorie.is_some()) {
+            (true, false) => Err(RuleError::new(
+                "sortie_categorie",
+                "Indiquez le motif de sortie",
+            )),
+            (false, true) => Err(RuleError::new("sortie_date", "Indiquez la date de sortie")),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Barrier {
+    /// A barrier is lifted (« levé ») on or after the day it was identified.
+    pub fn check(&self) -> Result<(), RuleError> {
+        if let (Some(s), Some(r)) = (self.since, self.resolved) {
+            if r < s {
+                return Err(RuleError::new(
+                    "resolved",
+                    "La levée précède la date d'apparition",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Appointment {
+    /// Start within about 3 years of today, at most 24 hours long.
+    pub fn check(&self, today: NaiveDate) -> Result<(), RuleError> {
+        if let Some(s) = self.start {
+            if (s.date() - today).num_days().abs() > APPOINTMENT_MAX_DAYS {
+                return Err(RuleError::new(
+                    "start",
+                    "Date à plus de 3 ans d'aujourd'hui : vérifiez l'année",
+                ));
+            }
+        }
+        if self.duration_min > APPOINTMENT_MAX_MINUTES {
+            return Err(RuleError::new(
+                "duration_min",
+                "Durée de plus de 24 heures : vérifiez",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Can this appointment take `status` today? Before its day it can only be excused or
+    /// cancelled (not honoured, not missed).
+    pub fn check_status(&self, status: &str, today: NaiveDate) -> Result<(), RuleError> {
+        let not_yet = self.start.is_some_and(|s| s.date() > today);
+        if not_yet && (status == codes::APPT_HONOURED || status == codes::APPT_ABSENT) {
+            return Err(RuleError::new(
+                "status",
+                "Ce rendez-vous n'a pas encore eu lieu : il peut seulement être excusé ou annulé",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDateTime;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn dt(y: i32, m: u32, day: u32, h: u32) -> NaiveDateTime {
+        d(y, m, day).and_hms_opt(h, 0, 0).unwrap()
+    }
+
+    const TODAY: (i32, u32, u32) = (2026, 3, 10);
+
+    fn today() -> NaiveDate {
+        d(TODAY.0, TODAY.1, TODAY.2)
+    }
+
+    /// `None`: accepted; `Some((field, message))`: refused.
+    type Expect = Option<(&'static str, &'static str)>;
+
+    fn outcome(r: Result<(), RuleError>) -> Option<(&'static str, String)> {
+        r.err().map(|e| (e.field, e.message))
+    }
+
+    fn expected(e: Expect) -> Option<(&'static str, String)> {
+        e.map(|(f, m)| (f, m.to_string()))
+    }
+
+    #[test]
+    fn person_birth_date() {
+        let cases: &[(&str, Option<NaiveDate>, Expect)] = &[
+            ("no_birth_date", None, None),
+            ("born_today", Some(today()), None),
+            ("adult", Some(d(1985, 6, 1)), None),
+            ("exactly_120", Some(d(1906, 3, 10)), None),
+            ("121_tomorrow", Some(d(1905, 3, 11)), None),
+            (
+                "tomorrow",
+                Some(d(2026, 3, 11)),
+                Some(("birth_date", "La date de naissance est dans le futur")),
+            ),
+            (
+                "older_than_120",
+                Some(d(1905, 3, 10)),
+                Some(("birth_date", "Plus de 120 ans : vérifiez l'année")),
+            ),
+        ];
+        for (name, birth, want) in cases {
+            let p = Person {
+                birth_date: *birth,
+                ..Person::new("Martin", "Léa")
+            };
+            assert_eq!(outcome(p.check(today())), expected(*want), "{name}");
+        }
+    }
+
+    #[test]
+    fn suivi_contract_and_exit() {
+        type Dates = (Option<NaiveDate>, Option<NaiveDate>);
+        let cases: &[(&str, Dates, Option<NaiveDate>, Option<&str>, Expect)] = &[
+            ("empty", (None, None), None, None, None),
+            (
+                "contract_in_order",
+                (Some(d(2026, 1, 1)), Some(d(2026, 6, 30))),
+                None,
+                None,
+                None,
+            ),
+            (
+                "contract_one_day",
+                (Some(d(2026, 1, 1)), Some(d(2026, 1, 1))),
+                None,
+                None,
+                None,
+            ),
+            (
+                "contract_start_only",
+                (Some(d(2026, 1, 1)), None),
+                None,
+                None,
+                None,
+            ),
+            (
+                "contract_ends_before_start",
+                (Some(d(2026, 6, 1)), Some(d(2026, 5, 31))),
+                None,
+                None,
+                Some(("contrat_fin", "La fin du contrat précède son début")),
+            ),
+            (
+                "exit_complete",
+                (None, None),
+                Some(d(2026, 3, 1)),
+                Some("emploi"),
+                None,
+            ),
+            (
+                "exit_without_reason",
+                (None, None),
+                Some(d(2026, 3, 1)),
+                None,
+                Some(("sortie_categorie", "Indiquez le motif de sortie")),
+            ),
+            (
+                "reason_without_date",
+                (None, None),
+                None,
+                Some("emploi"),
+                Some(("sortie_date", "Indiquez la date de sortie")),
+            ),
+            (
+                "contract_checked_first",
+                (Some(d(2026, 6, 1)), Some(d(2026, 5, 1))),
+                Some(d(2026, 3, 1)),
+                None,
+                Some(("contrat_fin", "La fin du contrat précède son début")),
+            ),
+        ];
+        for (name, (debut, fin), exit, reason, want) in cases {
+            let s = Suivi {
+                contrat_debut: *debut,
+                contrat_fin: *fin,
+                sortie_date: *exit,
+                sortie_categorie: reason.map(str::to_string),
+                ..Default::default()
+            };
+            assert_eq!(outcome(s.check()), expected(*want), "{name}");
+        }
+    }
+
+    #[test]
+    fn barrier_lifted_after_identified() {
+        let cases: &[(&str, Option<NaiveDate>, Option<NaiveDate>, Expect)] = &[
+            ("open", Some(d(2026, 1, 5)), None, None),
+            ("no_since", None, Some(d(2026, 1, 5)), None),
+            (
+                "lifted_later",
+                Some(d(2026, 1, 5)),
+                Some(d(2026, 2, 1)),
+                None,
+            ),
+            (
+                "lifted_same_day",
+                Some(d(2026, 1, 5)),
+                Some(d(2026, 1, 5)),
+                None,
+            ),
+            (
+                "lifted_before",
+                Some(d(2026, 1, 5)),
+                Some(d(2026, 1, 4)),
+                Some(("resolved", "La levée précède la date d'apparition")),
+            ),
+        ];
+        for (name, since, resolved, want) in cases {
+            let b = Barrier {
+                since: *since,
+                resolved: *resolved,
+                ..Default::default()
+            };
+            assert_eq!(outcome(b.check()), expected(*want), "{name}");
+        }
+    }
+
+    #[test]
+    fn appointment_range_and_duration() {
+        let cases: &[(&str, Option<NaiveDateTime>, u32, Expect)] = &[
+            ("no_start", None, 45, None),
+            ("tomorrow", Some(dt(2026, 3, 11, 9)), 45, None),
+            ("last_year", Some(dt(2025, 3, 10, 9)), 45, None),
+            ("limit_ahead", Some(dt(2029, 3, 12, 9)), 45, None),
+            (
+                "too_far_ahead",
+                Some(dt(2029, 3, 14, 9)),
+                45,
+                Some((
+                    "start",
+                    "Date à plus de 3 ans d'aujourd'hui : vérifiez l'année",
+                )),
+            ),
+            (
+                "too_far_back",
+                Some(dt(2023, 3, 6, 9)),
+                45,
+                Some((
+                    "start",
+                    "Date à plus de 3 ans d'aujourd'hui : vérifiez l'année",
+                )),
+            ),
+            ("a_whole_day", Some(dt(2026, 3, 11, 9)), 24 * 60, None),
+            (
+                "longer_than_a_day",
+                Some(dt(2026, 3, 11, 9)),
+                24 * 60 + 1,
+                Some(("duration_min", "Durée de plus de 24 heures : vérifiez")),
+            ),
+        ];
+        for (name, start, duration, want) in cases {
+            let a = Appointment {
+                start: *start,
+                duration_min: *duration,
+                ..Default::default()
+            };
+            assert_eq!(outcome(a.check(today())), expected(*want), "{name}");
+        }
+    }
+
+    #[test]
+    fn appointment_status_before_its_day() {
+        const NOT_YET: &str =
+            "Ce rendez-vous n'a pas encore eu lieu : il peut seulement être excusé ou annulé";
+        let cases: &[(&str, Option<NaiveDateTime>, &str, Expect)] = &[
+            (
+                "past_honoured",
+                Some(dt(2026, 3, 9, 9)),
+                codes::APPT_HONOURED,
+                None,
+            ),
+            (
+                "today_honoured",
+                Some(dt(2026, 3, 10, 18)),
+                codes::APPT_HONOURED,
+                None,
+            ),
+            (
+                "today_absent",
+                Some(dt(2026, 3, 10, 18)),
+                codes::APPT_ABSENT,
+                None,
+            ),
+            (
+                "future_excused",
+                Some(dt(2026, 3, 11, 9)),
+                codes::APPT_EXCUSED,
+                None,
+            ),
+            (
+                "future_cancelled",
+                Some(dt(2026, 3, 11, 9)),
+                codes::APPT_CANCELLED,
+                None,
+            ),
+            (
+                "future_honoured",
+                Some(dt(2026, 3, 11, 9)),
+                codes::APPT_HONOURED,
+                Some(("status", NOT_YET)),
+            ),
+            (
+                "future_absent",
+                Some(dt(2026, 3, 11, 9)),
+                codes::APPT_ABSENT,
+                Some(("status", NOT_YET)),
+            ),
+            ("undated_honoured", None, codes::APPT_HONOURED, None),
+        ];
+        for (name, start, status, want) in cases {
+            let a = Appointment {
+                start: *start,
+                ..Default::default()
+            };
+            assert_eq!(
+                outcome(a.check_status(status, today())),
+                expected(*want),
+                "{name}"
+            );
+        }
+    }
+}
