@@ -441,6 +441,9 @@ impl Form {
         self.fields.iter_mut().find(|f| f.key == key)
     }
 
+    /// The trimmed text of a field, `""` when the form has no such key: for the login
+    /// screen and tests. Readers of the app's forms use [`Reader`], which refuses unknown
+    /// keys instead.
     pub fn value(&self, key: &str) -> String {
         self.field(key)
             .map(|f| f.input.text().trim().to_string())
@@ -655,34 +658,15 @@ impl Form {
         }
     }
 
-    /// Parsed date of a Date field (None when empty). Call after `validate`.
-    pub fn date(&self, key: &str, now: NaiveDateTime) -> Option<NaiveDate> {
-        let v = self.value(key);
-        if v.is_empty() {
-            None
-        } else {
-            dates::parse_date(&v, now.date()).ok()
-        }
-    }
-
-    pub fn datetime(&self, key: &str, now: NaiveDateTime) -> Option<NaiveDateTime> {
-        let v = self.value(key);
-        if v.is_empty() {
-            None
-        } else {
-            dates::parse_datetime(&v, now).ok()
-        }
-    }
-
-    pub fn number(&self, key: &str) -> Option<u32> {
-        self.value(key).parse().ok()
-    }
-
-    /// Marks a field as refused with a message (used for checks beyond format).
+    /// Marks a field as refused with a message (used for checks beyond format). A key the
+    /// form does not have puts the message under the form: it is never lost.
     pub fn refuse(&mut self, key: &str, message: &str) {
-        if let Some(i) = self.fields.iter().position(|f| f.key == key) {
-            self.fields[i].error = Some(message.to_string());
-            self.focus = i;
+        match self.fields.iter().position(|f| f.key == key) {
+            Some(i) => {
+                self.fields[i].error = Some(message.to_string());
+                self.focus = i;
+            }
+            None => self.error = Some(message.to_string()),
         }
     }
 }
@@ -756,5 +740,15 @@ pub mod tests {
         assert_eq!(r.choice("b"), Err(Refusal::UnknownField("b")));
         assert_eq!(r.checked("b"), Err(Refusal::UnknownField("b")));
         assert!(!r.has("b"));
+    }
+
+    #[test]
+    fn a_refusal_for_a_missing_key_shows_under_the_form() {
+        let mut form = Form::new("t", Purpose::NewNote, vec![Field::text("a", "A", "x")]);
+        form.refuse("b", "Indiquez la date de sortie");
+        assert_eq!(form.error.as_deref(), Some("Indiquez la date de sortie"));
+        assert_eq!(form.fields[0].error, None);
+        form.refuse("a", "Champ obligatoire");
+        assert_eq!(form.fields[0].error.as_deref(), Some("Champ obligatoire"));
     }
 }

@@ -313,7 +313,13 @@ mod tests {
             set(&mut form, identity_key::BIRTH, birth);
             validated(form)
         };
-        let cases: &[(&str, &str, Result<Option<NaiveDate>, Refusal>)] = &[
+        // (name, birth date typed, the birth date read or the refusal)
+        type Case = (
+            &'static str,
+            &'static str,
+            Result<Option<NaiveDate>, Refusal>,
+        );
+        let cases: &[Case] = &[
             ("birth_kept", "04/05/1990", Ok(d(1990, 5, 4))),
             ("birth_cleared", "", Ok(None)),
             (

@@ -4,10 +4,11 @@
 //! This file only dispatches: the work of each screen and pane (its actions and its forms)
 //! is in its own module (`caseload`, `today`, `file/*`, `person`, `admin`).
 
+use super::file::{appointments, barriers, diagnostic, journal, plan};
 use super::form::{FormOutcome, Purpose, Reader, Refusal};
 use super::keys::{Action, Context, Key};
+use super::person;
 use super::state::*;
-use super::{file, person};
 use crate::domain::*;
 use crate::store::{Store, StoreError};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -337,7 +338,6 @@ impl App {
         store: &mut Store,
     ) -> Result<(), Refusal> {
         let today = r.now().date();
-        let me = self.me.clone();
         let change = match purpose {
             // Login forms belong to the login screen, never to the app.
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
@@ -345,30 +345,26 @@ impl App {
             Purpose::NewPerson => return self.create_person(r, store),
             Purpose::EditPerson => person::read_identity(r, self.open_data()?.person.clone())?,
             Purpose::EditSuivi => person::read_suivi(r, self.current_suivi()?)?,
-            Purpose::ThemeComment(theme) => file::diagnostic::read_comment(r, self.diag()?, theme)?,
-            Purpose::Professional => file::diagnostic::read_professional(r, self.diag()?)?,
+            Purpose::ThemeComment(theme) => diagnostic::read_comment(r, self.diag()?, theme)?,
+            Purpose::Professional => diagnostic::read_professional(r, self.diag()?)?,
             Purpose::BarrierDetails(id) => {
-                file::barriers::read_details(r, self.record(|d| &d.barriers, *id)?, today)?
+                barriers::read_details(r, self.record(|d| &d.barriers, *id)?, today)?
             }
-            Purpose::FreeBarrier => file::barriers::read_free(r, self.pid()?)?,
-            Purpose::NewAction => file::plan::read_action(r, file::plan::new_action(self.pid()?))?,
-            Purpose::EditAction(id) => {
-                file::plan::read_action(r, self.record(|d| &d.actions, *id)?)?
-            }
-            Purpose::NewObjective => {
-                file::plan::read_objective(r, file::plan::new_objective(self.pid()?))?
-            }
+            Purpose::FreeBarrier => barriers::read_free(r, self.pid()?)?,
+            Purpose::NewAction => plan::read_action(r, plan::new_action(self.pid()?))?,
+            Purpose::EditAction(id) => plan::read_action(r, self.record(|d| &d.actions, *id)?)?,
+            Purpose::NewObjective => plan::read_objective(r, plan::new_objective(self.pid()?))?,
             Purpose::EditObjective(id) => {
-                file::plan::read_objective(r, self.record(|d| &d.objectives, *id)?)?
+                plan::read_objective(r, self.record(|d| &d.objectives, *id)?)?
             }
-            Purpose::NewAppointment => file::appointments::read_new(r, self.pid()?)?,
+            Purpose::NewAppointment => appointments::read_new(r, self.pid()?)?,
             Purpose::Report(id) => {
-                file::appointments::read_report(r, self.record(|d| &d.appointments, *id)?)?
+                appointments::read_report(r, self.record(|d| &d.appointments, *id)?)?
             }
             Purpose::NewNote => {
-                file::journal::read_note(r, file::journal::new_note(self.pid()?, r.now(), &me))?
+                journal::read_note(r, journal::new_note(self.pid()?, r.now(), &self.me))?
             }
-            Purpose::EditNote(id) => file::journal::read_note(r, self.record(|d| &d.notes, *id)?)?,
+            Purpose::EditNote(id) => journal::read_note(r, self.record(|d| &d.notes, *id)?)?,
         };
         self.commit(store, change, title).map_err(Refusal::Error)?;
         self.overlay = None;

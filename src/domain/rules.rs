@@ -191,7 +191,15 @@ mod tests {
     #[test]
     fn suivi_contract_and_exit() {
         type Dates = (Option<NaiveDate>, Option<NaiveDate>);
-        let cases: &[(&str, Dates, Option<NaiveDate>, Option<&str>, Expect)] = &[
+        // (name, contract dates, exit date, exit reason, expected)
+        type Case = (
+            &'static str,
+            Dates,
+            Option<NaiveDate>,
+            Option<&'static str>,
+            Expect,
+        );
+        let cases: &[Case] = &[
             ("empty", (None, None), None, None, None),
             (
                 "contract_in_order",
