@@ -84,18 +84,10 @@ pub mod first_suivi_key {
     pub const ORIENTATION: &str = "orientation";
 }
 
-/// The form field showing a person's struct field (for the domain rules' messages).
+/// The form field showing a person's struct field named by a rule of `Person::check`.
 fn identity_key_of(field: &str) -> Option<&'static str> {
-    use identity_key as k;
     match field {
-        "nom" => Some(k::NOM),
-        "prenom" => Some(k::PRENOM),
-        "nom_usage" => Some(k::NOM_USAGE),
-        "birth_date" => Some(k::BIRTH),
-        "sexe" => Some(k::SEXE),
-        "phone" => Some(k::PHONE),
-        "email" => Some(k::EMAIL),
-        "commune" => Some(k::COMMUNE),
+        "birth_date" => Some(identity_key::BIRTH),
         _ => None,
     }
 }
@@ -201,22 +193,13 @@ pub mod suivi_key {
     pub const SORTIE_DETAIL: &str = "sortie_detail";
 }
 
-/// The form field showing a suivi's struct field (for the domain rules' messages).
+/// The form field showing a suivi's struct field named by a rule of `Suivi::check`.
 fn suivi_key_of(field: &str) -> Option<&'static str> {
     use suivi_key as k;
     match field {
-        "dispositif" => Some(k::DISPOSITIF),
-        "referent" => Some(k::REFERENT),
-        "prescripteur" => Some(k::PRESCRIPTEUR),
-        "date_orientation" => Some(k::ORIENTATION),
-        "date_premier_contact" => Some(k::CONTACT),
-        "date_entree" => Some(k::ENTREE),
-        "contrat" => Some(k::CONTRAT),
-        "contrat_debut" => Some(k::CONTRAT_DEBUT),
         "contrat_fin" => Some(k::CONTRAT_FIN),
         "sortie_date" => Some(k::SORTIE),
         "sortie_categorie" => Some(k::SORTIE_CAT),
-        "sortie_detail" => Some(k::SORTIE_DETAIL),
         _ => None,
     }
 }

@@ -72,12 +72,12 @@ pub mod new_key {
     pub const MEDIUM: &str = "medium";
 }
 
-/// The form field showing an appointment's struct field (for the domain rules' messages).
+/// The form field showing an appointment's struct field named by a rule of
+/// `Appointment::check`.
 fn key_of(field: &str) -> Option<&'static str> {
     match field {
         "start" => Some(new_key::START),
         "duration_min" => Some(new_key::DURATION),
-        "medium" => Some(new_key::MEDIUM),
         _ => None,
     }
 }

@@ -140,14 +140,10 @@ pub mod key {
     pub const NOTE: &str = "note";
 }
 
-/// The form field showing a barrier's struct field (for the domain rules' messages).
+/// The form field showing a barrier's struct field named by a rule of `Barrier::check`.
 fn key_of(field: &str) -> Option<&'static str> {
     match field {
-        "label" => Some(key::LABEL),
-        "status" => Some(key::STATUS),
-        "since" => Some(key::SINCE),
         "resolved" => Some(key::RESOLVED),
-        "note" => Some(key::NOTE),
         _ => None,
     }
 }
