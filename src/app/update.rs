@@ -264,14 +264,16 @@ impl App {
         // Overlays take every key first.
         if let Some(overlay) = &mut self.overlay {
             match overlay {
-                Overlay::Help { scroll } => match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                    KeyCode::PageDown => *scroll += 10,
-                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                    _ => self.overlay = None,
-                },
-                Overlay::Form(form) => match form.handle_key(&key) {
+                Overlay::Help { scroll } => {
+                    match self.keymap.lookup(&[Context::Help], &Key::from_event(&key)) {
+                        Some(Action::Down) => *scroll += 1,
+                        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                        Some(Action::PageDown) => *scroll += 10,
+                        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
+                        _ => self.overlay = None,
+                    }
+                }
+                Overlay::Form(form) => match form.handle_key(&key, &self.keymap) {
                     FormOutcome::Continue => {}
                     FormOutcome::Cancel => {
                         self.overlay = None;
@@ -313,46 +315,40 @@ impl App {
         }
     }
 
-    /// Keys while the search line is open. Returns true when the key was used.
+    /// Keys while the search line is open (contexts `search` and `edit`; a printable
+    /// character is always text). Returns true when the key was used.
     fn search_key(&mut self, key: &KeyEvent, store: &mut Store) -> bool {
+        let k = Key::from_event(key);
         let c = &mut self.caseload;
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => {
+        if let Some(ch) = k.text() {
+            c.query.insert(ch);
+            c.search_pending = true;
+            c.selected = 0;
+            return true;
+        }
+        match self.keymap.lookup(&[Context::Search, Context::Edit], &k) {
+            Some(Action::ClearSearch) => {
                 c.searching = false;
                 c.query.set("");
                 c.search_pending = true;
             }
-            KeyCode::Enter => {
+            Some(Action::Open) => {
                 self.settle();
                 if let Some(id) = self.selected_person() {
                     self.open_person(id, store);
                 }
             }
-            KeyCode::Backspace => {
-                if ctrl {
-                    c.query.delete_word();
-                } else {
-                    c.query.backspace();
+            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+                self.status = None;
+                self.move_selection(a);
+            }
+            Some(a) => {
+                if c.query.apply(a) == Some(true) {
+                    c.search_pending = true;
+                    c.selected = 0;
                 }
-                c.search_pending = true;
-                c.selected = 0;
             }
-            KeyCode::Char('u') if ctrl => {
-                c.query.set("");
-                c.search_pending = true;
-            }
-            KeyCode::Char(ch) if !ctrl => {
-                c.query.insert(ch);
-                c.search_pending = true;
-                c.selected = 0;
-            }
-            KeyCode::Left => c.query.left(),
-            KeyCode::Right => c.query.right(),
-            KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => return false,
-            KeyCode::F(_) => return false,
-            KeyCode::Char(_) => return false,
-            _ => {}
+            None => return false,
         }
         true
     }
@@ -561,7 +557,9 @@ impl App {
                 }
             }
             A::EditSuivi => self.open_suivi_form(),
-            A::Level(rank) => self.set_level_rank(rank, store),
+            A::Level0 | A::Level1 | A::Level2 | A::Level3 | A::Level4 => {
+                self.set_level_rank(action.level().unwrap_or(0), store)
+            }
             A::CycleLevel => self.cycle_level(store),
             A::EditComment => self.open_comment_form(),
             A::EditProfessional => self.open_professional_form(),
@@ -594,6 +592,8 @@ impl App {
             A::AuditLog => self.show_audit(store),
             A::CycleAuditAccount => self.cycle_audit_actor(store),
             A::CycleAuditAction => self.cycle_audit_action(store),
+            // Search line, form and text actions: handled where they apply.
+            _ => {}
         }
     }
 
