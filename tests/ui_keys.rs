@@ -178,3 +178,42 @@ fn a_refused_touches_file_says_why_and_keeps_the_defaults() {
         assert_eq!(c.app.screen, Screen::File, "{text}: defaults not used");
     }
 }
+
+#[test]
+fn the_login_screen_follows_rebound_form_keys() {
+    use crossterm::event::Event;
+    use parcours::app::shell::Shell;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (keymap, warning) = Keymap::with_user_file(Some("[form]\nnext_or_submit = \"f9\"\n"));
+    assert!(warning.is_none());
+    let mut shell = Shell::new(
+        &dir.path().join("parcours.db"),
+        parcours::clock::Clock::fixed(now()),
+        parcours::domain::Referential::embedded(),
+        keymap,
+        parcours::config::Settings::default(),
+    )
+    .expect("login screen");
+    let draw = |shell: &Shell| {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        t.draw(|f| parcours::ui::draw_shell(f, shell)).unwrap();
+        buffer_text(t.backend().buffer())
+    };
+    let screen = draw(&shell);
+    assert!(
+        screen.contains("F9 : valider · Tab : champ suivant · Ctrl+C : quitter"),
+        "{screen}"
+    );
+    assert!(
+        bottom_line(&screen).starts_with(" F9  valider  Tab  champ suivant"),
+        "{screen}"
+    );
+    let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    for c in "claire".chars() {
+        shell.handle_event(&key(KeyCode::Char(c)));
+    }
+    shell.handle_event(&key(KeyCode::Enter));
+    assert_eq!(shell.login_screen().expect("login").form.focus, 0);
+    shell.handle_event(&key(KeyCode::F(9)));
+    assert_eq!(shell.login_screen().expect("login").form.focus, 1);
+}

@@ -362,10 +362,10 @@ const FIXED: &[(Context, Action)] = &[(C::Global, A::Quit), (C::Login, A::Quit)]
 
 /// The default bindings, one per line, grouped by context (the order of the bar, the
 /// help overlay and `parcours touches`). The same action may appear in several contexts.
-/// Levels sharing a bar label are shown once in the bar ("0…4 niveau").
+/// Neighbours sharing a bar label are shown once in the bar ("0…4 niveau", "↑↓ choisir").
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
-    // context       keys                   action                bar                    help
+    // context        keys                   action                bar                    help
     (C::Global,       "f1|?",                A::Help,              "aide",                "Afficher l'aide (toutes les touches)"),
     (C::Global,       "f2",                  A::Today,             "aujourd'hui",         "Vue du jour : rendez-vous, statuts à préciser, actions en retard"),
     (C::Global,       "f3",                  A::GoCaseload,        "",                    "Revenir à la file active"),
