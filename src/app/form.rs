@@ -578,3 +578,155 @@ impl Form {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn form() -> Form {
+        let partners = vec![
+            ("ft".to_string(), "France Travail".to_string()),
+            ("ml".to_string(), "Mission locale".to_string()),
+        ];
+        let yes_no = vec![
+            ("oui".to_string(), "Oui".to_string()),
+            ("non".to_string(), "Non".to_string()),
+        ];
+        Form::new(
+            "Essai",
+            Purpose::NewNote,
+            vec![
+                Field::text("name", "Nom", ""),
+                Field::choice("answer", "Réponse", yes_no, "oui"),
+                Field::completion("partner", "Partenaire", partners, ""),
+                Field::multiline("note", "Note", ""),
+            ],
+        )
+    }
+
+    /// Sends `keys` to a fresh form focused on field `focus`, with the default keys.
+    fn run(focus: usize, keys: &[KeyEvent]) -> (Form, FormOutcome) {
+        let map = Keymap::defaults();
+        let mut f = form();
+        f.focus = focus;
+        let mut out = FormOutcome::Continue;
+        for k in keys {
+            out = f.handle_key(k, &map);
+        }
+        (f, out)
+    }
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn text(s: &str) -> Vec<KeyEvent> {
+        s.chars().map(|c| k(KeyCode::Char(c))).collect()
+    }
+
+    #[test]
+    fn keys_from_the_table_by_field_kind() {
+        use KeyCode as K;
+        // (case, focused field, keys, focus after, outcome)
+        let cases: Vec<(&str, usize, Vec<KeyEvent>, usize, FormOutcome)> = vec![
+            (
+                "space_is_text_in_a_text_field",
+                0,
+                text("a b"),
+                0,
+                FormOutcome::Continue,
+            ),
+            (
+                "enter_moves_on",
+                0,
+                vec![k(K::Enter)],
+                1,
+                FormOutcome::Continue,
+            ),
+            (
+                "down_moves_on",
+                0,
+                vec![k(K::Down)],
+                1,
+                FormOutcome::Continue,
+            ),
+            ("esc_cancels", 2, vec![k(K::Esc)], 2, FormOutcome::Cancel),
+            (
+                "ctrl_s_saves",
+                1,
+                vec![KeyEvent::new(
+                    K::Char('S'),
+                    KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+                )],
+                1,
+                FormOutcome::Submit,
+            ),
+            (
+                "tab_without_text_goes_on",
+                2,
+                vec![k(K::Tab)],
+                3,
+                FormOutcome::Continue,
+            ),
+            (
+                "up_on_first_line_goes_up",
+                3,
+                vec![k(K::Up)],
+                2,
+                FormOutcome::Continue,
+            ),
+            (
+                "enter_in_a_note_is_a_newline",
+                3,
+                vec![k(K::Enter)],
+                3,
+                FormOutcome::Continue,
+            ),
+            (
+                "alt_enter_on_the_last_field_saves",
+                3,
+                vec![KeyEvent::new(K::Enter, KeyModifiers::ALT)],
+                3,
+                FormOutcome::Submit,
+            ),
+        ];
+        for (case, focus, keys, after, outcome) in cases {
+            let (f, out) = run(focus, &keys);
+            assert_eq!((f.focus, out), (after, outcome), "{case}");
+        }
+    }
+
+    #[test]
+    fn choice_completion_and_text_edits() {
+        use KeyCode as K;
+        let (f, _) = run(0, &text("a b"));
+        assert_eq!(f.value("name"), "a b");
+        // Space and → change a choice; a letter jumps to it.
+        let (f, _) = run(1, &[k(K::Char(' '))]);
+        assert_eq!(f.fields[1].choice_code(), "non");
+        let (f, _) = run(1, &[k(K::Right), k(K::Char('o'))]);
+        assert_eq!(f.fields[1].choice_code(), "oui");
+        // ↓ highlights a suggestion, Entrée takes it and stays; Tab completes and moves on.
+        let (f, _) = run(2, &[k(K::Down), k(K::Down), k(K::Enter)]);
+        assert_eq!(
+            (f.value("partner").as_str(), f.focus),
+            ("Mission locale", 2)
+        );
+        let mut keys = text("fra");
+        keys.push(k(K::Tab));
+        let (f, _) = run(2, &keys);
+        assert_eq!(
+            (f.value("partner").as_str(), f.focus),
+            ("France Travail", 3)
+        );
+        // Edit keys: Ctrl+W deletes a word, Ctrl+U the field.
+        let mut keys = text("Jean Dupont");
+        keys.push(KeyEvent::new(K::Char('w'), KeyModifiers::CONTROL));
+        let (f, _) = run(0, &keys);
+        assert_eq!(f.value("name"), "Jean");
+        keys.push(KeyEvent::new(K::Char('u'), KeyModifiers::CONTROL));
+        let (f, _) = run(0, &keys);
+        assert_eq!(f.value("name"), "");
+    }
+}
