@@ -464,7 +464,7 @@ const DEFAULTS: &[Row] = &[
     (C::Multiline,    "alt+enter",           A::NextOrSubmit,      "",                    "Champ suivant (enregistre sur le dernier champ)"),
     (C::Multiline,    "up",                  A::LineUp,            "",                    "Ligne précédente (sur la première : champ précédent)"),
     (C::Multiline,    "down",                A::LineDown,          "",                    "Ligne suivante (sur la dernière : champ suivant)"),
-    (C::Completion,   "tab",                 A::Complete,          "",                    "Prendre la suggestion surlignée, ou la première, et passer au champ suivant"),
+    (C::Completion,   "tab",                 A::Complete,          "",                    "Prendre la suggestion surlignée ou la 1re, puis champ suivant"),
     (C::Completion,   "down",                A::NextSuggestion,    "",                    "Surligner la suggestion suivante"),
     (C::Completion,   "up",                  A::PrevSuggestion,    "",                    "Surligner la suggestion précédente"),
     (C::Completion,   "enter",               A::PickSuggestion,    "",                    "Prendre la suggestion surlignée"),

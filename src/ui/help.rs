@@ -47,20 +47,21 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
     let w = inner.width as usize;
     for (title, rows) in app.keymap.help(&contexts) {
         lines.push(Line::from(Span::styled(title.to_string(), style::title())));
-        // Keys in a column of 18, wider for a section with longer key lists.
-        let kw = rows
-            .iter()
-            .map(|(k, _)| k.width() + 1)
-            .max()
-            .unwrap_or(0)
-            .clamp(18, (w / 2).max(18));
         for (keys, help) in rows {
-            let keys = truncate_width(&keys, kw);
-            let pad = " ".repeat(kw.saturating_sub(keys.width()));
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys}{pad}"), style::warn()),
-                Span::raw(truncate_width(&help, w.saturating_sub(kw + 2))),
-            ]));
+            let help = Span::raw(truncate_width(&help, w.saturating_sub(20)));
+            if keys.width() <= 18 {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<18}"), style::warn()),
+                    help,
+                ]));
+            } else {
+                // A long key list gets its own line; the text stays in its column.
+                lines.push(Line::from(Span::styled(
+                    format!("  {}", truncate_width(&keys, w.saturating_sub(2))),
+                    style::warn(),
+                )));
+                lines.push(Line::from(vec![Span::raw(" ".repeat(20)), help]));
+            }
         }
         lines.push(Line::from(""));
     }
