@@ -251,7 +251,11 @@ impl App {
     pub fn handle_key(&mut self, key: KeyEvent, store: &mut Store) {
         // Ctrl+C always gets out; with a form open, a first press warns (what is typed in
         // the form would be lost) and a second one quits.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        if self
+            .keymap
+            .lookup(&[Context::Global], &Key::from_event(&key))
+            == Some(Action::Quit)
+        {
             if matches!(self.overlay, Some(Overlay::Form(_))) && !self.quit_armed {
                 self.quit_armed = true;
                 self.set_error("Formulaire en cours : F10 pour l'enregistrer, Échap pour l'abandonner, Ctrl+C à nouveau pour quitter sans l'enregistrer");
