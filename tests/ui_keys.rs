@@ -217,3 +217,20 @@ fn the_login_screen_follows_rebound_form_keys() {
     shell.handle_event(&key(KeyCode::F(9)));
     assert_eq!(shell.login_screen().expect("login").form.focus, 1);
 }
+
+/// « Note supprimée (u pour annuler) »: the key named must undo where the message is shown
+/// (it did nothing in the journal, whose keys had no undo).
+#[test]
+fn undo_named_after_deleting_a_note_works_in_the_journal() {
+    let mut c = Ctx::empty();
+    c.press("nDurand<Enter>Léa<F10>");
+    let id = c.person_id();
+    c.press("Jabonjour<F10>");
+    assert_eq!(c.stored(id).notes.len(), 1);
+    c.press("x");
+    assert_eq!(c.stored(id).notes.len(), 0);
+    assert!(c.status().contains("u pour annuler"), "{}", c.status());
+    c.press("u");
+    assert_eq!(c.stored(id).notes.len(), 1, "{}", c.status());
+    assert!(c.file().journal.is_some(), "still in the journal");
+}

@@ -439,6 +439,7 @@ const DEFAULTS: &[Row] = &[
     (C::Journal,      "enter|e",             A::Edit,              "modifier",            "Modifier la note"),
     (C::Journal,      "p",                   A::TogglePrivate,     "privée/partagée",     "Note privée / partagée"),
     (C::Journal,      "x|delete",            A::Delete,            "",                    "Supprimer la note"),
+    (C::Journal,      "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
     (C::Journal,      "esc|q",               A::Back,              "fermer",              "Fermer le journal"),
     (C::Retention,    "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier"),
     (C::Retention,    "a",                   A::ToggleArchive,     "archiver",            "Archiver le dossier (masqué de la file active) / le désarchiver"),
@@ -650,6 +651,17 @@ impl Keymap {
             .unwrap_or_else(|| NO_KEY.to_string())
     }
 
+    /// The label of the first key doing `action` in `contexts` (those active now, most
+    /// specific first), for messages: `key_in(&app.contexts(), Action::Undo)` is the key
+    /// that undoes on this screen. "(aucune touche)" when none does.
+    pub fn key_in(&self, contexts: &[Context], action: Action) -> String {
+        contexts
+            .iter()
+            .find_map(|ctx| self.binding(*ctx, action).and_then(|b| b.keys.first()))
+            .map(Key::label)
+            .unwrap_or_else(|| NO_KEY.to_string())
+    }
+
     /// The labels of all the keys of `action` in `context` ("F10 / Ctrl+S").
     pub fn keys_label(&self, context: Context, action: Action) -> String {
         match self.binding(context, action) {
@@ -805,6 +817,12 @@ mod tests {
         let k = Key::parse("ctrl+f").unwrap();
         assert_eq!(map.lookup(&[Context::Caseload], &k), Some(Action::Search));
         assert_eq!(map.key_label(C::Caseload, A::Search), "Ctrl+F");
+        assert_eq!(map.key_in(&[C::Caseload, C::Global], A::Search), "Ctrl+F");
+        assert_eq!(map.key_in(&[C::Journal, C::Global], A::Undo), "u");
+        assert_eq!(
+            map.key_in(&[C::Today, C::Global], A::Undo),
+            "(aucune touche)"
+        );
         let (map, warn) = Keymap::with_user_file(Some("[caseload]\nsearhc = \"x\""));
         assert!(warn.unwrap().contains("searhc"));
         let slash = Key::parse("/").unwrap();
