@@ -2,7 +2,7 @@
 //! the search line, the filters and sorts, the demonstration data.
 
 use super::input::TextInput;
-use super::keys::Keymap;
+use super::keys::{Action, Context, Key, Keymap};
 use super::state::*;
 use crate::clock::Clock;
 use crate::domain::*;
@@ -199,41 +199,35 @@ impl App {
 
     // ----- the search line -----
 
-    /// Keys while the search line is open. Returns true when the key was used.
+    /// Keys while the search line is open (contexts `search` and `edit`; a printable
+    /// character is always text). Returns true when the key was used.
     pub(super) fn search_key(&mut self, key: &KeyEvent, store: &mut Store) -> bool {
+        let k = Key::from_event(key);
         let c = &mut self.caseload;
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => {
+        if let Some(ch) = k.text() {
+            c.query.insert(ch);
+            c.search_pending = true;
+            c.selected = 0;
+            return true;
+        }
+        match self.keymap.lookup(&[Context::Search, Context::Edit], &k) {
+            Some(Action::ClearSearch) => {
                 c.searching = false;
                 c.query.set("");
                 c.search_pending = true;
             }
-            KeyCode::Enter => self.open_caseload_row(store),
-            KeyCode::Backspace => {
-                if ctrl {
-                    c.query.delete_word();
-                } else {
-                    c.query.backspace();
+            Some(Action::Open) => self.open_caseload_row(store),
+            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+                self.status = None;
+                self.move_selection(a);
+            }
+            Some(a) => {
+                if c.query.apply(a) == Some(true) {
+                    c.search_pending = true;
+                    c.selected = 0;
                 }
-                c.search_pending = true;
-                c.selected = 0;
             }
-            KeyCode::Char('u') if ctrl => {
-                c.query.set("");
-                c.search_pending = true;
-            }
-            KeyCode::Char(ch) if !ctrl => {
-                c.query.insert(ch);
-                c.search_pending = true;
-                c.selected = 0;
-            }
-            KeyCode::Left => c.query.left(),
-            KeyCode::Right => c.query.right(),
-            KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => return false,
-            KeyCode::F(_) => return false,
-            KeyCode::Char(_) => return false,
-            _ => {}
+            None => return false,
         }
         true
     }

@@ -1,7 +1,10 @@
-//! Forms: labelled fields, inline French validation, Esc to cancel, Entrée / F10 to confirm.
+//! Forms: labelled fields, inline French validation; keys from the key table (contexts
+//! `form`, `multiline`, `completion`, `choice`, `edit`): by default Esc cancels, Entrée /
+//! F10 confirm.
 //! A form never loses what was typed: a refused value stays in place with its message.
 
 use super::input::TextInput;
+use super::keys::{Action, Context, Key, Keymap};
 use crate::dates;
 use chrono::{NaiveDate, NaiveDateTime};
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -165,6 +168,34 @@ impl Field {
                 | FieldKind::Completion
                 | FieldKind::Password
         )
+    }
+
+    /// The key-table contexts of this field, most specific first.
+    pub fn contexts(&self) -> &'static [Context] {
+        use Context as C;
+        match self.kind {
+            FieldKind::Multiline => &[C::Multiline, C::Edit, C::Form],
+            FieldKind::Completion => &[C::Completion, C::Edit, C::Form],
+            FieldKind::Choice | FieldKind::Check | FieldKind::MultiCheck => &[C::Choice, C::Form],
+            FieldKind::Text
+            | FieldKind::Date
+            | FieldKind::DateTime
+            | FieldKind::Number
+            | FieldKind::Password => &[C::Edit, C::Form],
+        }
+    }
+
+    /// Moves a choice list to the next choice starting with `c` (accents and case ignored).
+    fn jump_to_letter(&mut self, c: char) {
+        let c = crate::text::fold(&c.to_string());
+        let n = self.choices.len();
+        for step in 1..=n {
+            let i = (self.choice + step) % n;
+            if crate::text::fold(&self.choices[i].1).starts_with(&c) {
+                self.choice = i;
+                break;
+            }
+        }
     }
 
     /// Suggestions for a completion field: (index into choices), best first, at most 6.
@@ -386,8 +417,12 @@ pub struct Form {
     pub error: Option<String>,
     pub purpose: Purpose,
     /// Keys reminder drawn under the form; `None` = the usual save / cancel line.
-    pub footer: Option<&'static str>,
+    pub footer: Option<&'static [Hint]>,
 }
+
+/// A key reminder: the key(s) of `action` in `context` (from the key table, so it follows
+/// `touches.toml`), then what it does here.
+pub type Hint = (Context, Action, &'static str);
 
 /// Result of a key in a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,139 +499,122 @@ impl Form {
         self.focus = self.focus.saturating_sub(1);
     }
 
-    /// Handles one key. Enter moves on, and confirms on the last field; F10 / Ctrl+S confirm
-    /// from anywhere; Esc cancels.
-    pub fn handle_key(&mut self, key: &crossterm::event::KeyEvent) -> FormOutcome {
-        use crossterm::event::{KeyCode as K, KeyModifiers as M};
-        let ctrl = key.modifiers.contains(M::CONTROL);
-        let alt = key.modifiers.contains(M::ALT);
-        let last = self.focus + 1 >= self.fields.len();
+    /// Handles one key, looked up in the focused field's contexts of the key table (see
+    /// [`Field::contexts`]): by default Entrée moves on and confirms on the last field,
+    /// F10 / Ctrl+S confirm from anywhere, Échap cancels. A printable character is always
+    /// text in a text field; in a choice list it jumps to the next choice with that letter.
+    pub fn handle_key(&mut self, key: &crossterm::event::KeyEvent, keymap: &Keymap) -> FormOutcome {
+        let key = Key::from_event(key);
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormOutcome::Cancel;
         };
-        match key.code {
-            K::Esc => return FormOutcome::Cancel,
-            K::F(10) => return FormOutcome::Submit,
-            K::Char('s') | K::Char('S') if ctrl => return FormOutcome::Submit,
-            K::Enter if field.kind == FieldKind::Multiline && !alt && !ctrl => {
-                field.input.newline();
+        if let Some(c) = key.text().filter(|_| field.is_text_like()) {
+            field.input.insert(c);
+            field.error = None;
+            field.suggestion = None;
+            return FormOutcome::Continue;
+        }
+        let contexts = field.contexts();
+        for action in keymap.actions(contexts, &key) {
+            if let Some(outcome) = self.apply(action) {
+                return outcome;
             }
+        }
+        if let (Some(c), Some(field)) = (key.text(), self.fields.get_mut(self.focus)) {
+            if field.kind == FieldKind::Choice {
+                field.jump_to_letter(c);
+            }
+        }
+        FormOutcome::Continue
+    }
+
+    /// Carries out `action` on the focused field; `None` when it does not apply there (the
+    /// next action bound to the same key is tried).
+    fn apply(&mut self, action: Action) -> Option<FormOutcome> {
+        use FormOutcome::{Cancel, Continue, Submit};
+        let last = self.focus + 1 >= self.fields.len();
+        let field = self.fields.get_mut(self.focus)?;
+        let kind = field.kind.clone();
+        match action {
+            Action::Cancel => return Some(Cancel),
+            Action::Submit => return Some(Submit),
+            Action::NextOrSubmit if last => return Some(Submit),
+            Action::NextOrSubmit | Action::NextField | Action::Down => self.next(),
+            Action::PrevField | Action::Up => self.prev(),
+            Action::Newline => field.input.newline(),
+            Action::LineUp => return field.input.up().then_some(Continue),
+            Action::LineDown => return field.input.down().then_some(Continue),
             // Completion: Entrée takes the highlighted suggestion (↓ to highlight); Tab takes
             // the highlighted one or, when none is, the first; otherwise the text stays free.
-            K::Enter | K::Tab
-                if field.kind == FieldKind::Completion
-                    && (field.suggestion.is_some()
-                        || (key.code == K::Tab
-                            && !field.input.is_empty()
-                            && !field.suggestions().is_empty())) =>
-            {
+            Action::PickSuggestion | Action::Complete => {
                 let sugg = field.suggestions();
+                let usable = field.suggestion.is_some()
+                    || (action == Action::Complete && !field.input.is_empty() && !sugg.is_empty());
+                if !usable {
+                    return None;
+                }
                 if let Some(i) = sugg.get(field.suggestion.unwrap_or(0)) {
                     let label = field.choices[*i].1.clone();
                     field.input.set(&label);
                 }
                 field.suggestion = None;
-                if key.code == K::Tab {
+                if action == Action::Complete {
                     self.next();
                 }
             }
-            K::Enter => {
-                if last {
-                    return FormOutcome::Submit;
-                }
-                self.next();
+            Action::PrevSuggestion => {
+                field.suggestion?;
+                field.suggestion = field.suggestion.and_then(|s| s.checked_sub(1));
             }
-            K::Tab => self.next(),
-            K::BackTab => self.prev(),
-            K::Up => match field.kind {
-                FieldKind::Multiline if field.input.up() => {}
-                FieldKind::Completion if field.suggestion.is_some() => {
-                    field.suggestion = field.suggestion.and_then(|s| s.checked_sub(1));
+            Action::NextSuggestion => {
+                let n = field.suggestions().len();
+                if n == 0 {
+                    return None;
                 }
-                _ => self.prev(),
-            },
-            K::Down => match field.kind {
-                FieldKind::Multiline if field.input.down() => {}
-                FieldKind::Completion if !field.suggestions().is_empty() => {
-                    let n = field.suggestions().len();
-                    field.suggestion =
-                        Some(field.suggestion.map(|s| (s + 1).min(n - 1)).unwrap_or(0));
-                }
-                _ => self.next(),
-            },
-            K::Left => match field.kind {
+                field.suggestion = Some(field.suggestion.map(|s| (s + 1).min(n - 1)).unwrap_or(0));
+            }
+            Action::PrevChoice => match kind {
                 FieldKind::Choice => {
                     let n = field.choices.len().max(1);
                     field.choice = (field.choice + n - 1) % n;
                 }
                 FieldKind::MultiCheck => field.choice = field.choice.saturating_sub(1),
-                FieldKind::Check => {}
-                _ if ctrl => field.input.word_left(),
-                _ => field.input.left(),
+                _ => {}
             },
-            K::Right => match field.kind {
+            Action::NextChoice => match kind {
                 FieldKind::Choice => {
                     field.choice = (field.choice + 1) % field.choices.len().max(1);
                 }
                 FieldKind::MultiCheck => {
                     field.choice = (field.choice + 1).min(field.choices.len().saturating_sub(1))
                 }
-                FieldKind::Check => {}
-                _ if ctrl => field.input.word_right(),
-                _ => field.input.right(),
+                _ => {}
             },
-            K::Home => field.input.home(),
-            K::End => field.input.end(),
-            K::Backspace if field.is_text_like() => {
-                if ctrl || alt {
-                    field.input.delete_word();
-                } else {
-                    field.input.backspace();
+            Action::Toggle => match kind {
+                FieldKind::Choice => {
+                    field.choice = (field.choice + 1) % field.choices.len().max(1);
                 }
-                field.error = None;
-                field.suggestion = None;
-            }
-            K::Delete if field.is_text_like() => {
-                field.input.delete();
-                field.error = None;
-            }
-            K::Char('w') if ctrl && field.is_text_like() => field.input.delete_word(),
-            K::Char('u') if ctrl && field.is_text_like() => field.input.set(""),
-            K::Char(' ') if matches!(field.kind, FieldKind::Choice) => {
-                field.choice = (field.choice + 1) % field.choices.len().max(1);
-            }
-            K::Char(' ') if field.kind == FieldKind::Check => {
-                if let Some(v) = field.checked.first_mut() {
-                    *v = !*v;
-                }
-            }
-            K::Char(' ') if field.kind == FieldKind::MultiCheck => {
-                if let Some(v) = field.checked.get_mut(field.choice) {
-                    *v = !*v;
-                }
-            }
-            K::Char(c) if !ctrl && field.is_text_like() => {
-                field.input.insert(c);
-                field.error = None;
-                field.suggestion = None;
-            }
-            K::Char(c) if !ctrl && field.kind == FieldKind::Choice => {
-                // Type the first letter of a choice to jump to it.
-                let c = crate::text::fold(&c.to_string());
-                let n = field.choices.len();
-                for step in 1..=n {
-                    let i = (field.choice + step) % n;
-                    if crate::text::fold(&field.choices[i].1).starts_with(&c) {
-                        field.choice = i;
-                        break;
+                FieldKind::Check => {
+                    if let Some(v) = field.checked.first_mut() {
+                        *v = !*v;
                     }
                 }
+                FieldKind::MultiCheck => {
+                    if let Some(v) = field.checked.get_mut(field.choice) {
+                        *v = !*v;
+                    }
+                }
+                _ => return None,
+            },
+            other => {
+                if field.input.apply(other)? {
+                    field.error = None;
+                    field.suggestion = None;
+                }
             }
-            _ => {}
         }
-        FormOutcome::Continue
+        Some(Continue)
     }
-
     /// Pasted text goes into the focused text field (newlines flattened in one-line fields).
     pub fn paste(&mut self, text: &str) {
         if let Some(f) = self.fields.get_mut(self.focus) {
@@ -750,5 +768,157 @@ pub mod tests {
         assert_eq!(form.fields[0].error, None);
         form.refuse("a", "Champ obligatoire");
         assert_eq!(form.fields[0].error.as_deref(), Some("Champ obligatoire"));
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn form() -> Form {
+        let partners = vec![
+            ("ft".to_string(), "France Travail".to_string()),
+            ("ml".to_string(), "Mission locale".to_string()),
+        ];
+        let yes_no = vec![
+            ("oui".to_string(), "Oui".to_string()),
+            ("non".to_string(), "Non".to_string()),
+        ];
+        Form::new(
+            "Essai",
+            Purpose::NewNote,
+            vec![
+                Field::text("name", "Nom", ""),
+                Field::choice("answer", "Réponse", yes_no, "oui"),
+                Field::completion("partner", "Partenaire", partners, ""),
+                Field::multiline("note", "Note", ""),
+            ],
+        )
+    }
+
+    /// Sends `keys` to a fresh form focused on field `focus`, with the default keys.
+    fn run(focus: usize, keys: &[KeyEvent]) -> (Form, FormOutcome) {
+        let map = Keymap::defaults();
+        let mut f = form();
+        f.focus = focus;
+        let mut out = FormOutcome::Continue;
+        for k in keys {
+            out = f.handle_key(k, &map);
+        }
+        (f, out)
+    }
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn text(s: &str) -> Vec<KeyEvent> {
+        s.chars().map(|c| k(KeyCode::Char(c))).collect()
+    }
+
+    #[test]
+    fn keys_from_the_table_by_field_kind() {
+        use KeyCode as K;
+        // (case, focused field, keys, focus after, outcome)
+        let cases: Vec<(&str, usize, Vec<KeyEvent>, usize, FormOutcome)> = vec![
+            (
+                "space_is_text_in_a_text_field",
+                0,
+                text("a b"),
+                0,
+                FormOutcome::Continue,
+            ),
+            (
+                "enter_moves_on",
+                0,
+                vec![k(K::Enter)],
+                1,
+                FormOutcome::Continue,
+            ),
+            (
+                "down_moves_on",
+                0,
+                vec![k(K::Down)],
+                1,
+                FormOutcome::Continue,
+            ),
+            ("esc_cancels", 2, vec![k(K::Esc)], 2, FormOutcome::Cancel),
+            (
+                "ctrl_s_saves",
+                1,
+                vec![KeyEvent::new(
+                    K::Char('S'),
+                    KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+                )],
+                1,
+                FormOutcome::Submit,
+            ),
+            (
+                "tab_without_text_goes_on",
+                2,
+                vec![k(K::Tab)],
+                3,
+                FormOutcome::Continue,
+            ),
+            (
+                "up_on_first_line_goes_up",
+                3,
+                vec![k(K::Up)],
+                2,
+                FormOutcome::Continue,
+            ),
+            (
+                "enter_in_a_note_is_a_newline",
+                3,
+                vec![k(K::Enter)],
+                3,
+                FormOutcome::Continue,
+            ),
+            (
+                "alt_enter_on_the_last_field_saves",
+                3,
+                vec![KeyEvent::new(K::Enter, KeyModifiers::ALT)],
+                3,
+                FormOutcome::Submit,
+            ),
+        ];
+        for (case, focus, keys, after, outcome) in cases {
+            let (f, out) = run(focus, &keys);
+            assert_eq!((f.focus, out), (after, outcome), "{case}");
+        }
+    }
+
+    #[test]
+    fn choice_completion_and_text_edits() {
+        use KeyCode as K;
+        let (f, _) = run(0, &text("a b"));
+        assert_eq!(f.value("name"), "a b");
+        // Space and → change a choice; a letter jumps to it.
+        let (f, _) = run(1, &[k(K::Char(' '))]);
+        assert_eq!(f.fields[1].choice_code(), "non");
+        let (f, _) = run(1, &[k(K::Right), k(K::Char('o'))]);
+        assert_eq!(f.fields[1].choice_code(), "oui");
+        // ↓ highlights a suggestion, Entrée takes it and stays; Tab completes and moves on.
+        let (f, _) = run(2, &[k(K::Down), k(K::Down), k(K::Enter)]);
+        assert_eq!(
+            (f.value("partner").as_str(), f.focus),
+            ("Mission locale", 2)
+        );
+        let mut keys = text("fra");
+        keys.push(k(K::Tab));
+        let (f, _) = run(2, &keys);
+        assert_eq!(
+            (f.value("partner").as_str(), f.focus),
+            ("France Travail", 3)
+        );
+        // Edit keys: Ctrl+W deletes a word, Ctrl+U the field.
+        let mut keys = text("Jean Dupont");
+        keys.push(KeyEvent::new(K::Char('w'), KeyModifiers::CONTROL));
+        let (f, _) = run(0, &keys);
+        assert_eq!(f.value("name"), "Jean");
+        keys.push(KeyEvent::new(K::Char('u'), KeyModifiers::CONTROL));
+        let (f, _) = run(0, &keys);
+        assert_eq!(f.value("name"), "");
     }
 }

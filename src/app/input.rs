@@ -1,6 +1,8 @@
 //! A text field: single- or multi-line, with a cursor counted in chars (never bytes, so
 //! accents, emoji and right-to-left text cannot split a character).
 
+use super::keys::Action;
+
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct TextInput {
     chars: Vec<char>,
@@ -259,6 +261,29 @@ impl TextInput {
     }
 }
 
+impl TextInput {
+    /// Carries out a text-editing action of the key table (context `edit`). Returns `None`
+    /// for an action that is not text editing, else whether the text changed.
+    pub fn apply(&mut self, action: Action) -> Option<bool> {
+        let before = self.chars.len();
+        match action {
+            Action::CursorLeft => self.left(),
+            Action::CursorRight => self.right(),
+            Action::WordLeft => self.word_left(),
+            Action::WordRight => self.word_right(),
+            Action::LineStart => self.home(),
+            Action::LineEnd => self.end(),
+            Action::DeleteBefore => self.backspace(),
+            Action::DeleteAfter => self.delete(),
+            Action::DeleteWord => self.delete_word(),
+            Action::ClearText => self.set(""),
+            _ => return None,
+        }
+        // Every edit that changes the text removes characters.
+        Some(self.chars.len() != before)
+    }
+}
+
 /// Drops control characters (keeps newlines and tabs in multi-line text, tabs as spaces).
 fn sanitize(s: &str, multiline: bool) -> String {
     let s = s.replace("\r\n", "\n").replace('\r', "\n");
@@ -335,6 +360,18 @@ mod tests {
             cap, SECRET_CAPACITY,
             "typing a password must not reallocate"
         );
+    }
+
+    #[test]
+    fn editing_actions_move_and_delete() {
+        let mut t = TextInput::new("Jean Dupont", false);
+        assert_eq!(t.apply(Action::WordLeft), Some(false));
+        assert_eq!(t.apply(Action::DeleteBefore), Some(true));
+        assert_eq!(t.text(), "JeanDupont");
+        assert_eq!(t.apply(Action::LineEnd), Some(false));
+        assert_eq!(t.apply(Action::DeleteWord), Some(true));
+        assert_eq!(t.text(), "");
+        assert_eq!(t.apply(Action::Submit), None);
     }
 
     #[test]

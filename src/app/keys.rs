@@ -1,17 +1,26 @@
-//! The key table: one list from which the bottom bar, the help overlay and key dispatch
-//! are all generated, so help never lies. Defaults are embedded; a user file
-//! `touches.toml` in the config directory can rebind actions (see README).
+//! The key table: one list from which key dispatch (screens, forms, the search line, the
+//! help overlay, the login screen), the bottom bar, the form footers, the help overlay and
+//! every message naming a key are generated, so help never lies. Defaults are embedded; a
+//! user file `touches.toml` in the config directory can rebind actions (see README).
+//!
+//! Context and action names in `touches.toml` are the serde names of [`Context`] and
+//! [`Action`] (`snake_case`), so the table and the file cannot drift apart.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::Deserialize;
+use serde::de::IntoDeserializer;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+/// Where a binding applies. Screens use the screen's context and `Global`; forms use the
+/// focused field's contexts (see `Field::contexts`); text keys are the fallback for
+/// printable characters, which always go into a text field or the search line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Context {
     Global,
     Caseload,
+    /// The caseload's search line, while it is open.
+    Search,
     Today,
     File,
     Diagnostic,
@@ -21,6 +30,20 @@ pub enum Context {
     Journal,
     Retention,
     Audit,
+    /// The help overlay.
+    Help,
+    /// Every form field (confirmation forms included).
+    Form,
+    /// A multi-line text field (notes, reports).
+    Multiline,
+    /// A text field with suggestions.
+    Completion,
+    /// A choice list, a check box, a list of check boxes.
+    Choice,
+    /// Text editing: form text fields, the search line, the login form.
+    Edit,
+    /// The login and lock screen.
+    Login,
 }
 
 impl Context {
@@ -28,6 +51,7 @@ impl Context {
         match self {
             Context::Global => "Partout",
             Context::Caseload => "File active",
+            Context::Search => "Ligne de recherche (file active)",
             Context::Today => "Aujourd'hui",
             Context::File => "Dossier",
             Context::Diagnostic => "Diagnostic",
@@ -37,29 +61,41 @@ impl Context {
             Context::Journal => "Journal",
             Context::Retention => "Conservation des dossiers (admin)",
             Context::Audit => "Journal d'audit (admin)",
+            Context::Help => "Cette aide",
+            Context::Form => "Dans un formulaire",
+            Context::Multiline => "Texte sur plusieurs lignes (notes, comptes rendus)",
+            Context::Completion => "Champ avec suggestions",
+            Context::Choice => "Choix dans une liste, cases à cocher",
+            Context::Edit => "Saisie de texte (formulaires, recherche, connexion)",
+            Context::Login => "Écran de connexion",
         }
     }
 
-    fn from_name(s: &str) -> Option<Context> {
-        Some(match s {
-            "global" => Context::Global,
-            "caseload" => Context::Caseload,
-            "today" => Context::Today,
-            "file" => Context::File,
-            "diagnostic" => Context::Diagnostic,
-            "barriers" => Context::Barriers,
-            "plan" => Context::Plan,
-            "appointments" => Context::Appointments,
-            "journal" => Context::Journal,
-            "retention" => Context::Retention,
-            "audit" => Context::Audit,
-            _ => return None,
-        })
+    /// The name used in `touches.toml` (its serde name).
+    pub fn name(self) -> String {
+        serde_name(&self)
+    }
+
+    /// A context where a printable character is text: binding one there would make it
+    /// impossible to type.
+    fn is_text(self) -> bool {
+        matches!(
+            self,
+            Context::Search
+                | Context::Form
+                | Context::Multiline
+                | Context::Completion
+                | Context::Edit
+                | Context::Login
+        )
     }
 }
 
-/// Everything a key can do outside text entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Everything a key can do. Screen actions go through `App::do_action`; form, text and
+/// overlay actions are carried out where they apply (`Form::handle_key`,
+/// `TextInput::apply`, the search line, the help overlay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
     Lock,
@@ -91,7 +127,16 @@ pub enum Action {
     Journal,
     EditPerson,
     EditSuivi,
-    Level(u8),
+    #[serde(rename = "level_0")]
+    Level0,
+    #[serde(rename = "level_1")]
+    Level1,
+    #[serde(rename = "level_2")]
+    Level2,
+    #[serde(rename = "level_3")]
+    Level3,
+    #[serde(rename = "level_4")]
+    Level4,
     CycleLevel,
     EditComment,
     EditProfessional,
@@ -118,30 +163,68 @@ pub enum Action {
     AuditLog,
     CycleAuditAccount,
     CycleAuditAction,
+    // The search line.
+    ClearSearch,
+    // Forms.
+    NextOrSubmit,
+    Submit,
+    Cancel,
+    NextField,
+    PrevField,
+    Newline,
+    LineUp,
+    LineDown,
+    Complete,
+    NextSuggestion,
+    PrevSuggestion,
+    PickSuggestion,
+    PrevChoice,
+    NextChoice,
+    // Text editing.
+    CursorLeft,
+    CursorRight,
+    WordLeft,
+    WordRight,
+    LineStart,
+    LineEnd,
+    DeleteBefore,
+    DeleteAfter,
+    DeleteWord,
+    ClearText,
 }
 
 impl Action {
-    /// Name used in `touches.toml`.
+    /// The name used in `touches.toml` (its serde name).
     pub fn name(self) -> String {
+        serde_name(&self)
+    }
+
+    /// The diagnostic level a `level_N` action sets.
+    pub fn level(self) -> Option<u8> {
         match self {
-            Action::Level(n) => format!("level_{n}"),
-            other => {
-                let dbg = format!("{other:?}");
-                let mut out = String::new();
-                for (i, c) in dbg.chars().enumerate() {
-                    if c.is_uppercase() {
-                        if i > 0 {
-                            out.push('_');
-                        }
-                        out.extend(c.to_lowercase());
-                    } else {
-                        out.push(c);
-                    }
-                }
-                out
-            }
+            Action::Level0 => Some(0),
+            Action::Level1 => Some(1),
+            Action::Level2 => Some(2),
+            Action::Level3 => Some(3),
+            Action::Level4 => Some(4),
+            _ => None,
         }
     }
+}
+
+/// The serde name of a unit variant (`Context`, `Action`).
+fn serde_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// A unit variant from its serde name.
+fn from_serde_name<'de, T: Deserialize<'de>>(name: &'de str) -> Option<T> {
+    let d: serde::de::value::StrDeserializer<'de, serde::de::value::Error> =
+        name.into_deserializer();
+    T::deserialize(d).ok()
 }
 
 /// A key with modifiers, comparable with crossterm events.
@@ -167,6 +250,13 @@ impl Key {
         }
     }
 
+    /// The character this key types into a text field (any character without Ctrl).
+    pub fn text(&self) -> Option<char> {
+        match self.code {
+            KeyCode::Char(c) if !self.ctrl => Some(c),
+            _ => None,
+        }
+    }
     /// Parses "a", "A", "?", "ctrl+u", "f1", "enter", "esc", "tab", "backtab", "space",
     /// "up", "down", "left", "right", "pageup", "pagedown", "home", "end", "delete".
     pub fn parse(s: &str) -> Option<Key> {
@@ -239,7 +329,9 @@ impl Key {
             _ => "?".to_string(),
         };
         match (self.ctrl, self.alt) {
-            (true, _) => format!("Ctrl+{}", base.to_uppercase()),
+            // Ctrl+C, Ctrl+S (as printed on keys), but Ctrl+Retour, Ctrl+←.
+            (true, _) if base.chars().count() == 1 => format!("Ctrl+{}", base.to_uppercase()),
+            (true, _) => format!("Ctrl+{base}"),
             (_, true) => format!("Alt+{base}"),
             _ => base,
         }
@@ -255,568 +347,164 @@ pub struct Binding {
     pub bar: &'static str,
     /// French description for the help overlay.
     pub help: &'static str,
+    /// Cannot be rebound (Ctrl+C always quits).
+    pub fixed: bool,
 }
 
-/// (context, keys, action, bar label, help)
+/// (context, keys separated by `|`, action, bar label, help)
 type Row = (Context, &'static str, Action, &'static str, &'static str);
 
+use Action as A;
+use Context as C;
+
+/// Bindings that `touches.toml` cannot change: Ctrl+C gets out from anywhere.
+const FIXED: &[(Context, Action)] = &[(C::Global, A::Quit), (C::Login, A::Quit)];
+
+/// The default bindings, one per line, grouped by context (the order of the bar, the
+/// help overlay and `parcours touches`). The same action may appear in several contexts.
+/// Neighbours sharing a bar label are shown once in the bar ("0…4 niveau", "↑↓ choisir").
+#[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
-    (
-        Context::Global,
-        "f1|?",
-        Action::Help,
-        "aide",
-        "Afficher l'aide (toutes les touches)",
-    ),
-    (
-        Context::Global,
-        "f2",
-        Action::Today,
-        "aujourd'hui",
-        "Vue du jour : rendez-vous, statuts à préciser, actions en retard",
-    ),
-    (
-        Context::Global,
-        "f3",
-        Action::GoCaseload,
-        "",
-        "Revenir à la file active",
-    ),
-    (
-        Context::Global,
-        "f4",
-        Action::AuditLog,
-        "",
-        "Journal d'audit : qui a fait quoi, quand (administrateur·rices)",
-    ),
-    (
-        Context::Global,
-        "ctrl+c",
-        Action::Quit,
-        "",
-        "Quitter parcours (tout est déjà enregistré)",
-    ),
-    (
-        Context::Global,
-        "ctrl+l",
-        Action::Lock,
-        "verrouiller",
-        "Verrouiller l'écran (mot de passe pour reprendre là où vous étiez)",
-    ),
-    (Context::Global, "up|k", Action::Up, "", "Ligne précédente"),
-    (
-        Context::Global,
-        "down|j",
-        Action::Down,
-        "",
-        "Ligne suivante",
-    ),
-    (
-        Context::Global,
-        "pageup",
-        Action::PageUp,
-        "",
-        "Page précédente",
-    ),
-    (
-        Context::Global,
-        "pagedown",
-        Action::PageDown,
-        "",
-        "Page suivante",
-    ),
-    (Context::Global, "home|g", Action::Top, "", "Première ligne"),
-    (
-        Context::Global,
-        "end|G",
-        Action::Bottom,
-        "",
-        "Dernière ligne",
-    ),
-    (
-        Context::Caseload,
-        "/",
-        Action::Search,
-        "chercher",
-        "Rechercher (nom, n°, commune, date de naissance)",
-    ),
-    (
-        Context::Caseload,
-        "enter",
-        Action::Open,
-        "ouvrir",
-        "Ouvrir le dossier",
-    ),
-    (
-        Context::Caseload,
-        "n",
-        Action::NewPerson,
-        "nouvelle personne",
-        "Créer une personne",
-    ),
-    (
-        Context::Caseload,
-        "m",
-        Action::ToggleMine,
-        "ma file/toutes",
-        "Ma file active / toutes les personnes",
-    ),
-    (
-        Context::Caseload,
-        "d",
-        Action::CycleDispositif,
-        "dispositif",
-        "Filtrer par dispositif",
-    ),
-    (
-        Context::Caseload,
-        "o",
-        Action::CycleOpen,
-        "en cours/sortis",
-        "En cours / sortis / tous (puis archivés, administrateur·rices)",
-    ),
-    (
-        Context::Caseload,
-        "s",
-        Action::CycleSort,
-        "tri",
-        "Trier : nom, dernier contact, prochain RDV, alertes",
-    ),
-    (
-        Context::Caseload,
-        "D",
-        Action::LoadDemo,
-        "",
-        "Charger la file active de démonstration (base vide)",
-    ),
-    (
-        Context::Caseload,
-        "r",
-        Action::Retention,
-        "",
-        "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)",
-    ),
-    (
-        Context::Caseload,
-        "q",
-        Action::Quit,
-        "quitter",
-        "Quitter parcours",
-    ),
-    (
-        Context::Today,
-        "enter",
-        Action::Open,
-        "ouvrir",
-        "Ouvrir le dossier de la ligne",
-    ),
-    (
-        Context::Today,
-        "esc|q",
-        Action::Back,
-        "retour",
-        "Revenir à l'écran précédent",
-    ),
-    (
-        Context::File,
-        "tab",
-        Action::NextPane,
-        "volet suivant",
-        "Volet suivant",
-    ),
-    (
-        Context::File,
-        "backtab",
-        Action::PrevPane,
-        "",
-        "Volet précédent",
-    ),
-    (
-        Context::File,
-        "f5",
-        Action::FocusDiagnostic,
-        "",
-        "Aller au diagnostic",
-    ),
-    (
-        Context::File,
-        "f6",
-        Action::FocusBarriers,
-        "",
-        "Aller aux obstacles",
-    ),
-    (
-        Context::File,
-        "f7",
-        Action::FocusPlan,
-        "",
-        "Aller au plan d'action",
-    ),
-    (
-        Context::File,
-        "f8",
-        Action::FocusAppointments,
-        "",
-        "Aller aux rendez-vous",
-    ),
-    (
-        Context::File,
-        "J",
-        Action::Journal,
-        "journal",
-        "Journal (notes) de la personne",
-    ),
-    (
-        Context::File,
-        "u|ctrl+z",
-        Action::Undo,
-        "annuler",
-        "Annuler la dernière modification",
-    ),
-    (
-        Context::File,
-        "I",
-        Action::EditPerson,
-        "",
-        "Modifier l'identité",
-    ),
-    (
-        Context::File,
-        "S",
-        Action::EditSuivi,
-        "",
-        "Modifier le suivi (dispositif, contrat, sortie)",
-    ),
-    (
-        Context::File,
-        "E",
-        Action::ExportDocument,
-        "",
-        "Document du dossier complet à imprimer ou remettre (droit d'accès)",
-    ),
-    (
-        Context::File,
-        "X",
-        Action::ErasePerson,
-        "",
-        "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)",
-    ),
-    (
-        Context::File,
-        "esc|q",
-        Action::Back,
-        "retour",
-        "Revenir à la file active",
-    ),
-    (
-        Context::Diagnostic,
-        "0",
-        Action::Level(0),
-        "",
-        "Niveau : non abordé",
-    ),
-    (
-        Context::Diagnostic,
-        "1",
-        Action::Level(1),
-        "niveau",
-        "Niveau : point d'appui",
-    ),
-    (
-        Context::Diagnostic,
-        "2",
-        Action::Level(2),
-        "",
-        "Niveau : vigilance",
-    ),
-    (
-        Context::Diagnostic,
-        "3",
-        Action::Level(3),
-        "",
-        "Niveau : obstacle",
-    ),
-    (
-        Context::Diagnostic,
-        "4",
-        Action::Level(4),
-        "",
-        "Niveau : obstacle majeur",
-    ),
-    (
-        Context::Diagnostic,
-        "space",
-        Action::CycleLevel,
-        "",
-        "Niveau suivant",
-    ),
-    (
-        Context::Diagnostic,
-        "c|enter",
-        Action::EditComment,
-        "commentaire",
-        "Commenter le thème",
-    ),
-    (
-        Context::Diagnostic,
-        "p",
-        Action::EditProfessional,
-        "volet pro",
-        "Volet professionnel (niveau, situation, projet, compétences, envies)",
-    ),
-    (
-        Context::Diagnostic,
-        "r",
-        Action::NewReview,
-        "bilan",
-        "Nouveau bilan (repart du précédent)",
-    ),
-    (
-        Context::Barriers,
-        "space",
-        Action::Toggle,
-        "cocher",
-        "Cocher / décocher la situation",
-    ),
-    (
-        Context::Barriers,
-        "s",
-        Action::CycleStatus,
-        "statut",
-        "Statut suivant (identifié, en cours, levé, non traité)",
-    ),
-    (
-        Context::Barriers,
-        "enter|e",
-        Action::Edit,
-        "détails",
-        "Dates et note de l'obstacle",
-    ),
-    (
-        Context::Barriers,
-        "a",
-        Action::AddFree,
-        "autre",
-        "Ajouter un obstacle libre",
-    ),
-    (
-        Context::Barriers,
-        "f",
-        Action::ToggleCheckedOnly,
-        "cochés seuls",
-        "Afficher seulement les situations cochées",
-    ),
-    (
-        Context::Plan,
-        "a",
-        Action::AddAction,
-        "action",
-        "Ajouter une action",
-    ),
-    (
-        Context::Plan,
-        "o",
-        Action::AddObjective,
-        "objectif",
-        "Ajouter un objectif",
-    ),
-    (
-        Context::Plan,
-        "s",
-        Action::CycleStatus,
-        "statut",
-        "Statut suivant",
-    ),
-    (
-        Context::Plan,
-        "enter|e",
-        Action::Edit,
-        "modifier",
-        "Modifier la ligne",
-    ),
-    (
-        Context::Plan,
-        "x|delete",
-        Action::Delete,
-        "",
-        "Supprimer la ligne",
-    ),
-    (
-        Context::Appointments,
-        "a",
-        Action::AddAppointment,
-        "RDV",
-        "Ajouter un rendez-vous",
-    ),
-    (
-        Context::Appointments,
-        "h",
-        Action::SetHonoured,
-        "honoré",
-        "Statut : honoré",
-    ),
-    (
-        Context::Appointments,
-        "e",
-        Action::SetExcused,
-        "excusé",
-        "Statut : excusé",
-    ),
-    (
-        Context::Appointments,
-        "n",
-        Action::SetAbsent,
-        "absent",
-        "Statut : absent non excusé",
-    ),
-    (
-        Context::Appointments,
-        "c",
-        Action::SetCancelled,
-        "",
-        "Statut : annulé par la structure",
-    ),
-    (
-        Context::Appointments,
-        "enter|r",
-        Action::Edit,
-        "compte rendu",
-        "Compte rendu et démarches",
-    ),
-    (
-        Context::Appointments,
-        "x|delete",
-        Action::Delete,
-        "",
-        "Supprimer le rendez-vous",
-    ),
-    (
-        Context::Journal,
-        "a",
-        Action::AddNote,
-        "note",
-        "Ajouter une note",
-    ),
-    (
-        Context::Journal,
-        "enter|e",
-        Action::Edit,
-        "modifier",
-        "Modifier la note",
-    ),
-    (
-        Context::Journal,
-        "p",
-        Action::TogglePrivate,
-        "privée/partagée",
-        "Note privée / partagée",
-    ),
-    (
-        Context::Journal,
-        "x|delete",
-        Action::Delete,
-        "",
-        "Supprimer la note",
-    ),
-    (
-        Context::Journal,
-        "esc|q",
-        Action::Back,
-        "fermer",
-        "Fermer le journal",
-    ),
-    (
-        Context::Retention,
-        "enter",
-        Action::Open,
-        "ouvrir",
-        "Ouvrir le dossier",
-    ),
-    (
-        Context::Retention,
-        "a",
-        Action::ToggleArchive,
-        "archiver",
-        "Archiver le dossier (masqué de la file active) / le désarchiver",
-    ),
-    (
-        Context::Retention,
-        "x|delete",
-        Action::ErasePerson,
-        "effacer",
-        "Effacer définitivement le dossier (le n° de dossier est demandé)",
-    ),
-    (
-        Context::Retention,
-        "E",
-        Action::ExportDocument,
-        "document",
-        "Document du dossier complet, à remettre avant effacement",
-    ),
-    (
-        Context::Retention,
-        "esc|q",
-        Action::Back,
-        "retour",
-        "Revenir à la file active",
-    ),
-    (
-        Context::Audit,
-        "c",
-        Action::CycleAuditAccount,
-        "compte",
-        "Filtrer par compte (tous, puis chacun)",
-    ),
-    (
-        Context::Audit,
-        "a",
-        Action::CycleAuditAction,
-        "action",
-        "Filtrer par action (toutes, puis chacune)",
-    ),
-    (
-        Context::Audit,
-        "esc|q",
-        Action::Back,
-        "retour",
-        "Revenir à l'écran précédent",
-    ),
+    // context        keys                   action                bar                    help
+    (C::Global,       "f1|?",                A::Help,              "aide",                "Afficher l'aide (toutes les touches)"),
+    (C::Global,       "f2",                  A::Today,             "aujourd'hui",         "Vue du jour : rendez-vous, statuts à préciser, actions en retard"),
+    (C::Global,       "f3",                  A::GoCaseload,        "",                    "Revenir à la file active"),
+    (C::Global,       "f4",                  A::AuditLog,          "",                    "Journal d'audit : qui a fait quoi, quand (administrateur·rices)"),
+    (C::Global,       "ctrl+c",              A::Quit,              "",                    "Quitter parcours (tout est déjà enregistré)"),
+    (C::Global,       "ctrl+l",              A::Lock,              "verrouiller",         "Verrouiller l'écran (mot de passe pour reprendre là où vous étiez)"),
+    (C::Global,       "up|k",                A::Up,                "",                    "Ligne précédente"),
+    (C::Global,       "down|j",              A::Down,              "",                    "Ligne suivante"),
+    (C::Global,       "pageup",              A::PageUp,            "",                    "Page précédente"),
+    (C::Global,       "pagedown",            A::PageDown,          "",                    "Page suivante"),
+    (C::Global,       "home|g",              A::Top,               "",                    "Première ligne"),
+    (C::Global,       "end|G",               A::Bottom,            "",                    "Dernière ligne"),
+    (C::Caseload,     "/",                   A::Search,            "chercher",            "Rechercher (nom, n°, commune, date de naissance)"),
+    (C::Caseload,     "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier"),
+    (C::Caseload,     "n",                   A::NewPerson,         "nouvelle personne",   "Créer une personne"),
+    (C::Caseload,     "m",                   A::ToggleMine,        "ma file/toutes",      "Ma file active / toutes les personnes"),
+    (C::Caseload,     "d",                   A::CycleDispositif,   "dispositif",          "Filtrer par dispositif"),
+    (C::Caseload,     "o",                   A::CycleOpen,         "en cours/sortis",     "En cours / sortis / tous (puis archivés, administrateur·rices)"),
+    (C::Caseload,     "s",                   A::CycleSort,         "tri",                 "Trier : nom, dernier contact, prochain RDV, alertes"),
+    (C::Caseload,     "D",                   A::LoadDemo,          "",                    "Charger la file active de démonstration (base vide)"),
+    (C::Caseload,     "r",                   A::Retention,         "",                    "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)"),
+    (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
+    (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
+    (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
+    (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
+    (C::Search,       "pageup",              A::PageUp,            "",                    "Page précédente"),
+    (C::Search,       "pagedown",            A::PageDown,          "",                    "Page suivante"),
+    (C::Search,       "esc",                 A::ClearSearch,       "effacer la recherche", "Effacer la recherche et fermer la ligne"),
+    (C::Today,        "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier de la ligne"),
+    (C::Today,        "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::File,         "tab",                 A::NextPane,          "volet suivant",       "Volet suivant"),
+    (C::File,         "backtab",             A::PrevPane,          "",                    "Volet précédent"),
+    (C::File,         "f5",                  A::FocusDiagnostic,   "",                    "Aller au diagnostic"),
+    (C::File,         "f6",                  A::FocusBarriers,     "",                    "Aller aux obstacles"),
+    (C::File,         "f7",                  A::FocusPlan,         "",                    "Aller au plan d'action"),
+    (C::File,         "f8",                  A::FocusAppointments, "",                    "Aller aux rendez-vous"),
+    (C::File,         "J",                   A::Journal,           "journal",             "Journal (notes) de la personne"),
+    (C::File,         "u|ctrl+z",            A::Undo,              "annuler",             "Annuler la dernière modification"),
+    (C::File,         "I",                   A::EditPerson,        "",                    "Modifier l'identité"),
+    (C::File,         "S",                   A::EditSuivi,         "",                    "Modifier le suivi (dispositif, contrat, sortie)"),
+    (C::File,         "E",                   A::ExportDocument,    "",                    "Document du dossier complet à imprimer ou remettre (droit d'accès)"),
+    (C::File,         "X",                   A::ErasePerson,       "",                    "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)"),
+    (C::File,         "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
+    (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
+    (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
+    (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),
+    (C::Diagnostic,   "3",                   A::Level3,            "niveau",              "Niveau : obstacle"),
+    (C::Diagnostic,   "4",                   A::Level4,            "niveau",              "Niveau : obstacle majeur"),
+    (C::Diagnostic,   "space",               A::CycleLevel,        "",                    "Niveau suivant"),
+    (C::Diagnostic,   "c|enter",             A::EditComment,       "commentaire",         "Commenter le thème"),
+    (C::Diagnostic,   "p",                   A::EditProfessional,  "volet pro",           "Volet professionnel (niveau, situation, projet, compétences, envies)"),
+    (C::Diagnostic,   "r",                   A::NewReview,         "bilan",               "Nouveau bilan (repart du précédent)"),
+    (C::Barriers,     "space",               A::Toggle,            "cocher",              "Cocher / décocher la situation"),
+    (C::Barriers,     "s",                   A::CycleStatus,       "statut",              "Statut suivant (identifié, en cours, levé, non traité)"),
+    (C::Barriers,     "enter|e",             A::Edit,              "détails",             "Dates et note de l'obstacle"),
+    (C::Barriers,     "a",                   A::AddFree,           "autre",               "Ajouter un obstacle libre"),
+    (C::Barriers,     "f",                   A::ToggleCheckedOnly, "cochés seuls",        "Afficher seulement les situations cochées"),
+    (C::Plan,         "a",                   A::AddAction,         "action",              "Ajouter une action"),
+    (C::Plan,         "o",                   A::AddObjective,      "objectif",            "Ajouter un objectif"),
+    (C::Plan,         "s",                   A::CycleStatus,       "statut",              "Statut suivant"),
+    (C::Plan,         "enter|e",             A::Edit,              "modifier",            "Modifier la ligne"),
+    (C::Plan,         "x|delete",            A::Delete,            "",                    "Supprimer la ligne"),
+    (C::Appointments, "a",                   A::AddAppointment,    "RDV",                 "Ajouter un rendez-vous"),
+    (C::Appointments, "h",                   A::SetHonoured,       "honoré",              "Statut : honoré"),
+    (C::Appointments, "e",                   A::SetExcused,        "excusé",              "Statut : excusé"),
+    (C::Appointments, "n",                   A::SetAbsent,         "absent",              "Statut : absent non excusé"),
+    (C::Appointments, "c",                   A::SetCancelled,      "",                    "Statut : annulé par la structure"),
+    (C::Appointments, "enter|r",             A::Edit,              "compte rendu",        "Compte rendu et démarches"),
+    (C::Appointments, "x|delete",            A::Delete,            "",                    "Supprimer le rendez-vous"),
+    (C::Journal,      "a",                   A::AddNote,           "note",                "Ajouter une note"),
+    (C::Journal,      "enter|e",             A::Edit,              "modifier",            "Modifier la note"),
+    (C::Journal,      "p",                   A::TogglePrivate,     "privée/partagée",     "Note privée / partagée"),
+    (C::Journal,      "x|delete",            A::Delete,            "",                    "Supprimer la note"),
+    (C::Journal,      "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
+    (C::Journal,      "esc|q",               A::Back,              "fermer",              "Fermer le journal"),
+    (C::Retention,    "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier"),
+    (C::Retention,    "a",                   A::ToggleArchive,     "archiver",            "Archiver le dossier (masqué de la file active) / le désarchiver"),
+    (C::Retention,    "x|delete",            A::ErasePerson,       "effacer",             "Effacer définitivement le dossier (le n° de dossier est demandé)"),
+    (C::Retention,    "E",                   A::ExportDocument,    "document",            "Document du dossier complet, à remettre avant effacement"),
+    (C::Retention,    "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
+    (C::Audit,        "c",                   A::CycleAuditAccount, "compte",              "Filtrer par compte (tous, puis chacun)"),
+    (C::Audit,        "a",                   A::CycleAuditAction,  "action",              "Filtrer par action (toutes, puis chacune)"),
+    (C::Audit,        "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::Help,         "esc",                 A::Back,              "fermer",              "Fermer l'aide (toute autre touche aussi)"),
+    (C::Help,         "up|k",                A::Up,                "défiler",             "Remonter"),
+    (C::Help,         "down|j",              A::Down,              "défiler",             "Descendre"),
+    (C::Help,         "pageup",              A::PageUp,            "",                    "Page précédente"),
+    (C::Help,         "pagedown",            A::PageDown,          "",                    "Page suivante"),
+    (C::Form,         "enter",               A::NextOrSubmit,      "suivant",             "Champ suivant (enregistre sur le dernier champ)"),
+    (C::Form,         "f10|ctrl+s",          A::Submit,            "enregistrer",         "Enregistrer le formulaire, depuis n'importe quel champ"),
+    (C::Form,         "esc",                 A::Cancel,            "annuler",             "Annuler sans rien modifier"),
+    (C::Form,         "tab",                 A::NextField,         "champ suivant",       "Champ suivant"),
+    (C::Form,         "backtab",             A::PrevField,         "",                    "Champ précédent"),
+    (C::Form,         "up",                  A::Up,                "",                    "Champ précédent"),
+    (C::Form,         "down",                A::Down,              "",                    "Champ suivant"),
+    (C::Multiline,    "enter",               A::Newline,           "nouvelle ligne",      "Nouvelle ligne"),
+    (C::Multiline,    "alt+enter",           A::NextOrSubmit,      "",                    "Champ suivant (enregistre sur le dernier champ)"),
+    (C::Multiline,    "up",                  A::LineUp,            "",                    "Ligne précédente (sur la première : champ précédent)"),
+    (C::Multiline,    "down",                A::LineDown,          "",                    "Ligne suivante (sur la dernière : champ suivant)"),
+    (C::Completion,   "tab",                 A::Complete,          "",                    "Prendre la suggestion surlignée ou la 1re, puis champ suivant"),
+    (C::Completion,   "down",                A::NextSuggestion,    "",                    "Surligner la suggestion suivante"),
+    (C::Completion,   "up",                  A::PrevSuggestion,    "",                    "Surligner la suggestion précédente"),
+    (C::Completion,   "enter",               A::PickSuggestion,    "",                    "Prendre la suggestion surlignée"),
+    (C::Choice,       "left",                A::PrevChoice,        "",                    "Choix précédent"),
+    (C::Choice,       "right",               A::NextChoice,        "",                    "Choix suivant"),
+    (C::Choice,       "space",               A::Toggle,            "",                    "Cocher / décocher ; dans une liste : choix suivant"),
+    (C::Edit,         "left",                A::CursorLeft,        "",                    "Caractère précédent"),
+    (C::Edit,         "right",               A::CursorRight,       "",                    "Caractère suivant"),
+    (C::Edit,         "ctrl+left",           A::WordLeft,          "",                    "Mot précédent"),
+    (C::Edit,         "ctrl+right",          A::WordRight,         "",                    "Mot suivant"),
+    (C::Edit,         "home",                A::LineStart,         "",                    "Début de la ligne"),
+    (C::Edit,         "end",                 A::LineEnd,           "",                    "Fin de la ligne"),
+    (C::Edit,         "backspace",           A::DeleteBefore,      "",                    "Effacer le caractère avant le curseur"),
+    (C::Edit,         "delete",              A::DeleteAfter,       "",                    "Effacer le caractère sous le curseur"),
+    (C::Edit,         "ctrl+w|ctrl+backspace|alt+backspace", A::DeleteWord,        "",                    "Effacer le mot avant le curseur"),
+    (C::Edit,         "ctrl+u",              A::ClearText,         "",                    "Effacer tout le champ"),
+    (C::Login,        "ctrl+c",              A::Quit,              "quitter",             "Quitter parcours"),
 ];
 
-/// The embedded defaults, as TOML, for the README and for users to copy.
+/// The embedded defaults, as TOML, for the README and for users to copy. Fixed bindings
+/// are shown as comments.
 pub fn defaults_as_toml() -> String {
     let mut out = String::from("# parcours : touches (copie des valeurs par défaut)\n");
     let mut last = None;
     for (ctx, keys, action, _, help) in DEFAULTS {
         if last != Some(*ctx) {
-            out.push_str(&format!("\n[{}]\n", ctx_name(*ctx)));
+            out.push_str(&format!("\n[{}]\n", ctx.name()));
             last = Some(*ctx);
         }
         let list: Vec<String> = keys.split('|').map(|k| format!("\"{k}\"")).collect();
-        out.push_str(&format!(
-            "{} = [{}]  # {}\n",
-            action.name(),
-            list.join(", "),
-            help
-        ));
+        let line = format!("{} = [{}]  # {}", action.name(), list.join(", "), help);
+        if FIXED.contains(&(*ctx, *action)) {
+            out.push_str(&format!("# {line} — non modifiable\n"));
+        } else {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     out
-}
-
-fn ctx_name(c: Context) -> &'static str {
-    match c {
-        Context::Global => "global",
-        Context::Caseload => "caseload",
-        Context::Today => "today",
-        Context::File => "file",
-        Context::Diagnostic => "diagnostic",
-        Context::Barriers => "barriers",
-        Context::Plan => "plan",
-        Context::Appointments => "appointments",
-        Context::Journal => "journal",
-        Context::Retention => "retention",
-        Context::Audit => "audit",
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -831,6 +519,9 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
+/// Shown for an action that the user's file left without a key.
+const NO_KEY: &str = "(aucune touche)";
+
 impl Keymap {
     pub fn defaults() -> Keymap {
         let bindings = DEFAULTS
@@ -841,6 +532,7 @@ impl Keymap {
                 action: *action,
                 bar,
                 help,
+                fixed: FIXED.contains(&(*context, *action)),
             })
             .collect();
         Keymap { bindings }
@@ -852,7 +544,7 @@ impl Keymap {
         let Some(text) = text else {
             return (map, None);
         };
-        match map.apply_user(text) {
+        match map.apply_user(text).and_then(|()| map.check_conflicts()) {
             Ok(()) => (map, None),
             Err(e) => (
                 Keymap::defaults(),
@@ -867,7 +559,7 @@ impl Keymap {
         let table: HashMap<String, HashMap<String, OneOrMany>> =
             toml::from_str(text).map_err(|e| e.message().to_string())?;
         for (ctx_name, actions) in table {
-            let ctx = Context::from_name(&ctx_name)
+            let ctx: Context = from_serde_name(&ctx_name)
                 .ok_or_else(|| format!("section inconnue [{ctx_name}]"))?;
             for (action_name, keys) in actions {
                 let keys = match keys {
@@ -878,14 +570,46 @@ impl Keymap {
                     .iter()
                     .map(|k| Key::parse(k).ok_or_else(|| format!("touche illisible « {k} »")))
                     .collect::<Result<_, _>>()?;
+                let unknown = || format!("action inconnue « {action_name} » dans [{ctx_name}]");
+                let action: Action = from_serde_name(&action_name).ok_or_else(unknown)?;
                 let b = self
                     .bindings
                     .iter_mut()
-                    .find(|b| b.context == ctx && b.action.name() == action_name)
-                    .ok_or_else(|| {
-                        format!("action inconnue « {action_name} » dans [{ctx_name}]")
-                    })?;
+                    .find(|b| b.context == ctx && b.action == action)
+                    .ok_or_else(unknown)?;
+                if b.fixed && parsed != b.keys {
+                    return Err(format!(
+                        "« {action_name} » dans [{ctx_name}] n'est pas modifiable"
+                    ));
+                }
+                if let Some(k) = parsed.iter().find(|k| ctx.is_text() && k.text().is_some()) {
+                    return Err(format!(
+                        "« {} » dans [{ctx_name}] : ce caractère s'écrit dans le texte, choisissez une touche avec Ctrl ou une touche spéciale",
+                        k.label()
+                    ));
+                }
                 b.keys = parsed;
+            }
+        }
+        Ok(())
+    }
+
+    /// A key bound twice in one context would do only the first action: refused.
+    fn check_conflicts(&self) -> Result<(), String> {
+        for (i, b) in self.bindings.iter().enumerate() {
+            for k in &b.keys {
+                if let Some(o) = self.bindings[i + 1..]
+                    .iter()
+                    .find(|o| o.context == b.context && o.keys.contains(k))
+                {
+                    return Err(format!(
+                        "« {} » sert deux fois dans [{}] ({} et {})",
+                        k.label(),
+                        b.context.name(),
+                        b.action.name(),
+                        o.action.name()
+                    ));
+                }
             }
         }
         Ok(())
@@ -893,42 +617,106 @@ impl Keymap {
 
     /// The action bound to `key` in `contexts` (searched in order).
     pub fn lookup(&self, contexts: &[Context], key: &Key) -> Option<Action> {
-        for ctx in contexts {
-            if let Some(b) = self
-                .bindings
-                .iter()
-                .find(|b| b.context == *ctx && b.keys.contains(key))
-            {
-                return Some(b.action);
-            }
-        }
-        None
+        self.actions(contexts, key).next()
     }
 
-    /// Bottom-bar entries ("key label") for the given contexts.
+    /// Every action bound to `key` in `contexts`, most specific context first: a form tries
+    /// them in turn until one applies (↑ on the first line of a note goes to the field
+    /// above).
+    pub fn actions<'a>(
+        &'a self,
+        contexts: &'a [Context],
+        key: &'a Key,
+    ) -> impl Iterator<Item = Action> + 'a {
+        contexts.iter().flat_map(move |ctx| {
+            self.bindings
+                .iter()
+                .filter(move |b| b.context == *ctx && b.keys.contains(key))
+                .map(|b| b.action)
+        })
+    }
+
+    fn binding(&self, context: Context, action: Action) -> Option<&Binding> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+    }
+
+    /// The label of the first key of `action` in `context`, for messages and short hints
+    /// (« u pour annuler »): it follows `touches.toml`.
+    pub fn key_label(&self, context: Context, action: Action) -> String {
+        self.binding(context, action)
+            .and_then(|b| b.keys.first())
+            .map(Key::label)
+            .unwrap_or_else(|| NO_KEY.to_string())
+    }
+
+    /// The label of the first key doing `action` in `contexts` (those active now, most
+    /// specific first), for messages: `key_in(&app.contexts(), Action::Undo)` is the key
+    /// that undoes on this screen. "(aucune touche)" when none does.
+    pub fn key_in(&self, contexts: &[Context], action: Action) -> String {
+        contexts
+            .iter()
+            .find_map(|ctx| self.binding(*ctx, action).and_then(|b| b.keys.first()))
+            .map(Key::label)
+            .unwrap_or_else(|| NO_KEY.to_string())
+    }
+
+    /// The labels of all the keys of `action` in `context` ("F10 / Ctrl+S").
+    pub fn keys_label(&self, context: Context, action: Action) -> String {
+        match self.binding(context, action) {
+            Some(b) if !b.keys.is_empty() => {
+                let keys: Vec<String> = b.keys.iter().map(Key::label).collect();
+                keys.join(" / ")
+            }
+            _ => NO_KEY.to_string(),
+        }
+    }
+
+    /// The bar label of `action` in `context` (for bars composed in a fixed order).
+    pub fn bar_label(&self, context: Context, action: Action) -> &'static str {
+        self.binding(context, action).map(|b| b.bar).unwrap_or("")
+    }
+
+    /// Bottom-bar entries ("key label") for the given contexts. Neighbours sharing a label
+    /// are merged: "↑↓ défiler", "0…4 niveau".
     pub fn bar(&self, contexts: &[Context]) -> Vec<(String, &'static str)> {
         let mut out = Vec::new();
         for ctx in contexts {
+            let mut group: Vec<String> = Vec::new();
+            let mut label = "";
+            let mut flush = |group: &mut Vec<String>, label: &'static str| {
+                match group.len() {
+                    0 => {}
+                    1 => out.push((group[0].clone(), label)),
+                    2 if group.iter().all(|k| k.chars().count() == 1) => {
+                        out.push((group.concat(), label))
+                    }
+                    _ => out.push((format!("{}…{}", group[0], group[group.len() - 1]), label)),
+                }
+                group.clear();
+            };
             for b in self
                 .bindings
                 .iter()
                 .filter(|b| b.context == *ctx && !b.bar.is_empty())
             {
-                if let Some(k) = b.keys.first() {
-                    // The five level keys share one entry.
-                    let label = match b.action {
-                        Action::Level(_) => "0…4".to_string(),
-                        _ => k.label(),
-                    };
-                    out.push((label, b.bar));
+                let Some(k) = b.keys.first() else {
+                    continue;
+                };
+                if b.bar != label {
+                    flush(&mut group, label);
+                    label = b.bar;
                 }
+                group.push(k.label());
             }
+            flush(&mut group, label);
         }
         out
     }
 
     /// Help overlay sections: (context title, [(keys, help)]).
-    pub fn help(&self, contexts: &[Context]) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+    pub fn help(&self, contexts: &[Context]) -> Vec<(&'static str, Vec<(String, String)>)> {
         contexts
             .iter()
             .map(|ctx| {
@@ -938,7 +726,12 @@ impl Keymap {
                     .filter(|b| b.context == *ctx)
                     .map(|b| {
                         let keys: Vec<String> = b.keys.iter().map(Key::label).collect();
-                        (keys.join(" / "), b.help)
+                        let help = if b.fixed {
+                            format!("{} — non modifiable", b.help)
+                        } else {
+                            b.help.to_string()
+                        };
+                        (keys.join(" / "), help)
                     })
                     .collect();
                 (ctx.title(), rows)
@@ -951,24 +744,69 @@ impl Keymap {
 mod tests {
     use super::*;
 
+    const ALL_CONTEXTS: &[Context] = &[
+        C::Global,
+        C::Caseload,
+        C::Search,
+        C::Today,
+        C::File,
+        C::Diagnostic,
+        C::Barriers,
+        C::Plan,
+        C::Appointments,
+        C::Journal,
+        C::Retention,
+        C::Audit,
+        C::Help,
+        C::Form,
+        C::Multiline,
+        C::Completion,
+        C::Choice,
+        C::Edit,
+        C::Login,
+    ];
+
     #[test]
-    fn every_default_key_parses_and_no_key_is_bound_twice_in_a_context() {
-        let map = Keymap::defaults();
-        for (ctx, keys, ..) in DEFAULTS {
-            for k in keys.split('|') {
-                assert!(Key::parse(k).is_some(), "{k}");
+    fn every_context_has_keys_that_parse_and_none_is_bound_twice() {
+        for ctx in ALL_CONTEXTS {
+            let rows: Vec<&Row> = DEFAULTS.iter().filter(|r| r.0 == *ctx).collect();
+            assert!(!rows.is_empty(), "no binding in {ctx:?}");
+            let mut seen: Vec<Key> = Vec::new();
+            for (_, keys, action, ..) in rows {
+                for k in keys.split('|') {
+                    let key = Key::parse(k).unwrap_or_else(|| panic!("{k} in {ctx:?}"));
+                    assert!(
+                        !seen.contains(&key),
+                        "{k} bound twice in {ctx:?} ({action:?})"
+                    );
+                    assert!(
+                        !(ctx.is_text() && key.text().is_some()),
+                        "{k} is text in {ctx:?}"
+                    );
+                    seen.push(key);
+                }
             }
-            let _ = ctx;
         }
-        for b in &map.bindings {
-            for k in &b.keys {
-                let n = map
-                    .bindings
-                    .iter()
-                    .filter(|o| o.context == b.context && o.keys.contains(k))
-                    .count();
-                assert_eq!(n, 1, "{:?} bound twice in {:?}", k, b.context);
-            }
+        assert!(Keymap::defaults().check_conflicts().is_ok());
+        // Each (context, action) once: `touches.toml` names it unambiguously.
+        for (i, r) in DEFAULTS.iter().enumerate() {
+            assert!(
+                !DEFAULTS[i + 1..].iter().any(|o| o.0 == r.0 && o.2 == r.2),
+                "{:?} twice in {:?}",
+                r.2,
+                r.0
+            );
+        }
+    }
+
+    #[test]
+    fn names_come_from_serde_and_read_back() {
+        assert_eq!(A::ToggleCheckedOnly.name(), "toggle_checked_only");
+        assert_eq!(A::Level3.name(), "level_3");
+        assert_eq!(C::Multiline.name(), "multiline");
+        for (ctx, _, action, ..) in DEFAULTS {
+            assert_eq!(from_serde_name::<Context>(&ctx.name()), Some(*ctx));
+            assert_eq!(from_serde_name::<Action>(&action.name()), Some(*action));
         }
     }
 
@@ -978,12 +816,56 @@ mod tests {
         assert!(warn.is_none());
         let k = Key::parse("ctrl+f").unwrap();
         assert_eq!(map.lookup(&[Context::Caseload], &k), Some(Action::Search));
+        assert_eq!(map.key_label(C::Caseload, A::Search), "Ctrl+F");
+        assert_eq!(map.key_in(&[C::Caseload, C::Global], A::Search), "Ctrl+F");
+        assert_eq!(map.key_in(&[C::Journal, C::Global], A::Undo), "u");
+        assert_eq!(
+            map.key_in(&[C::Today, C::Global], A::Undo),
+            "(aucune touche)"
+        );
         let (map, warn) = Keymap::with_user_file(Some("[caseload]\nsearhc = \"x\""));
         assert!(warn.unwrap().contains("searhc"));
         let slash = Key::parse("/").unwrap();
         assert_eq!(
             map.lookup(&[Context::Caseload], &slash),
             Some(Action::Search)
+        );
+    }
+
+    #[test]
+    fn form_keys_rebind_but_ctrl_c_and_text_characters_do_not() {
+        let (map, warn) = Keymap::with_user_file(Some("[form]\nsubmit = [\"f9\", \"ctrl+s\"]\n"));
+        assert!(warn.is_none(), "{warn:?}");
+        assert_eq!(map.keys_label(C::Form, A::Submit), "F9 / Ctrl+S");
+        for bad in [
+            "[global]\nquit = \"ctrl+q\"",
+            "[login]\nquit = \"esc\"",
+            "[form]\nsubmit = \"x\"",
+            "[edit]\nclear_text = \"space\"",
+            "[caseload]\nsearch = \"n\"",
+        ] {
+            let (map, warn) = Keymap::with_user_file(Some(bad));
+            assert!(warn.is_some(), "{bad} accepted");
+            assert_eq!(map.keys_label(C::Form, A::Submit), "F10 / Ctrl+S");
+        }
+        // Ctrl+C may be written as it is.
+        let (_, warn) = Keymap::with_user_file(Some("[global]\nquit = \"ctrl+c\""));
+        assert!(warn.is_none());
+        assert!(Keymap::defaults().help(&[C::Global])[0]
+            .1
+            .iter()
+            .any(|(k, h)| k == "Ctrl+C" && h.ends_with("— non modifiable")));
+    }
+
+    #[test]
+    fn bar_merges_neighbours_with_one_label() {
+        let map = Keymap::defaults();
+        assert!(map
+            .bar(&[C::Diagnostic])
+            .contains(&("0…4".into(), "niveau")));
+        assert_eq!(
+            map.bar(&[C::Help]),
+            vec![("Échap".into(), "fermer"), ("↑↓".into(), "défiler")]
         );
     }
 

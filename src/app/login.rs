@@ -2,12 +2,13 @@
 //! new or plain database, login, and unlock after a lock. Passwords are typed in
 //! [`FieldKind::Password`] fields: drawn as "•", zeroised after every submit.
 
-use super::form::{Field, FieldKind, Form, FormOutcome, Purpose};
+use super::form::{Field, FieldKind, Form, FormOutcome, Hint, Purpose};
+use super::keys::{Action, Context, Key, Keymap};
 use crate::auth::{check_new_password, valid_login, Account, AuthError, MIN_PASSWORD_CHARS};
 use crate::clock::Clock;
 use crate::session::{self, Session};
 use chrono::NaiveDateTime;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use std::path::Path;
 
 /// Why the login screen is shown.
@@ -46,7 +47,12 @@ pub const FIRST_ACCOUNT_HINT: &str = "Premier démarrage : créez votre compte d
 
 const _: () = assert!(MIN_PASSWORD_CHARS == 12, "update FIRST_ACCOUNT_HINT");
 
-const LOGIN_FOOTER: &str = "Entrée : valider · Tab : champ suivant · Ctrl+C : quitter";
+/// The keys reminded under the login form and in the bottom bar (keys from the table).
+pub const LOGIN_HINTS: &[Hint] = &[
+    (Context::Form, Action::NextOrSubmit, "valider"),
+    (Context::Form, Action::NextField, "champ suivant"),
+    (Context::Login, Action::Quit, "quitter"),
+];
 
 impl LoginScreen {
     /// The screen for a database without accounts.
@@ -66,7 +72,7 @@ impl LoginScreen {
             ],
         )
         .with_hint(&hint);
-        form.footer = Some(LOGIN_FOOTER);
+        form.footer = Some(LOGIN_HINTS);
         LoginScreen {
             mode: LoginMode::FirstAccount { plain },
             form,
@@ -123,7 +129,7 @@ impl LoginScreen {
                 Field::password("password", "Mot de passe").required(),
             ],
         );
-        form.footer = Some(LOGIN_FOOTER);
+        form.footer = Some(LOGIN_HINTS);
         if !login.is_empty() {
             form.focus = 1;
         }
@@ -135,15 +141,21 @@ impl LoginScreen {
         }
     }
 
-    pub fn handle_key(&mut self, key: &KeyEvent, now: NaiveDateTime) -> LoginOutcome {
+    /// One key: context `login` (Ctrl+C quits), then the form's contexts.
+    pub fn handle_key(
+        &mut self,
+        key: &KeyEvent,
+        keymap: &Keymap,
+        now: NaiveDateTime,
+    ) -> LoginOutcome {
         self.last_input = now;
         if self.busy {
             return LoginOutcome::Continue;
         }
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        if keymap.lookup(&[Context::Login], &Key::from_event(key)) == Some(Action::Quit) {
             return LoginOutcome::Quit;
         }
-        match self.form.handle_key(key) {
+        match self.form.handle_key(key, keymap) {
             FormOutcome::Continue => LoginOutcome::Continue,
             // Nothing to cancel: Échap only clears the message.
             FormOutcome::Cancel => {

@@ -119,7 +119,7 @@ impl Shell {
         match &mut self.phase {
             Phase::Login(login) => match event {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
-                    match login.handle_key(k, now) {
+                    match login.handle_key(k, &self.keymap, now) {
                         LoginOutcome::Continue | LoginOutcome::Submit => {}
                         LoginOutcome::Quit => self.quit = true,
                     }

@@ -11,7 +11,7 @@ use super::person;
 use super::state::*;
 use crate::domain::*;
 use crate::store::{Store, StoreError};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 /// Shown when an edit is refused because another instance changed the open file.
 const CHANGED_ELSEWHERE: &str = "Ce dossier a été modifié sur un autre poste ou dans une autre fenêtre : il vient d'être rechargé. Refaites la modification si elle est toujours utile.";
@@ -78,7 +78,11 @@ impl App {
     pub fn handle_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
         // Ctrl+C always gets out; with a form open, a first press warns (what is typed in
         // the form would be lost) and a second one quits.
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        if self
+            .keymap
+            .lookup(&[Context::Global], &Key::from_event(&key))
+            == Some(Action::Quit)
+        {
             if matches!(self.overlay, Some(Overlay::Form(_))) && !self.quit_armed {
                 self.quit_armed = true;
                 self.set_error("Formulaire en cours : F10 pour l'enregistrer, Échap pour l'abandonner, Ctrl+C à nouveau pour quitter sans l'enregistrer");
@@ -113,14 +117,16 @@ impl App {
 
     fn overlay_key(&mut self, key: &KeyEvent, store: &mut Store) {
         match &mut self.overlay {
-            Some(Overlay::Help { scroll }) => match key.code {
-                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                KeyCode::PageDown => *scroll += 10,
-                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                _ => self.overlay = None,
-            },
-            Some(Overlay::Form(form)) => match form.handle_key(key) {
+            Some(Overlay::Help { scroll }) => {
+                match self.keymap.lookup(&[Context::Help], &Key::from_event(key)) {
+                    Some(Action::Down) => *scroll += 1,
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::PageDown) => *scroll += 10,
+                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
+                    _ => self.overlay = None,
+                }
+            }
+            Some(Overlay::Form(form)) => match form.handle_key(key, &self.keymap) {
                 FormOutcome::Continue => {}
                 FormOutcome::Cancel => {
                     self.overlay = None;
@@ -162,7 +168,9 @@ impl App {
             A::Undo => self.undo(store),
             A::EditPerson => self.open_identity_form(),
             A::EditSuivi => self.open_suivi_form(),
-            A::Level(rank) => self.set_level_rank(rank, store),
+            A::Level0 | A::Level1 | A::Level2 | A::Level3 | A::Level4 => {
+                self.set_level_rank(action.level().unwrap_or(0), store)
+            }
             A::CycleLevel => self.cycle_level(store),
             A::EditComment => self.open_comment_form(),
             A::EditProfessional => self.open_professional_form(),
@@ -189,6 +197,8 @@ impl App {
             A::AuditLog => self.show_audit(store),
             A::CycleAuditAccount => self.cycle_audit_actor(store),
             A::CycleAuditAction => self.cycle_audit_action(store),
+            // Search line, form and text actions: handled where they apply.
+            _ => {}
         }
         Outcome::Redraw
     }
@@ -214,7 +224,7 @@ impl App {
         }
     }
 
-    fn move_selection(&mut self, action: Action) {
+    pub(super) fn move_selection(&mut self, action: Action) {
         let step = |sel: usize, len: usize| step(action, sel, len);
         match self.screen {
             Screen::Caseload => {

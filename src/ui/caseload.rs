@@ -1,4 +1,5 @@
 use super::{scroll_offset, style};
+use crate::app::keys::{Action, Context};
 use crate::app::{App, OpenFilter};
 use crate::dates::{format_short_date, weekday_fr};
 use crate::domain::referential::label_in;
@@ -34,7 +35,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ])
     } else {
         Line::from(Span::styled(
-            " / pour chercher : nom, n° de dossier, commune, date de naissance",
+            format!(
+                " {} pour chercher : nom, n° de dossier, commune, date de naissance",
+                app.keymap.key_label(Context::Caseload, Action::Search)
+            ),
             style::dim(),
         ))
     };
@@ -93,7 +97,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     );
 
     if c.rows.is_empty() {
-        draw_welcome(frame, table);
+        draw_welcome(frame, app, table);
         return;
     }
     if c.visible.is_empty() {
@@ -103,9 +107,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 truncate_width(&q, 40)
             )
         } else if c.mine {
-            "Aucune personne dans votre file active : m pour voir toutes les personnes.".into()
+            format!(
+                "Aucune personne dans votre file active : {} pour voir toutes les personnes.",
+                app.keymap.key_label(Context::Caseload, Action::ToggleMine)
+            )
         } else if c.open != OpenFilter::Tous {
-            "Aucune personne avec ces filtres : o pour changer (en cours / sortis / tous).".into()
+            format!(
+                "Aucune personne avec ces filtres : {} pour changer (en cours / sortis / tous).",
+                app.keymap.key_label(Context::Caseload, Action::CycleOpen)
+            )
         } else {
             "Aucune personne avec ces filtres.".into()
         };
@@ -240,22 +250,23 @@ fn name_cell(app: &App, row: usize, width: usize, searching: bool) -> Line<'stat
     Line::from(spans)
 }
 
-fn draw_welcome(frame: &mut Frame, area: Rect) {
+fn draw_welcome(frame: &mut Frame, app: &App, area: Rect) {
+    let key = |ctx, action| format!(" {} ", app.keymap.key_label(ctx, action));
     let text = vec![
         Line::from(Span::styled("Bienvenue dans parcours", style::title())),
         Line::from(""),
         Line::from("La base est vide. Pour commencer :"),
         Line::from(""),
         Line::from(vec![
-            Span::styled(" n ", style::key()),
+            Span::styled(key(Context::Caseload, Action::NewPerson), style::key()),
             Span::raw(" créer une personne (son dossier s'ouvre aussitôt)"),
         ]),
         Line::from(vec![
-            Span::styled(" D ", style::key()),
+            Span::styled(key(Context::Caseload, Action::LoadDemo), style::key()),
             Span::raw(" charger une file active de démonstration (60 personnes fictives)"),
         ]),
         Line::from(vec![
-            Span::styled(" F1 ", style::key()),
+            Span::styled(key(Context::Global, Action::Help), style::key()),
             Span::raw(" toutes les touches"),
         ]),
         Line::from(""),

@@ -1,4 +1,5 @@
 use super::{centered, popup, scroll_offset, style};
+use crate::app::keys::{Action, Context};
 use crate::app::{App, BarrierRow, FileState, Pane, PlanRow};
 use crate::dates::{age_on, format_date, format_datetime, format_short_date, weekday_fr};
 use crate::domain::codes;
@@ -15,7 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let [header, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     draw_header(frame, app, file, header);
     // Four panes together whenever each can get at least ~6 rows and 30 columns; otherwise
-    // the focused pane alone, the others one key (Tab / F5-F8) away.
+    // the focused pane alone, the others one key (Tab / F5-F8 by default) away.
     if body.height >= 12 && body.width >= 60 {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
@@ -85,7 +86,10 @@ fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
             l2.push(Span::raw(format!(" {}", parts.join(" · "))));
         }
         None => l2.push(Span::styled(
-            " Aucun suivi : S pour le renseigner",
+            format!(
+                " Aucun suivi : {} pour le renseigner",
+                app.keymap.key_label(Context::File, Action::EditSuivi)
+            ),
             style::warn(),
         )),
     }
@@ -132,13 +136,13 @@ fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
 
 fn pane_block(app: &App, file: &FileState, pane: Pane, title: String) -> Block<'static> {
     let focused = file.focus == pane && file.journal.is_none();
-    let key = match pane {
-        Pane::Diagnostic => "F5",
-        Pane::Barriers => "F6",
-        Pane::Plan => "F7",
-        Pane::Appointments => "F8",
+    let action = match pane {
+        Pane::Diagnostic => Action::FocusDiagnostic,
+        Pane::Barriers => Action::FocusBarriers,
+        Pane::Plan => Action::FocusPlan,
+        Pane::Appointments => Action::FocusAppointments,
     };
-    let _ = app;
+    let key = app.keymap.key_label(Context::File, action);
     Block::bordered()
         .border_style(if focused {
             style::focused_border()
@@ -247,12 +251,20 @@ fn draw_diagnostic(
                     parts.push(format!("atouts : {}", d.competences.replace('\n', " ")));
                 }
                 if parts.is_empty() {
-                    "Volet pro : p pour renseigner niveau, projet, compétences, envies".to_string()
+                    format!(
+                        "Volet pro : {} pour renseigner niveau, projet, compétences, envies",
+                        app.keymap
+                            .key_label(Context::Diagnostic, Action::EditProfessional)
+                    )
                 } else {
                     parts.join(" · ")
                 }
             }
-            None => "Volet pro : p pour renseigner niveau, projet, compétences, envies".to_string(),
+            None => format!(
+                "Volet pro : {} pour renseigner niveau, projet, compétences, envies",
+                app.keymap
+                    .key_label(Context::Diagnostic, Action::EditProfessional)
+            ),
         };
         lines.push(Line::from(Span::styled(
             truncate_width(&pro, w),
@@ -554,7 +566,11 @@ fn draw_appointments(
     let w = area.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(Span::styled(
-            "Aucun RDV : a pour ajouter",
+            format!(
+                "Aucun RDV : {} pour ajouter",
+                app.keymap
+                    .key_label(Context::Appointments, Action::AddAppointment)
+            ),
             style::dim(),
         ))]
     } else {
@@ -628,7 +644,10 @@ fn draw_journal(frame: &mut Frame, app: &App, file: &FileState) {
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled(
-                "Aucune note : a pour en écrire une",
+                format!(
+                    "Aucune note : {} pour en écrire une",
+                    app.keymap.key_label(Context::Journal, Action::AddNote)
+                ),
                 style::dim(),
             )),
             list,

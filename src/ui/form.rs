@@ -1,5 +1,6 @@
 use super::{centered, popup, style};
-use crate::app::form::{Field, FieldKind, Form};
+use crate::app::form::{Field, FieldKind, Form, Hint};
+use crate::app::keys::{Action, Context, Keymap};
 use crate::app::App;
 use crate::text::truncate_width;
 use ratatui::text::{Line, Span};
@@ -9,12 +10,82 @@ use unicode_width::UnicodeWidthStr;
 
 const LABEL_W: usize = 22;
 
-pub fn draw(frame: &mut Frame, _app: &App, form: &Form) {
-    draw_form(frame, form);
+pub fn draw(frame: &mut Frame, app: &App, form: &Form) {
+    draw_form(frame, form, &app.keymap);
+}
+
+use Action as A;
+use Context as C;
+
+/// Reminded under a form (all keys of each action): words from the table's bar labels.
+const FOOTER: &[Hint] = &[
+    (C::Form, A::NextOrSubmit, ""),
+    (C::Form, A::Submit, ""),
+    (C::Form, A::Cancel, ""),
+];
+/// In the bottom bar while a form is open (first key of each action).
+const BAR: &[Hint] = &[
+    (C::Form, A::NextOrSubmit, ""),
+    (C::Form, A::Submit, ""),
+    (C::Form, A::Cancel, ""),
+    (C::Form, A::NextField, ""),
+];
+/// Under the form and in the bar while a multi-line field is focused.
+const MULTILINE: &[Hint] = &[
+    (C::Multiline, A::Newline, ""),
+    (C::Form, A::NextField, ""),
+    (C::Form, A::Submit, ""),
+    (C::Form, A::Cancel, ""),
+];
+
+/// (footer hints, bar hints) for the form's focused field.
+fn hints(form: &Form) -> (&'static [Hint], &'static [Hint]) {
+    if let Some(h) = form.footer {
+        return (h, h);
+    }
+    if form
+        .focused()
+        .is_some_and(|f| f.kind == FieldKind::Multiline)
+    {
+        (MULTILINE, MULTILINE)
+    } else {
+        (FOOTER, BAR)
+    }
+}
+
+/// What a hint says: its own words, or the bar label of its binding in the table.
+fn hint_text(keymap: &Keymap, (ctx, action, text): &Hint) -> &'static str {
+    if text.is_empty() {
+        keymap.bar_label(*ctx, *action)
+    } else {
+        text
+    }
+}
+
+/// "Entrée : suivant · F10 / Ctrl+S : enregistrer · …" (every key of each action).
+pub(crate) fn footer_line(keymap: &Keymap, hints: &[Hint]) -> String {
+    let parts: Vec<String> = hints
+        .iter()
+        .map(|h| format!("{} : {}", keymap.keys_label(h.0, h.1), hint_text(keymap, h)))
+        .collect();
+    parts.join(" · ")
+}
+
+/// Bottom-bar entries (first key, words) for `hints`.
+pub(crate) fn bar_entries(keymap: &Keymap, hints: &[Hint]) -> Vec<(String, &'static str)> {
+    hints
+        .iter()
+        .map(|h| (keymap.key_label(h.0, h.1), hint_text(keymap, h)))
+        .collect()
+}
+
+/// The bottom bar while `form` is open.
+pub(crate) fn bar(keymap: &Keymap, form: &Form) -> Vec<(String, &'static str)> {
+    bar_entries(keymap, hints(form).1)
 }
 
 /// A form as a centred popup (also used by the login screen, before any `App` exists).
-pub fn draw_form(frame: &mut Frame, form: &Form) {
+pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
     let full = frame.area();
     let width = full.width.saturating_sub(4).min(84);
     let value_w = (width as usize).saturating_sub(LABEL_W + 3).max(8);
@@ -92,16 +163,7 @@ pub fn draw_form(frame: &mut Frame, form: &Form) {
             focus_rows = (start, rows.len());
         }
     }
-    let footer = form.footer.unwrap_or(
-        if form
-            .focused()
-            .is_some_and(|f| f.kind == FieldKind::Multiline)
-        {
-            "Entrée : nouvelle ligne · Tab : champ suivant · F10 / Ctrl+S : enregistrer · Échap : annuler"
-        } else {
-            "Entrée : suivant · F10 / Ctrl+S : enregistrer · Échap : annuler"
-        },
-    );
+    let footer = footer_line(keymap, hints(form).0);
     let needed = rows.len() as u16 + 3;
     let area = centered(full, width, needed.min(full.height.saturating_sub(2)));
     let (block, inner) = popup(frame, area, &form.title);

@@ -1,7 +1,8 @@
 //! The login / lock screen: nothing of the database is shown, only the form.
 
-use super::{draw_too_small, form::draw_form, style, MIN_HEIGHT, MIN_WIDTH};
-use crate::app::login::{LoginMode, LoginScreen};
+use super::form::{bar_entries, draw_form};
+use super::{draw_too_small, style, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::login::{LoginMode, LoginScreen, LOGIN_HINTS};
 use crate::app::shell::{Phase, Shell};
 use crate::text::truncate_width;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -32,7 +33,7 @@ pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
     ])
     .areas(area);
     draw_top(frame, shell, login, top);
-    draw_form(frame, &login.form);
+    draw_form(frame, &login.form, &shell.keymap);
     let (text, st) = if login.busy {
         (
             "Vérification du mot de passe…".to_string(),
@@ -50,11 +51,7 @@ pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
         );
     }
     let mut spans = Vec::new();
-    for (k, label) in [
-        ("Entrée", "valider"),
-        ("Tab", "champ suivant"),
-        ("Ctrl+C", "quitter"),
-    ] {
+    for (k, label) in bar_entries(&shell.keymap, LOGIN_HINTS) {
         spans.push(Span::styled(format!(" {k} "), style::key()));
         spans.push(Span::raw(format!(" {label} ")));
     }

@@ -9,6 +9,7 @@ pub mod login;
 pub mod style;
 mod today;
 
+use crate::app::keys::Context;
 use crate::app::{App, Overlay, Screen, StatusKind};
 use crate::text::truncate_width;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -116,29 +117,11 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_bar(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     let entries: Vec<(String, &str)> = match &app.overlay {
-        Some(Overlay::Form(f))
-            if f.focused()
-                .is_some_and(|f| f.kind == crate::app::form::FieldKind::Multiline) =>
-        {
-            vec![
-                ("Entrée".into(), "nouvelle ligne"),
-                ("Tab".into(), "champ suivant"),
-                ("F10".into(), "enregistrer"),
-                ("Échap".into(), "annuler"),
-            ]
+        Some(Overlay::Form(f)) => form::bar(&app.keymap, f),
+        Some(Overlay::Help { .. }) => app.keymap.bar(&[Context::Help]),
+        None if app.screen == Screen::Caseload && app.caseload.searching => {
+            app.keymap.bar(&[Context::Search])
         }
-        Some(Overlay::Form(_)) => vec![
-            ("Entrée".into(), "suivant"),
-            ("F10".into(), "enregistrer"),
-            ("Échap".into(), "annuler"),
-            ("Tab".into(), "champ suivant"),
-        ],
-        Some(Overlay::Help { .. }) => vec![("Échap".into(), "fermer"), ("↑↓".into(), "défiler")],
-        None if app.screen == Screen::Caseload && app.caseload.searching => vec![
-            ("Entrée".into(), "ouvrir"),
-            ("↑↓".into(), "choisir"),
-            ("Échap".into(), "effacer la recherche"),
-        ],
         None => app.keymap.bar(&app.contexts()),
     };
     let mut used = 0usize;
