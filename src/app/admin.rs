@@ -3,6 +3,7 @@
 //! retention view, archived files and the audit log are for admin accounts only.
 
 use super::form::{Field, Form, Purpose, Reader, Refusal};
+use super::keys::{Action, Context, Keymap};
 use super::state::*;
 use crate::auth::{Keyring, Role};
 use crate::domain::Id;
@@ -26,14 +27,15 @@ mod erase_key {
 }
 
 /// The erasure confirmation: the n° de dossier must be retyped.
-fn erase_form(id: Id, dossier: &str, name: &str) -> Form {
+fn erase_form(id: Id, dossier: &str, name: &str, keymap: &Keymap) -> Form {
+    let cancel = keymap.key_label(Context::Form, Action::Cancel);
     Form::new(
         "Effacer définitivement un dossier",
         Purpose::ErasePerson(id, dossier.to_string()),
         vec![Field::text(erase_key::DOSSIER, "N° de dossier", "").required()],
     )
     .with_hint(&format!(
-        "Toutes les données de {name} (n° {dossier}) vont quitter la base : identité, suivis, diagnostic, obstacles, plan d'action, rendez-vous et notes. Rien ne pourra être annulé ; les sauvegardes déjà faites le contiennent encore. Retapez le n° de dossier pour confirmer, Échap pour renoncer."
+        "Toutes les données de {name} (n° {dossier}) vont quitter la base : identité, suivis, diagnostic, obstacles, plan d'action, rendez-vous et notes. Rien ne pourra être annulé ; les sauvegardes déjà faites le contiennent encore. Retapez le n° de dossier pour confirmer, {cancel} pour renoncer."
     ))
 }
 
@@ -164,7 +166,12 @@ impl App {
         let Some((id, dossier, name)) = self.target_person() else {
             return;
         };
-        self.overlay = Some(Overlay::Form(Box::new(erase_form(id, &dossier, &name))));
+        self.overlay = Some(Overlay::Form(Box::new(erase_form(
+            id,
+            &dossier,
+            &name,
+            &self.keymap,
+        ))));
     }
 
     /// The confirmation was submitted: erase when the typed n° is the file's.
@@ -377,7 +384,7 @@ mod tests {
             ("other_number", "2026-00043", false),
         ];
         for (name, typed, ok) in cases {
-            let mut form = erase_form(7, "2026-00042", "MARTIN Léa");
+            let mut form = erase_form(7, "2026-00042", "MARTIN Léa", &Keymap::defaults());
             form.field_mut(erase_key::DOSSIER).unwrap().input.set(typed);
             let got = read_erase(&Reader::new(&form, now), "2026-00042");
             if *ok {

@@ -53,6 +53,17 @@ impl App {
         }
     }
 
+    /// The label of the key doing `action` on the current screen, for messages that name
+    /// a key (the user may have rebound it in `touches.toml`).
+    pub fn key_here(&self, action: Action) -> String {
+        self.keymap.key_in(&self.contexts(), action)
+    }
+
+    /// « {what} (u pour annuler) », with the key that undoes here.
+    pub fn undo_hint(&self, what: &str) -> String {
+        format!("{what} ({} pour annuler)", self.key_here(Action::Undo))
+    }
+
     /// One terminal event, and what the loop must do next.
     pub fn handle_event(&mut self, event: &Event, store: &mut Store) -> Outcome {
         if matches!(event, Event::Key(_) | Event::Paste(_)) {
@@ -85,7 +96,12 @@ impl App {
         {
             if matches!(self.overlay, Some(Overlay::Form(_))) && !self.quit_armed {
                 self.quit_armed = true;
-                self.set_error("Formulaire en cours : F10 pour l'enregistrer, Échap pour l'abandonner, Ctrl+C à nouveau pour quitter sans l'enregistrer");
+                let (submit, cancel, quit) = (
+                    self.keymap.key_label(Context::Form, Action::Submit),
+                    self.keymap.key_label(Context::Form, Action::Cancel),
+                    self.keymap.key_label(Context::Global, Action::Quit),
+                );
+                self.set_error(format!("Formulaire en cours : {submit} pour l'enregistrer, {cancel} pour l'abandonner, {quit} à nouveau pour quitter sans l'enregistrer"));
                 return Outcome::Redraw;
             }
             return Outcome::Quit;

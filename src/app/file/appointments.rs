@@ -21,7 +21,8 @@ impl App {
     pub(crate) fn set_appointment_status(&mut self, status: &str, store: &mut Store) {
         let Some(f) = &self.file else { return };
         let Some(i) = self.selected_appointment() else {
-            self.set_info("Aucun rendez-vous : a pour en ajouter un");
+            let add = self.key_here(crate::app::keys::Action::AddAppointment);
+            self.set_info(format!("Aucun rendez-vous : {add} pour en ajouter un"));
             return;
         };
         let mut a = f.data.appointments[i].clone();
@@ -44,7 +45,7 @@ impl App {
             self.commit_or_report(
                 store,
                 Change::Delete(RecordKind::Appointment, id),
-                "Rendez-vous supprimé (u pour annuler)",
+                &self.undo_hint("Rendez-vous supprimé"),
             );
         }
     }

@@ -8,9 +8,16 @@ use crate::domain::*;
 use crate::store::Store;
 use chrono::NaiveDate;
 
-const CHECK_FIRST: &str = "Cochez d'abord la situation (Espace)";
-
 impl App {
+    /// « Cochez d'abord la situation (Espace) », with the key that ticks.
+    fn check_first(&self) -> String {
+        let key = self.keymap.key_label(
+            crate::app::keys::Context::Barriers,
+            crate::app::keys::Action::Toggle,
+        );
+        format!("Cochez d'abord la situation ({key})")
+    }
+
     fn selected_barrier_row(&self) -> Option<BarrierRow> {
         let f = self.file.as_ref()?;
         self.barrier_rows(f)
@@ -26,7 +33,7 @@ impl App {
             })
             | Some(BarrierRow::Free(i)) => Some(i),
             Some(BarrierRow::Situation { .. }) => {
-                self.set_info(CHECK_FIRST);
+                self.set_info(self.check_first());
                 None
             }
             _ => None,
@@ -70,7 +77,7 @@ impl App {
                 self.commit_or_report(
                     store,
                     Change::Delete(RecordKind::Barrier, b.id),
-                    &format!("Obstacle décoché : {label} (u pour annuler)"),
+                    &self.undo_hint(&format!("Obstacle décoché : {label}")),
                 );
             }
             _ => {}

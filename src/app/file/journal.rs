@@ -39,7 +39,7 @@ impl App {
             self.commit_or_report(
                 store,
                 Change::Delete(RecordKind::Note, id),
-                "Note supprimée (u pour annuler)",
+                &self.undo_hint("Note supprimée"),
             );
         }
     }

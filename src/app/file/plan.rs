@@ -2,6 +2,7 @@
 //! action form and the objective form.
 
 use crate::app::form::{items, Field, Form, Purpose, Reader, Refusal};
+use crate::app::keys::{Action, Context, Keymap};
 use crate::app::state::*;
 use crate::domain::referential::{label_in, next_code};
 use crate::domain::*;
@@ -65,7 +66,7 @@ impl App {
                 self.commit_or_report(
                     store,
                     Change::Delete(RecordKind::Action, id),
-                    "Action supprimée (u pour annuler)",
+                    &self.undo_hint("Action supprimée"),
                 );
             }
             Some(PlanRow::Objective(i)) => {
@@ -73,7 +74,7 @@ impl App {
                 self.commit_or_report(
                     store,
                     Change::Delete(RecordKind::Objective, id),
-                    "Objectif supprimé (u pour annuler)",
+                    &self.undo_hint("Objectif supprimé"),
                 );
             }
             None => {}
@@ -89,7 +90,13 @@ impl App {
             (None, Some(PlanRow::Action(i))) => f.data.actions[i].objective_id,
             (None, None) => None,
         };
-        let form = action_form(&self.rf, &f.data.objectives, existing, objective_id);
+        let form = action_form(
+            &self.rf,
+            &f.data.objectives,
+            existing,
+            objective_id,
+            &self.keymap,
+        );
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
@@ -125,6 +132,7 @@ pub fn action_form(
     objectives: &[Objective],
     existing: Option<PlanAction>,
     objective_id: Option<Id>,
+    keymap: &Keymap,
 ) -> Form {
     use action_key as k;
     let a = existing.clone().unwrap_or_else(|| PlanAction {
@@ -162,7 +170,12 @@ pub fn action_form(
         None => ("Nouvelle action", Purpose::NewAction),
     };
     Form::new(title, purpose, fields)
-        .with_hint("Tapez quelques lettres : Tab complète avec la 1re suggestion, ↓ puis Entrée en choisit une autre ; ou écrivez librement")
+        .with_hint(&format!(
+        "Tapez quelques lettres : {} complète avec la 1re suggestion, {} puis {} en choisit une autre ; ou écrivez librement",
+        keymap.key_label(Context::Completion, Action::Complete),
+        keymap.key_label(Context::Completion, Action::NextSuggestion),
+        keymap.key_label(Context::Completion, Action::PickSuggestion),
+    ))
 }
 
 /// Reads the action form into `a` (a copy of the edited action, or [`new_action`]).
@@ -277,6 +290,7 @@ mod tests {
             &objectives(),
             Some(existing.clone()),
             Some(21),
+            &Keymap::defaults(),
         ));
         let a = action(read_action(&Reader::new(&form, now()), existing.clone()));
         assert_eq!(a, existing, "an untouched form changes nothing");
@@ -318,7 +332,7 @@ mod tests {
             ),
         ];
         for (name, label, partner_typed, obj, want_type, want_partner, want_obj) in cases {
-            let mut form = action_form(&rf, &objectives(), None, None);
+            let mut form = action_form(&rf, &objectives(), None, None, &Keymap::defaults());
             set(&mut form, action_key::LABEL, label);
             set(&mut form, action_key::PARTNER, partner_typed);
             set(&mut form, action_key::DUE, "20/03/2026");
