@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use parcours::auth::password::read_secret;
 use parcours::auth::{keyring_path, Account, AuthError, Keyring, Role};
-use parcours::clock::Clock;
+use parcours::clock::{Clock, TestHooks};
 use parcours::export::ExportError;
 use parcours::store::{Store, StoreError};
 use parcours::{config, demo, document, export, session};
@@ -190,8 +190,14 @@ impl From<String> for CliError {
 type Result<T, E = CliError> = std::result::Result<T, E>;
 
 fn main() -> ExitCode {
+    // The shipped binary never reads a test hook: see src/bin/parcours-hooks.rs.
+    start(TestHooks::default())
+}
+
+/// The command line, with the given test hooks (none for the shipped binary).
+pub fn start(hooks: TestHooks) -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match run(cli, &hooks) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("parcours : {e}");
@@ -212,20 +218,21 @@ struct Auth {
     file: Option<PathBuf>,
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli, hooks: &TestHooks) -> Result<()> {
     if let Some(Command::Touches) = cli.command {
         return touches();
     }
     let ctx = Ctx {
         path: db_path(cli.db)?,
-        clock: clock(),
+        clock: hooks.clock(),
         auth: Auth {
             compte: cli.compte,
             file: cli.mot_de_passe_fichier,
         },
     };
     match cli.command {
-        None => parcours::tui::run(&ctx.path, ctx.clock).map_err(CliError::App),
+        None => parcours::tui::run(&ctx.path, ctx.clock, hooks.exit_after_first_frame)
+            .map_err(CliError::App),
         Some(Command::Demo { persons, seed }) => demo(&ctx, persons, seed),
         Some(Command::Export {
             format: Format::Json,
@@ -258,17 +265,6 @@ fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
         })?;
     }
     Ok(p)
-}
-
-fn clock() -> Clock {
-    // Hidden hook for reproducible demos and tests: PARCOURS_NOW="2026-11-22 10:00:00".
-    match std::env::var("PARCOURS_NOW")
-        .ok()
-        .and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").ok())
-    {
-        Some(t) => Clock::fixed(t),
-        None => Clock::system(),
-    }
 }
 
 /// Writes to standard output; a reader that went away (`| head`) is not an error

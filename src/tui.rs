@@ -26,7 +26,12 @@ pub fn load_keymap() -> (Keymap, Option<String>) {
     Keymap::with_user_file(text.as_deref())
 }
 
-pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> {
+/// `exit_after_first_frame`: a test hook (see [`crate::clock::TestHooks`]), false for users.
+pub fn run(
+    path: &Path,
+    clock: Clock,
+    exit_after_first_frame: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     // Everything that can fail with a plain message happens before the screen is taken.
     match session::db_state(path) {
         // A plain database made before accounts: check it is ours (and up to date).
@@ -43,8 +48,6 @@ pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> 
     {
         shell.warn(w);
     }
-    let exit_after_first_frame = std::env::var_os("PARCOURS_EXIT_AFTER_FIRST_FRAME").is_some();
-
     install_panic_hook();
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);

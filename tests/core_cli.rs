@@ -113,7 +113,7 @@ impl Env {
 
     /// A command with a fixed clock, an empty config directory and no inherited database.
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
         c.arg("--db")
             .arg(db)
             .args(args)
@@ -592,7 +592,7 @@ fn parcours_db_variable_selects_the_database() {
     let db = env.demo("file.db", 4, 1);
     let pw_file = env.config.path().join("mot-de-passe");
     std::fs::write(&pw_file, env.password(&db).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_parcours"))
+    let out = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"))
         .arg("check")
         .arg("--mot-de-passe-fichier")
         .arg(&pw_file)

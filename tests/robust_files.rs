@@ -91,7 +91,7 @@ impl Env {
     }
 
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
         c.arg("--db")
             .arg(db)
             .args(args)
