@@ -196,6 +196,7 @@ fn main() -> ExitCode {
 
 /// The command line, with the given test hooks (none for the shipped binary).
 pub fn start(hooks: TestHooks) -> ExitCode {
+    forbid_core_dumps();
     let cli = Cli::parse();
     match run(cli, &hooks) {
         Ok(()) => ExitCode::SUCCESS,
@@ -205,6 +206,26 @@ pub fn start(hooks: TestHooks) -> ExitCode {
         }
     }
 }
+
+/// The process's memory holds names, notes and the database key: no core dump of it (a
+/// crash or a signal would write it in clear to the disk), and no other process of the
+/// same user may read it (`PR_SET_DUMPABLE` 0 also refuses ptrace and `/proc/PID/mem`).
+#[cfg(target_os = "linux")]
+fn forbid_core_dumps() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: two system calls with valid arguments and no pointer kept; a failure leaves
+    // the system's defaults, which is all that can be done then.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn forbid_core_dumps() {}
 
 /// What every command on a database needs.
 struct Ctx {
