@@ -196,7 +196,7 @@ fn main() -> ExitCode {
 
 /// The command line, with the given test hooks (none for the shipped binary).
 pub fn start(hooks: TestHooks) -> ExitCode {
-    forbid_core_dumps();
+    protect_process();
     let cli = Cli::parse();
     match run(cli, &hooks) {
         Ok(()) => ExitCode::SUCCESS,
@@ -207,25 +207,48 @@ pub fn start(hooks: TestHooks) -> ExitCode {
     }
 }
 
-/// The process's memory holds names, notes and the database key: no core dump of it (a
-/// crash or a signal would write it in clear to the disk), and no other process of the
-/// same user may read it (`PR_SET_DUMPABLE` 0 also refuses ptrace and `/proc/PID/mem`).
-#[cfg(target_os = "linux")]
-fn forbid_core_dumps() {
-    let none = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: two system calls with valid arguments and no pointer kept; a failure leaves
-    // the system's defaults, which is all that can be done then.
+/// Before anything else: what this process writes and holds stays its user's.
+fn protect_process() {
+    // SAFETY (both blocks): system calls with valid arguments and no pointer kept; they
+    // cannot fail in a way that could be handled here.
+    #[cfg(unix)]
+    // Files created 0600 and folders 0700 (base, WAL, accounts file, exports, backups).
     unsafe {
+        libc::umask(0o077);
+    }
+    // The memory holds names, notes and the database key: no core dump of it (a crash or a
+    // signal would write it in clear to the disk), and no other process of the same user
+    // may read it (not dumpable also refuses ptrace and /proc/PID/mem).
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         libc::setrlimit(libc::RLIMIT_CORE, &none);
     }
 }
 
-#[cfg(not(target_os = "linux"))]
-fn forbid_core_dumps() {}
+/// A password file others can read is a password others know: say so (it still works).
+fn warn_if_shared(password_file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(password_file) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o044 != 0 {
+                eprintln!(
+                    "Attention : le fichier de mot de passe « {} » est lisible par d'autres utilisateurs de cet ordinateur (droits {mode:o}). Rendez-le privé : chmod 600 « {} ».",
+                    password_file.display(),
+                    password_file.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = password_file;
+}
 
 /// What every command on a database needs.
 struct Ctx {
@@ -242,6 +265,9 @@ struct Auth {
 fn run(cli: Cli, hooks: &TestHooks) -> Result<()> {
     if let Some(Command::Touches) = cli.command {
         return touches();
+    }
+    if let Some(f) = &cli.mot_de_passe_fichier {
+        warn_if_shared(f);
     }
     let ctx = Ctx {
         path: db_path(cli.db)?,
@@ -312,12 +338,23 @@ fn ask(question: &str) -> Result<String> {
     Ok(answer)
 }
 
-/// The file an export writes (`-o`), readable by its owner only.
+/// The file an export writes (`-o`), readable by its owner only: a file that was there
+/// before is made private again (a device such as /dev/null is left as it is).
 fn create_output(file: &Path) -> Result<std::fs::File> {
-    document::create_private(file).map_err(|source| CliError::Create {
+    let create = |source| CliError::Create {
         path: file.to_path_buf(),
         source,
-    })
+    };
+    let f = document::create_private(file).map_err(create)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if f.metadata().map_err(create)?.is_file() {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(create)?;
+        }
+    }
+    Ok(f)
 }
 
 /// The referential, its override's warning (if any) on standard error.
