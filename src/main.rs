@@ -163,6 +163,8 @@ enum CliError {
         source: StoreError,
         accounts: PathBuf,
     },
+    #[error("le nom affiché est vide : précisez --nom « Prénom Nom » (il apparaît en haut de l'écran et comme référent·e)")]
+    EmptyName,
     #[error("le document se fait pour une personne : précisez --person N° (n° de dossier)")]
     DocumentNeedsPerson,
     #[error("confirmation impossible sans terminal : ajoutez --oui")]
@@ -262,10 +264,11 @@ struct Auth {
     file: Option<PathBuf>,
 }
 
-fn run(cli: Cli, hooks: &TestHooks) -> Result<()> {
+fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
     if let Some(Command::Touches) = cli.command {
         return touches();
     }
+    clean_args(&mut cli)?;
     if let Some(f) = &cli.mot_de_passe_fichier {
         warn_if_shared(f);
     }
@@ -298,6 +301,46 @@ fn run(cli: Cli, hooks: &TestHooks) -> Result<()> {
         Some(Command::Backup { dest, garder }) => backup(&ctx, dest, garder),
         Some(Command::Restore { src, oui }) => restore(&ctx, &src, oui),
     }
+}
+
+/// Text typed on the command line, cleaned as in a one-line form field (the same code):
+/// control characters and escape sequences' ESC dropped (`compte liste` must not clear the
+/// terminal), tabs and line breaks flattened to spaces, ends trimmed.
+fn one_line(text: &str) -> String {
+    parcours::app::input::TextInput::new(text, false)
+        .text()
+        .trim()
+        .to_string()
+}
+
+/// Every text argument that is stored or shown back goes through [`one_line`] before use;
+/// paths are left as given. An empty display name is refused before any password is asked.
+fn clean_args(cli: &mut Cli) -> Result<()> {
+    if let Some(c) = &mut cli.compte {
+        *c = one_line(c);
+    }
+    match &mut cli.command {
+        Some(Command::Compte {
+            action: CompteAction::Ajouter {
+                identifiant, nom, ..
+            },
+        }) => {
+            *identifiant = one_line(identifiant);
+            *nom = one_line(nom);
+            if nom.is_empty() {
+                return Err(CliError::EmptyName);
+            }
+        }
+        Some(Command::Compte {
+            action: CompteAction::Supprimer { identifiant },
+        }) => *identifiant = one_line(identifiant),
+        Some(Command::Export {
+            person: Some(n), ..
+        }) => *n = one_line(n),
+        Some(Command::Effacer { dossier, .. }) => *dossier = one_line(dossier),
+        _ => {}
+    }
+    Ok(())
 }
 
 fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
