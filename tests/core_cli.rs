@@ -8,13 +8,16 @@
 //!
 //! Never run the binary without a subcommand here: that starts the interactive screen.
 
-use parcours::auth::{DbKey, Keyring};
+use parcours::auth::Keyring;
 use parcours::store::schema;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::{connect, demo_key};
+
+mod support;
 
 const NOW: &str = "2026-11-22 10:00:00";
 
@@ -56,31 +59,6 @@ fn output_with_input(mut c: Command, input: &str) -> Output {
     // A command refused before it reads its password closes the pipe: not an error here.
     let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     child.wait_with_output().expect("run parcours")
-}
-
-/// The database key, unlocked with the demo account's password (to alter the file as
-/// another tool would).
-fn demo_key(db: &Path, password: &str) -> DbKey {
-    Keyring::load(db)
-        .unwrap()
-        .unlock("demo", password, now())
-        .expect("demo password")
-        .0
-}
-
-/// A connection to an encrypted base (or a plain one with `None`).
-fn connect(db: &Path, key: Option<&DbKey>) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if let Some(k) = key {
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA key = \"{}\";",
-            k.sqlcipher_literal().as_str()
-        ))
-        .unwrap();
-    }
-    conn
 }
 
 /// A plain base of `n` demo persons, as made before accounts existed (through the library,
@@ -409,7 +387,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_unchanged() {
     let plain = env.path("plain.db");
     plain_demo(&plain, 3, 1);
     let encrypted = env.demo("file.db", 3, 1);
-    let key = demo_key(&encrypted, &env.password(&encrypted).unwrap());
+    let key = demo_key(&encrypted, &env.password(&encrypted).unwrap(), now());
     for (db, key) in [(&plain, None), (&encrypted, Some(&key))] {
         let conn = connect(db, key);
         conn.execute_batch(&format!(

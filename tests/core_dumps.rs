@@ -10,8 +10,8 @@
 
 #![cfg(target_os = "linux")]
 
-#[path = "support/pty.rs"]
-mod harness;
+mod support;
+use support::pty as harness;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};

@@ -8,8 +8,8 @@
 
 #![cfg(unix)]
 
-#[path = "support/pty.rs"]
-mod harness;
+mod support;
+use support::pty as harness;
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;

@@ -3,7 +3,8 @@
 //! with referential labels, dd/mm/yyyy dates and private notes marked; and the command line
 //! writes it (`export --format document`) and erases (`effacer`).
 
-mod protect_support;
+mod support;
+use support::protect as protect_support;
 
 use chrono::NaiveDate;
 use parcours::document::{self, TABLE_SECTIONS};

@@ -9,8 +9,8 @@
 //! twin does honour the variable under the same conditions, so the test cannot pass for an
 //! unrelated reason (a variable misspelt, a command that fails).
 
-#[path = "support/pty.rs"]
-mod harness;
+mod support;
+use support::pty as harness;
 
 use std::io::Write;
 use std::path::Path;

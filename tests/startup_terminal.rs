@@ -8,29 +8,13 @@
 
 #![cfg(unix)]
 
-#[path = "support/pty.rs"]
-mod harness;
+mod support;
+use support::pty as harness;
 
-use harness::Tui;
+use harness::{run_cli, Tui};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-
-fn run_cli(db: &Path, config: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new(harness::BIN);
-    cmd.arg("--db").arg(db).args(args);
-    for k in harness::ENV_REMOVED {
-        cmd.env_remove(k);
-    }
-    cmd.envs(harness::env_vars(config));
-    let out = cmd.output().expect("run parcours");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn mkfifo(path: &Path) {
     let st = Command::new("mkfifo").arg(path).status().expect("mkfifo");

@@ -1,5 +1,5 @@
 //! PTY + vt100 harness for end-to-end tests of the real `parcours` binary, shared by the
-//! test files that include it (`#[path = "support/pty.rs"] mod harness;`).
+//! test files that use it (`mod support; use support::pty as harness;`).
 //!
 //! The binary runs in a PTY exactly as an advisor would run it; a reader thread feeds
 //! everything it writes into a `vt100` terminal emulator, the tests type bytes on the PTY
@@ -11,6 +11,7 @@
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 use std::io::{Read, Write};
 use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,6 +49,24 @@ pub fn env_vars(config_dir: &Path) -> Vec<(&'static str, String)> {
         ),
         ("TERM", "xterm-256color".to_string()),
     ]
+}
+
+/// `parcours --db DB ARGS…` as a plain command (no terminal); returns stdout.
+pub fn run_cli(db: &Path, config_dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--db").arg(db).args(args);
+    for k in ENV_REMOVED {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env_vars(config_dir));
+    let out = cmd.output().expect("run parcours");
+    assert!(
+        out.status.success(),
+        "parcours {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 /// Variables of the developer's shell that would change what the binary does.
