@@ -483,9 +483,9 @@ fn export_json(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Re
     };
     // The audit log records that an export was made (and of whom), not what.
     let audited = ids.as_ref().and_then(|v| v.first().copied());
-    let written = match output {
+    let written = match &output {
         Some(file) => {
-            let f = create_output(&file)?;
+            let f = create_output(file)?;
             export::write_json(store, ids.as_deref(), std::io::BufWriter::new(f))
         }
         None => {
@@ -493,7 +493,7 @@ fn export_json(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Re
             export::write_json(store, ids.as_deref(), std::io::BufWriter::new(stdout))
         }
     };
-    opened.audit_after_read(&written, audited)?;
+    opened.audit_export(&written, audited, output.as_deref())?;
     match written {
         Ok(count) => {
             eprintln!("{count} dossier(s) exporté(s)");
@@ -524,7 +524,7 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
             document::write_document(store, &rf, id, std::io::BufWriter::new(stdout))
         }
     };
-    opened.audit_after_read(&written, Some(id))?;
+    opened.audit_export(&written, Some(id), output.as_deref())?;
     match written {
         Ok(()) => {
             if let Some(file) = output {
@@ -708,6 +708,21 @@ impl Opened {
             Opened::Encrypted(s) => Ok(s.audit_login()?),
             Opened::Plain(_) => Ok(()),
         }
+    }
+
+    /// [`Opened::audit_after_read`] for an export written to `file` (`-o`): when the audit
+    /// cannot be written, the file is removed, so that no export exists without its entry.
+    fn audit_export<T>(
+        &mut self,
+        read: &Result<T, ExportError>,
+        person: Option<parcours::domain::Id>,
+        file: Option<&Path>,
+    ) -> Result<()> {
+        let audited = self.audit_after_read(read, person);
+        if let (Err(_), Some(f)) = (&audited, file) {
+            let _ = std::fs::remove_file(f);
+        }
+        audited
     }
 
     /// After an export's reads: the login and the export (of whom, never what) go in the

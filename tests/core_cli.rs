@@ -644,3 +644,40 @@ fn an_empty_account_name_is_refused_before_any_password() {
         assert_eq!(std::fs::read(&accounts).unwrap(), before, "{name:?}");
     }
 }
+
+#[test]
+fn an_export_whose_audit_cannot_be_written_leaves_no_file() {
+    let env = Env::new();
+    let db = env.demo("file.db", 3, 1);
+    let key = demo_key(&db, &env.password(&db).unwrap(), now());
+    // Another program holds the write lock: the reads go through, the audit entry cannot
+    // be written (after the busy wait).
+    let other = connect(&db, Some(&key));
+    other.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    for format in ["json", "document"] {
+        let file = env.path(&format!("export-{format}"));
+        let out = env.run(
+            &db,
+            &[
+                "export",
+                "--format",
+                format,
+                "--person",
+                "2026-00001",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_failure(&out, "");
+        assert!(
+            !file.exists(),
+            "{format}: an export without its audit entry"
+        );
+    }
+    other.execute_batch("ROLLBACK;").unwrap();
+    // The same export, the base free again: written.
+    let file = env.path("export-json");
+    let out = env.run(&db, &["export", "-o", file.to_str().unwrap()]);
+    assert_success(&out);
+    assert!(file.exists());
+}
