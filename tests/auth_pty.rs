@@ -5,32 +5,13 @@
 
 #![cfg(unix)]
 
-use harness::{demo_password, Tui, BIN};
+use harness::{demo_password, run_cli, Tui};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-#[path = "support/pty.rs"]
-mod harness;
+mod support;
+use support::pty as harness;
 
 const CTRL_C: &str = "\x03";
-
-/// `parcours --db DB ARGS…` without a terminal; returns stdout.
-fn run_cli(db: &Path, config_dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--db").arg(db).args(args);
-    for k in harness::ENV_REMOVED {
-        cmd.env_remove(k);
-    }
-    cmd.envs(harness::env_vars(config_dir));
-    let out = cmd.output().expect("run parcours");
-    assert!(
-        out.status.success(),
-        "parcours {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
 
 /// Every file of the database (main file, WAL, shared memory, backups...) with its bytes;
 /// the accounts file is left out (it records failed attempts, by design).

@@ -8,13 +8,16 @@
 //!
 //! Never run the binary without a subcommand here: that starts the interactive screen.
 
-use parcours::auth::{DbKey, Keyring};
+use parcours::auth::Keyring;
 use parcours::store::schema;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::{connect, demo_key};
+
+mod support;
 
 const NOW: &str = "2026-11-22 10:00:00";
 
@@ -58,31 +61,6 @@ fn output_with_input(mut c: Command, input: &str) -> Output {
     child.wait_with_output().expect("run parcours")
 }
 
-/// The database key, unlocked with the demo account's password (to alter the file as
-/// another tool would).
-fn demo_key(db: &Path, password: &str) -> DbKey {
-    Keyring::load(db)
-        .unwrap()
-        .unlock("demo", password, now())
-        .expect("demo password")
-        .0
-}
-
-/// A connection to an encrypted base (or a plain one with `None`).
-fn connect(db: &Path, key: Option<&DbKey>) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if let Some(k) = key {
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA key = \"{}\";",
-            k.sqlcipher_literal().as_str()
-        ))
-        .unwrap();
-    }
-    conn
-}
-
 /// A plain base of `n` demo persons, as made before accounts existed (through the library,
 /// without a key).
 fn plain_demo(db: &Path, n: usize, seed: u64) {
@@ -113,7 +91,7 @@ impl Env {
 
     /// A command with a fixed clock, an empty config directory and no inherited database.
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
         c.arg("--db")
             .arg(db)
             .args(args)
@@ -409,7 +387,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_unchanged() {
     let plain = env.path("plain.db");
     plain_demo(&plain, 3, 1);
     let encrypted = env.demo("file.db", 3, 1);
-    let key = demo_key(&encrypted, &env.password(&encrypted).unwrap());
+    let key = demo_key(&encrypted, &env.password(&encrypted).unwrap(), now());
     for (db, key) in [(&plain, None), (&encrypted, Some(&key))] {
         let conn = connect(db, key);
         conn.execute_batch(&format!(
@@ -592,7 +570,7 @@ fn parcours_db_variable_selects_the_database() {
     let db = env.demo("file.db", 4, 1);
     let pw_file = env.config.path().join("mot-de-passe");
     std::fs::write(&pw_file, env.password(&db).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_parcours"))
+    let out = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"))
         .arg("check")
         .arg("--mot-de-passe-fichier")
         .arg(&pw_file)
@@ -604,4 +582,102 @@ fn parcours_db_variable_selects_the_database() {
         .unwrap();
     assert_success(&out);
     assert!(stdout(&out).contains(&format!("Base : {}", db.display())));
+}
+
+/// Adds an account from the command line: the demo password, then the new one twice.
+fn add_account(env: &Env, db: &Path, login: &str, name: &str) -> Output {
+    let pw = env.password(db).expect("demo base");
+    let new_pw = "une autre phrase de passe";
+    output_with_input(
+        env.cmd(
+            db,
+            &[
+                "--compte", "demo", "compte", "ajouter", login, "--nom", name,
+            ],
+        ),
+        &format!("{pw}\n{new_pw}\n{new_pw}\n"),
+    )
+}
+
+#[test]
+fn account_names_from_the_command_line_are_cleaned_like_form_input() {
+    let env = Env::new();
+    let db = env.demo("file.db", 2, 1);
+    assert_success(&add_account(&env, &db, "rouge", "\x1b[2J\x1b[31mrouge"));
+    assert_success(&add_account(
+        &env,
+        &db,
+        "claire",
+        "  Claire\tFontaine\nBis ",
+    ));
+
+    let names: Vec<String> = Keyring::load(&db)
+        .unwrap()
+        .accounts()
+        .iter()
+        .map(|a| a.display_name.clone())
+        .collect();
+    assert!(names.contains(&"[2J[31mrouge".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"Claire Fontaine Bis".to_string()),
+        "{names:?}"
+    );
+
+    // `compte liste` no longer clears the terminal nor turns it red.
+    let list = env.run(&db, &["--compte", "demo", "compte", "liste"]);
+    assert_success(&list);
+    let text = stdout(&list);
+    assert!(!text.contains('\x1b') && !text.contains('\t'), "{text:?}");
+    assert!(text.contains("[2J[31mrouge"), "{text}");
+}
+
+#[test]
+fn an_empty_account_name_is_refused_before_any_password() {
+    let env = Env::new();
+    let db = env.demo("file.db", 2, 1);
+    let accounts = parcours::auth::keyring_path(&db);
+    let before = std::fs::read(&accounts).unwrap();
+    for name in ["", "   ", "\x1b", "\t\n\r"] {
+        // Nothing on standard input: the refusal comes before the password is asked.
+        let out = env.run_without_password(&db, &["compte", "ajouter", "vide", "--nom", name]);
+        assert_failure(&out, "le nom affiché est vide");
+        assert_eq!(std::fs::read(&accounts).unwrap(), before, "{name:?}");
+    }
+}
+
+#[test]
+fn an_export_whose_audit_cannot_be_written_leaves_no_file() {
+    let env = Env::new();
+    let db = env.demo("file.db", 3, 1);
+    let key = demo_key(&db, &env.password(&db).unwrap(), now());
+    // Another program holds the write lock: the reads go through, the audit entry cannot
+    // be written (after the busy wait).
+    let other = connect(&db, Some(&key));
+    other.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    for format in ["json", "document"] {
+        let file = env.path(&format!("export-{format}"));
+        let out = env.run(
+            &db,
+            &[
+                "export",
+                "--format",
+                format,
+                "--person",
+                "2026-00001",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_failure(&out, "");
+        assert!(
+            !file.exists(),
+            "{format}: an export without its audit entry"
+        );
+    }
+    other.execute_batch("ROLLBACK;").unwrap();
+    // The same export, the base free again: written.
+    let file = env.path("export-json");
+    let out = env.run(&db, &["export", "-o", file.to_str().unwrap()]);
+    assert_success(&out);
+    assert!(file.exists());
 }

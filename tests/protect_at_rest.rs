@@ -2,7 +2,8 @@
 //! neither in the database file, nor in its WAL, nor in a backup. A plain database written
 //! the same way shows the check would see it.
 
-mod protect_support;
+mod support;
+use support::protect as protect_support;
 
 use protect_support::*;
 

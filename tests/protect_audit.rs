@@ -3,7 +3,8 @@
 //! by the triggers; the 12-month purge deletes only old entries. The admin view lists it
 //! newest first with filters by account and by action.
 
-mod protect_support;
+mod support;
+use support::protect as protect_support;
 
 use chrono::Duration;
 use crossterm::event::KeyCode;
@@ -157,14 +158,7 @@ fn tampering_with_the_audit_log_is_refused() {
     let n = all(&store).len();
 
     // Another connection with the key (as a tool would), bypassing the app.
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-        .unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA key = \"{}\";",
-        key_.sqlcipher_literal().as_str()
-    ))
-    .unwrap();
+    let conn = support::connect(&db, Some(&key_));
     let err = conn
         .execute("UPDATE audit SET actor = 'quelqu''un d''autre'", [])
         .unwrap_err()

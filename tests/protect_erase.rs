@@ -3,7 +3,8 @@
 //! in the raw file or its WAL, or in the caseload search. The audit log keeps a tombstone
 //! without identity. Advisors are refused.
 
-mod protect_support;
+mod support;
+use support::protect as protect_support;
 
 use crossterm::event::KeyCode;
 use parcours::app::{Overlay, Screen};

@@ -3,7 +3,8 @@
 //! with referential labels, dd/mm/yyyy dates and private notes marked; and the command line
 //! writes it (`export --format document`) and erases (`effacer`).
 
-mod protect_support;
+mod support;
+use support::protect as protect_support;
 
 use chrono::NaiveDate;
 use parcours::document::{self, TABLE_SECTIONS};
@@ -241,7 +242,7 @@ fn the_document_holds_every_table_that_refers_to_the_person() {
 }
 
 fn run(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_parcours"))
+    Command::new(env!("CARGO_BIN_EXE_parcours-hooks"))
         .arg("--db")
         .arg(db)
         .args(args)

@@ -3,7 +3,8 @@
 //! archive them (hidden from the caseload and the today view unless the "archivés" filter
 //! shows them) or erase them.
 
-mod protect_support;
+mod support;
+use support::protect as protect_support;
 
 use chrono::NaiveDate;
 use crossterm::event::KeyCode;

@@ -13,34 +13,15 @@
 
 #![cfg(unix)]
 
-use harness::{demo_password, password_file, Tui, BIN, LOGIN, PASSWORD};
+use harness::{demo_password, password_file, run_cli, Tui, LOGIN, PASSWORD};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
-#[path = "support/pty.rs"]
-mod harness;
+mod support;
+use support::pty as harness;
 
 const F10: &str = "\x1b[21~";
 const CTRL_C: &str = "\x03";
-
-/// `parcours --db DB ARGS…` as a plain command (no terminal); returns stdout.
-fn run_cli(db: &Path, config_dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--db").arg(db).args(args);
-    for k in harness::ENV_REMOVED {
-        cmd.env_remove(k);
-    }
-    cmd.envs(harness::env_vars(config_dir));
-    let out = cmd.output().expect("run parcours");
-    assert!(
-        out.status.success(),
-        "parcours {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
 
 /// `parcours export` as `login`, the password read from a file.
 fn export(db: &Path, config_dir: &Path, login: &str, password: &str) -> Value {

@@ -12,13 +12,16 @@
 //! opened with its password (typed on standard input) — its accounts file must not change
 //! either.
 
-use parcours::auth::{keyring_path, DbKey, Keyring};
+use parcours::auth::{keyring_path, DbKey};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::{connect, demo_key};
+
+mod support;
 
 const NOW: &str = "2026-11-22 10:00:00";
 
@@ -43,30 +46,6 @@ fn demo_password(o: &Output) -> String {
         .to_string()
 }
 
-/// The key of an encrypted base, from its accounts file and the demo password.
-fn key_of(db: &Path, password: &str) -> DbKey {
-    Keyring::load(db)
-        .unwrap()
-        .unlock("demo", password, now())
-        .expect("demo password")
-        .0
-}
-
-/// A connection as another SQLite tool would open the file (with the key when encrypted).
-fn connect(db: &Path, key: Option<&DbKey>) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if let Some(k) = key {
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA key = \"{}\";",
-            k.sqlcipher_literal().as_str()
-        ))
-        .unwrap();
-    }
-    conn
-}
-
 impl Env {
     fn new() -> Env {
         Env {
@@ -83,7 +62,7 @@ impl Env {
     }
 
     fn key(&self, db: &Path) -> DbKey {
-        key_of(db, &self.passwords.borrow()[db])
+        demo_key(db, &self.passwords.borrow()[db], now())
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -91,7 +70,7 @@ impl Env {
     }
 
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
         c.arg("--db")
             .arg(db)
             .args(args)
@@ -664,6 +643,12 @@ fn read_only_folder_is_refused_and_left_unchanged() {
     for db in [&plain, &encrypted] {
         std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o666)).unwrap();
     }
+    // parcours makes it 0600: readable by the unprivileged user for this test.
+    std::fs::set_permissions(
+        keyring_path(&encrypted),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     open_to_all(env.dir.path());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
     if !permissions_enforced(&env) {

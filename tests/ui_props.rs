@@ -3,7 +3,8 @@
 //! never panics, its selections stay inside their lists, the open file is what the store
 //! holds, and the database stays sound.
 
-mod common;
+mod support;
+use support::app as common;
 
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

@@ -2,7 +2,8 @@
 //! empty database, then the store checked to hold exactly what was typed, nothing more.
 //! Followed by table-driven update cases: undo, form errors, cancelling.
 
-mod common;
+mod support;
+use support::app as common;
 
 use chrono::NaiveDate;
 use common::*;

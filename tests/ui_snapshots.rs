@@ -7,7 +7,8 @@
 //! Review changed snapshots with `cargo insta review` (or `INSTA_UPDATE=always` then
 //! `git diff tests/snapshots`).
 
-mod common;
+mod support;
+use support::app as common;
 
 use common::*;
 use parcours::app::{Overlay, Pane, Screen};

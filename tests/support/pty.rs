@@ -1,5 +1,5 @@
 //! PTY + vt100 harness for end-to-end tests of the real `parcours` binary, shared by the
-//! test files that include it (`#[path = "support/pty.rs"] mod harness;`).
+//! test files that use it (`mod support; use support::pty as harness;`).
 //!
 //! The binary runs in a PTY exactly as an advisor would run it; a reader thread feeds
 //! everything it writes into a `vt100` terminal emulator, the tests type bytes on the PTY
@@ -11,11 +11,16 @@
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 use std::io::{Read, Write};
 use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_parcours");
+/// The test twin of `parcours`, which honours the test hooks (fixed clock): every test drives
+/// it, except those proving that the shipped binary ignores the hooks.
+pub const BIN: &str = env!("CARGO_BIN_EXE_parcours-hooks");
+/// The binary a user builds (`cargo build --release`): same source, no test hooks.
+pub const SHIPPED_BIN: &str = env!("CARGO_BIN_EXE_parcours");
 /// The fixed clock of every run (a Sunday).
 pub const NOW: &str = "2026-11-22 10:00:00";
 /// The advisor of the session (display name of the test account): nobody in the demo
@@ -46,6 +51,24 @@ pub fn env_vars(config_dir: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `parcours --db DB ARGS…` as a plain command (no terminal); returns stdout.
+pub fn run_cli(db: &Path, config_dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--db").arg(db).args(args);
+    for k in ENV_REMOVED {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env_vars(config_dir));
+    let out = cmd.output().expect("run parcours");
+    assert!(
+        out.status.success(),
+        "parcours {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
 /// Variables of the developer's shell that would change what the binary does.
 pub const ENV_REMOVED: &[&str] = &["PARCOURS_DB", "PARCOURS_EXIT_AFTER_FIRST_FRAME"];
 
@@ -68,7 +91,18 @@ pub struct Tui {
 impl Tui {
     /// Starts `parcours --db DB` in a `cols`×`rows` PTY.
     pub fn start(db: &Path, config_dir: &Path, cols: u16, rows: u16) -> Tui {
-        Tui::start_inner(db, config_dir, cols, rows, None)
+        Tui::start_inner(BIN, db, config_dir, cols, rows, None, &[])
+    }
+
+    /// Starts `bin --db DB` with extra environment variables (set after the usual ones).
+    pub fn start_bin(
+        bin: &str,
+        db: &Path,
+        config_dir: &Path,
+        (cols, rows): (u16, u16),
+        extra_env: &[(&str, &str)],
+    ) -> Tui {
+        Tui::start_inner(bin, db, config_dir, cols, rows, None, extra_env)
     }
 
     /// Same, with the program's standard error sent to the file `stderr` instead of the
@@ -80,15 +114,17 @@ impl Tui {
         rows: u16,
         stderr: &Path,
     ) -> Tui {
-        Tui::start_inner(db, config_dir, cols, rows, Some(stderr))
+        Tui::start_inner(BIN, db, config_dir, cols, rows, Some(stderr), &[])
     }
 
     fn start_inner(
+        bin: &str,
         db: &Path,
         config_dir: &Path,
         cols: u16,
         rows: u16,
         stderr: Option<&Path>,
+        extra_env: &[(&str, &str)],
     ) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -99,7 +135,7 @@ impl Tui {
             })
             .expect("openpty");
         let mut cmd = match stderr {
-            None => CommandBuilder::new(BIN),
+            None => CommandBuilder::new(bin),
             Some(err) => {
                 // sh -c 'f=$1; shift; exec "$@" 2>"$f"' sh ERR BIN --db DB
                 let mut c = CommandBuilder::new("/bin/sh");
@@ -107,7 +143,7 @@ impl Tui {
                 c.arg(r#"f=$1; shift; exec "$@" 2>"$f""#);
                 c.arg("sh");
                 c.arg(err);
-                c.arg(BIN);
+                c.arg(bin);
                 c
             }
         };
@@ -117,6 +153,9 @@ impl Tui {
             cmd.env_remove(k);
         }
         for (k, v) in env_vars(config_dir) {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra_env {
             cmd.env(k, v);
         }
         cmd.cwd(config_dir);
@@ -285,6 +324,11 @@ impl Tui {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
     }
 
     /// Waits for the process to exit and for its last output to be read; returns the

@@ -233,16 +233,7 @@ pub fn found_in_raw(files: &[PathBuf], markers: &[&str]) -> Vec<String> {
 
 /// Every value of every table of the decrypted database, as text (one line per row).
 pub fn decrypted_dump(db: &Path, key: Option<&DbKey>) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if let Some(k) = key {
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA key = \"{}\";",
-            k.sqlcipher_literal().as_str()
-        ))
-        .unwrap();
-    }
+    let conn = super::connect(db, key);
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .unwrap()
