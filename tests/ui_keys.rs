@@ -3,7 +3,8 @@
 //! store read back) and what the screen says (drawn on a `TestBackend`), so a hint can never
 //! name a key that no longer does the thing.
 
-mod common;
+mod support;
+use support::app as common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
