@@ -123,24 +123,35 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
+            // Operating-system errors formatted deep down still reach the user in French.
+            let msg = parcours::store::preflight::french_os_errors(&msg);
             eprintln!("parcours : {msg}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// The database path, a symbolic link resolved once (the accounts file goes beside the
+/// real base).
 fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf, String> {
+    let resolve =
+        |p: &std::path::Path| parcours::store::preflight::resolve(p).map_err(|e| e.to_string());
     if let Some(p) = cli_db {
-        return Ok(p);
+        return resolve(&p);
     }
     let p = config::default_db_path().ok_or(
         "impossible de trouver le dossier de données de l'utilisateur ; utilisez --db FICHIER",
     )?;
     if let Some(dir) = p.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("impossible de créer « {} » : {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "impossible de créer « {} » : {}",
+                dir.display(),
+                parcours::store::preflight::os_error_fr(&e)
+            )
+        })?;
     }
-    Ok(p)
+    resolve(&p)
 }
 
 fn clock() -> Clock {
@@ -561,6 +572,17 @@ impl Opened {
 /// base made before accounts existed opens as is (with a warning) so it can still be checked,
 /// exported or backed up. Nothing is written yet: see [`Opened::audit_login`].
 fn open_any(path: &std::path::Path, clock: Clock, auth: &Auth) -> Result<Opened, String> {
+    let opened = open_any_inner(path, clock, auth)?;
+    if opened.store().is_read_only() {
+        eprintln!(
+            "Attention : « {} » est en lecture seule (droits du fichier ou de son dossier, ou support non modifiable) : consultation seulement ; rien n'y est écrit, pas même au journal d'audit. Pour y travailler, faites-la rendre modifiable.",
+            path.display()
+        );
+    }
+    Ok(opened)
+}
+
+fn open_any_inner(path: &std::path::Path, clock: Clock, auth: &Auth) -> Result<Opened, String> {
     match session::db_state(path) {
         session::DbState::Accounts => Ok(Opened::Encrypted(session::cli_login(
             path,
@@ -613,6 +635,10 @@ fn compte(
         auth.compte.as_deref(),
         auth.file.as_deref(),
     )?;
+    if s.store.is_read_only() {
+        // The accounts go with the base: neither changes while it is read-only.
+        return Err(parcours::store::StoreError::ReadOnly(path.to_path_buf()).to_string());
+    }
     s.audit_login()?;
     let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
     let audit = |s: &session::Session| {

@@ -28,10 +28,13 @@ pub fn load_keymap() -> (Keymap, Option<String>) {
 
 pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> {
     // Everything that can fail with a plain message happens before the screen is taken.
-    match session::db_state(path) {
+    let state = session::db_state(path);
+    // Refuses a read-only base too: the app does not open what it could not save into
+    // (`check` and `export` read it).
+    crate::store::preflight::check(path, state != DbState::Plain)?;
+    if state == DbState::Plain {
         // A plain database made before accounts: check it is ours (and up to date).
-        DbState::Plain => drop(Store::open(path, clock.clone())?),
-        DbState::New | DbState::Accounts => crate::store::preflight::check(path, true)?,
+        drop(Store::open(path, clock.clone())?);
     }
     let (rf, rf_warning) = config::load_referential();
     let (keymap, key_warning) = load_keymap();
