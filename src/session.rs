@@ -45,6 +45,10 @@ pub fn db_state(path: &Path) -> DbState {
 /// Logs in with a password and opens the store; the login is in the audit log.
 pub fn login(path: &Path, clock: Clock, login: &str, password: &str) -> Result<Session, String> {
     let mut s = unlock(path, clock, login, password)?;
+    if s.store.is_read_only() {
+        // The interactive app does not let anyone type what it could not save.
+        return Err(crate::store::StoreError::ReadOnly(s.store.path().to_path_buf()).to_string());
+    }
     s.audit_login()?;
     Ok(s)
 }

@@ -33,8 +33,11 @@ pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> 
     // (`check` and `export` read it).
     crate::store::preflight::check(path, state != DbState::Plain)?;
     if state == DbState::Plain {
-        // A plain database made before accounts: check it is ours (and up to date).
-        drop(Store::open(path, clock.clone())?);
+        // A plain database made before accounts: check it is ours (and up to date), and
+        // writable (a folder of another owner tells only when SQLite tries).
+        if Store::open(path, clock.clone())?.is_read_only() {
+            return Err(crate::store::StoreError::ReadOnly(path.to_path_buf()).into());
+        }
     }
     let (rf, rf_warning) = config::load_referential();
     let (keymap, key_warning) = load_keymap();

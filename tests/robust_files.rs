@@ -699,6 +699,20 @@ fn assert_refused_last_line(o: &Output, expected: &[&str], what: &str) {
 /// `demo` (a write) and the interactive app are refused with a French message and change
 /// nothing either.
 fn reads_work_and_writes_are_refused(env: &Env, r: &Runner, db: &Path, n: usize, dir: &Path) {
+    reads_work_and_writes_are_refused_app(env, r, db, n, dir, true)
+}
+
+/// `app_before_screen`: whether the interactive app can tell before taking the screen (an
+/// encrypted base in a folder whose refusal only SQLite sees is refused after the login,
+/// which needs a terminal).
+fn reads_work_and_writes_are_refused_app(
+    env: &Env,
+    r: &Runner,
+    db: &Path,
+    n: usize,
+    dir: &Path,
+    app_before_screen: bool,
+) {
     let before = snapshot(dir);
     let what = |args: &str| format!("{} as {}, {args}", db.display(), r.who);
 
@@ -739,6 +753,9 @@ fn reads_work_and_writes_are_refused(env: &Env, r: &Runner, db: &Path, n: usize,
         assert_unchanged(&before, dir, &what("compte supprimer"));
     }
 
+    if !app_before_screen {
+        return;
+    }
     // The interactive app does not open a base it could not save into: it says so
     // before taking the screen.
     let out = r.run(env, db, &[]);
@@ -790,6 +807,35 @@ fn read_only_folder_is_read_but_never_written() {
         }
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn folder_of_another_owner_is_read_but_never_written() {
+    // Root's folder, 0755, with bases anyone may write: `nobody` can open the files for
+    // writing but not create the WAL index beside them. No mode bit tells it beforehand.
+    let env = Env::new();
+    open_to_all(env.dir.path());
+    open_to_all(env.config.path());
+    let dir = env.path("dossier-de-root");
+    std::fs::create_dir(&dir).unwrap();
+    let plain = dir.join("plain.db");
+    std::fs::rename(env.plain_demo("plain.db", 3), &plain).unwrap();
+    let made = env.demo("parcours.db", 3);
+    let encrypted = dir.join("parcours.db");
+    std::fs::rename(&made, &encrypted).unwrap();
+    std::fs::rename(keyring_path(&made), keyring_path(&encrypted)).unwrap();
+    env.same_password(&encrypted, &made);
+    for f in [&plain, &encrypted, &keyring_path(&encrypted)] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    open_to_all(&dir);
+    let Some(nobody) = runners(&env).into_iter().find(|r| r.as_nobody) else {
+        println!("NOT TESTED: needs root and the unprivileged user `nobody` (see above)");
+        return;
+    };
+    reads_work_and_writes_are_refused(&env, &nobody, &plain, 3, &dir);
+    // Encrypted: the app says it after the login (`session::login`), on its screen.
+    reads_work_and_writes_are_refused_app(&env, &nobody, &encrypted, 3, &dir, false);
 }
 
 #[test]
@@ -978,4 +1024,37 @@ fn a_new_base_in_a_read_only_folder_is_refused_in_french() {
         assert!(names(&dir).is_empty(), "{args:?}: {:?}", names(&dir));
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn the_app_login_refuses_a_read_only_base_and_commands_read_it() {
+    // What the login screen calls (`session::login`) and what commands call
+    // (`session::unlock`), on a 0444 base: mode bits count even for root.
+    let env = Env::new();
+    let db = env.demo("parcours.db", 2);
+    let pw = env.passwords.borrow()[&db].clone();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(env.dir.path());
+    let clock = parcours::clock::Clock::fixed(now());
+    let refused = parcours::session::login(&db, clock.clone(), "demo", &pw)
+        .err()
+        .expect("the app's login refuses a read-only base");
+    assert!(refused.contains("lecture seule"), "{refused}");
+    let mut s = parcours::session::unlock(&db, clock, "demo", &pw).expect("commands read it");
+    assert!(s.store.is_read_only());
+    assert_eq!(s.store.caseload(&[]).unwrap().len(), 2);
+    s.audit_login().expect("nothing to write: not an error");
+    let e = s
+        .store
+        .insert_files(&parcours::demo::generate(
+            &parcours::domain::Referential::embedded(),
+            1,
+            1,
+            now(),
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("lecture seule"), "{e}");
+    drop(s);
+    assert_unchanged(&before, env.dir.path(), "library read-only");
 }

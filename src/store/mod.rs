@@ -33,6 +33,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// SQLite could not open the base or create its WAL index beside it.
+const SIDE_FILES_REFUSED: &str = "le fichier ou ceux que parcours crée à côté (-wal, -shm) ne \
+     peuvent pas être ouverts : vérifiez les droits du fichier et de son dossier";
+
 /// How long a write waits for another instance's transaction before reporting "occupée".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -116,11 +120,32 @@ impl Store {
         let path = &preflight::resolve(path)?;
         preflight::check_readable(path, key.is_some())?;
         let exists = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
-        let read_only = exists && preflight::access(path) == preflight::Access::ReadOnly;
+        if exists && preflight::access(path) == preflight::Access::ReadOnly {
+            return Self::open_mode(path, clock, migrations, key, true);
+        }
+        preflight::check_writable(path)?;
+        let again = key.as_ref().map(DbKey::duplicate);
+        match Self::open_mode(path, clock.clone(), migrations, key, false) {
+            // A folder this user may not write to (another owner's, with its write bits):
+            // SQLite could not create the WAL index beside the base, and wrote nothing.
+            // Read-only after all.
+            Err(StoreError::CannotOpen(_, m)) if exists && m == SIDE_FILES_REFUSED => {
+                Self::open_mode(path, clock, migrations, again, true)
+            }
+            other => other,
+        }
+    }
+
+    fn open_mode(
+        path: &Path,
+        clock: Clock,
+        migrations: &[&str],
+        key: Option<DbKey>,
+        read_only: bool,
+    ) -> Result<Store> {
         let conn = if read_only {
             open_read_only(path)?
         } else {
-            preflight::check_writable(path)?;
             Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -168,12 +193,9 @@ impl Store {
                 // With a key, "not a database" means the key does not fit this file.
                 (StoreError::NotADatabase(_), true) => StoreError::WrongKey(path.to_path_buf()),
                 // SQLite could not open the file or create its WAL index beside it.
-                (StoreError::Io(_), _) => StoreError::CannotOpen(
-                    path.to_path_buf(),
-                    "le fichier ou ceux que parcours crée à côté (-wal, -shm) ne peuvent pas \
-                     être ouverts : vérifiez les droits du fichier et de son dossier"
-                        .into(),
-                ),
+                (StoreError::Io(_) | StoreError::ReadOnly(_), _) => {
+                    StoreError::CannotOpen(path.to_path_buf(), SIDE_FILES_REFUSED.into())
+                }
                 (e, _) => e.at(path),
             })?;
         // Schema version 0 with tables: another application's SQLite file.
