@@ -112,14 +112,15 @@ pub fn create_first_account(
     if state == DbState::Accounts {
         return Err("Des comptes existent déjà pour cette base : identifiez-vous.".into());
     }
-    if state == DbState::New {
-        // A missing or read-only folder (say) before the accounts file is written beside
-        // the base.
-        crate::store::preflight::check(path, true).map_err(|e| e.to_string())?;
-    }
+    // A missing or read-only folder, or a read-only plain base (say), before the accounts
+    // file is written beside the base.
+    crate::store::preflight::check(path, state == DbState::New).map_err(|e| e.to_string())?;
     if state == DbState::Plain {
         // Check it is a parcours database (and bring its schema up to date) while plain.
-        drop(Store::open(path, clock.clone()).map_err(|e| e.to_string())?);
+        let store = Store::open(path, clock.clone()).map_err(|e| e.to_string())?;
+        if store.is_read_only() {
+            return Err(crate::store::StoreError::ReadOnly(path.to_path_buf()).to_string());
+        }
     }
     // What this creation may leave: removed again if it fails, so a failed first account
     // leaves the path as it found it (a stray accounts file would make it unusable).
