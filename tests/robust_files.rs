@@ -1058,3 +1058,26 @@ fn the_app_login_refuses_a_read_only_base_and_commands_read_it() {
     drop(s);
     assert_unchanged(&before, env.dir.path(), "library read-only");
 }
+
+#[test]
+fn read_only_base_with_uri_characters_in_its_name_is_read() {
+    // The read-only opening goes through an SQLite URI: `?`, `#` and `%` must not cut it.
+    let env = Env::new();
+    let db = env.demo("base ?a=1 #2 %41.db", 2);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(env.dir.path());
+    let out = env.run(&db, &["export", "--format", "json"]);
+    assert_read_only_success(&out, "uri characters");
+    assert!(
+        stderr(&out).contains("2 dossier(s) exporté(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_unchanged(&before, env.dir.path(), "uri characters");
+    assert_eq!(
+        names(env.dir.path()).len(),
+        2,
+        "{:?}",
+        names(env.dir.path())
+    );
+}

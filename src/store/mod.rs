@@ -681,11 +681,16 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     .map_err(|e| StoreError::CannotOpen(path.to_path_buf(), StoreError::from(e).to_string()))
 }
 
-/// A path as the path part of an SQLite URI: `%`, `?` and `#` escaped.
+/// A path as the path part of an SQLite URI: `%`, `?` and `#` escaped (on Windows, `/`
+/// separators and a `/` before the drive letter, as SQLite's URIs want).
 fn uri_escape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
+    let mut out = String::with_capacity(path.len() + 1);
+    if cfg!(windows) && !path.starts_with(['/', '\\']) {
+        out.push('/');
+    }
     for c in path.chars() {
         match c {
+            '\\' if cfg!(windows) => out.push('/'),
             '%' => out.push_str("%25"),
             '?' => out.push_str("%3f"),
             '#' => out.push_str("%23"),

@@ -42,7 +42,8 @@ pub fn resolve(path: &Path) -> Result<PathBuf> {
 /// denied (os error 13) »).
 pub fn os_error_fr(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
-    // Linux errno values for the kinds std reports as `Other` or `Uncategorized`.
+    // Linux errno values for the kinds std reports as `Other` or `Uncategorized` (unstable
+    // kinds): see `linux_errno`.
     const EROFS: i32 = 30;
     const ENOSPC: i32 = 28;
     const ELOOP: i32 = 40;
@@ -50,7 +51,7 @@ pub fn os_error_fr(e: &std::io::Error) -> String {
     const ENOTDIR: i32 = 20;
     const EISDIR: i32 = 21;
     const EDQUOT: i32 = 122;
-    let text = match (e.kind(), e.raw_os_error()) {
+    let text = match (e.kind(), linux_errno(e)) {
         (K::PermissionDenied, _) => {
             "accès refusé (droits insuffisants) : vérifiez les droits du fichier et de son \
              dossier, ou demandez-les à la personne qui administre le poste"
@@ -92,6 +93,16 @@ pub fn os_error_fr(e: &std::io::Error) -> String {
         }
     };
     text.to_string()
+}
+
+/// The errno of `e` on Linux, where the constants of [`os_error_fr`] hold; elsewhere the
+/// error kinds alone decide.
+fn linux_errno(e: &std::io::Error) -> Option<i32> {
+    if cfg!(target_os = "linux") {
+        e.raw_os_error()
+    } else {
+        None
+    }
 }
 
 /// `msg` with every operating-system error text of the standard library (« Permission
@@ -388,6 +399,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn os_errors_are_said_in_french() {
         let denied = std::io::Error::from_raw_os_error(13);
         assert!(os_error_fr(&denied).starts_with("accès refusé"));
@@ -422,6 +434,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn links_are_followed_to_the_real_place() {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().join("real.db");
