@@ -31,12 +31,22 @@ pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> 
     let state = session::db_state(path);
     // Refuses a read-only base too: the app does not open what it could not save into
     // (`check` and `export` read it).
-    crate::store::preflight::check(path, state != DbState::Plain)?;
+    let read_only = || {
+        format!(
+            "{} Pour la consulter sans rien y écrire : « parcours --db {} export » ou « check ».",
+            crate::store::StoreError::ReadOnly(path.to_path_buf()),
+            path.display()
+        )
+    };
+    match crate::store::preflight::check(path, state != DbState::Plain) {
+        Err(crate::store::StoreError::ReadOnly(_)) => return Err(read_only().into()),
+        other => other?,
+    }
     if state == DbState::Plain {
         // A plain database made before accounts: check it is ours (and up to date), and
         // writable (a folder of another owner tells only when SQLite tries).
         if Store::open(path, clock.clone())?.is_read_only() {
-            return Err(crate::store::StoreError::ReadOnly(path.to_path_buf()).into());
+            return Err(read_only().into());
         }
     }
     let (rf, rf_warning) = config::load_referential();

@@ -760,6 +760,11 @@ fn reads_work_and_writes_are_refused_app(
     // before taking the screen.
     let out = r.run(env, db, &[]);
     assert_refused_last_line(&out, &["lecture seule"], &what("app"));
+    assert!(
+        stderr(&out).contains("export"),
+        "{}: says how to read it",
+        what("app")
+    );
     assert_unchanged(&before, dir, &what("app"));
 }
 
