@@ -203,7 +203,9 @@ pub fn start(hooks: TestHooks) -> ExitCode {
     match run(cli, &hooks) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("parcours : {e}");
+            // Operating-system errors formatted deep down still reach the user in French.
+            let msg = parcours::store::preflight::french_os_errors(&e.to_string());
+            eprintln!("parcours : {msg}");
             ExitCode::FAILURE
         }
     }
@@ -343,9 +345,11 @@ fn clean_args(cli: &mut Cli) -> Result<()> {
     Ok(())
 }
 
+/// The database path, a symbolic link resolved once (the accounts file goes beside the
+/// real base).
 fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(p) = cli_db {
-        return Ok(p);
+        return Ok(parcours::store::preflight::resolve(&p)?);
     }
     let p = config::default_db_path().ok_or(CliError::NoDataDir)?;
     if let Some(dir) = p.parent() {
@@ -354,7 +358,7 @@ fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
             source,
         })?;
     }
-    Ok(p)
+    Ok(parcours::store::preflight::resolve(&p)?)
 }
 
 /// Writes to standard output; a reader that went away (`| head`) is not an error
@@ -752,6 +756,17 @@ impl Opened {
 /// base made before accounts existed opens as is (with a warning) so it can still be checked,
 /// exported or backed up. Nothing is written yet: see [`Opened::audit_login`].
 fn open_any(ctx: &Ctx) -> Result<Opened> {
+    let opened = open_any_inner(ctx)?;
+    if opened.store().is_read_only() {
+        eprintln!(
+            "Attention : « {} » est en lecture seule (droits du fichier ou de son dossier, ou support non modifiable) : consultation seulement ; rien n'y est écrit, pas même au journal d'audit. Pour y travailler, faites-la rendre modifiable.",
+            ctx.path.display()
+        );
+    }
+    Ok(opened)
+}
+
+fn open_any_inner(ctx: &Ctx) -> Result<Opened> {
     let path = &ctx.path;
     match session::db_state(path) {
         session::DbState::Accounts => Ok(Opened::Encrypted(login(ctx)?)),
@@ -792,6 +807,10 @@ fn compte(ctx: &Ctx, action: CompteAction) -> Result<()> {
         return Err(CliError::NoAccounts);
     }
     let mut s = login(ctx)?;
+    if s.store.is_read_only() {
+        // The accounts go with the base: neither changes while it is read-only.
+        return Err(StoreError::ReadOnly(ctx.path.clone()).into());
+    }
     s.audit_login()?;
     let mut ring = Keyring::load(&ctx.path)?;
     match action {

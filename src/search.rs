@@ -761,6 +761,35 @@ mod tests {
     }
 
     #[test]
+    fn stacked_accents_are_ignored() {
+        let mut entries = sample();
+        entries.push(entry(
+            7,
+            "NGUYỄN Thị Minh Khai",
+            "2024-01011 Đà Lạt 02/02/1999",
+        ));
+        entries.push(entry(8, "NGUYEN Artur", "2024-01012 Lyon 03/03/1988"));
+        entries.push(entry(9, "TRẦN Văn Đức", "2024-01013 Hà Nội 04/04/1977"));
+        let mut idx = SearchIndex::new(entries);
+        let mut got = ids(&mut idx, "nguyen");
+        got.sort_unstable();
+        assert_eq!(got, vec![7, 8]);
+        assert_eq!(ids(&mut idx, "nguyen thi"), vec![7]);
+        assert_eq!(ids(&mut idx, "Nguyễn"), vec![7, 8]);
+        assert_eq!(ids(&mut idx, "duc"), vec![9]);
+        assert_eq!(ids(&mut idx, "ha noi"), vec![9]);
+        assert_eq!(ids(&mut idx, "da lat"), vec![7]);
+        // highlight points at the display's chars, stacked accents included
+        let display: Vec<char> = idx.entry(6).display.chars().collect();
+        let picked: String = idx
+            .highlight(6, "nguyen thi")
+            .iter()
+            .map(|&i| display[i])
+            .collect();
+        assert_eq!(picked, "NGUYỄNThị");
+    }
+
+    #[test]
     fn other_fields_are_searchable() {
         let mut idx = SearchIndex::new(sample());
         assert_eq!(ids(&mut idx, "12/03/1985"), vec![1]);

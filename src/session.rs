@@ -45,6 +45,10 @@ pub fn db_state(path: &Path) -> DbState {
 /// Logs in with a password and opens the store; the login is in the audit log.
 pub fn login(path: &Path, clock: Clock, login: &str, password: &str) -> Result<Session, String> {
     let mut s = unlock(path, clock, login, password)?;
+    if s.store.is_read_only() {
+        // The interactive app does not let anyone type what it could not save.
+        return Err(crate::store::StoreError::ReadOnly(s.store.path().to_path_buf()).to_string());
+    }
     s.audit_login()?;
     Ok(s)
 }
@@ -77,6 +81,11 @@ impl Session {
         let Some(failures) = self.pending_login.take() else {
             return Ok(());
         };
+        if self.store.is_read_only() {
+            // Nothing is written into a read-only base; the failed attempts stay in the
+            // accounts file for the next login that can write them.
+            return Ok(());
+        }
         if let Err(e) = self.store.audit_login(&failures) {
             self.pending_login = Some(failures);
             return Err(e.to_string());
@@ -103,26 +112,69 @@ pub fn create_first_account(
     if state == DbState::Accounts {
         return Err("Des comptes existent déjà pour cette base : identifiez-vous.".into());
     }
-    if state == DbState::New {
-        // A missing folder (say) before the accounts file is written beside the base.
-        crate::store::preflight::check(path, true).map_err(|e| e.to_string())?;
-    }
+    // A missing or read-only folder, or a read-only plain base (say), before the accounts
+    // file is written beside the base.
+    crate::store::preflight::check(path, state == DbState::New).map_err(|e| e.to_string())?;
     if state == DbState::Plain {
         // Check it is a parcours database (and bring its schema up to date) while plain.
-        drop(Store::open(path, clock.clone()).map_err(|e| e.to_string())?);
+        let store = Store::open(path, clock.clone()).map_err(|e| e.to_string())?;
+        if store.is_read_only() {
+            return Err(crate::store::StoreError::ReadOnly(path.to_path_buf()).to_string());
+        }
     }
+    // What this creation may leave: removed again if it fails, so a failed first account
+    // leaves the path as it found it (a stray accounts file would make it unusable).
+    let keyring = crate::auth::keyring_path(path);
+    let side = |ext: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(ext);
+        std::path::PathBuf::from(p)
+    };
+    let candidates = [
+        path.to_path_buf(),
+        keyring.clone(),
+        keyring.with_extension("comptes.tmp"),
+        side("-wal"),
+        side("-shm"),
+        side("-journal"),
+    ];
+    let new_files: Vec<std::path::PathBuf> = if state == DbState::New {
+        candidates.into_iter().filter(|p| !p.exists()).collect()
+    } else {
+        vec![keyring.clone()]
+    };
+    let undo = || {
+        for p in &new_files {
+            let _ = std::fs::remove_file(p);
+        }
+    };
     let (_ring, key, account) = Keyring::create(path, login, display_name, password, clock.now())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| {
+        undo();
+        e.to_string()
+    })?;
     if state == DbState::Plain {
         if let Err(e) = crate::store::encrypt_in_place(path, &key) {
             // Without the encrypted file the new account would be useless: take it back.
-            let _ = std::fs::remove_file(crate::auth::keyring_path(path));
+            undo();
             return Err(e.to_string());
         }
     }
-    let mut store = Store::open_keyed(path, clock, &key).map_err(|e| e.to_string())?;
-    store.set_actor(&account.login);
-    store.audit_login(&[]).map_err(|e| e.to_string())?;
+    let opened = Store::open_keyed(path, clock, &key).and_then(|mut store| {
+        store.set_actor(&account.login);
+        store.audit_login(&[])?;
+        Ok(store)
+    });
+    let store = match opened {
+        Ok(store) => store,
+        Err(e) => {
+            // The store is closed (dropped) before its files are removed.
+            if state == DbState::New {
+                undo();
+            }
+            return Err(e.to_string());
+        }
+    };
     Ok(Session {
         store,
         account,

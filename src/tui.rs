@@ -36,10 +36,26 @@ pub fn run(
     // starts are never echoed and reach the login form. Given back on every exit path.
     let _raw = RawMode::enable();
     // Everything that can fail with a plain message happens before the screen is taken.
-    match session::db_state(path) {
-        // A plain database made before accounts: check it is ours (and up to date).
-        DbState::Plain => drop(Store::open(path, clock.clone())?),
-        DbState::New | DbState::Accounts => crate::store::preflight::check(path, true)?,
+    let state = session::db_state(path);
+    // Refuses a read-only base too: the app does not open what it could not save into
+    // (`check` and `export` read it).
+    let read_only = || {
+        format!(
+            "{} Pour la consulter sans rien y écrire : « parcours --db {} export » ou « check ».",
+            crate::store::StoreError::ReadOnly(path.to_path_buf()),
+            path.display()
+        )
+    };
+    match crate::store::preflight::check(path, state != DbState::Plain) {
+        Err(crate::store::StoreError::ReadOnly(_)) => return Err(read_only().into()),
+        other => other?,
+    }
+    if state == DbState::Plain {
+        // A plain database made before accounts: check it is ours (and up to date), and
+        // writable (a folder of another owner tells only when SQLite tries).
+        if Store::open(path, clock.clone())?.is_read_only() {
+            return Err(read_only().into());
+        }
     }
     let (rf, rf_warning) = config::load_referential();
     let (keymap, key_warning) = load_keymap();

@@ -2,10 +2,13 @@
 //! gets a clear French message on stderr, a non-zero exit, no panic text, and the file —
 //! and its WAL, when there is one — is left byte-for-byte unchanged.
 //!
-//! Read-only files: root ignores file permissions, and CI runs as root. When the tests run
-//! as root, the binary is started as the unprivileged user `nobody` (uid 65534) so that the
-//! permission check is real; when that is impossible the test says so and checks what it
-//! can (see `read_only_file_is_refused_and_left_unchanged`).
+//! Read-only bases (a 0444 file, a folder without write rights, a read-only medium) are
+//! read by `check` and `export` and never written. Root ignores file permissions and CI
+//! runs as root: parcours reads the mode bits itself, and the tests run the binary both as
+//! the current user and, as root, as the unprivileged `nobody` (uid 65534), from a copy in
+//! a folder that user can reach; when that is impossible the test prints « NOT TESTED »
+//! for that part (see `runners`). Also: symbolic links given as `--db`, and creations that
+//! fail without leaving a file behind.
 //!
 //! Each case is run on a plain file (a base made before accounts, or not parcours at all:
 //! the header checks apply) and, where it makes sense, on an encrypted base made by `demo`,
@@ -70,7 +73,12 @@ impl Env {
     }
 
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
+        self.cmd_with(Path::new(env!("CARGO_BIN_EXE_parcours-hooks")), db, args)
+    }
+
+    /// [`Env::cmd`] with another copy of the binary.
+    fn cmd_with(&self, exe: &Path, db: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(exe);
         c.arg("--db")
             .arg(db)
             .args(args)
@@ -557,77 +565,209 @@ fn open_to_all(dir: &Path) {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-/// Runs the binary as an ordinary user: as root, drops to `nobody`.
-fn run_unprivileged(env: &Env, db: &Path, args: &[&str]) -> Output {
-    let mut c = env.cmd(db, args);
-    if is_root() {
-        use std::os::unix::process::CommandExt;
-        c.uid(65534).gid(65534);
-    }
-    let pw = env.passwords.borrow().get(db).cloned();
-    run_with_password(c, pw.as_deref())
+/// Who runs the binary in the read-only tests.
+struct Runner {
+    who: &'static str,
+    exe: PathBuf,
+    /// As root: started as `nobody` (uid 65534), for whom permissions are enforced.
+    as_nobody: bool,
+    /// Holds the copy of the binary that `nobody` runs.
+    _copy: Option<tempfile::TempDir>,
 }
 
-/// True when the unprivileged process really cannot write a 0444 file (false when
-/// permissions are not enforced at all, e.g. as root without the ability to drop them).
-fn permissions_enforced(env: &Env) -> bool {
-    let probe = env.path("sonde.txt");
-    std::fs::write(&probe, "x").unwrap();
-    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let mut c = Command::new("sh");
-    c.args(["-c", "echo y >> \"$1\"", "sh"]).arg(&probe);
-    if is_root() {
-        use std::os::unix::process::CommandExt;
-        c.uid(65534).gid(65534);
+impl Runner {
+    fn run(&self, env: &Env, db: &Path, args: &[&str]) -> Output {
+        let mut c = env.cmd_with(&self.exe, db, args);
+        if self.as_nobody {
+            use std::os::unix::process::CommandExt;
+            c.uid(65534).gid(65534);
+        }
+        let pw = env.passwords.borrow().get(db).cloned();
+        run_with_password(c, pw.as_deref())
     }
-    let ok = match c.output() {
-        Ok(o) => !o.status.success(),
-        Err(_) => false,
+}
+
+/// Runs `sh -c script` as `nobody`; true when it succeeds.
+fn nobody_can(script: &str, arg: &Path) -> bool {
+    use std::os::unix::process::CommandExt;
+    let mut c = Command::new("sh");
+    c.args(["-c", script, "sh"]).arg(arg).uid(65534).gid(65534);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c.status().is_ok_and(|s| s.success())
+}
+
+/// The current user with the built binary; as root also `nobody`, with a copy of the
+/// binary in a folder `nobody` can reach (the build directory may sit under a 0700
+/// folder, as in a clone made with `mktemp -d`). When `nobody` cannot be used, says
+/// « NOT TESTED » for that part and runs the rest.
+fn runners(env: &Env) -> Vec<Runner> {
+    let me = Runner {
+        who: if is_root() {
+            "root"
+        } else {
+            "the current user"
+        },
+        exe: PathBuf::from(env!("CARGO_BIN_EXE_parcours-hooks")),
+        as_nobody: false,
+        _copy: None,
     };
-    std::fs::remove_file(&probe).unwrap();
-    ok
+    if !is_root() {
+        return vec![me];
+    }
+    let copy = tempfile::tempdir().unwrap();
+    open_to_all(copy.path());
+    let exe = copy.path().join("parcours");
+    std::fs::copy(env!("CARGO_BIN_EXE_parcours-hooks"), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if !nobody_can("\"$1\" touches", &exe) || !nobody_can("ls \"$1\"", env.dir.path()) {
+        println!(
+            "NOT TESTED as an unprivileged user: uid 65534 cannot run {} or reach {} here \
+             (the tests as root, where parcours reads the mode bits itself, still run)",
+            exe.display(),
+            env.dir.path().display()
+        );
+        return vec![me];
+    }
+    vec![
+        me,
+        Runner {
+            who: "nobody (uid 65534)",
+            exe,
+            as_nobody: true,
+            _copy: Some(copy),
+        },
+    ]
+}
+
+/// Succeeded, said the base is read-only (one warning line), no panic.
+fn assert_read_only_success(o: &Output, what: &str) {
+    assert_no_panic(o, what);
+    let err = stderr(o);
+    assert!(o.status.success(), "{what}: failed: {err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("Attention : ") && l.contains("est en lecture seule")),
+        "{what}: no read-only warning: {err}"
+    );
+    assert!(
+        !err.contains("os error") && !err.contains("Permission"),
+        "{what}: {err}"
+    );
+}
+
+/// Refused with a French last line mentioning one of `expected`, no panic, no OS text.
+fn assert_refused_last_line(o: &Output, expected: &[&str], what: &str) {
+    assert_no_panic(o, what);
+    let err = stderr(o);
+    assert!(!o.status.success(), "{what}: should have failed: {err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("parcours : "), "{what}: {err}");
+    assert!(
+        expected.iter().any(|e| last.contains(e)),
+        "{what}: expected one of {expected:?} in {last:?}"
+    );
+    assert!(
+        !err.contains("os error") && !err.contains("Permission denied"),
+        "{what}: English OS text: {err}"
+    );
+}
+
+/// On a read-only base of `n` persons: `check` and `export` work and change nothing;
+/// `demo` (a write) and the interactive app are refused with a French message and change
+/// nothing either.
+fn reads_work_and_writes_are_refused(env: &Env, r: &Runner, db: &Path, n: usize, dir: &Path) {
+    reads_work_and_writes_are_refused_app(env, r, db, n, dir, true)
+}
+
+/// `app_before_screen`: whether the interactive app can tell before taking the screen (an
+/// encrypted base in a folder whose refusal only SQLite sees is refused after the login,
+/// which needs a terminal).
+fn reads_work_and_writes_are_refused_app(
+    env: &Env,
+    r: &Runner,
+    db: &Path,
+    n: usize,
+    dir: &Path,
+    app_before_screen: bool,
+) {
+    let before = snapshot(dir);
+    let what = |args: &str| format!("{} as {}, {args}", db.display(), r.who);
+
+    let out = r.run(env, db, &["check"]);
+    assert_read_only_success(&out, &what("check"));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("Intégrité : OK"),
+        "{}: {report}",
+        what("check")
+    );
+    assert_unchanged(&before, dir, &what("check"));
+
+    let out = r.run(env, db, &["export", "--format", "json"]);
+    assert_read_only_success(&out, &what("export"));
+    assert!(
+        stderr(&out).contains(&format!("{n} dossier(s) exporté(s)")),
+        "{}: {}",
+        what("export"),
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("export is JSON");
+    assert!(
+        json.to_string().contains("\"dossier\""),
+        "{}",
+        what("export")
+    );
+    assert_unchanged(&before, dir, &what("export"));
+
+    let out = r.run(env, db, &["demo", "--persons", "2"]);
+    assert_refused_last_line(&out, &["lecture seule"], &what("demo"));
+    assert_unchanged(&before, dir, &what("demo"));
+
+    if keyring_path(db).exists() {
+        // Nor do its accounts change (as root, a 0444 accounts file could be rewritten).
+        let out = r.run(env, db, &["compte", "supprimer", "demo"]);
+        assert_refused_last_line(&out, &["lecture seule"], &what("compte supprimer"));
+        assert_unchanged(&before, dir, &what("compte supprimer"));
+    }
+
+    if !app_before_screen {
+        return;
+    }
+    // The interactive app does not open a base it could not save into: it says so
+    // before taking the screen.
+    let out = r.run(env, db, &[]);
+    assert_refused_last_line(&out, &["lecture seule"], &what("app"));
+    assert!(
+        stderr(&out).contains("export"),
+        "{}: says how to read it",
+        what("app")
+    );
+    assert_unchanged(&before, dir, &what("app"));
 }
 
 #[test]
-fn read_only_file_is_refused_and_left_unchanged() {
+fn read_only_file_is_read_but_never_written() {
+    // Mode 0444, the accounts file too: even root, who may write anyway, only reads.
     let env = Env::new();
     open_to_all(env.dir.path());
     open_to_all(env.config.path());
     let plain = env.plain_demo("plain.db", 5);
     let encrypted = env.demo("parcours.db", 5);
-    for db in [&plain, &encrypted] {
-        std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    for f in [&plain, &encrypted, &keyring_path(&encrypted)] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o444)).unwrap();
     }
-    // The accounts file is read-only too, but readable: the password opens the key.
-    std::fs::set_permissions(
-        keyring_path(&encrypted),
-        std::fs::Permissions::from_mode(0o444),
-    )
-    .unwrap();
-    if !permissions_enforced(&env) {
-        println!(
-            "NOT TESTED: file permissions are not enforced here (running as root and unable \
-             to run a process as another user); only the refusal path is checked below"
-        );
-        return;
-    }
-    if is_root() {
-        println!("running as root: the binary is started as uid 65534 (nobody)");
-    }
-    let before = snapshot(env.dir.path());
-    for db in [&plain, &encrypted] {
-        for args in [&["check"][..], &["export", "--format", "json"]] {
-            let out = run_unprivileged(&env, db, args);
-            let what = format!("read-only file {}, {args:?}", db.display());
-            assert_refused(&out, &["lecture seule"], &what);
-            assert_unchanged(&before, env.dir.path(), &what);
+    for r in runners(&env) {
+        for db in [&plain, &encrypted] {
+            reads_work_and_writes_are_refused(&env, &r, db, 5, env.dir.path());
         }
     }
 }
 
 #[test]
-fn read_only_folder_is_refused_and_left_unchanged() {
-    // The file is writable but its folder is not: SQLite cannot create the WAL beside it.
+fn read_only_folder_is_read_but_never_written() {
+    // The file is writable but its folder is not: SQLite could not create the WAL beside it.
     let env = Env::new();
     open_to_all(env.config.path());
     let dir = env.path("lecture-seule");
@@ -651,22 +791,283 @@ fn read_only_folder_is_refused_and_left_unchanged() {
     .unwrap();
     open_to_all(env.dir.path());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    if !permissions_enforced(&env) {
-        println!("NOT TESTED: file permissions are not enforced here (see above)");
-        return;
-    }
-    let before = snapshot(&dir);
-    for db in [&plain, &encrypted] {
-        for args in [&["check"][..], &["export", "--format", "json"]] {
-            let out = run_unprivileged(&env, db, args);
-            let what = format!("read-only folder {}, {args:?}", db.display());
-            assert_refused(
-                &out,
-                &["lecture seule", "Impossible d'ouvrir", "écrire"],
-                &what,
-            );
-            assert_unchanged(&before, &dir, &what);
+    for r in runners(&env) {
+        for db in [&plain, &encrypted] {
+            reads_work_and_writes_are_refused(&env, &r, db, 5, &dir);
         }
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn folder_of_another_owner_is_read_but_never_written() {
+    // Root's folder, 0755, with bases anyone may write: `nobody` can open the files for
+    // writing but not create the WAL index beside them. No mode bit tells it beforehand.
+    let env = Env::new();
+    open_to_all(env.dir.path());
+    open_to_all(env.config.path());
+    let dir = env.path("dossier-de-root");
+    std::fs::create_dir(&dir).unwrap();
+    let plain = dir.join("plain.db");
+    std::fs::rename(env.plain_demo("plain.db", 3), &plain).unwrap();
+    let made = env.demo("parcours.db", 3);
+    let encrypted = dir.join("parcours.db");
+    std::fs::rename(&made, &encrypted).unwrap();
+    std::fs::rename(keyring_path(&made), keyring_path(&encrypted)).unwrap();
+    env.same_password(&encrypted, &made);
+    for f in [&plain, &encrypted, &keyring_path(&encrypted)] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    open_to_all(&dir);
+    let Some(nobody) = runners(&env).into_iter().find(|r| r.as_nobody) else {
+        println!("NOT TESTED: needs root and the unprivileged user `nobody` (see above)");
+        return;
+    };
+    reads_work_and_writes_are_refused(&env, &nobody, &plain, 3, &dir);
+    // Encrypted: the app says it after the login (`session::login`), on its screen.
+    reads_work_and_writes_are_refused_app(&env, &nobody, &encrypted, 3, &dir, false);
+}
+
+#[test]
+fn read_only_base_with_a_pending_wal_is_refused_and_left_unchanged() {
+    // Its last edits are in a WAL without an index: reading them would write one.
+    for encrypted in [false, true] {
+        let env = Env::new();
+        let (src, key) = base(&env, "source.db", 3, encrypted);
+        let db = copy_with_pending_wal(&env, &src, key.as_ref(), "DELETE FROM notes;");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let before = snapshot(env.dir.path());
+        for args in [&["check"][..], &["export", "--format", "json"]] {
+            let out = env.run(&db, args);
+            let what = format!("pending WAL, encrypted {encrypted}, {args:?}");
+            assert_refused_last_line(&out, &["lecture seule"], &what);
+            assert!(stderr(&out).contains("-wal"), "{what}: {}", stderr(&out));
+            assert_unchanged(&before, env.dir.path(), &what);
+        }
+    }
+}
+
+/// A tmpfs mounted on a folder, unmounted on drop.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn read_only_medium_is_read_but_never_written() {
+    let env = Env::new();
+    let encrypted = env.demo("parcours.db", 4);
+    let plain = env.plain_demo("plain.db", 4);
+    let medium = env.path("cle-usb");
+    std::fs::create_dir(&medium).unwrap();
+    let mounted = is_root()
+        && Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16m", "parcours-test"])
+            .arg(&medium)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !mounted {
+        println!("NOT TESTED: cannot mount a file system here (needs root and mount rights)");
+        return;
+    }
+    let _unmount = Mount(medium.clone());
+    let on_medium = |f: &Path| medium.join(f.file_name().unwrap());
+    for f in [&encrypted, &keyring_path(&encrypted), &plain] {
+        std::fs::copy(f, on_medium(f)).unwrap();
+    }
+    env.same_password(&on_medium(&encrypted), &encrypted);
+    let ro = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&medium)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ro, "remount read-only");
+    assert!(
+        std::fs::write(medium.join("sonde"), "x").is_err(),
+        "the medium is read-only"
+    );
+    let me = Runner {
+        who: "root",
+        exe: PathBuf::from(env!("CARGO_BIN_EXE_parcours-hooks")),
+        as_nobody: false,
+        _copy: None,
+    };
+    for db in [on_medium(&plain), on_medium(&encrypted)] {
+        reads_work_and_writes_are_refused(&env, &me, &db, 4, &medium);
+    }
+}
+
+// ----- symbolic links and failed creations -----
+
+/// Every name in a folder, links included (dangling ones too).
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn link_to_a_missing_folder_is_refused_in_french_and_leaves_nothing() {
+    let env = Env::new();
+    let link = env.path("parcours.db");
+    let target = env.path("absent").join("sous-dossier").join("base.db");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for args in [&["demo", "--persons", "1"][..], &["check"], &[]] {
+        let out = env.run(&link, args);
+        let what = format!("link to a missing folder, {args:?}");
+        assert_refused_last_line(&out, &["n'existe pas"], &what);
+        assert!(
+            stderr(&out).contains("absent"),
+            "{what}: names the real folder"
+        );
+        assert_eq!(
+            names(env.dir.path()),
+            vec!["parcours.db"],
+            "{what}: only the link"
+        );
+        assert!(!env.path("absent").exists(), "{what}");
+    }
+}
+
+#[test]
+fn link_to_a_new_base_puts_its_accounts_beside_the_real_base() {
+    let env = Env::new();
+    let links = env.path("raccourcis");
+    let real_dir = env.path("donnees");
+    std::fs::create_dir(&links).unwrap();
+    std::fs::create_dir(&real_dir).unwrap();
+    let link = links.join("parcours.db");
+    let real = real_dir.join("base.db");
+    std::os::unix::fs::symlink("../donnees/base.db", &link).unwrap();
+
+    let out = env.run(&link, &["demo", "--persons", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pw = demo_password(&out);
+    env.passwords.borrow_mut().insert(link.clone(), pw.clone());
+    env.passwords.borrow_mut().insert(real.clone(), pw);
+    assert_eq!(
+        names(&links),
+        vec!["parcours.db"],
+        "nothing beside the link"
+    );
+    assert_eq!(names(&real_dir), vec!["base.db", "base.db.comptes"]);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+
+    // Through the link and through the real path alike.
+    for db in [&link, &real] {
+        let out = env.run(db, &["check"]);
+        assert!(out.status.success(), "{}: {}", db.display(), stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Intégrité : OK"));
+        let out = env.run(db, &["export", "--format", "json"]);
+        assert!(
+            stderr(&out).contains("3 dossier(s) exporté(s)"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(names(&links), vec!["parcours.db"]);
+}
+
+#[test]
+fn a_failed_creation_leaves_nothing_behind() {
+    // The WAL index cannot be created (a folder stands where it goes): the base cannot be
+    // made. The accounts file written just before must not stay: it would make the path
+    // unusable (« Identifiant ou mot de passe incorrect » on the next try).
+    let env = Env::new();
+    let db = env.path("parcours.db");
+    std::fs::create_dir(env.path("parcours.db-shm")).unwrap();
+    let out = env.run(&db, &["demo", "--persons", "1"]);
+    assert_refused_last_line(&out, &["parcours.db"], "creation");
+    let err = stderr(&out);
+    assert!(
+        !err.contains("unable to open") && !err.contains("disk I/O"),
+        "{err}"
+    );
+    assert_eq!(names(env.dir.path()), vec!["parcours.db-shm"], "{err}");
+
+    // Once the obstacle is gone, the same path works.
+    std::fs::remove_dir(env.path("parcours.db-shm")).unwrap();
+    let out = env.run(&db, &["demo", "--persons", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_new_base_in_a_read_only_folder_is_refused_in_french() {
+    let env = Env::new();
+    let dir = env.path("lecture-seule");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let db = dir.join("parcours.db");
+    for args in [&["demo", "--persons", "1"][..], &[]] {
+        let out = env.run(&db, args);
+        assert_refused_last_line(&out, &["lecture seule"], &format!("{args:?}"));
+        assert!(names(&dir).is_empty(), "{args:?}: {:?}", names(&dir));
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn the_app_login_refuses_a_read_only_base_and_commands_read_it() {
+    // What the login screen calls (`session::login`) and what commands call
+    // (`session::unlock`), on a 0444 base: mode bits count even for root.
+    let env = Env::new();
+    let db = env.demo("parcours.db", 2);
+    let pw = env.passwords.borrow()[&db].clone();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(env.dir.path());
+    let clock = parcours::clock::Clock::fixed(now());
+    let refused = parcours::session::login(&db, clock.clone(), "demo", &pw)
+        .err()
+        .expect("the app's login refuses a read-only base");
+    assert!(refused.contains("lecture seule"), "{refused}");
+    let mut s = parcours::session::unlock(&db, clock, "demo", &pw).expect("commands read it");
+    assert!(s.store.is_read_only());
+    assert_eq!(s.store.caseload(&[]).unwrap().len(), 2);
+    s.audit_login().expect("nothing to write: not an error");
+    let e = s
+        .store
+        .insert_files(&parcours::demo::generate(
+            &parcours::domain::Referential::embedded(),
+            1,
+            1,
+            now(),
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("lecture seule"), "{e}");
+    drop(s);
+    assert_unchanged(&before, env.dir.path(), "library read-only");
+}
+
+#[test]
+fn read_only_base_with_uri_characters_in_its_name_is_read() {
+    // The read-only opening goes through an SQLite URI: `?`, `#` and `%` must not cut it.
+    let env = Env::new();
+    let db = env.demo("base ?a=1 #2 %41.db", 2);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(env.dir.path());
+    let out = env.run(&db, &["export", "--format", "json"]);
+    assert_read_only_success(&out, "uri characters");
+    assert!(
+        stderr(&out).contains("2 dossier(s) exporté(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_unchanged(&before, env.dir.path(), "uri characters");
+    assert_eq!(
+        names(env.dir.path()).len(),
+        2,
+        "{:?}",
+        names(env.dir.path())
+    );
 }

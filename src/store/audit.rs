@@ -77,7 +77,11 @@ impl Store {
     }
 
     /// Records an event that is not a record change (open a file, export, lock...).
+    /// Nothing on a read-only base (the file is left as it is; the command line says so).
     pub fn audit(&self, action: &str, person_id: Option<Id>) -> Result<()> {
+        if self.is_read_only() {
+            return Ok(());
+        }
         let now = self.clock.now();
         write(
             &self.conn,
@@ -94,7 +98,11 @@ impl Store {
 
     /// At login: the failed attempts recorded since the last login (they could not be
     /// written without the key), the login itself, and the 12-month purge.
+    /// Nothing on a read-only base, like [`Store::audit`].
     pub fn audit_login(&mut self, failures: &[FailedLogin]) -> Result<()> {
+        if self.is_read_only() {
+            return Ok(());
+        }
         let now = self.clock.now();
         let actor = self.actor.clone();
         let tx = self

@@ -234,7 +234,13 @@ pub fn restore(
     now: chrono::NaiveDateTime,
     key: Option<&DbKey>,
 ) -> Result<PathBuf> {
-    super::preflight::check(src, key.is_some())?;
+    super::preflight::check_readable(src, key.is_some())?;
+    // A read-only base is not replaced either (its mode bits say so, even to root).
+    if std::fs::metadata(db).is_ok_and(|m| m.len() > 0)
+        && super::preflight::access(db) == super::preflight::Access::ReadOnly
+    {
+        return Err(StoreError::ReadOnly(db.to_path_buf()));
+    }
     if !src.is_file() {
         return Err(StoreError::Restore(format!(
             "« {} » n'existe pas",

@@ -33,6 +33,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// SQLite could not open the base or create its WAL index beside it.
+const SIDE_FILES_REFUSED: &str = "le fichier ou ceux que parcours crée à côté (-wal, -shm) ne \
+     peuvent pas être ouverts : vérifiez les droits du fichier et de son dossier";
+
 /// How long a write waits for another instance's transaction before reporting "occupée".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -48,6 +52,9 @@ pub struct Store {
     key: Option<DbKey>,
     /// Account written in the audit log (set at login).
     actor: String,
+    /// Opened read-only ([`preflight::access`]): every write is refused, the audit log
+    /// included (see [`Store::is_read_only`]).
+    read_only: bool,
 }
 
 /// Keys a fresh connection. SQLCipher's own logging is silenced: it writes to stderr on a
@@ -108,14 +115,47 @@ impl Store {
         migrations: &[&str],
         key: Option<DbKey>,
     ) -> Result<Store> {
-        preflight::check(path, key.is_some())?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::CannotOpen(path.to_path_buf(), e.to_string()))?;
+        // A symbolic link is followed once, here: the WAL, the backups and the accounts
+        // file go beside the real base (`Store::path`), never beside the link.
+        let path = &preflight::resolve(path)?;
+        preflight::check_readable(path, key.is_some())?;
+        let exists = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+        if exists && preflight::access(path) == preflight::Access::ReadOnly {
+            return Self::open_mode(path, clock, migrations, key, true);
+        }
+        preflight::check_writable(path)?;
+        let again = key.as_ref().map(DbKey::duplicate);
+        match Self::open_mode(path, clock.clone(), migrations, key, false) {
+            // A folder this user may not write to (another owner's, with its write bits):
+            // SQLite could not create the WAL index beside the base, and wrote nothing.
+            // Read-only after all.
+            Err(StoreError::CannotOpen(_, m)) if exists && m == SIDE_FILES_REFUSED => {
+                Self::open_mode(path, clock, migrations, again, true)
+            }
+            other => other,
+        }
+    }
+
+    fn open_mode(
+        path: &Path,
+        clock: Clock,
+        migrations: &[&str],
+        key: Option<DbKey>,
+        read_only: bool,
+    ) -> Result<Store> {
+        let conn = if read_only {
+            open_read_only(path)?
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| {
+                StoreError::CannotOpen(path.to_path_buf(), StoreError::from(e).to_string())
+            })?
+        };
         // From here on, the store owns the connection: however this ends, dropping it
         // closes the file tidily (see `Drop`).
         let mut store = Store {
@@ -125,6 +165,7 @@ impl Store {
             wrote: std::cell::Cell::new(false),
             key,
             actor: String::new(),
+            read_only,
         };
         store.conn.busy_timeout(BUSY_TIMEOUT)?;
         if let Some(k) = &store.key {
@@ -151,6 +192,10 @@ impl Store {
             .map_err(|e| match (StoreError::from(e), keyed) {
                 // With a key, "not a database" means the key does not fit this file.
                 (StoreError::NotADatabase(_), true) => StoreError::WrongKey(path.to_path_buf()),
+                // SQLite could not open the file or create its WAL index beside it.
+                (StoreError::Io(_) | StoreError::ReadOnly(_), _) => {
+                    StoreError::CannotOpen(path.to_path_buf(), SIDE_FILES_REFUSED.into())
+                }
                 (e, _) => e.at(path),
             })?;
         // Schema version 0 with tables: another application's SQLite file.
@@ -165,9 +210,46 @@ impl Store {
                 known: latest,
             });
         }
+        if read_only {
+            if version < latest {
+                return Err(StoreError::CannotOpen(
+                    path.to_path_buf(),
+                    format!(
+                        "la base est en lecture seule et son schéma (version {version}) doit \
+                         d'abord être mis à jour (version {latest}) : rendez-la modifiable le \
+                         temps d'une ouverture, puis remettez-la en lecture seule"
+                    ),
+                ));
+            }
+            store.configure_read_only().map_err(|e| e.at(path))?;
+            return Ok(store);
+        }
         store.configure().map_err(|e| e.at(path))?;
         store.migrate(migrations).map_err(|e| e.at(path))?;
         Ok(store)
+    }
+
+    /// True when the base was opened read-only (the file, its folder or its medium cannot
+    /// be written): `check` and `export` work, every write is refused with
+    /// [`StoreError::ReadOnly`], and nothing is added to the audit log — the file is left
+    /// exactly as it is.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The connection settings that do not write (a read-only base keeps its journal mode).
+    fn configure_read_only(&self) -> Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    /// Refuses a write on a read-only base, naming it.
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly(self.path.clone()));
+        }
+        Ok(())
     }
 
     fn configure(&self) -> Result<()> {
@@ -430,6 +512,7 @@ impl Store {
         changes: &[Change],
         expected: Option<(Id, i64)>,
     ) -> Result<Vec<Applied>> {
+        self.writable()?;
         let now = self.clock.now();
         let tx = self
             .conn
@@ -462,6 +545,7 @@ impl Store {
     /// `objective_id` / `barrier_id`, when set, is the 1-based position of the objective /
     /// barrier in the same file, remapped here to the stored ids.
     pub fn insert_files(&mut self, files: &[PersonFile]) -> Result<Vec<Id>> {
+        self.writable()?;
         let now = self.clock.now();
         let tx = self
             .conn
@@ -554,6 +638,66 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Opens an existing base read-only without creating or changing anything beside it. With
+/// no WAL to read, `immutable=1`: SQLite then needs no `-shm` index, which a read-only
+/// folder or medium could not hold (nobody writes such a base; a base that someone else
+/// writes has its WAL and index open beside it, and is read through them instead). Last
+/// edits still in a WAL that has no index cannot be read without writing one: refused.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let side = |ext: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    let wal_frames = std::fs::metadata(side("-wal")).is_ok_and(|m| m.len() > 32);
+    let shm = side("-shm").exists();
+    if wal_frames && !shm {
+        return Err(StoreError::CannotOpen(
+            path.to_path_buf(),
+            format!(
+                "la base est en lecture seule et ses dernières modifications sont encore dans \
+                 « {} », que parcours ne peut pas lire sans écrire à côté : rendez la base et \
+                 son dossier modifiables le temps d'une ouverture (parcours check), puis \
+                 remettez-les en lecture seule",
+                side("-wal").display()
+            ),
+        ));
+    }
+    let abs = std::path::absolute(path)
+        .map_err(|e| StoreError::CannotOpen(path.to_path_buf(), preflight::os_error_fr(&e)))?;
+    let uri = format!(
+        "file:{}?mode=ro{}",
+        uri_escape(&abs.to_string_lossy()),
+        if wal_frames { "" } else { "&immutable=1" }
+    );
+    Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::CannotOpen(path.to_path_buf(), StoreError::from(e).to_string()))
+}
+
+/// A path as the path part of an SQLite URI: `%`, `?` and `#` escaped (on Windows, `/`
+/// separators and a `/` before the drive letter, as SQLite's URIs want).
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    if cfg!(windows) && !path.starts_with(['/', '\\']) {
+        out.push('/');
+    }
+    for c in path.chars() {
+        match c {
+            '\\' if cfg!(windows) => out.push('/'),
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Drop for Store {

@@ -43,8 +43,7 @@ SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
 FROM persons p
 LEFT JOIN suivis s ON s.id = (
     SELECT s2.id FROM suivis s2 WHERE s2.person_id = p.id
-    ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)
-ORDER BY p.nom, p.prenom, p.id";
+    ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)";
 
 /// Two ASCII digits as a number.
 fn two_digits(hi: u8, lo: u8) -> Option<u32> {
@@ -89,13 +88,14 @@ fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate
 }
 
 impl Store {
-    /// The whole caseload, one row per person, in one query.
+    /// The whole caseload, one row per person, in one query, in name order
+    /// ([`crate::text::sort_key`] of nom and prénom; the id between homonyms).
     /// `open_action_statuses`: action status codes that still need work (from the referential).
     pub fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
         let now = self.clock.now();
         let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
         let mut stmt = self.conn.prepare_cached(CASELOAD_SQL)?;
-        let rows = stmt
+        let mut rows = stmt
             .query_map(params![now, now.date(), statuses], |r| {
                 Ok(CaseloadRow {
                     person_id: r.get(0)?,
@@ -118,7 +118,10 @@ impl Store {
                     archived: r.get(17)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<rusqlite::Result<Vec<CaseloadRow>>>()?;
+        // Name order in Rust, on the folded key: SQL's byte order put « dupont »,
+        // « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET Yasmine ».
+        rows.sort_by_cached_key(|r| (crate::text::sort_key(&[&r.nom, &r.prenom]), r.person_id));
         Ok(rows)
     }
 

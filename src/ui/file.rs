@@ -39,27 +39,41 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
     let p = &file.data.person;
     let today = app.clock.today();
-    let mut l1 = vec![Span::styled(
-        format!(" {}", p.display_name()),
-        style::title(),
-    )];
-    let mut facts = vec![format!("n° {}", p.dossier)];
+    let w = area.width as usize;
+    // The n° de dossier and the age always show: the name gets what they leave, then the
+    // commune and the phone what is left after the name (each cut with « … »).
+    let mut kept = format!(" · n° {}", p.dossier);
     if let Some(b) = p.birth_date {
-        facts.push(format!("{} ans", age_on(b, today)));
+        kept.push_str(&format!(" · {} ans", age_on(b, today)));
     }
-    if !p.commune.is_empty() {
-        facts.push(p.commune.clone());
-    }
-    if !p.phone.is_empty() {
-        facts.push(p.phone.clone());
-    }
-    l1.push(Span::raw(format!(" · {}", facts.join(" · "))));
+    let kept_w = width(&kept);
+    let l1 = if w >= kept_w + 3 {
+        let name = truncate_width(&format!(" {}", p.display_name()), w - kept_w);
+        let mut left = w - kept_w - width(&name);
+        let mut rest = String::new();
+        for extra in [&p.commune, &p.phone] {
+            if extra.trim().is_empty() || left < 5 {
+                continue;
+            }
+            let part = truncate_width(&format!(" · {extra}"), left);
+            left -= width(&part);
+            rest.push_str(&part);
+        }
+        Line::from(vec![
+            Span::styled(name, style::title()),
+            Span::raw(kept),
+            Span::raw(rest),
+        ])
+    } else {
+        Line::from(truncate_width(&kept, w))
+    };
     let mut l2 = Vec::new();
     match file.data.current_suivi() {
         Some(s) => {
             let mut parts = vec![label_in(&app.rf.dispositifs, &s.dispositif).to_string()];
             if !s.referent.is_empty() {
-                parts.push(format!("réf. {}", s.referent));
+                // A long name must not hide the contract, the exit and the alerts.
+                parts.push(truncate_width(&format!("réf. {}", s.referent), 40));
             }
             if s.contrat != codes::CONTRACT_NONE && !s.contrat.is_empty() {
                 let mut c = label_in(&app.rf.contracts, &s.contrat).to_string();
@@ -122,16 +136,19 @@ fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
             style::alert(),
         ));
     }
-    let w = area.width as usize;
     let clip = |spans: Vec<Span<'static>>| -> Line<'static> {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        if unicode_width::UnicodeWidthStr::width(text.as_str()) <= w {
+        if width(&text) <= w {
             Line::from(spans)
         } else {
             Line::from(truncate_width(&text, w))
         }
     };
-    frame.render_widget(Paragraph::new(vec![clip(l1), clip(l2)]), area);
+    frame.render_widget(Paragraph::new(vec![l1, clip(l2)]), area);
+}
+
+fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 fn pane_block(app: &App, file: &FileState, pane: Pane, title: String) -> Block<'static> {
