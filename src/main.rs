@@ -495,6 +495,25 @@ fn erase(
     Ok(())
 }
 
+const BACKUPS_KEEP_OLD_KEY: &str = "Les sauvegardes faites avant ce changement gardent l'ancienne clé : elles s'ouvrent encore avec le fichier des comptes posé à côté d'elles (anciens comptes et anciens mots de passe). Supprimez-les ou gardez-les en lieu sûr.";
+
+/// Shown while a key rotation takes more than a second.
+fn rotation_progress(elapsed: std::time::Duration, bytes: u64) {
+    eprint!(
+        "\rRechiffrement de la base ({} Mo) : {} s…",
+        bytes / (1024 * 1024),
+        elapsed.as_secs()
+    );
+    use std::io::Write;
+    let _ = std::io::stderr().flush();
+}
+
+fn end_progress(r: &session::Rotation) {
+    if r.elapsed.as_secs() >= 1 {
+        eprintln!();
+    }
+}
+
 /// A database opened for a command.
 enum Opened {
     /// With an account: the login is not in the audit log until [`Opened::audit_login`].
@@ -658,20 +677,22 @@ fn compte(
             Ok(())
         }
         CompteAction::Supprimer { identifiant } => {
-            ring.remove_account(&s.account, &identifiant)
-                .map_err(|e| e.to_string())?;
-            audit(&s)?;
-            println!("Compte « {identifiant} » retiré : son mot de passe n'ouvre plus la base.");
+            drop(ring);
+            let (_, r) = session::remove_account(s, &identifiant, &rotation_progress)?;
+            end_progress(&r);
+            println!("Compte « {identifiant} » retiré : la base a été rechiffrée sous une nouvelle clé ; ni son mot de passe ni aucune copie antérieure du fichier des comptes ne l'ouvrent plus.");
+            println!("{BACKUPS_KEEP_OLD_KEY}");
             Ok(())
         }
         CompteAction::MotDePasse => {
             let pw = read_secret("Nouveau mot de passe : ", None)?;
             let confirm = read_secret("Confirmez : ", None)?;
             parcours::auth::check_new_password(&pw, &confirm).map_err(|e| e.to_string())?;
-            ring.change_password(&s.account, &s.key, &pw, clock.now())
-                .map_err(|e| e.to_string())?;
-            audit(&s)?;
-            println!("Mot de passe changé.");
+            drop(ring);
+            let (_, r) = session::change_password(s, &pw, &rotation_progress)?;
+            end_progress(&r);
+            println!("Mot de passe changé : la base a été rechiffrée sous une nouvelle clé ; l'ancien mot de passe ne l'ouvre plus, même avec une copie antérieure du fichier des comptes.");
+            println!("{BACKUPS_KEEP_OLD_KEY}");
             Ok(())
         }
     }

@@ -18,7 +18,7 @@ mod records;
 pub mod schema;
 
 pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
-pub use cipher::encrypt_in_place;
+pub use cipher::{encrypt_in_place, Exclusive};
 pub use error::{Result, StoreError};
 pub use protect::{ContactBasis, Erasure, RetentionRow, RETENTION_MONTHS};
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
