@@ -339,11 +339,15 @@ fn run(cli: Cli) -> Result<(), String> {
                 if account.role != Role::Admin {
                     return Err("restauration réservée aux administrateur·rices".into());
                 }
-                Some(key)
+                Some((key, account.login))
             } else {
                 None
             };
-            let aside = parcours::store::restore(&src, &path, clock.now(), key.as_ref())
+            let (key, actor) = match key {
+                Some((k, a)) => (Some(k), a),
+                None => (None, String::new()),
+            };
+            let aside = parcours::store::restore(&src, &path, clock.now(), key.as_ref(), &actor)
                 .map_err(|e| e.to_string())?;
             if !Keyring::exists(&path) && Keyring::exists(&src) {
                 std::fs::copy(keyring_path(&src), keyring_path(&path))
