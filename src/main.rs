@@ -61,6 +61,10 @@ enum Command {
         /// Ne pas demander de retaper le n° de dossier
         #[arg(long)]
         oui: bool,
+        /// Supprimer aussi, sans le demander, les copies de la base faites avant cet
+        /// effacement (sauvegardes du dossier par défaut, bases mises de côté)
+        #[arg(long)]
+        supprimer_copies: bool,
     },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
@@ -236,7 +240,11 @@ fn run(cli: Cli) -> Result<(), String> {
             person,
             output,
         }) => export_document(&path, clock, &auth, person, output),
-        Some(Command::Effacer { dossier, oui }) => erase(&path, clock, &auth, &dossier, oui),
+        Some(Command::Effacer {
+            dossier,
+            oui,
+            supprimer_copies,
+        }) => erase(&path, clock, &auth, &dossier, oui, supprimer_copies),
         Some(Command::Export {
             format: Format::Json,
             person,
@@ -459,6 +467,7 @@ fn erase(
     auth: &Auth,
     dossier: &str,
     oui: bool,
+    delete_copies: bool,
 ) -> Result<(), String> {
     use std::io::IsTerminal;
     let mut opened = open_any(path, clock, auth)?;
@@ -495,8 +504,53 @@ fn erase(
     if !erased.compacted {
         println!("Un autre poste a la base ouverte : le nettoyage du fichier se terminera quand parcours sera fermé sur tous les postes.");
     }
-    println!("Les sauvegardes faites avant aujourd'hui contiennent encore ce dossier : elles disparaissent en tournant (ou supprimez-les).");
-    Ok(())
+    erase_copies(path, oui, delete_copies)
+}
+
+/// After an erasure: the copies of the base made before it still hold the person. Lists
+/// them with their date and offers to delete them.
+fn erase_copies(path: &std::path::Path, oui: bool, delete: bool) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let copies = parcours::store::old_copies(path);
+    if copies.is_empty() {
+        println!("Aucune copie de la base faite avant cet effacement n'a été trouvée à côté d'elle. Les sauvegardes rangées ailleurs (clé USB, serveur) contiennent encore ce dossier.");
+        return Ok(());
+    }
+    println!("Ces copies de la base, faites avant cet effacement, contiennent encore ce dossier :");
+    for c in &copies {
+        let when = c
+            .modified
+            .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_else(|| "date inconnue".into());
+        println!("  {} ({when})", c.path.display());
+    }
+    println!("Les sauvegardes rangées ailleurs (clé USB, serveur) le contiennent aussi.");
+    let mut go = delete;
+    if !go && !oui && std::io::stdin().is_terminal() {
+        eprint!("Supprimer ces {} copies ? Tapez oui : ", copies.len());
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
+        go = answer.trim().eq_ignore_ascii_case("oui");
+    }
+    if !go {
+        println!("Copies gardées : supprimez-les quand elles ne sont plus utiles (ou relancez avec --supprimer-copies).");
+        return Ok(());
+    }
+    let failed = parcours::store::delete_copies(&copies);
+    for (p, e) in &failed {
+        eprintln!("  impossible de supprimer {} : {e}", p.display());
+    }
+    println!("{} copie(s) supprimée(s).", copies.len() - failed.len());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} copie(s) n'ont pas pu être supprimées",
+            failed.len()
+        ))
+    }
 }
 
 const BACKUPS_KEEP_OLD_KEY: &str = "Les sauvegardes faites avant ce changement gardent l'ancienne clé : elles s'ouvrent encore avec le fichier des comptes posé à côté d'elles (anciens comptes et anciens mots de passe). Supprimez-les ou gardez-les en lieu sûr.";

@@ -145,7 +145,9 @@ impl Store {
         // In the log of the base (not of the copy, taken before): who made a backup, when.
         // Another instance writing without pause may keep the write lock past the busy
         // timeout: the backup is kept all the same, and the report says the entry is missing.
-        let _ = self.conn.busy_timeout(std::time::Duration::from_millis(500));
+        let _ = self
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(500));
         let audited = super::audit::write(
             &self.conn,
             now,
