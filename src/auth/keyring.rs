@@ -146,6 +146,9 @@ pub struct FailedLogin {
     /// delay, but does not restart it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub throttled: bool,
+    /// Random: two failures of the same second stay two (see [`Keyring::forget_failures`]).
+    #[serde(default)]
+    pub id: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -575,6 +578,7 @@ fn record(file: &mut KeyringFile, login: &str, now: NaiveDateTime, throttled: bo
         login: login.to_string(),
         at: now,
         throttled,
+        id: OsRng.next_u64(),
     });
     // Keep the file small even under a brute-force attempt.
     if file.failures.len() > 1000 {
@@ -895,12 +899,14 @@ impl Keyring {
                 let Some(pos) = file.slots.iter().position(|s| s.login == login) else {
                     return Err(AuthError::NoSuchAccount(login.to_string()));
                 };
-                let admins = file
+                // At least one admin whose rights hold must remain.
+                let admins_left = file
                     .slots
                     .iter()
-                    .filter(|s| s.role == Role::Admin && tag_ok(s, key))
+                    .enumerate()
+                    .filter(|(i, s)| *i != pos && s.role == Role::Admin && tag_ok(s, key))
                     .count();
-                if file.slots[pos].role == Role::Admin && admins <= 1 {
+                if admins_left == 0 {
                     return Err(AuthError::LastAdmin);
                 }
                 file.slots.remove(pos);
