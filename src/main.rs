@@ -355,8 +355,31 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some((k, a)) => (Some(k), a),
                 None => (None, String::new()),
             };
-            let aside = parcours::store::restore(&src, &path, clock.now(), key.as_ref(), &actor)
-                .map_err(|e| e.to_string())?;
+            // A backup made before a key rotation keeps the key of its day: it is read with
+            // the accounts file beside it (same account and password as then) and
+            // re-encrypted under the base's current key.
+            let src_key = match &key {
+                Some(k) if !parcours::store::opens_with(&src, k) && Keyring::exists(&src) => {
+                    let pw = parcours::auth::password::read_secret(
+                        &format!("Mot de passe de {actor} à la date de la sauvegarde : "),
+                        auth.file.as_deref(),
+                    )?;
+                    let (old, _) = Keyring::load(&src)
+                        .and_then(|mut r| r.unlock(&actor, &pw, clock.now()))
+                        .map_err(|e| format!("sauvegarde faite avant un changement de clé, avec son propre fichier des comptes : {e}"))?;
+                    Some(old)
+                }
+                _ => None,
+            };
+            let aside = parcours::store::restore_rekeyed(
+                &src,
+                src_key.as_ref().or(key.as_ref()),
+                &path,
+                clock.now(),
+                key.as_ref(),
+                &actor,
+            )
+            .map_err(|e| e.to_string())?;
             if !Keyring::exists(&path) && Keyring::exists(&src) {
                 std::fs::copy(keyring_path(&src), keyring_path(&path))
                     .map_err(|e| format!("fichier des comptes : {e}"))?;

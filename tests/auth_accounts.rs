@@ -624,3 +624,34 @@ fn a_session_keeps_no_rights_once_the_key_is_rotated() {
         .verified_account(ADMIN, &old_key)
         .is_none());
 }
+
+#[test]
+fn a_backup_made_before_a_rotation_restores_under_the_current_key() {
+    let env = Env::new();
+    let db = env.path("parcours.db");
+    let demo_pw = env.base(&db);
+    let demo = Some(("demo", demo_pw.as_str()));
+    let out = env.run(&db, demo, &["backup"], "");
+    assert_ok(&out);
+    let backup = stdout(&out)
+        .split("Sauvegarde vérifiée : ")
+        .nth(1)
+        .and_then(|r| r.split(" (").next())
+        .unwrap()
+        .to_string();
+    let out = env.run(&db, demo, &["compte", "supprimer", OTHER], "");
+    assert_ok(&out);
+    // The backup keeps its old key: the current one does not open it...
+    let key = key_of(&db, "demo", &demo_pw);
+    assert!(!parcours::store::opens_with(Path::new(&backup), &key));
+    // ...but it restores, read with its own accounts file and re-encrypted under the
+    // current key: the removed account stays removed.
+    let out = env.run(&db, demo, &["restore", "--oui", &backup], "");
+    assert_ok(&out);
+    let out = env.run(&db, Some((ADMIN, ADMIN_PW)), &["check"], "");
+    assert_ok(&out);
+    let out = env.run(&db, Some((OTHER, OTHER_PW)), &["check"], "");
+    assert_refused(&out, "Identifiant ou mot de passe incorrect");
+    let store = Store::open_keyed(&db, Clock::system(), &key).unwrap();
+    assert_eq!(store.caseload(&[]).unwrap().len(), 6);
+}

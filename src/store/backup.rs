@@ -261,6 +261,38 @@ pub fn restore(
     key: Option<&DbKey>,
     actor: &str,
 ) -> Result<PathBuf> {
+    restore_rekeyed(src, key, db, now, key, actor)
+}
+
+/// Does the backup `src` open under `key`? (A backup made before a key rotation keeps the
+/// key of its day.)
+pub fn opens_with(src: &Path, key: &DbKey) -> bool {
+    Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .ok()
+        .filter(|c| super::apply_key(c, key).is_ok())
+        .is_some_and(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                .is_ok()
+        })
+}
+
+/// [`restore`] of a backup made under another key (before a key rotation): `src` is read
+/// under `src_key` and the restored base is re-encrypted under the base's current `key`, so
+/// the current accounts open it (and an account removed since stays removed).
+pub fn restore_rekeyed(
+    src: &Path,
+    src_key: Option<&DbKey>,
+    db: &Path,
+    now: chrono::NaiveDateTime,
+    key: Option<&DbKey>,
+    actor: &str,
+) -> Result<PathBuf> {
+    let rekey_to = match (src_key, key) {
+        (Some(s), Some(k)) if !s.same_as(k) => Some(k),
+        _ => None,
+    };
+    // Until the copy is made, `key` is the backup's.
+    let key = src_key;
     super::preflight::check(src, key.is_some())?;
     if !src.is_file() {
         return Err(StoreError::Restore(format!(
@@ -314,6 +346,29 @@ pub fn restore(
         return Err(e);
     }
     drop(c);
+    // From here on, the copy and the current base are under the base's key.
+    let key = match rekey_to {
+        Some(current) => {
+            let r = Connection::open(&tmp)
+                .map_err(|e| StoreError::Restore(e.to_string()))
+                .and_then(|t| {
+                    if let Some(k) = key {
+                        super::apply_key(&t, k)?;
+                    }
+                    t.execute_batch(&zeroize::Zeroizing::new(format!(
+                        "PRAGMA rekey = \"{}\";",
+                        current.sqlcipher_literal().as_str()
+                    )))?;
+                    Ok(())
+                });
+            if let Err(e) = r {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            Some(current)
+        }
+        None => key,
+    };
     let aside = sibling(
         db,
         &format!("avant-restauration-{}", now.format("%Y%m%d-%H%M%S")),

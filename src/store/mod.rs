@@ -17,7 +17,7 @@ mod queries;
 mod records;
 pub mod schema;
 
-pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
+pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use error::{Result, StoreError};
 pub use protect::{
