@@ -655,3 +655,31 @@ fn a_backup_made_before_a_rotation_restores_under_the_current_key() {
     let store = Store::open_keyed(&db, Clock::system(), &key).unwrap();
     assert_eq!(store.caseload(&[]).unwrap().len(), 6);
 }
+
+#[test]
+fn a_rotation_is_refused_while_the_base_is_open_elsewhere_and_changes_nothing() {
+    // Another window writing under the old key into a re-encrypted base would ruin it: the
+    // rotation needs the base to itself, and otherwise leaves every file as it was.
+    let env = Env::new();
+    let db = env.path("parcours.db");
+    let demo_pw = env.base(&db);
+    let key = key_of(&db, "demo", &demo_pw);
+    let mut other = Store::open_keyed(&db, Clock::system(), &key).unwrap();
+    other.set_actor("demo");
+    other.audit("consultation", None).unwrap();
+    let ring_before = std::fs::read(keyring_path(&db)).unwrap();
+    let out = env.run(
+        &db,
+        Some(("demo", &demo_pw)),
+        &["compte", "supprimer", OTHER],
+        "",
+    );
+    assert_refused(&out, "ouverte dans une autre fenêtre");
+    assert_eq!(std::fs::read(keyring_path(&db)).unwrap(), ring_before);
+    // The other window goes on under the same key.
+    other.audit("consultation", None).unwrap();
+    assert!(other.integrity_problems().unwrap().is_empty());
+    drop(other);
+    let out = env.run(&db, Some((OTHER, OTHER_PW)), &["check"], "");
+    assert_ok(&out);
+}
