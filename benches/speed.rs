@@ -176,6 +176,7 @@ fn bench_db(rf: &Referential, n: usize) -> Res<PathBuf> {
         }
     } // closing the last connection checkpoints and removes the WAL
     std::fs::rename(keyring_path(&partial), keyring_path(&path))?;
+    let _ = std::fs::remove_file(parcours::auth::lock_path(&partial));
     std::fs::rename(&partial, &path)?;
     eprintln!("{:.1} s", started.elapsed().as_secs_f64());
     Ok(path)

@@ -289,7 +289,7 @@ pub fn delete_copies(copies: &[OldCopy]) -> Vec<(PathBuf, String)> {
     for c in copies {
         match std::fs::remove_file(&c.path) {
             Ok(()) => {
-                for side in [".comptes", "-wal", "-shm"] {
+                for side in [".comptes", ".comptes.verrou", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{side}", c.path.display()));
                 }
             }
