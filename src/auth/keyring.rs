@@ -500,25 +500,31 @@ fn read(path: &Path) -> Result<KeyringFile, AuthError> {
     parse(path, &text)
 }
 
-/// Holds the exclusive lock of an accounts file until dropped.
-struct Lock(#[allow(dead_code)] std::fs::File);
+/// Holds the exclusive lock of an accounts file until dropped (`None`: no lock file could be
+/// opened, see [`lock`]).
+struct Lock(#[allow(dead_code)] Option<std::fs::File>);
 
 fn lock(ring: &Path) -> Result<Lock, AuthError> {
     use fs4::fs_std::FileExt;
     let p = lock_path(ring);
     let err = |e: std::io::Error| AuthError::Write(ring.to_path_buf(), format!("verrou : {e}"));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let f = opts.open(&p).map_err(err)?;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&p)
+        // Another user's lock file, or a read-only copy: a lock needs only a read handle.
+        .or_else(|_| std::fs::File::open(&p));
+    let Ok(f) = opened else {
+        // No lock file and none can be made: the folder is read-only, so no post can
+        // replace the accounts file there either (a change would fail at its rename).
+        return Ok(Lock(None));
+    };
     // flock on Unix, LockFileEx on Windows; waits for the other post (a change takes well
     // under a second, an unlock one Argon2 derivation).
     f.lock_exclusive().map_err(err)?;
-    Ok(Lock(f))
+    Ok(Lock(Some(f)))
 }
 
 /// Writes the file atomically: a temporary file with a name of its own (two posts never
@@ -537,14 +543,10 @@ fn write(path: &Path, file: &KeyringFile) -> Result<(), AuthError> {
         hex(&tag)
     ));
     let result = (|| {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         drop(f);
