@@ -683,3 +683,39 @@ fn a_rotation_is_refused_while_the_base_is_open_elsewhere_and_changes_nothing() 
     let out = env.run(&db, Some((OTHER, OTHER_PW)), &["check"], "");
     assert_ok(&out);
 }
+
+#[test]
+fn an_interrupted_rotation_is_finished_at_the_next_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let s = session::create_first_account(&db, Clock::system(), ADMIN, "Claire", ADMIN_PW).unwrap();
+    let account = s.account.clone();
+    let key = s.key.duplicate();
+    drop(s);
+    // Stopped after the accounts file got the next key, before the base was re-encrypted:
+    // the next login re-encrypts it and finishes.
+    let next = Keyring::load(&db)
+        .unwrap()
+        .begin_rotation(&account, &key, None, None, real_now())
+        .unwrap();
+    assert!(Keyring::load(&db).unwrap().rotation_pending());
+    let s = session::login(&db, Clock::system(), ADMIN, ADMIN_PW).unwrap();
+    assert!(s.key.same_as(&next));
+    assert!(!Keyring::load(&db).unwrap().rotation_pending());
+    assert!(Store::open_keyed(&db, Clock::system(), &key).is_err());
+    drop(s);
+    // Stopped after the re-encryption, before the accounts file was finished.
+    let key = next;
+    let next = Keyring::load(&db)
+        .unwrap()
+        .begin_rotation(&account, &key, None, None, real_now())
+        .unwrap();
+    parcours::store::Exclusive::take(&db, &key)
+        .unwrap()
+        .rekey(&next)
+        .unwrap();
+    let s = session::login(&db, Clock::system(), ADMIN, ADMIN_PW).unwrap();
+    assert!(s.key.same_as(&next));
+    assert!(session::store_is_admin(&s.store));
+    assert!(!Keyring::load(&db).unwrap().rotation_pending());
+}

@@ -179,7 +179,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The database and its WAL are unchanged; the only files that may appear are the WAL index
-/// (`-shm`, rebuilt from the WAL by SQLite: it holds no data).
+/// (`-shm`, rebuilt from the WAL by SQLite: it holds no data) and the accounts lock file.
 fn assert_unchanged(before: &BTreeMap<String, Vec<u8>>, dir: &Path, what: &str) {
     let mut after = snapshot(dir);
     // Nor the empty lock file of the accounts file (issue 9), made by a login.
