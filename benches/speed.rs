@@ -176,6 +176,7 @@ fn bench_db(rf: &Referential, n: usize) -> Res<PathBuf> {
         }
     } // closing the last connection checkpoints and removes the WAL
     std::fs::rename(keyring_path(&partial), keyring_path(&path))?;
+    let _ = std::fs::remove_file(parcours::auth::lock_path(&partial));
     std::fs::rename(&partial, &path)?;
     eprintln!("{:.1} s", started.elapsed().as_secs_f64());
     Ok(path)
@@ -981,6 +982,11 @@ fn run(args: &[String]) -> Res<()> {
         println!("file: done");
     }
 
+    if want("keys") {
+        bench_keys(&rf, &dbs, &mut table)?;
+        println!("keys: done");
+    }
+
     let mut report = table;
     let _ = writeln!(
         report,
@@ -1001,4 +1007,82 @@ fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "?".into())
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys (issue 9): the Argon2id cost of an unlock, and the key rotation after an account is
+// removed (the whole base re-encrypted page by page by `PRAGMA rekey`).
+
+fn bench_keys(_rf: &Referential, dbs: &[(usize, PathBuf)], table: &mut String) -> Res<()> {
+    use parcours::auth::{Account, Role, M_COST_KIB, T_COST};
+    let _ = writeln!(
+        table,
+        "\n### Argon2id cost of one unlock (1 lane; median of 5)\n\n| cost | memory × passes vs OWASP minimum | p50 | max |\n|---|---:|---:|---:|"
+    );
+    for (m, t, what) in [
+        (19 * 1024, 2, "OWASP minimum (previous slots)"),
+        (46 * 1024, 1, "OWASP alternative"),
+        (M_COST_KIB, T_COST, "**current (new slots)**"),
+        (128 * 1024, 3, "twice the current"),
+    ] {
+        let mut v = Vec::new();
+        for _ in 0..5 {
+            v.push(time(|| parcours::auth::derive_with_cost(BENCH_PASSWORD, m, t)).0);
+        }
+        let st = Stats::new(v);
+        let _ = writeln!(
+            table,
+            "| {} MiB, t={t}: {what} | {:.1}× | {} | {} |",
+            m / 1024,
+            (m as f64 * t as f64) / (19.0 * 1024.0 * 2.0),
+            fmt_ms(st.p50()),
+            fmt_ms(st.pct(100.0))
+        );
+    }
+    let _ = writeln!(
+        table,
+        "\n### Unlock and key rotation (copy of the bench base; rotation = `session::remove_account`: close, exclusive open, `PRAGMA rekey`, accounts file, reopen)\n\n| people | base size | unlock p50 (Argon2id + unseal, 5 runs) | key rotation |\n|---:|---:|---:|---:|"
+    );
+    for (n, db) in dbs {
+        let dir = data_dir().join(format!("rotation-{n}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let copy = dir.join("parcours.db");
+        std::fs::copy(db, &copy)?;
+        std::fs::copy(keyring_path(db), keyring_path(&copy))?;
+        let bytes = std::fs::metadata(&copy)?.len();
+        let mut unlocks = Vec::new();
+        for _ in 0..5 {
+            let mut ring = Keyring::load(&copy)?;
+            unlocks.push(time(|| ring.unlock(BENCH_LOGIN, BENCH_PASSWORD, now())).0);
+        }
+        let s = session::unlock(&copy, clock(), BENCH_LOGIN, BENCH_PASSWORD)?;
+        Keyring::load(&copy)?.add_account(
+            &s.account,
+            &s.key,
+            Account {
+                login: "partant".into(),
+                display_name: "Partant".into(),
+                role: Role::Conseiller,
+            },
+            "une phrase pour le compte qui part",
+            now(),
+        )?;
+        let progress = |d: Duration, _b: u64| eprint!("\rrotation {n}: {} s", d.as_secs());
+        let (d, r) = time(|| session::remove_account(s, "partant", &progress));
+        let (s, _) = r?;
+        eprintln!();
+        // The base opens under the new key only.
+        assert!(!s.key.same_as(&unlock(db)?));
+        drop(s);
+        let _ = writeln!(
+            table,
+            "| {n} | {:.0} MB | {} | {} |",
+            bytes as f64 / 1e6,
+            fmt_ms(Stats::new(unlocks).p50()),
+            fmt_ms(d)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
 }

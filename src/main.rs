@@ -64,6 +64,10 @@ enum Command {
         /// Ne pas demander de retaper le n° de dossier
         #[arg(long)]
         oui: bool,
+        /// Supprimer aussi, sans le demander, les copies de la base faites avant cet
+        /// effacement (sauvegardes du dossier par défaut, bases mises de côté)
+        #[arg(long)]
+        supprimer_copies: bool,
     },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
@@ -296,7 +300,11 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             person,
             output,
         }) => export_document(&ctx, person, output),
-        Some(Command::Effacer { dossier, oui }) => erase(&ctx, &dossier, oui),
+        Some(Command::Effacer {
+            dossier,
+            oui,
+            supprimer_copies,
+        }) => erase(&ctx, &dossier, oui, supprimer_copies),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
         Some(Command::Compte { action }) => compte(&ctx, action),
@@ -545,7 +553,7 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
 }
 
 /// `effacer N°`: erases a person everywhere (admin only), after retyping the n° de dossier.
-fn erase(ctx: &Ctx, dossier: &str, oui: bool) -> Result<()> {
+fn erase(ctx: &Ctx, dossier: &str, oui: bool, delete_copies: bool) -> Result<()> {
     let mut opened = open_any(ctx)?;
     opened.audit_login()?;
     if !opened.account().is_some_and(session::is_admin) {
@@ -570,8 +578,72 @@ fn erase(ctx: &Ctx, dossier: &str, oui: bool) -> Result<()> {
     if !erased.compacted {
         println!("Un autre poste a la base ouverte : le nettoyage du fichier se terminera quand parcours sera fermé sur tous les postes.");
     }
-    println!("Les sauvegardes faites avant aujourd'hui contiennent encore ce dossier : elles disparaissent en tournant (ou supprimez-les).");
-    Ok(())
+    erase_copies(&ctx.path, oui, delete_copies)
+}
+
+/// After an erasure: the copies of the base made before it still hold the person. Lists
+/// them with their date and offers to delete them.
+fn erase_copies(path: &Path, oui: bool, delete: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    let copies = parcours::store::old_copies(path);
+    if copies.is_empty() {
+        println!("Aucune copie de la base faite avant cet effacement n'a été trouvée à côté d'elle. Les sauvegardes rangées ailleurs (clé USB, serveur) contiennent encore ce dossier.");
+        return Ok(());
+    }
+    println!("Ces copies de la base, faites avant cet effacement, contiennent encore ce dossier :");
+    for c in &copies {
+        let when = c
+            .modified
+            .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_else(|| "date inconnue".into());
+        println!("  {} ({when})", c.path.display());
+    }
+    println!("Les sauvegardes rangées ailleurs (clé USB, serveur) le contiennent aussi.");
+    let mut go = delete;
+    if !go && !oui && std::io::stdin().is_terminal() {
+        eprint!("Supprimer ces {} copies ? Tapez oui : ", copies.len());
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
+        go = answer.trim().eq_ignore_ascii_case("oui");
+    }
+    if !go {
+        println!("Copies gardées : supprimez-les quand elles ne sont plus utiles (ou relancez avec --supprimer-copies).");
+        return Ok(());
+    }
+    let failed = parcours::store::delete_copies(&copies);
+    for (p, e) in &failed {
+        eprintln!("  impossible de supprimer {} : {e}", p.display());
+    }
+    println!("{} copie(s) supprimée(s).", copies.len() - failed.len());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Message(format!(
+            "{} copie(s) n'ont pas pu être supprimées",
+            failed.len()
+        )))
+    }
+}
+
+const BACKUPS_KEEP_OLD_KEY: &str = "Les sauvegardes faites avant ce changement gardent l'ancienne clé : elles s'ouvrent encore avec le fichier des comptes posé à côté d'elles (anciens comptes et anciens mots de passe). Supprimez-les ou gardez-les en lieu sûr.";
+
+/// Shown while a key rotation takes more than a second.
+fn rotation_progress(elapsed: std::time::Duration, bytes: u64) {
+    eprint!(
+        "\rRechiffrement de la base ({} Mo) : {} s…",
+        bytes / (1024 * 1024),
+        elapsed.as_secs()
+    );
+    use std::io::Write;
+    let _ = std::io::stderr().flush();
+}
+
+fn end_progress(r: &session::Rotation) {
+    if r.elapsed.as_secs() >= 1 {
+        eprintln!();
+    }
 }
 
 /// `check`: integrity, schema version and row counts.
@@ -661,11 +733,42 @@ fn restore(ctx: &Ctx, src: &Path, oui: bool) -> Result<()> {
         if account.role != Role::Admin {
             return Err(CliError::RestoreNotAdmin);
         }
-        Some(key)
+        Some((key, account.login))
     } else {
         None
     };
-    let aside = parcours::store::restore(src, path, ctx.clock.now(), key.as_ref())?;
+    let (key, actor) = match key {
+        Some((k, a)) => (Some(k), a),
+        None => (None, String::new()),
+    };
+    // A backup made before a key rotation keeps the key of its day: it is read with the
+    // accounts file beside it (same account and password as then) and re-encrypted under
+    // the base's current key.
+    let src_key = match &key {
+        Some(k) if !parcours::store::opens_with(src, k) && Keyring::exists(src) => {
+            let pw = read_secret(
+                &format!("Mot de passe de {actor} à la date de la sauvegarde : "),
+                ctx.auth.file.as_deref(),
+            )?;
+            let (old, _) = Keyring::load(src)
+                .and_then(|mut r| r.unlock(&actor, &pw, ctx.clock.now()))
+                .map_err(|e| {
+                    CliError::Message(format!(
+                        "sauvegarde faite avant un changement de clé, avec son propre fichier des comptes : {e}"
+                    ))
+                })?;
+            Some(old)
+        }
+        _ => None,
+    };
+    let aside = parcours::store::restore_rekeyed(
+        src,
+        src_key.as_ref().or(key.as_ref()),
+        path,
+        ctx.clock.now(),
+        key.as_ref(),
+        &actor,
+    )?;
     if !Keyring::exists(path) && Keyring::exists(src) {
         std::fs::copy(keyring_path(src), keyring_path(path)).map_err(CliError::AccountsCopy)?;
     }
@@ -821,16 +924,20 @@ fn compte(ctx: &Ctx, action: CompteAction) -> Result<()> {
             admin,
         } => compte_ajouter(ctx, &s, &mut ring, identifiant, nom, admin),
         CompteAction::Supprimer { identifiant } => {
-            ring.remove_account(&s.account, &identifiant)?;
-            audit_accounts(&s)?;
-            println!("Compte « {identifiant} » retiré : son mot de passe n'ouvre plus la base.");
+            drop(ring);
+            let (_, r) = session::remove_account(s, &identifiant, &rotation_progress)?;
+            end_progress(&r);
+            println!("Compte « {identifiant} » retiré : la base a été rechiffrée sous une nouvelle clé ; ni son mot de passe ni aucune copie antérieure du fichier des comptes ne l'ouvrent plus.");
+            println!("{BACKUPS_KEEP_OLD_KEY}");
             Ok(())
         }
         CompteAction::MotDePasse => {
             let pw = new_password("Nouveau mot de passe : ")?;
-            ring.change_password(&s.account, &s.key, &pw, ctx.clock.now())?;
-            audit_accounts(&s)?;
-            println!("Mot de passe changé.");
+            drop(ring);
+            let (_, r) = session::change_password(s, &pw, &rotation_progress)?;
+            end_progress(&r);
+            println!("Mot de passe changé : la base a été rechiffrée sous une nouvelle clé ; l'ancien mot de passe ne l'ouvre plus, même avec une copie antérieure du fichier des comptes.");
+            println!("{BACKUPS_KEEP_OLD_KEY}");
             Ok(())
         }
     }

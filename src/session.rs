@@ -2,9 +2,9 @@
 //! encrypted, and record the login in the audit log. Shared by the command line and the
 //! interactive screen.
 
-use crate::auth::{password, Account, DbKey, FailedLogin, Keyring, Role};
+use crate::auth::{password, Account, AuthError, DbKey, FailedLogin, Keyring, Role, Unlocked};
 use crate::clock::Clock;
-use crate::store::Store;
+use crate::store::{Exclusive, Store};
 use std::io::IsTerminal;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -59,12 +59,14 @@ pub fn login(path: &Path, clock: Clock, login: &str, password: &str) -> Result<S
 /// schema, damaged file) leaves the database and the failed attempts where they were.
 pub fn unlock(path: &Path, clock: Clock, login: &str, password: &str) -> Result<Session, String> {
     let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
-    let (key, account) = ring
-        .unlock(login, password, clock.now())
+    let unlocked = ring
+        .unlock_full(login, password, clock.now())
         .map_err(|e| e.to_string())?;
     let failures = ring.failures().to_vec();
+    let account = unlocked.account.clone();
+    let (store, key) = open_rotated(path, clock, unlocked, &mut ring)?;
     drop(ring);
-    let mut store = Store::open_keyed(path, clock, &key).map_err(|e| e.to_string())?;
+    let mut store = store;
     store.set_actor(&account.login);
     Ok(Session {
         store,
@@ -72,6 +74,173 @@ pub fn unlock(path: &Path, clock: Clock, login: &str, password: &str) -> Result<
         key,
         pending_login: Some(failures),
     })
+}
+
+/// Opens the store with the key of a slot. While a key rotation is under way (begun, not
+/// finished: a crash, or another window had the base open) the base opens under one of the
+/// two keys: under the next one, the rotation is finished in the accounts file; under the
+/// current one, the re-encryption is tried again when the base is free.
+fn open_rotated(
+    path: &Path,
+    clock: Clock,
+    u: Unlocked,
+    ring: &mut Keyring,
+) -> Result<(Store, DbKey), String> {
+    let Some(next) = u.next else {
+        let store = Store::open_keyed(path, clock, &u.key).map_err(|e| e.to_string())?;
+        return Ok((store, u.key));
+    };
+    if let Ok(store) = Store::open_keyed(path, clock.clone(), &next) {
+        // Re-encrypted already: only the accounts file was left to finish.
+        let _ = ring.finish_rotation();
+        return Ok((store, next));
+    }
+    if let Ok(ex) = Exclusive::take(path, &u.key) {
+        if ex.rekey(&next).is_ok() {
+            let _ = ring.finish_rotation();
+            let store = Store::open_keyed(path, clock, &next).map_err(|e| e.to_string())?;
+            return Ok((store, next));
+        }
+    }
+    let store = Store::open_keyed(path, clock, &u.key).map_err(|e| e.to_string())?;
+    Ok((store, u.key))
+}
+
+/// Does the account of this store hold admin rights now? Decided on the accounts file as
+/// it is at this moment (a slot removed or changed since the login withdraws them at once)
+/// and only on a slot written by a holder of the key the store was opened with: a slot
+/// added or edited in a text editor gives nothing, and a file with a login twice is
+/// refused whole.
+pub fn store_is_admin(store: &Store) -> bool {
+    let login = store.actor();
+    match store.key() {
+        Some(key) if !login.is_empty() => Keyring::load(store.path())
+            .ok()
+            .and_then(|ring| ring.verified_account(login, key))
+            .is_some_and(|a| a.role == Role::Admin),
+        _ => false,
+    }
+}
+
+/// What a key rotation did.
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    /// Bytes re-encrypted.
+    pub bytes: u64,
+    pub elapsed: std::time::Duration,
+}
+
+/// Called about every second while a rotation takes longer than one: time elapsed and the
+/// size of the base.
+pub type Progress<'a> = &'a (dyn Fn(std::time::Duration, u64) + Sync);
+
+/// Removes an account and rotates the database key: the base is re-encrypted under a new
+/// random key sealed to every remaining account, so no earlier copy of the accounts file
+/// (the one beside a backup included) opens it any more. Backups made before keep their
+/// own key. Admin only; the base must be open nowhere else. The session is closed for the
+/// re-encryption and comes back open under the new key, with the change in the audit log.
+pub fn remove_account(
+    s: Session,
+    login: &str,
+    progress: Progress,
+) -> Result<(Session, Rotation), String> {
+    rotate(s, Some(login), None, progress)
+}
+
+/// Changes the password of the session's account, with a new key pair, and rotates the
+/// database key (see [`remove_account`]): the old password no longer opens the base, even
+/// with an earlier copy of the accounts file.
+pub fn change_password(
+    s: Session,
+    new_password: &str,
+    progress: Progress,
+) -> Result<(Session, Rotation), String> {
+    rotate(s, None, Some(new_password), progress)
+}
+
+fn rotate(
+    s: Session,
+    remove: Option<&str>,
+    replace: Option<&str>,
+    progress: Progress,
+) -> Result<(Session, Rotation), String> {
+    let started = std::time::Instant::now();
+    let path = s.store.path().to_path_buf();
+    let clock = s.store.clock().clone();
+    let account = s.account.clone();
+    let key = s.key.duplicate();
+    if remove.is_some() && !store_is_admin(&s.store) {
+        return Err(AuthError::NotAdmin.to_string());
+    }
+    if let Some(pw) = replace {
+        crate::auth::check_password(pw).map_err(|e| e.to_string())?;
+    }
+    // Our own connection closes first: the base must be free for the re-encryption.
+    drop(s);
+    let reopen = |key: &DbKey| -> Result<Session, String> {
+        let mut store = Store::open_keyed(&path, clock.clone(), key).map_err(|e| e.to_string())?;
+        store.set_actor(&account.login);
+        Ok(Session {
+            store,
+            account: account.clone(),
+            key: key.duplicate(),
+            pending_login: None,
+        })
+    };
+    let ex = match Exclusive::take(&path, &key) {
+        Ok(ex) => ex,
+        Err(crate::store::StoreError::Busy) => {
+            return Err(format!(
+                "la base « {} » est ouverte dans une autre fenêtre ou sur un autre poste : \
+                 fermez parcours partout puis recommencez ; rien n'a été modifié",
+                path.display()
+            ))
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut ring = Keyring::load(&path).map_err(|e| e.to_string())?;
+    let next = match ring.begin_rotation(&account, &key, remove, replace, clock.now()) {
+        Ok(n) => n,
+        Err(e) => {
+            drop(ex);
+            return Err(e.to_string());
+        }
+    };
+    let bytes = ex.bytes();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let t0 = std::time::Instant::now();
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                rx.recv_timeout(std::time::Duration::from_secs(1))
+            {
+                progress(t0.elapsed(), bytes);
+            }
+        });
+        let r = ex.rekey(&next);
+        let _ = tx.send(());
+        r
+    });
+    if let Err(e) = result {
+        // The accounts file holds both keys: the base still opens under the current one,
+        // and the next login finishes the re-encryption.
+        return Err(format!(
+            "le rechiffrement de la base a échoué ({e}) : la base reste sous l'ancienne clé et \
+             le changement se terminera à la prochaine connexion"
+        ));
+    }
+    ring.finish_rotation().map_err(|e| e.to_string())?;
+    let s = reopen(&next)?;
+    s.store
+        .audit(crate::store::audit::actions::ACCOUNTS, None)
+        .map_err(|e| e.to_string())?;
+    Ok((
+        s,
+        Rotation {
+            bytes,
+            elapsed: started.elapsed(),
+        },
+    ))
 }
 
 impl Session {

@@ -200,14 +200,17 @@ fn demo_then_check_then_export_one_person() {
     );
     let password = demo_password(&out);
     // Encrypted: the file does not start as a SQLite file, and nothing is left beside it
-    // but its accounts file.
+    // but its accounts file (and the empty file its changes are locked on).
     let bytes = std::fs::read(&db).unwrap();
     assert_ne!(
         &bytes[..16],
         b"SQLite format 3\0",
         "the demo base is encrypted"
     );
-    assert_eq!(listing(env.dir.path()), ["file.db", "file.db.comptes"]);
+    assert_eq!(
+        listing(env.dir.path()),
+        ["file.db", "file.db.comptes", "file.db.comptes.verrou"]
+    );
 
     // Without the password: refused, nothing shown, the base untouched.
     let out = env.run_without_password(&db, &["check"]);
@@ -237,7 +240,10 @@ fn demo_then_check_then_export_one_person() {
         .unwrap_or_else(|| panic!("no audit line in {text}"));
     assert!(audit_rows >= 50, "{text}");
     // A command that wrote its login folds it into the file: nothing left beside it.
-    assert_eq!(listing(env.dir.path()), ["file.db", "file.db.comptes"]);
+    assert_eq!(
+        listing(env.dir.path()),
+        ["file.db", "file.db.comptes", "file.db.comptes.verrou"]
+    );
     // The same password from a file (scripts).
     let pw_file = env.config.path().join("mot-de-passe.txt");
     std::fs::write(&pw_file, format!("{password}\n")).unwrap();

@@ -310,14 +310,36 @@ fn restore_round_trip(key: Option<&DbKey>) {
             "ne s'ouvre pas avec la clé de cette base",
         );
     }
-    let aside = parcours::store::restore(&backup, &db, now(), key).expect("restore");
+    let aside = parcours::store::restore(&backup, &db, now(), key, "claire").expect("restore");
     assert!(
         aside.to_string_lossy().contains("avant-restauration"),
         "{aside:?}"
     );
     let store = open(&db, key);
-    assert_eq!(store.table_counts().unwrap(), at_backup);
+    let without_audit = |v: Vec<(String, i64)>| -> Vec<(String, i64)> {
+        v.into_iter().filter(|t| t.0 != "audit").collect()
+    };
+    assert_eq!(
+        without_audit(store.table_counts().unwrap()),
+        without_audit(at_backup.clone())
+    );
     assert!(store.integrity_problems().unwrap().is_empty());
+    // The audit log does not go back with the data (issue 9): the backup itself, the note
+    // written after it, then the restore, newest first.
+    let log = store.audit_entries(None, None, 1000).unwrap();
+    let actions: Vec<&str> = log.iter().take(3).map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["restauration", "creation", "sauvegarde"],
+        "{log:?}"
+    );
+    assert_eq!(log[0].actor, "claire");
+    let audit_at = |v: &[(String, i64)]| v.iter().find(|t| t.0 == "audit").unwrap().1;
+    assert_eq!(
+        audit_at(&store.table_counts().unwrap()),
+        audit_at(&at_backup) + 2,
+        "the note's entry and the restore's"
+    );
     drop(store);
     if key.is_some() {
         assert_encrypted(&db);
@@ -344,7 +366,7 @@ fn assert_restore_refused(src: &Path, db: &Path, key: Option<&DbKey>, expected: 
     let folder = db.parent().unwrap();
     let before = snapshot(folder);
     let src_before = std::fs::read(src).ok();
-    let err = parcours::store::restore(src, db, now(), key).expect_err("restore refused");
+    let err = parcours::store::restore(src, db, now(), key, "claire").expect_err("restore refused");
     let msg = err.to_string();
     assert!(msg.contains(expected), "expected {expected:?} in {msg:?}");
     assert_eq!(
@@ -450,7 +472,7 @@ fn restore_over_an_encrypted_base_refuses_what_is_not_one_of_its_backups() {
     assert_restore_refused(&cut, &db, Some(&key), "endommagée");
 
     // The sound backup still restores.
-    parcours::store::restore(&good, &db, now(), Some(&key)).expect("restore");
+    parcours::store::restore(&good, &db, now(), Some(&key), "claire").expect("restore");
 }
 
 #[test]
@@ -479,7 +501,7 @@ fn restore_while_open_elsewhere(key: Option<&DbKey>) {
     open_elsewhere.apply(&note(pid, "après".into())).unwrap();
     drop(open_elsewhere);
     // Once it is closed, restore works.
-    parcours::store::restore(&backup, &db, now(), key).expect("restore once closed");
+    parcours::store::restore(&backup, &db, now(), key, "claire").expect("restore once closed");
 }
 
 #[test]
@@ -502,7 +524,7 @@ fn restore_over_a_damaged_base(key: Option<&DbKey>) {
     drop(store);
     let garbage: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(&db, &garbage).unwrap();
-    let aside = parcours::store::restore(&backup, &db, now(), key).expect("restore");
+    let aside = parcours::store::restore(&backup, &db, now(), key, "claire").expect("restore");
     assert_eq!(
         std::fs::read(&aside).unwrap(),
         garbage,

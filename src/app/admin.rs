@@ -5,7 +5,6 @@
 use super::form::{Field, Form, Purpose, Reader, Refusal};
 use super::keys::{Action, Context, Keymap};
 use super::state::*;
-use crate::auth::{Keyring, Role};
 use crate::domain::Id;
 use crate::store::audit::actions;
 use crate::store::Store;
@@ -98,17 +97,10 @@ fn cycle(list: &[String], current: &Option<String>) -> Option<String> {
 }
 
 impl App {
-    /// Is the account of this session an admin? Read from the accounts file each time, so
-    /// an account whose rights were withdrawn loses them at once. A database without
-    /// accounts has no admin.
+    /// Is the account of this session an admin? Decided by the accounts file as it is now,
+    /// on the slot authenticated under the session's key (see [`crate::session::store_is_admin`]).
     pub fn is_admin(&self, store: &Store) -> bool {
-        let login = store.actor();
-        !login.is_empty()
-            && Keyring::load(store.path()).is_ok_and(|ring| {
-                ring.accounts()
-                    .iter()
-                    .any(|a| a.login == login && a.role == Role::Admin)
-            })
+        crate::session::store_is_admin(store)
     }
 
     /// The person an erase or export applies to: the open file, or the retention row.

@@ -21,6 +21,8 @@ pub mod actions {
     pub const ARCHIVE: &str = "archivage";
     pub const UNARCHIVE: &str = "desarchivage";
     pub const ACCOUNTS: &str = "gestion_comptes";
+    pub const BACKUP: &str = "sauvegarde";
+    pub const RESTORE: &str = "restauration";
 }
 
 /// One entry, as the admin view shows it.
@@ -48,7 +50,15 @@ pub(super) fn kind_name(kind: RecordKind) -> &'static str {
     }
 }
 
-/// Writes one entry (inside the caller's transaction when there is one).
+/// The wall clock, to the second (local time, like the triggers).
+fn real_now() -> NaiveDateTime {
+    use chrono::Timelike;
+    let n = chrono::Local::now().naive_local();
+    n.with_nanosecond(0).unwrap_or(n)
+}
+
+/// Writes one entry (inside the caller's transaction when there is one). An entry is never
+/// dated after the real clock: a clock set forward cannot hide an entry in the future.
 pub(super) fn write(
     conn: &Connection,
     at: NaiveDateTime,
@@ -62,7 +72,14 @@ pub(super) fn write(
         "INSERT INTO audit (at, actor, action, record_kind, record_id, person_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![at, actor, action, kind, record_id, person_id])?;
+    .execute(params![
+        at.min(real_now()),
+        actor,
+        action,
+        kind,
+        record_id,
+        person_id
+    ])?;
     Ok(())
 }
 
@@ -118,9 +135,11 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes entries older than 12 months (the only deletion the triggers allow).
+    /// Deletes entries older than 12 months (the only deletion the triggers allow). The
+    /// cutoff is taken on the real clock when the session's clock runs ahead of it: a clock
+    /// set forward never purges recent entries.
     pub fn purge_audit(&self) -> Result<usize> {
-        let cutoff = self.clock.now() - chrono::Months::new(12);
+        let cutoff = self.clock.now().min(real_now()) - chrono::Months::new(12);
         let n = self
             .conn
             .execute("DELETE FROM audit WHERE at < ?1", [cutoff])?;

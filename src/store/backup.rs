@@ -18,6 +18,8 @@ pub struct BackupReport {
     pub bytes: u64,
     /// Older generations removed to keep the requested number.
     pub removed: Vec<PathBuf>,
+    /// The `sauvegarde` audit entry could not be written (the base stayed busy).
+    pub audit_missing: bool,
 }
 
 /// `<db file>.<tag>.bak` beside the database.
@@ -140,6 +142,25 @@ impl Store {
             std::fs::copy(&ring, crate::auth::keyring_path(&target))
                 .map_err(|e| StoreError::Backup(format!("fichier des comptes : {e}")))?;
         }
+        // In the log of the base (not of the copy, taken before): who made a backup, when.
+        // Another instance writing without pause may keep the write lock past the busy
+        // timeout: the backup is kept all the same, and the report says the entry is missing.
+        let _ = self
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(500));
+        let audited = super::audit::write(
+            &self.conn,
+            now,
+            &self.actor,
+            super::audit::actions::BACKUP,
+            None,
+            None,
+            None,
+        );
+        let _ = self.conn.busy_timeout(super::BUSY_TIMEOUT);
+        if audited.is_ok() {
+            self.wrote();
+        }
         let bytes = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
         let removed = if dest.is_none_or(|d| d.is_dir()) {
             prune(&dir, keep)
@@ -151,6 +172,7 @@ impl Store {
             counts,
             bytes,
             removed,
+            audit_missing: audited.is_err(),
         })
     }
 }
@@ -228,12 +250,49 @@ fn prune(dir: &Path, keep: usize) -> Vec<PathBuf> {
 /// database first; then, only if no other instance has the database open, the current file
 /// (with its WAL) is moved aside as `<db>.avant-restauration-<date>.bak` and the copy is
 /// renamed over it. Any refusal leaves every file as it was.
+///
+/// The audit log does not go back with the data: the entries of the current base newer
+/// than the backup are carried over into the restored copy, followed by the restore itself
+/// (by `actor`). A current base too damaged to read gives only the restore entry.
 pub fn restore(
     src: &Path,
     db: &Path,
     now: chrono::NaiveDateTime,
     key: Option<&DbKey>,
+    actor: &str,
 ) -> Result<PathBuf> {
+    restore_rekeyed(src, key, db, now, key, actor)
+}
+
+/// Does the backup `src` open under `key`? (A backup made before a key rotation keeps the
+/// key of its day.)
+pub fn opens_with(src: &Path, key: &DbKey) -> bool {
+    Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .ok()
+        .filter(|c| super::apply_key(c, key).is_ok())
+        .is_some_and(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+                .is_ok()
+        })
+}
+
+/// [`restore`] of a backup made under another key (before a key rotation): `src` is read
+/// under `src_key` and the restored base is re-encrypted under the base's current `key`, so
+/// the current accounts open it (and an account removed since stays removed).
+pub fn restore_rekeyed(
+    src: &Path,
+    src_key: Option<&DbKey>,
+    db: &Path,
+    now: chrono::NaiveDateTime,
+    key: Option<&DbKey>,
+    actor: &str,
+) -> Result<PathBuf> {
+    let rekey_to = match (src_key, key) {
+        (Some(s), Some(k)) if !s.same_as(k) => Some(k),
+        _ => None,
+    };
+    // Until the copy is made, `key` is the backup's.
+    let key = src_key;
     super::preflight::check_readable(src, key.is_some())?;
     // A read-only base is not replaced either (its mode bits say so, even to root).
     if std::fs::metadata(db).is_ok_and(|m| m.len() > 0)
@@ -293,12 +352,39 @@ pub fn restore(
         return Err(e);
     }
     drop(c);
+    // From here on, the copy and the current base are under the base's key.
+    let key = match rekey_to {
+        Some(current) => {
+            let r = Connection::open(&tmp)
+                .map_err(|e| StoreError::Restore(e.to_string()))
+                .and_then(|t| {
+                    if let Some(k) = key {
+                        super::apply_key(&t, k)?;
+                    }
+                    t.execute_batch(&zeroize::Zeroizing::new(format!(
+                        "PRAGMA rekey = \"{}\";",
+                        current.sqlcipher_literal().as_str()
+                    )))?;
+                    Ok(())
+                });
+            if let Err(e) = r {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            Some(current)
+        }
+        None => key,
+    };
     let aside = sibling(
         db,
         &format!("avant-restauration-{}", now.format("%Y%m%d-%H%M%S")),
     );
     if db.exists() {
         if let Err(e) = take_over(db, key) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        if let Err(e) = carry_audit(&tmp, db, key, now, actor) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
@@ -310,9 +396,68 @@ pub fn restore(
             let _ = std::fs::rename(side(db, "-wal"), side(&aside, "-wal"));
         }
         let _ = std::fs::remove_file(side(db, "-shm"));
+    } else if let Err(e) = carry_audit(&tmp, db, key, now, actor) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
     std::fs::rename(&tmp, db).map_err(|e| StoreError::Io(e.to_string()))?;
     Ok(aside)
+}
+
+/// Into the restored copy `copy`: the audit entries of the current base `db` made after the
+/// backup (ids above the backup's last one: ids only grow), then the restore entry.
+fn carry_audit(
+    copy: &Path,
+    db: &Path,
+    key: Option<&DbKey>,
+    now: chrono::NaiveDateTime,
+    actor: &str,
+) -> Result<()> {
+    let c = Connection::open(copy).map_err(|e| StoreError::Restore(e.to_string()))?;
+    if let Some(k) = key {
+        super::apply_key(&c, k)?;
+    }
+    let has_audit: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'audit')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_audit {
+        return Ok(());
+    }
+    let last: i64 = c.query_row("SELECT coalesce(max(id), 0) FROM audit", [], |r| r.get(0))?;
+    if db.exists() {
+        let attach = zeroize::Zeroizing::new(format!(
+            "ATTACH DATABASE '{}' AS cur KEY \"{}\";",
+            db.display().to_string().replace('\'', "''"),
+            key.map(|k| k.sqlcipher_literal().to_string())
+                .unwrap_or_default()
+        ));
+        if c.execute_batch(&attach).is_ok() {
+            super::silence_sqlcipher(&c);
+            // A current base that cannot be read (the reason for restoring, often) has no
+            // entries to give: the restore entry is written all the same.
+            let _ = c.execute(
+                "INSERT INTO main.audit (at, actor, action, record_kind, record_id, person_id)
+                 SELECT at, actor, action, record_kind, record_id, person_id FROM cur.audit
+                 WHERE id > ?1 ORDER BY id",
+                [last],
+            );
+            let _ = c.execute_batch("DETACH DATABASE cur");
+        }
+    }
+    super::audit::write(
+        &c,
+        now,
+        actor,
+        super::audit::actions::RESTORE,
+        None,
+        None,
+        None,
+    )?;
+    c.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| StoreError::Restore(e.to_string()))?;
+    Ok(())
 }
 
 /// Makes sure no other connection has `db` open (another window of parcours would go on

@@ -17,10 +17,12 @@ mod queries;
 mod records;
 pub mod schema;
 
-pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
-pub use cipher::encrypt_in_place;
+pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
+pub use cipher::{encrypt_in_place, Exclusive};
 pub use error::{Result, StoreError};
-pub use protect::{ContactBasis, Erasure, RetentionRow, RETENTION_MONTHS};
+pub use protect::{
+    delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
+};
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;

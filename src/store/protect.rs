@@ -4,7 +4,7 @@
 use super::audit::{self, actions};
 use super::{Result, Store, StoreError};
 use crate::domain::{codes, Id};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 /// An active file is kept this long after the last contact (CNIL référentiel on social
@@ -222,4 +222,79 @@ impl Store {
             list("SELECT DISTINCT action FROM audit ORDER BY action")?,
         ))
     }
+}
+
+/// A copy of the base that may still hold an erased person: the base set aside before a
+/// migration or a restore, or a backup in the default folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OldCopy {
+    pub path: PathBuf,
+    /// When the copy was last written (local time).
+    pub modified: Option<NaiveDateTime>,
+}
+
+use std::path::{Path, PathBuf};
+
+/// Every copy of the base at `db` that parcours made and may still hold what was just
+/// erased: `<db>.avant-migration-vN.bak`, `<db>.avant-restauration-….bak` beside it, and
+/// the backups (`parcours-….db`) of the default backup folder. Oldest first. Backups kept
+/// elsewhere (another folder, a USB key) cannot be listed.
+pub fn old_copies(db: &Path) -> Vec<OldCopy> {
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let dir = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    let mut scan = |folder: &Path, keep: &dyn Fn(&str) -> bool| {
+        if let Ok(entries) = std::fs::read_dir(folder) {
+            for e in entries.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if keep(&n) && e.path().is_file() {
+                    let modified = e.metadata().ok().and_then(|m| m.modified().ok()).map(|t| {
+                        chrono::DateTime::<chrono::Local>::from(t)
+                            .naive_local()
+                            .with_nanosecond(0)
+                            .unwrap_or_default()
+                    });
+                    out.push(OldCopy {
+                        path: e.path(),
+                        modified,
+                    });
+                }
+            }
+        }
+    };
+    let prefix = format!("{name}.");
+    scan(dir, &|n: &str| {
+        n.strip_prefix(&prefix).is_some_and(|rest| {
+            rest.ends_with(".bak")
+                && (rest.starts_with("avant-migration-") || rest.starts_with("avant-restauration-"))
+        })
+    });
+    scan(&dir.join(super::BACKUP_DIR), &|n: &str| {
+        n.starts_with("parcours-") && n.ends_with(".db")
+    });
+    out.sort_by(|a, b| a.modified.cmp(&b.modified).then(a.path.cmp(&b.path)));
+    out
+}
+
+/// Deletes these copies, with what goes with each (accounts file, WAL). Returns the
+/// copies that could not be deleted, with the reason.
+pub fn delete_copies(copies: &[OldCopy]) -> Vec<(PathBuf, String)> {
+    let mut failed = Vec::new();
+    for c in copies {
+        match std::fs::remove_file(&c.path) {
+            Ok(()) => {
+                for side in [".comptes", ".comptes.verrou", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{side}", c.path.display()));
+                }
+            }
+            Err(e) => failed.push((c.path.clone(), e.to_string())),
+        }
+    }
+    failed
 }
