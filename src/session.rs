@@ -303,6 +303,7 @@ pub fn create_first_account(
         path.to_path_buf(),
         keyring.clone(),
         keyring.with_extension("comptes.tmp"),
+        crate::auth::lock_path(path),
         side("-wal"),
         side("-shm"),
         side("-journal"),
