@@ -16,6 +16,8 @@ mod protect;
 mod queries;
 mod records;
 pub mod schema;
+mod sql;
+mod tables;
 
 pub use backup::{restore, verify, BackupReport, BACKUP_DIR};
 pub use cipher::encrypt_in_place;
