@@ -208,6 +208,18 @@ impl Store {
         if self.pragma_i64("user_version")? >= latest {
             return Ok(());
         }
+        // A migration may rebuild a table (new, copy, drop the old, rename): with foreign
+        // keys on, dropping the old one would delete its children through the cascades.
+        // They are off while migrating (the pragma is a no-op inside a transaction, so it is
+        // set around it), and the migration is refused if it left a dangling reference.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let migrated = self.migrate_with_foreign_keys_off(migrations);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrated
+    }
+
+    fn migrate_with_foreign_keys_off(&mut self, migrations: &[&str]) -> Result<()> {
+        let latest = migrations.len() as i64;
         // The write lock first, then the version: another instance started at the same
         // moment may have just migrated (or created) the file.
         let tx = self
@@ -235,8 +247,28 @@ impl Store {
             detail: StoreError::from(e).to_string(),
             copy: copy.clone(),
         };
+        let dangling = |tx: &rusqlite::Transaction| -> rusqlite::Result<i64> {
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+        };
+        let dangling_before = dangling(&tx).map_err(|e| failed(current as usize + 1, e))?;
         for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql).map_err(|e| failed(i + 1, e))?;
+        }
+        // A base may hold dangling references already (`check` reports them): only new
+        // ones are the migration's doing.
+        let dangling_after = dangling(&tx).map_err(|e| failed(migrations.len(), e))?;
+        if dangling_after > dangling_before {
+            return Err(StoreError::Migration {
+                from: current,
+                to: latest,
+                detail: format!(
+                    "{} référence(s) orpheline(s) après la mise à jour",
+                    dangling_after - dangling_before
+                ),
+                copy: copy.clone(),
+            });
         }
         tx.pragma_update(None, "user_version", latest)
             .map_err(|e| failed(migrations.len(), e))?;

@@ -61,7 +61,8 @@ impl Store {
     /// keys cascade to every table that refers to the person), a tombstone in the audit
     /// log without identity (no record or person id), then a checkpoint and a VACUUM so the
     /// data leaves the database file and its WAL. Earlier audit entries that name the
-    /// person's internal id stay: they carry no content.
+    /// person's internal id stay: they carry no content, and neither that id nor the n° de
+    /// dossier is ever given to another file (AUTOINCREMENT, per-year counters).
     pub fn erase_person(&mut self, person_id: Id) -> Result<Erasure> {
         let now = self.clock.now();
         let actor = self.actor.clone();

@@ -122,6 +122,8 @@ fn write_person(conn: &Connection, p: &Person, exists: bool, now: NaiveDateTime)
     if !exists {
         if p.dossier.is_empty() {
             p.dossier = next_dossier(conn, now)?;
+        } else {
+            reserve_dossier(conn, &p.dossier)?;
         }
         p.created_at = Some(p.created_at.unwrap_or(now));
         p.version = 1;
@@ -149,39 +151,42 @@ fn touch(conn: &Connection, person_id: Id, now: NaiveDateTime) -> Result<()> {
     Ok(())
 }
 
-/// Next n° de dossier for the year of `now`: "2026-00042".
+/// Next n° de dossier for the year of `now`: "2026-00042", from the year's counter, which
+/// deleting or erasing a file never takes back (a number is never given twice).
 fn next_dossier(conn: &Connection, now: NaiveDateTime) -> Result<String> {
     let year = now.year();
-    // Generated numbers are zero-padded to 5 digits, so the highest one is the last
-    // 10-character, all-digit dossier of the year in the unique index of `dossier`: one seek
-    // (scanning the whole year made bulk inserts quadratic). Other shapes in that range
-    // (imported numbers) are skipped by the GLOB.
-    let last: Option<String> = conn
+    let n: i64 = conn
         .prepare_cached(
-            "SELECT dossier FROM persons
-             WHERE dossier >= ?1 AND dossier <= ?2
-               AND dossier GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9]'
-             ORDER BY dossier DESC LIMIT 1",
+            "INSERT INTO dossier_counters (year, last) VALUES (?1, 1)
+             ON CONFLICT (year) DO UPDATE SET last = last + 1
+             RETURNING last",
         )?
-        .query_row(
-            params![format!("{year}-00000"), format!("{year}-99999")],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let last = last.and_then(|d| d[5..].parse::<i64>().ok()).unwrap_or(0);
-    let max = if last < 99_999 {
-        last
-    } else {
-        // Past 99999 the numbers get longer and no longer sort as text: compare numbers.
-        conn.query_row(
-            "SELECT MAX(CAST(substr(dossier, 6) AS INTEGER)) FROM persons
-             WHERE dossier >= ?1 AND dossier < ?2",
-            params![format!("{year}-"), format!("{year}.")],
-            |r| r.get::<_, Option<i64>>(0),
-        )?
-        .unwrap_or(0)
+        .query_row([year], |r| r.get(0))?;
+    // Past 99999 the numbers just get longer.
+    Ok(format!("{year}-{n:05}"))
+}
+
+/// A n° de dossier given with the file (an import) in the generated shape ("2026-00500":
+/// year, dash, 5 digits or more) moves its year's counter past it, so that number is never
+/// generated later, even once the file is gone. Other shapes do not touch the series.
+fn reserve_dossier(conn: &Connection, dossier: &str) -> Result<()> {
+    let Some((year, number)) = dossier.split_once('-') else {
+        return Ok(());
     };
-    Ok(format!("{year}-{:05}", max + 1))
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if year.len() != 4 || !digits(year) || number.len() < 5 || !digits(number) {
+        return Ok(());
+    }
+    let (Ok(year), Ok(number)) = (year.parse::<i64>(), number.parse::<i64>()) else {
+        return Ok(()); // more digits than a counter holds: no generated number comes near
+    };
+    exec(
+        conn,
+        "INSERT INTO dossier_counters (year, last) VALUES (?1, ?2)
+         ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)",
+        params![year, number],
+    )?;
+    Ok(())
 }
 
 fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Result<()> {
