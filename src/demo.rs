@@ -708,6 +708,7 @@ fn person(rf: &Referential, rng: &mut Rng, now: NaiveDateTime) -> PersonFile {
         sortie_date,
         sortie_categorie,
         sortie_detail: String::new(),
+        version: 0,
     };
 
     let mut file = PersonFile {

@@ -450,19 +450,39 @@ impl Store {
         person_id: Id,
         version: i64,
     ) -> Result<Applied> {
-        self.apply_inner(std::slice::from_ref(change), Some((person_id, version)))
-            .map(|mut v| v.pop().expect("one change gives one result"))
+        self.apply_checked(change, (person_id, version), false)
+    }
+
+    /// Undo: applies `change` (an inverse returned by an earlier write of this window) if
+    /// person `person_id`'s file is still at `version`, as [`Store::apply_if_version`] does.
+    /// That check proves nothing else changed in the file since this window last read it,
+    /// so the record's own version is taken as stored: undoing two edits of one record in
+    /// a row works, while an undo over another window's edit is still refused.
+    pub fn undo(&mut self, change: &Change, person_id: Id, version: i64) -> Result<Applied> {
+        self.apply_checked(change, (person_id, version), true)
     }
 
     /// Several changes in one transaction (all or nothing), e.g. a demo person's file.
     pub fn apply_all(&mut self, changes: &[Change]) -> Result<Vec<Applied>> {
-        self.apply_inner(changes, None)
+        self.apply_inner(changes, None, false)
     }
 
+    fn apply_checked(
+        &mut self,
+        change: &Change,
+        expected: (Id, i64),
+        rebase: bool,
+    ) -> Result<Applied> {
+        self.apply_inner(std::slice::from_ref(change), Some(expected), rebase)
+            .map(|mut v| v.pop().expect("one change gives one result"))
+    }
+
+    /// `expected`: the person's file version to find; `rebase`: see [`Store::undo`].
     fn apply_inner(
         &mut self,
         changes: &[Change],
         expected: Option<(Id, i64)>,
+        rebase: bool,
     ) -> Result<Vec<Applied>> {
         let now = self.clock.now();
         let tx = self
@@ -484,6 +504,13 @@ impl Store {
         }
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
+            let rebased;
+            let change = if rebase {
+                rebased = records::rebased(&tx, change)?;
+                &rebased
+            } else {
+                change
+            };
             out.push(records::apply(&tx, change, now, Some(&self.actor))?);
         }
         tx.commit()?;

@@ -62,13 +62,10 @@ fn apply_change(conn: &Connection, change: &Change, now: NaiveDateTime) -> Resul
             };
             let id = upsert(conn, record, previous.is_some(), now)?;
             let inverse = match previous {
-                // Undo of an update writes the previous content back.
+                // Undo of an update writes the previous content back, over the version just
+                // written: refused if the record changes elsewhere before the undo.
                 Some(mut prev) => {
-                    if let (Record::Person(p), Some(Record::Person(cur))) =
-                        (&mut prev, load(conn, RecordKind::Person, id)?)
-                    {
-                        p.version = cur.version;
-                    }
+                    *version_mut(&mut prev) = current_version(conn, record.kind(), id)?;
                     Some(Change::Upsert(prev))
                 }
                 // Undo of an insert deletes it.
@@ -129,6 +126,39 @@ fn write_person(conn: &Connection, p: &Person, exists: bool, now: NaiveDateTime)
         p.version = 1;
     }
     sql::write(conn, &p, p.id, exists)
+}
+
+/// `change` made on the record as it is stored now: an upsert of an existing record takes
+/// its current version. For undo only, once the caller made sure nothing else changed.
+pub(super) fn rebased(conn: &Connection, change: &Change) -> Result<Change> {
+    let mut change = change.clone();
+    if let Change::Upsert(record) = &mut change {
+        let (kind, id) = (record.kind(), record.id());
+        if id > 0 && load(conn, kind, id)?.is_some() {
+            *version_mut(record) = current_version(conn, kind, id)?;
+        }
+    }
+    Ok(change)
+}
+
+/// The version of the stored record `id`.
+fn current_version(conn: &Connection, kind: RecordKind, id: Id) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(&sql::version_of(kind.table()))?
+        .query_row([id], |r| r.get(0))?)
+}
+
+fn version_mut(record: &mut Record) -> &mut i64 {
+    match record {
+        Record::Person(r) => &mut r.version,
+        Record::Suivi(r) => &mut r.version,
+        Record::Diagnostic(r) => &mut r.version,
+        Record::Barrier(r) => &mut r.version,
+        Record::Objective(r) => &mut r.version,
+        Record::Action(r) => &mut r.version,
+        Record::Appointment(r) => &mut r.version,
+        Record::Note(r) => &mut r.version,
+    }
 }
 
 /// Runs one statement through the connection's statement cache: bulk inserts (demo, import)

@@ -377,6 +377,19 @@ SELECT year, MAX(n) FROM (
 )
 GROUP BY year;
 "#,
+    // 4: a version per record (issue 10)
+    r#"
+-- Two windows on one file: an update is written only if the record is still at the version
+-- it was read at, and bumps it (persons have had theirs since migration 1). Existing
+-- records start at 0, as new ones do.
+ALTER TABLE suivis ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE diagnostics ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE barriers ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objectives ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE actions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE appointments ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this binary writes.

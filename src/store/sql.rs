@@ -60,6 +60,16 @@ pub(super) fn delete_by_id(t: &Table) -> String {
     )
 }
 
+/// The version of the row `?1`.
+pub(super) fn version_of(t: &Table) -> String {
+    format!(
+        "SELECT {} FROM {} WHERE {} = ?1",
+        quote(t.column(Role::Version).unwrap_or("version")),
+        quote(t.name),
+        quote(t.column(Role::Key).unwrap_or("id"))
+    )
+}
+
 /// The owner of the row `?1`, if the table has an owner column.
 pub(super) fn owner_of(t: &Table) -> Option<String> {
     let owner = t.column(Role::Owner)?;

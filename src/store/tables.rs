@@ -140,7 +140,7 @@ stored! {
         id: Key, person_id: Owner, dispositif: Data, referent: Data, prescripteur: Data,
         date_orientation: Data, date_premier_contact: Data, date_entree: Data, contrat: Data,
         contrat_debut: Data, contrat_fin: Data, sortie_date: Data, sortie_categorie: Data,
-        sortie_detail: Data,
+        sortie_detail: Data, version: Version,
     }
 }
 
@@ -149,6 +149,7 @@ stored! {
         id: Key, person_id: Owner, kind: Data, date: Data, niveau: Data, diplomes: Data,
         situation_pro: Data, dernier_emploi: Data, inactivite_mois: Data, ft_inscrit: Data,
         ft_date: Data, projet: Data, metiers_cibles: Data, competences: Data, envies: Data,
+        version: Version,
     }
     sub_rows { themes }
 }
@@ -164,13 +165,13 @@ stored! {
 stored! {
     Barrier in "barriers" as BARRIERS, order ["id"] {
         id: Key, person_id: Owner, theme: Data, situation: Data, label: Data, status: Data,
-        since: Data, resolved: Data, note: Data,
+        since: Data, resolved: Data, note: Data, version: Version,
     }
 }
 
 stored! {
     Objective in "objectives" as OBJECTIVES, order ["id"] {
-        id: Key, person_id: Owner, theme: Data, label: Data, status: Data,
+        id: Key, person_id: Owner, theme: Data, label: Data, status: Data, version: Version,
     }
 }
 
@@ -178,13 +179,14 @@ stored! {
     PlanAction in "actions" as ACTIONS, order ["id"] {
         id: Key, person_id: Owner, objective_id: Data, barrier_id: Data, label: Data,
         action_type: Data, partner: Data, due: Data, status: Data, outcome: Data,
+        version: Version,
     }
 }
 
 stored! {
     Appointment in "appointments" as APPOINTMENTS, order ["start", "id"] {
         id: Key, person_id: Owner, start: Data, duration_min: Data, medium: Data,
-        status: Data, report: Data,
+        status: Data, report: Data, version: Version,
     }
     sub_rows { demarches }
 }
@@ -200,6 +202,7 @@ stored! {
 stored! {
     Note in "notes" as NOTES, order ["at", "id"] {
         id: Key, person_id: Owner, at: Data, author: Data, private: Data, text: Data,
+        version: Version,
     }
 }
 
