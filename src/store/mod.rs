@@ -27,10 +27,7 @@ pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
-use crate::domain::{
-    Appointment, Barrier, Change, Diagnostic, Id, Note, Objective, PersonFile, PlanAction, Record,
-    Suivi,
-};
+use crate::domain::{Change, Id, PersonFile, PlanAction, Record};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -541,62 +538,31 @@ impl Store {
                 Some(pid),
                 Some(pid),
             )?;
-            for s in &f.suivis {
-                let s = Suivi {
-                    person_id: pid,
-                    ..s.clone()
-                };
-                records::apply(&tx, &up(Record::Suivi(s)), now, None)?;
+            // The rows of the file, in their order, moved into the person just written.
+            let put = |r: Record| -> Result<Id> {
+                let r = records::in_file(r, pid);
+                Ok(records::apply(&tx, &Change::Upsert(r), now, None)?.id)
+            };
+            fn rows<T: Clone>(rows: &[T], wrap: fn(T) -> Record) -> Vec<Record> {
+                rows.iter().cloned().map(wrap).collect()
             }
-            for d in &f.diagnostics {
-                let d = Diagnostic {
-                    person_id: pid,
-                    ..d.clone()
-                };
-                records::apply(&tx, &up(Record::Diagnostic(d)), now, None)?;
-            }
-            let mut barrier_ids = Vec::new();
-            for b in &f.barriers {
-                let b = Barrier {
-                    person_id: pid,
-                    ..b.clone()
-                };
-                barrier_ids.push(records::apply(&tx, &up(Record::Barrier(b)), now, None)?.id);
-            }
-            let mut objective_ids = Vec::new();
-            for o in &f.objectives {
-                let o = Objective {
-                    person_id: pid,
-                    ..o.clone()
-                };
-                objective_ids.push(records::apply(&tx, &up(Record::Objective(o)), now, None)?.id);
-            }
+            let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
+            each(rows(&f.suivis, Record::Suivi))?;
+            each(rows(&f.diagnostics, Record::Diagnostic))?;
+            let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
+            let objective_ids = each(rows(&f.objectives, Record::Objective))?;
             let pick = |ids: &[Id], pos: Option<Id>| {
                 pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
             };
             for a in &f.actions {
-                let a = PlanAction {
-                    person_id: pid,
+                put(Record::Action(PlanAction {
                     objective_id: pick(&objective_ids, a.objective_id),
                     barrier_id: pick(&barrier_ids, a.barrier_id),
                     ..a.clone()
-                };
-                records::apply(&tx, &up(Record::Action(a)), now, None)?;
+                }))?;
             }
-            for a in &f.appointments {
-                let a = Appointment {
-                    person_id: pid,
-                    ..a.clone()
-                };
-                records::apply(&tx, &up(Record::Appointment(a)), now, None)?;
-            }
-            for n in &f.notes {
-                let n = Note {
-                    person_id: pid,
-                    ..n.clone()
-                };
-                records::apply(&tx, &up(Record::Note(n)), now, None)?;
-            }
+            each(rows(&f.appointments, Record::Appointment))?;
+            each(rows(&f.notes, Record::Note))?;
             ids.push(pid);
         }
         tx.commit()?;

@@ -148,17 +148,32 @@ fn current_version(conn: &Connection, kind: RecordKind, id: Id) -> Result<i64> {
         .query_row([id], |r| r.get(0))?)
 }
 
-fn version_mut(record: &mut Record) -> &mut i64 {
+/// The fields every record has that the store sets: its person (none for a person) and
+/// its version.
+fn stamps_mut(record: &mut Record) -> (Option<&mut Id>, &mut i64) {
     match record {
-        Record::Person(r) => &mut r.version,
-        Record::Suivi(r) => &mut r.version,
-        Record::Diagnostic(r) => &mut r.version,
-        Record::Barrier(r) => &mut r.version,
-        Record::Objective(r) => &mut r.version,
-        Record::Action(r) => &mut r.version,
-        Record::Appointment(r) => &mut r.version,
-        Record::Note(r) => &mut r.version,
+        Record::Person(r) => (None, &mut r.version),
+        Record::Suivi(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Diagnostic(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Barrier(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Objective(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Action(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Appointment(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Note(r) => (Some(&mut r.person_id), &mut r.version),
     }
+}
+
+fn version_mut(record: &mut Record) -> &mut i64 {
+    stamps_mut(record).1
+}
+
+/// `record` moved into the file of person `person_id` (a new file's rows, whose person id
+/// is known once the person is written).
+pub(super) fn in_file(mut record: Record, person_id: Id) -> Record {
+    if let Some(p) = stamps_mut(&mut record).0 {
+        *p = person_id;
+    }
+    record
 }
 
 /// Runs one statement through the connection's statement cache: bulk inserts (demo, import)
