@@ -200,10 +200,11 @@ impl Store {
             PERSONS.name,
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
+        let at = sql::columns::<Appointment>(&stmt)?;
         let rows = stmt
             .query_map(params, |r| {
                 Ok(AgendaItem {
-                    appointment: Appointment::from_row(r)?,
+                    appointment: Appointment::from_columns(r, &at)?,
                     person_id: r.get("person_id")?,
                     person_name: person_name(r)?,
                     dossier: r.get("p_dossier")?,
@@ -232,10 +233,11 @@ impl Store {
             PERSONS.name,
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
+        let at = sql::columns::<PlanAction>(&stmt)?;
         let rows = stmt
             .query_map(params![today, statuses, limit as i64], |r| {
                 Ok(OverdueItem {
-                    action: PlanAction::from_row(r)?,
+                    action: PlanAction::from_columns(r, &at)?,
                     person_id: r.get("person_id")?,
                     person_name: person_name(r)?,
                 })

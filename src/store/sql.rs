@@ -158,6 +158,11 @@ pub(super) fn bind<T: ToSql + ?Sized>(
     Ok(())
 }
 
+/// Where the fields of `T` are among the columns of `stmt`, found by name.
+pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<usize>> {
+    T::FIELDS.iter().map(|f| stmt.column_index(f)).collect()
+}
+
 /// One row by key, with its sub-rows.
 pub(super) fn one<T: Stored>(conn: &Connection, id: Id) -> rusqlite::Result<Option<T>> {
     let row = conn
@@ -175,9 +180,10 @@ pub(super) fn one<T: Stored>(conn: &Connection, id: Id) -> rusqlite::Result<Opti
 
 /// The rows of one owner in the table's order, with their sub-rows.
 pub(super) fn list<T: Stored>(conn: &Connection, owner: Id) -> rusqlite::Result<Vec<T>> {
-    let mut rows = conn
-        .prepare_cached(&T::sql().by_owner)?
-        .query_map([owner], T::from_row)?
+    let mut stmt = conn.prepare_cached(&T::sql().by_owner)?;
+    let at = columns::<T>(&stmt)?;
+    let mut rows = stmt
+        .query_map([owner], |r| T::from_columns(r, &at))?
         .collect::<rusqlite::Result<Vec<T>>>()?;
     for r in &mut rows {
         r.load_sub_rows(conn)?;
@@ -267,6 +273,25 @@ mod tests {
              WHERE \"appointment_id\" = ?1 ORDER BY \"position\""
         );
         assert!(sql.update.is_empty() && sql.by_id.is_empty());
+    }
+
+    /// Rows are read by name: a statement with the columns in another order reads the same.
+    #[test]
+    fn rows_are_read_by_column_name() {
+        let conn = Connection::open_in_memory().unwrap();
+        let read = |sql: &str| {
+            conn.query_row(sql, [], crate::domain::Demarche::from_row)
+                .unwrap()
+        };
+        let want = crate::domain::Demarche {
+            theme: "mobilite".into(),
+            label: "Code".into(),
+        };
+        assert_eq!(
+            read("SELECT 7 AS appointment_id, 0 AS position, 'mobilite' AS theme, 'Code' AS label"),
+            want
+        );
+        assert_eq!(read("SELECT 'Code' AS label, 'mobilite' AS theme"), want);
     }
 
     /// Every described column exists in the schema, and every column of a described table

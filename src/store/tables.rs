@@ -63,8 +63,16 @@ pub(super) trait Stored: Sized {
     /// Binds every field to the parameter named after its column, where the statement has
     /// one (an update has no parameter for a fixed column, a new row none for its key).
     fn bind(&self, stmt: &mut Statement<'_>) -> rusqlite::Result<()>;
-    /// Reads a row by column name; sub-rows are left empty ([`Stored::load_sub_rows`]).
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self>;
+    /// The columns the fields are read from, in field order.
+    const FIELDS: &'static [&'static str];
+    /// Reads a row whose field `k` is in column `at[k]`, as [`sql::columns`] finds them by
+    /// name (once per statement, not once per row); sub-rows are left empty
+    /// ([`Stored::load_sub_rows`]).
+    fn from_columns(row: &Row<'_>, at: &[usize]) -> rusqlite::Result<Self>;
+    /// Reads a row by column name.
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Self::from_columns(row, &sql::columns::<Self>(row.as_ref())?)
+    }
     /// Loads the sub-rows kept in their own table (a diagnostic's theme assessments).
     fn load_sub_rows(&mut self, conn: &Connection) -> rusqlite::Result<()>;
     /// Replaces the sub-rows of the row `id` by this record's.
@@ -105,9 +113,13 @@ macro_rules! stored {
                 Ok(())
             }
 
-            fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($col)),*];
+
+            fn from_columns(row: &Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+                let mut field = at.iter().copied();
+                let mut next = || field.next().expect("one column per field");
                 Ok($ty {
-                    $($col: row.get(stringify!($col))?,)*
+                    $($col: row.get(next())?,)*
                     $($($sub: Vec::new(),)*)?
                 })
             }
