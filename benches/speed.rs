@@ -652,6 +652,7 @@ fn bench_file(rf: &Referential, base_n: usize, base_db: &Path) -> Res<FileResult
         let change = Change::Upsert(Record::Appointment(appt.clone()));
         let (d, r) = time(|| store.apply(&change));
         r?;
+        appt.version += 1; // the next edit is made on the version just written
         if i >= 5 {
             commits.push(d);
         }

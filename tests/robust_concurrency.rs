@@ -317,7 +317,8 @@ fn undo_does_not_overwrite_a_change_made_elsewhere() {
     other
         .apply(&Change::Upsert(Record::Diagnostic(d.clone())))
         .unwrap();
-    // Undo in instance 1 would put back its old copy of the diagnostic over that.
+    d.version += 1; // as stored: the write bumped it
+                    // Undo in instance 1 would put back its old copy of the diagnostic over that.
     app.handle_key(key('u'), &mut mine);
     let (text, error) = status(&app);
     assert!(error, "{text}");
@@ -352,4 +353,31 @@ fn external_change_refreshes_the_open_file_and_the_caseload() {
     assert!(app.file.is_none());
     assert!(status(&app).0.contains("supprimé sur un autre poste"));
     let _ = Path::new("");
+}
+
+#[test]
+fn two_undos_in_a_row_on_one_record_restore_it() {
+    // Each record has its own version (issue 10): the second undo of the same diagnostic
+    // must not be taken for a change made elsewhere.
+    let (_dir, mut mine, mut app, mut other, pid) = two_instances();
+    let start = mine.person_file(pid).unwrap().diagnostics[0].clone();
+    app.handle_key(key('3'), &mut mine);
+    app.handle_key(key('2'), &mut mine);
+    app.handle_key(key('u'), &mut mine);
+    app.handle_key(key('u'), &mut mine);
+    let (text, error) = status(&app);
+    assert!(!error && text.starts_with("Annulé"), "{text}");
+    let d = mine.person_file(pid).unwrap().diagnostics[0].clone();
+    assert_eq!(d.themes, start.themes, "back to the first state");
+    // Two edits again; the other instance writes in the file; undo is refused.
+    app.handle_key(key('3'), &mut mine);
+    app.handle_key(key('2'), &mut mine);
+    other_edits_identity(&mut other, pid, "Béthune");
+    app.handle_key(key('u'), &mut mine);
+    let (text, error) = status(&app);
+    assert!(
+        error && text.contains("modifié sur un autre poste"),
+        "{text}"
+    );
+    assert_eq!(mine.person_file(pid).unwrap().person.commune, "Béthune");
 }

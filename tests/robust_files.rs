@@ -280,7 +280,9 @@ fn truncated_databases_are_refused() {
         assert!(full.len() > 8 * 4096, "a real file of several pages");
         let name = db.file_name().unwrap().to_string_lossy().into_owned();
 
-        std::fs::write(&db, &full[..full.len() / 2]).unwrap();
+        // In the middle of a page (a cut on a page boundary is the last case below): an
+        // encrypted file's header is unreadable, only its length tells it was cut.
+        std::fs::write(&db, &full[..full.len() / 2 / 4096 * 4096 + 2048]).unwrap();
         refused_by_check_and_export(&env, &db, DAMAGED, &format!("{name} cut in half"));
         let err = stderr(&env.run(&db, &["check"]));
         assert!(err.contains("tronqué"), "{err}");

@@ -388,3 +388,113 @@ fn an_encrypted_base_migrates_after_an_encrypted_copy() {
     let store = Store::open_keyed(&probe, clock(), &key).unwrap();
     assert_eq!(sorted(files(&store)), sorted(before));
 }
+
+#[test]
+fn a_base_of_schema_2_migrates_without_reusing_the_ids_and_numbers_of_erased_files() {
+    // A base of the schema before identifiers were kept (v2), where the latest file was
+    // erased as that version did it: the rows gone, a tombstone in the audit log, earlier
+    // entries still naming the person's id.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let before = fixture(&db, 2);
+    let erased = before.iter().max_by_key(|f| f.person.id).unwrap().clone();
+    {
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        c.execute(
+            "INSERT INTO audit (at, actor, action, record_kind, record_id, person_id)
+             VALUES ('2026-11-22 09:00:00', 'claire', 'consultation', 'persons', ?1, ?1)",
+            [erased.person.id],
+        )
+        .unwrap();
+        c.execute("DELETE FROM persons WHERE id = ?1", [erased.person.id])
+            .unwrap();
+        c.execute(
+            "INSERT INTO audit (at, actor, action, record_kind) VALUES
+             ('2026-11-22 09:05:00', 'claire', 'effacement', 'persons')",
+            [],
+        )
+        .unwrap();
+        let notes: i64 = c
+            .query_row(
+                "SELECT count(*) FROM notes WHERE person_id = ?1",
+                [erased.person.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(notes, 0, "the erasure cascaded");
+    }
+    let kept: Vec<PersonFile> = before
+        .iter()
+        .filter(|f| f.person.id != erased.person.id)
+        .cloned()
+        .collect();
+
+    let mut store = Store::open(&db, clock()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+    assert_eq!(
+        sorted(files(&store)),
+        sorted(kept.clone()),
+        "every row kept"
+    );
+    assert!(store.integrity_problems().unwrap().is_empty());
+    assert_eq!(store.pragma_i64("foreign_keys").unwrap(), 1, "back on");
+    assert_sound_copy(&copy_of(&db, 2), 2, &kept);
+
+    // The next file gets neither the erased id nor its number.
+    let id = store
+        .apply(&Change::Upsert(Record::Person(Person::new(
+            "NOUVEAU", "Test",
+        ))))
+        .unwrap()
+        .id;
+    assert!(id > erased.person.id, "id {id} reuses {}", erased.person.id);
+    let dossier = store.person_file(id).unwrap().person.dossier;
+    let numbers: Vec<&str> = before.iter().map(|f| f.person.dossier.as_str()).collect();
+    assert!(
+        !numbers.contains(&dossier.as_str()),
+        "{dossier} given again"
+    );
+    // Children too: a new note gets an id above every note the base ever had.
+    let max_note = before
+        .iter()
+        .flat_map(|f| &f.notes)
+        .map(|n| n.id)
+        .max()
+        .unwrap();
+    let note = store
+        .apply(&Change::Upsert(Record::Note(Note {
+            person_id: id,
+            text: "après migration".into(),
+            ..Default::default()
+        })))
+        .unwrap()
+        .id;
+    assert!(note > max_note);
+
+    // The rebuilt tables still cascade: deleting a file removes its rows everywhere.
+    let gone = kept[0].person.id;
+    store
+        .apply(&Change::Delete(RecordKind::Person, gone))
+        .unwrap();
+    let c = read_only(&db);
+    for table in [
+        "suivis",
+        "diagnostics",
+        "barriers",
+        "objectives",
+        "actions",
+        "appointments",
+        "notes",
+    ] {
+        let n: i64 = c
+            .query_row(
+                &format!("SELECT count(*) FROM {table} WHERE person_id = ?1"),
+                [gone],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0, "{table} kept rows of a deleted person");
+    }
+    assert!(store.integrity_problems().unwrap().is_empty());
+}

@@ -317,7 +317,7 @@ impl App {
             return;
         };
         let (pid, version) = (f.data.person.id, f.data.person.version);
-        match store.apply_if_version(&change, pid, version) {
+        match store.undo(&change, pid, version) {
             Ok(_) => {
                 self.reload_file(store);
                 self.set_info(format!("Annulé : {what}"));

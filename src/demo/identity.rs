@@ -141,5 +141,6 @@ pub(super) fn suivi(rf: &Referential, rng: &mut Rng, today: NaiveDate) -> Suivi 
         sortie_date,
         sortie_categorie,
         sortie_detail: String::new(),
+        version: 0,
     }
 }

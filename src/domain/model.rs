@@ -69,6 +69,9 @@ pub struct Suivi {
     pub sortie_date: Option<NaiveDate>,
     pub sortie_categorie: Option<Code>,
     pub sortie_detail: String,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl Suivi {
@@ -107,6 +110,9 @@ pub struct Diagnostic {
     pub envies: String,
     /// One entry per theme assessed; the store gives them back in theme-code order.
     pub themes: Vec<ThemeAssessment>,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl Diagnostic {
@@ -135,6 +141,7 @@ impl Diagnostic {
     pub fn next_review(&self, kind: &str, date: NaiveDate) -> Diagnostic {
         Diagnostic {
             id: 0,
+            version: 0,
             kind: kind.to_string(),
             date: Some(date),
             ..self.clone()
@@ -156,6 +163,9 @@ pub struct Barrier {
     pub since: Option<NaiveDate>,
     pub resolved: Option<NaiveDate>,
     pub note: String,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -165,6 +175,9 @@ pub struct Objective {
     pub theme: Option<Code>,
     pub label: String,
     pub status: Code,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// An action of the plan.
@@ -182,6 +195,9 @@ pub struct PlanAction {
     pub due: Option<NaiveDate>,
     pub status: Code,
     pub outcome: String,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A démarche done during an appointment, tagged by theme.
@@ -201,6 +217,9 @@ pub struct Appointment {
     pub status: Code,
     pub report: String,
     pub demarches: Vec<Demarche>,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 impl Appointment {
@@ -224,6 +243,9 @@ pub struct Note {
     /// Either way the person may read them (right of access).
     pub private: bool,
     pub text: String,
+    /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// Everything known about one person: what the file screen shows and what an export contains.
@@ -334,6 +356,12 @@ impl Record {
 }
 
 /// A change to the store. Every edit goes through `Store::apply(Change)`.
+///
+/// Each record carries the `version` it was read at: an update is written only if the stored
+/// record is still at that version (else `StoreError::Conflict`, nothing written), and bumps
+/// it. A record's version covers its sub-rows (a diagnostic's theme assessments, an
+/// appointment's démarches); a person's covers the whole file (any change in it bumps it).
+/// A new record is stored at 0 (1 for a person); exports from before versions read as 0.
 // Changes are few and short-lived (one per committed edit, plus the undo stack); boxing the
 // record would only add noise at every call site.
 #[allow(clippy::large_enum_variant)]

@@ -2,7 +2,7 @@
 
 use super::{Result, Store};
 use crate::auth::FailedLogin;
-use crate::domain::{Id, RecordKind};
+use crate::domain::Id;
 use chrono::NaiveDateTime;
 use rusqlite::{params, Connection};
 
@@ -35,19 +35,6 @@ pub struct AuditEntry {
     pub record_kind: Option<String>,
     pub record_id: Option<Id>,
     pub person_id: Option<Id>,
-}
-
-pub(super) fn kind_name(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Person => "persons",
-        RecordKind::Suivi => "suivis",
-        RecordKind::Diagnostic => "diagnostics",
-        RecordKind::Barrier => "barriers",
-        RecordKind::Objective => "objectives",
-        RecordKind::Action => "actions",
-        RecordKind::Appointment => "appointments",
-        RecordKind::Note => "notes",
-    }
 }
 
 /// The wall clock, to the second (local time, like the triggers).

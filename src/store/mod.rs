@@ -16,6 +16,8 @@ mod protect;
 mod queries;
 mod records;
 pub mod schema;
+mod sql;
+mod tables;
 
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
@@ -27,10 +29,7 @@ pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
-use crate::domain::{
-    Appointment, Barrier, Change, Diagnostic, Id, Note, Objective, PersonFile, PlanAction, Record,
-    Suivi,
-};
+use crate::domain::{Change, Id, PersonFile, PlanAction, Record};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -290,6 +289,18 @@ impl Store {
         if self.pragma_i64("user_version")? >= latest {
             return Ok(());
         }
+        // A migration may rebuild a table (new, copy, drop the old, rename): with foreign
+        // keys on, dropping the old one would delete its children through the cascades.
+        // They are off while migrating (the pragma is a no-op inside a transaction, so it is
+        // set around it), and the migration is refused if it left a dangling reference.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let migrated = self.migrate_with_foreign_keys_off(migrations);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrated
+    }
+
+    fn migrate_with_foreign_keys_off(&mut self, migrations: &[&str]) -> Result<()> {
+        let latest = migrations.len() as i64;
         // The write lock first, then the version: another instance started at the same
         // moment may have just migrated (or created) the file.
         let tx = self
@@ -317,8 +328,28 @@ impl Store {
             detail: StoreError::from(e).to_string(),
             copy: copy.clone(),
         };
+        let dangling = |tx: &rusqlite::Transaction| -> rusqlite::Result<i64> {
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+        };
+        let dangling_before = dangling(&tx).map_err(|e| failed(current as usize + 1, e))?;
         for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql).map_err(|e| failed(i + 1, e))?;
+        }
+        // A base may hold dangling references already (`check` reports them): only new
+        // ones are the migration's doing.
+        let dangling_after = dangling(&tx).map_err(|e| failed(migrations.len(), e))?;
+        if dangling_after > dangling_before {
+            return Err(StoreError::Migration {
+                from: current,
+                to: latest,
+                detail: format!(
+                    "{} référence(s) orpheline(s) après la mise à jour",
+                    dangling_after - dangling_before
+                ),
+                copy: copy.clone(),
+            });
         }
         tx.pragma_update(None, "user_version", latest)
             .map_err(|e| failed(migrations.len(), e))?;
@@ -500,19 +531,39 @@ impl Store {
         person_id: Id,
         version: i64,
     ) -> Result<Applied> {
-        self.apply_inner(std::slice::from_ref(change), Some((person_id, version)))
-            .map(|mut v| v.pop().expect("one change gives one result"))
+        self.apply_checked(change, (person_id, version), false)
+    }
+
+    /// Undo: applies `change` (an inverse returned by an earlier write of this window) if
+    /// person `person_id`'s file is still at `version`, as [`Store::apply_if_version`] does.
+    /// That check proves nothing else changed in the file since this window last read it,
+    /// so the record's own version is taken as stored: undoing two edits of one record in
+    /// a row works, while an undo over another window's edit is still refused.
+    pub fn undo(&mut self, change: &Change, person_id: Id, version: i64) -> Result<Applied> {
+        self.apply_checked(change, (person_id, version), true)
     }
 
     /// Several changes in one transaction (all or nothing), e.g. a demo person's file.
     pub fn apply_all(&mut self, changes: &[Change]) -> Result<Vec<Applied>> {
-        self.apply_inner(changes, None)
+        self.apply_inner(changes, None, false)
     }
 
+    fn apply_checked(
+        &mut self,
+        change: &Change,
+        expected: (Id, i64),
+        rebase: bool,
+    ) -> Result<Applied> {
+        self.apply_inner(std::slice::from_ref(change), Some(expected), rebase)
+            .map(|mut v| v.pop().expect("one change gives one result"))
+    }
+
+    /// `expected`: the person's file version to find; `rebase`: see [`Store::undo`].
     fn apply_inner(
         &mut self,
         changes: &[Change],
         expected: Option<(Id, i64)>,
+        rebase: bool,
     ) -> Result<Vec<Applied>> {
         self.writable()?;
         let now = self.clock.now();
@@ -535,6 +586,13 @@ impl Store {
         }
         let mut out = Vec::with_capacity(changes.len());
         for change in changes {
+            let rebased;
+            let change = if rebase {
+                rebased = records::rebased(&tx, change)?;
+                &rebased
+            } else {
+                change
+            };
             out.push(records::apply(&tx, change, now, Some(&self.actor))?);
         }
         tx.commit()?;
@@ -566,62 +624,31 @@ impl Store {
                 Some(pid),
                 Some(pid),
             )?;
-            for s in &f.suivis {
-                let s = Suivi {
-                    person_id: pid,
-                    ..s.clone()
-                };
-                records::apply(&tx, &up(Record::Suivi(s)), now, None)?;
+            // The rows of the file, in their order, moved into the person just written.
+            let put = |r: Record| -> Result<Id> {
+                let r = records::in_file(r, pid);
+                Ok(records::apply(&tx, &Change::Upsert(r), now, None)?.id)
+            };
+            fn rows<T: Clone>(rows: &[T], wrap: fn(T) -> Record) -> Vec<Record> {
+                rows.iter().cloned().map(wrap).collect()
             }
-            for d in &f.diagnostics {
-                let d = Diagnostic {
-                    person_id: pid,
-                    ..d.clone()
-                };
-                records::apply(&tx, &up(Record::Diagnostic(d)), now, None)?;
-            }
-            let mut barrier_ids = Vec::new();
-            for b in &f.barriers {
-                let b = Barrier {
-                    person_id: pid,
-                    ..b.clone()
-                };
-                barrier_ids.push(records::apply(&tx, &up(Record::Barrier(b)), now, None)?.id);
-            }
-            let mut objective_ids = Vec::new();
-            for o in &f.objectives {
-                let o = Objective {
-                    person_id: pid,
-                    ..o.clone()
-                };
-                objective_ids.push(records::apply(&tx, &up(Record::Objective(o)), now, None)?.id);
-            }
+            let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
+            each(rows(&f.suivis, Record::Suivi))?;
+            each(rows(&f.diagnostics, Record::Diagnostic))?;
+            let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
+            let objective_ids = each(rows(&f.objectives, Record::Objective))?;
             let pick = |ids: &[Id], pos: Option<Id>| {
                 pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
             };
             for a in &f.actions {
-                let a = PlanAction {
-                    person_id: pid,
+                put(Record::Action(PlanAction {
                     objective_id: pick(&objective_ids, a.objective_id),
                     barrier_id: pick(&barrier_ids, a.barrier_id),
                     ..a.clone()
-                };
-                records::apply(&tx, &up(Record::Action(a)), now, None)?;
+                }))?;
             }
-            for a in &f.appointments {
-                let a = Appointment {
-                    person_id: pid,
-                    ..a.clone()
-                };
-                records::apply(&tx, &up(Record::Appointment(a)), now, None)?;
-            }
-            for n in &f.notes {
-                let n = Note {
-                    person_id: pid,
-                    ..n.clone()
-                };
-                records::apply(&tx, &up(Record::Note(n)), now, None)?;
-            }
+            each(rows(&f.appointments, Record::Appointment))?;
+            each(rows(&f.notes, Record::Note))?;
             ids.push(pid);
         }
         tx.commit()?;

@@ -61,32 +61,41 @@ impl Store {
     /// keys cascade to every table that refers to the person), a tombstone in the audit
     /// log without identity (no record or person id), then a checkpoint and a VACUUM so the
     /// data leaves the database file and its WAL. Earlier audit entries that name the
-    /// person's internal id stay: they carry no content.
+    /// person's internal id stay: they carry no content, and neither that id nor the n° de
+    /// dossier is ever given to another file (AUTOINCREMENT, per-year counters).
     pub fn erase_person(&mut self, person_id: Id) -> Result<Erasure> {
-        let now = self.clock.now();
-        let actor = self.actor.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute("DELETE FROM persons WHERE id = ?1", [person_id])?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::write(
-            &tx,
-            now,
-            &actor,
+        self.person_write(
+            "DELETE FROM persons WHERE id = ?1",
+            params![person_id],
             actions::ERASE,
-            Some("persons"),
-            None,
             None,
         )?;
-        tx.commit()?;
-        self.wrote();
         // The rows are gone (and their pages zeroed): a compaction that cannot run now
         // (another instance busy) is reported, not an error.
         let compacted = self.compact().unwrap_or(false);
         Ok(Erasure { compacted })
+    }
+
+    /// Runs `sql` on one person (`NotFound` when it touches no row) and writes `action` in
+    /// the audit log, naming `named` (none: a tombstone), in one transaction.
+    fn person_write(
+        &mut self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        action: &str,
+        named: Option<Id>,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if tx.execute(sql, params)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::write(&tx, now, &self.actor, action, Some("persons"), named, named)?;
+        tx.commit()?;
+        self.wrote();
+        Ok(())
     }
 
     /// Checkpoints the WAL into the database, rebuilds the file (VACUUM: no free page keeps
@@ -106,35 +115,18 @@ impl Store {
     /// the today view, and shown to admins only (restricted access).
     pub fn set_archived(&mut self, person_id: Id, archived: bool) -> Result<()> {
         let now = self.clock.now();
-        let actor = self.actor.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // The version moves (another instance reloads) but not `updated_at`: archiving is
         // not a contact and must not restart the retention period.
-        let n = tx.execute(
+        self.person_write(
             "UPDATE persons SET archived_at = ?2, version = version + 1 WHERE id = ?1",
             params![person_id, archived.then_some(now)],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::write(
-            &tx,
-            now,
-            &actor,
             if archived {
                 actions::ARCHIVE
             } else {
                 actions::UNARCHIVE
             },
-            Some("persons"),
             Some(person_id),
-            Some(person_id),
-        )?;
-        tx.commit()?;
-        self.wrote();
-        Ok(())
+        )
     }
 
     /// When a file was archived, if it is.

@@ -1,10 +1,10 @@
 //! Read queries: the caseload list, one person's file, the today view.
 
-use super::records::*;
-use super::{Result, Store};
+use super::tables::{Stored, ACTIONS, APPOINTMENTS, PERSONS};
+use super::{sql, Result, Store, StoreError};
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Params};
 
 /// An appointment with who it is for (today view).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,80 +128,15 @@ impl Store {
     /// One person's complete file.
     pub fn person_file(&self, person_id: Id) -> Result<PersonFile> {
         let c = &self.conn;
-        let person = c.query_row(
-            &format!("SELECT {PERSON_COLS} FROM persons WHERE id=?1"),
-            [person_id],
-            person_from,
-        )?;
-        fn list<T>(
-            c: &rusqlite::Connection,
-            sql: &str,
-            id: Id,
-            f: fn(&rusqlite::Row) -> rusqlite::Result<T>,
-        ) -> Result<Vec<T>> {
-            let mut stmt = c.prepare_cached(sql)?;
-            let v = stmt
-                .query_map([id], f)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(v)
-        }
-        let suivis = list(
-            c,
-            &format!("SELECT {SUIVI_COLS} FROM suivis WHERE person_id=?1 ORDER BY id"),
-            person_id,
-            suivi_from,
-        )?;
-        let mut diagnostics = list(
-            c,
-            &format!("SELECT {DIAG_COLS} FROM diagnostics WHERE person_id=?1 ORDER BY date, id"),
-            person_id,
-            diag_from,
-        )?;
-        for d in &mut diagnostics {
-            d.themes = diag_themes(c, d.id)?;
-        }
-        let barriers = list(
-            c,
-            &format!("SELECT {BARRIER_COLS} FROM barriers WHERE person_id=?1 ORDER BY id"),
-            person_id,
-            barrier_from,
-        )?;
-        let objectives = list(
-            c,
-            &format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE person_id=?1 ORDER BY id"),
-            person_id,
-            objective_from,
-        )?;
-        let actions = list(
-            c,
-            &format!("SELECT {ACTION_COLS} FROM actions WHERE person_id=?1 ORDER BY id"),
-            person_id,
-            action_from,
-        )?;
-        let mut appointments = list(
-            c,
-            &format!("SELECT {APPT_COLS} FROM appointments WHERE person_id=?1 ORDER BY start, id"),
-            person_id,
-            appt_from,
-        )?;
-        for a in &mut appointments {
-            a.demarches = appt_demarches(c, a.id)?;
-        }
-        let notes = list(
-            c,
-            &format!("SELECT {NOTE_COLS} FROM notes WHERE person_id=?1 ORDER BY at, id"),
-            person_id,
-            note_from,
-        )?;
         Ok(PersonFile {
-            person,
-            suivis,
-            diagnostics,
-            barriers,
-            objectives,
-            actions,
-            appointments,
-            notes,
+            person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
+            suivis: sql::list(c, person_id)?,
+            diagnostics: sql::list(c, person_id)?,
+            barriers: sql::list(c, person_id)?,
+            objectives: sql::list(c, person_id)?,
+            actions: sql::list(c, person_id)?,
+            appointments: sql::list(c, person_id)?,
+            notes: sql::list(c, person_id)?,
         })
     }
 
@@ -240,52 +175,42 @@ impl Store {
 
     /// Appointments starting in [from, to), all people (uses `appointments_by_start`).
     pub fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.id, a.person_id, a.start, a.duration_min, a.medium, a.status, a.report,
-                    p.nom, p.prenom, p.dossier
-             FROM appointments a JOIN persons p ON p.id = a.person_id
-             WHERE a.start >= ?1 AND a.start < ?2 AND p.archived_at IS NULL
-             ORDER BY a.start, p.nom",
-        )?;
-        let rows = stmt
-            .query_map(params![from, to], |r| {
-                Ok(AgendaItem {
-                    appointment: appt_from(r)?,
-                    person_id: r.get(1)?,
-                    person_name: format!(
-                        "{} {}",
-                        r.get::<_, String>(7)?.to_uppercase(),
-                        r.get::<_, String>(8)?
-                    ),
-                    dossier: r.get(9)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.agenda_items(
+            "a.start >= ?1 AND a.start < ?2 ORDER BY a.start, p.nom",
+            params![from, to],
+        )
     }
 
     /// Past appointments still "à venir" (status to set), all people, oldest first.
     /// Scans `appointments_by_start` up to `now`.
     pub fn appointments_to_set(&self, limit: usize) -> Result<Vec<AgendaItem>> {
         let now = self.clock.now();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.id, a.person_id, a.start, a.duration_min, a.medium, a.status, a.report,
-                    p.nom, p.prenom, p.dossier
-             FROM appointments a JOIN persons p ON p.id = a.person_id
-             WHERE a.status = 'a_venir' AND a.start < ?1 AND p.archived_at IS NULL
-             ORDER BY a.start DESC LIMIT ?2",
-        )?;
+        self.agenda_items(
+            "a.status = 'a_venir' AND a.start < ?1 ORDER BY a.start DESC LIMIT ?2",
+            params![now, limit as i64],
+        )
+    }
+
+    /// Appointments of files not archived, with who they are for: `condition` on the
+    /// appointment `a` and the person `p`, followed by its order.
+    fn agenda_items(&self, condition: &str, params: impl Params) -> Result<Vec<AgendaItem>> {
+        let sql = format!(
+            "SELECT {}, p.dossier AS p_dossier, {PERSON_NAME}
+             FROM {} a JOIN {} p ON p.id = a.person_id
+             WHERE p.archived_at IS NULL AND {condition}",
+            sql::select_list(&APPOINTMENTS, Some("a")),
+            APPOINTMENTS.name,
+            PERSONS.name,
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let at = sql::columns::<Appointment>(&stmt)?;
         let rows = stmt
-            .query_map(params![now, limit as i64], |r| {
+            .query_map(params, |r| {
                 Ok(AgendaItem {
-                    appointment: appt_from(r)?,
-                    person_id: r.get(1)?,
-                    person_name: format!(
-                        "{} {}",
-                        r.get::<_, String>(7)?.to_uppercase(),
-                        r.get::<_, String>(8)?
-                    ),
-                    dossier: r.get(9)?,
+                    appointment: Appointment::from_columns(r, &at)?,
+                    person_id: r.get("person_id")?,
+                    person_name: person_name(r)?,
+                    dossier: r.get("p_dossier")?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -300,29 +225,41 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<OverdueItem>> {
         let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT x.id, x.person_id, x.objective_id, x.barrier_id, x.label, x.action_type,
-                    x.partner, x.due, x.status, x.outcome, p.nom, p.prenom
-             FROM actions x JOIN persons p ON p.id = x.person_id
+        let sql = format!(
+            "SELECT {}, {PERSON_NAME}
+             FROM {} x JOIN {} p ON p.id = x.person_id
              WHERE x.due < ?1 AND x.status IN (SELECT value FROM json_each(?2))
                AND p.archived_at IS NULL
              ORDER BY x.due LIMIT ?3",
-        )?;
+            sql::select_list(&ACTIONS, Some("x")),
+            ACTIONS.name,
+            PERSONS.name,
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let at = sql::columns::<PlanAction>(&stmt)?;
         let rows = stmt
             .query_map(params![today, statuses, limit as i64], |r| {
                 Ok(OverdueItem {
-                    action: action_from(r)?,
-                    person_id: r.get(1)?,
-                    person_name: format!(
-                        "{} {}",
-                        r.get::<_, String>(10)?.to_uppercase(),
-                        r.get::<_, String>(11)?
-                    ),
+                    action: PlanAction::from_columns(r, &at)?,
+                    person_id: r.get("person_id")?,
+                    person_name: person_name(r)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+}
+
+/// The person's name columns of a join on `persons p`, read by [`person_name`].
+const PERSON_NAME: &str = "p.nom AS p_nom, p.prenom AS p_prenom";
+
+/// "NOM Prénom" from the columns of [`PERSON_NAME`].
+fn person_name(r: &rusqlite::Row) -> rusqlite::Result<String> {
+    Ok(format!(
+        "{} {}",
+        r.get::<_, String>("p_nom")?.to_uppercase(),
+        r.get::<_, String>("p_prenom")?
+    ))
 }
 
 #[cfg(test)]

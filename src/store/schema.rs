@@ -182,6 +182,214 @@ END;
 -- from the caseload, kept with restricted access, then erased.
 ALTER TABLE persons ADD COLUMN archived_at TEXT;
 "#,
+    // 3: identifiers never reused (issue 10)
+    r#"
+-- An erased or deleted record's id must never come back: the audit log names records by id,
+-- so a new person with an old id would inherit its history. SQLite gives a plain INTEGER
+-- PRIMARY KEY the highest id + 1, reusing the last one after a delete; AUTOINCREMENT never
+-- does. It cannot be added to an existing table: each table is rebuilt (foreign keys are
+-- off during migrations, so dropping the old table cascades nowhere; see `Store::migrate`).
+-- Same columns in the same order, so rows copy with SELECT *; indexes as before.
+
+CREATE TABLE persons_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    dossier      TEXT NOT NULL UNIQUE,  -- unique index also serves lookups by n° de dossier
+    nom          TEXT NOT NULL,
+    prenom       TEXT NOT NULL,
+    nom_usage    TEXT NOT NULL DEFAULT '',
+    birth_date   TEXT,
+    sexe         TEXT NOT NULL,
+    phone        TEXT NOT NULL DEFAULT '',
+    email        TEXT NOT NULL DEFAULT '',
+    commune      TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 1,
+    archived_at  TEXT
+);
+INSERT INTO persons_v3 SELECT * FROM persons;
+DROP TABLE persons;
+ALTER TABLE persons_v3 RENAME TO persons;
+
+CREATE TABLE suivis_v3 (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id            INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    dispositif           TEXT NOT NULL,
+    referent             TEXT NOT NULL DEFAULT '',
+    prescripteur         TEXT NOT NULL DEFAULT '',
+    date_orientation     TEXT,
+    date_premier_contact TEXT,
+    date_entree          TEXT,
+    contrat              TEXT NOT NULL,
+    contrat_debut        TEXT,
+    contrat_fin          TEXT,
+    sortie_date          TEXT,
+    sortie_categorie     TEXT,
+    sortie_detail        TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO suivis_v3 SELECT * FROM suivis;
+DROP TABLE suivis;
+ALTER TABLE suivis_v3 RENAME TO suivis;
+-- Caseload current suivi, file header, ON DELETE CASCADE (see migration 1).
+CREATE INDEX suivis_by_person ON suivis(person_id, id);
+
+CREATE TABLE diagnostics_v3 (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id       INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL,
+    date            TEXT,
+    niveau          TEXT NOT NULL DEFAULT '',
+    diplomes        TEXT NOT NULL DEFAULT '',
+    situation_pro   TEXT NOT NULL DEFAULT '',
+    dernier_emploi  TEXT NOT NULL DEFAULT '',
+    inactivite_mois INTEGER,
+    ft_inscrit      INTEGER NOT NULL DEFAULT 0,
+    ft_date         TEXT,
+    projet          TEXT NOT NULL DEFAULT '',
+    metiers_cibles  TEXT NOT NULL DEFAULT '',
+    competences     TEXT NOT NULL DEFAULT '',
+    envies          TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO diagnostics_v3 SELECT * FROM diagnostics;
+DROP TABLE diagnostics;
+ALTER TABLE diagnostics_v3 RENAME TO diagnostics;
+-- Diagnostic pane: a person's snapshots in date order.
+CREATE INDEX diagnostics_by_person ON diagnostics(person_id, date, id);
+
+CREATE TABLE barriers_v3 (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    theme     TEXT NOT NULL,
+    situation TEXT,
+    label     TEXT NOT NULL DEFAULT '',
+    status    TEXT NOT NULL,
+    since     TEXT,
+    resolved  TEXT,
+    note      TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO barriers_v3 SELECT * FROM barriers;
+DROP TABLE barriers;
+ALTER TABLE barriers_v3 RENAME TO barriers;
+-- Barrier pane: a person's barriers.
+CREATE INDEX barriers_by_person ON barriers(person_id);
+
+CREATE TABLE objectives_v3 (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    theme     TEXT,
+    label     TEXT NOT NULL,
+    status    TEXT NOT NULL
+);
+INSERT INTO objectives_v3 SELECT * FROM objectives;
+DROP TABLE objectives;
+ALTER TABLE objectives_v3 RENAME TO objectives;
+-- Plan pane: a person's objectives.
+CREATE INDEX objectives_by_person ON objectives(person_id);
+
+CREATE TABLE actions_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id    INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    objective_id INTEGER REFERENCES objectives(id) ON DELETE SET NULL,
+    barrier_id   INTEGER REFERENCES barriers(id) ON DELETE SET NULL,
+    label        TEXT NOT NULL,
+    action_type  TEXT,
+    partner      TEXT NOT NULL DEFAULT '',
+    due          TEXT,
+    status       TEXT NOT NULL,
+    outcome      TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO actions_v3 SELECT * FROM actions;
+DROP TABLE actions;
+ALTER TABLE actions_v3 RENAME TO actions;
+-- Caseload "overdue actions" count and the plan pane; ON DELETE SET NULL from objectives /
+-- barriers (see migration 1).
+CREATE INDEX actions_by_person_due ON actions(person_id, due);
+CREATE INDEX actions_by_objective ON actions(objective_id) WHERE objective_id IS NOT NULL;
+CREATE INDEX actions_by_barrier ON actions(barrier_id) WHERE barrier_id IS NOT NULL;
+
+CREATE TABLE appointments_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id    INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    start        TEXT,
+    duration_min INTEGER NOT NULL DEFAULT 0,
+    medium       TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    report       TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO appointments_v3 SELECT * FROM appointments;
+DROP TABLE appointments;
+ALTER TABLE appointments_v3 RENAME TO appointments;
+-- Caseload per-person seeks and the appointment pane; the today view by day range (see
+-- migration 1).
+CREATE INDEX appointments_by_person_status ON appointments(person_id, status, start);
+CREATE INDEX appointments_by_start ON appointments(start);
+
+CREATE TABLE notes_v3 (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    at        TEXT,
+    author    TEXT NOT NULL DEFAULT '',
+    private   INTEGER NOT NULL DEFAULT 1,
+    text      TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO notes_v3 SELECT * FROM notes;
+DROP TABLE notes;
+ALTER TABLE notes_v3 RENAME TO notes;
+-- Notes pane: a person's journal in date order.
+CREATE INDEX notes_by_person ON notes(person_id, at);
+
+-- Ids already given out and gone before this migration (the last person erased, say) are
+-- still named in the audit log: the counters start above those too.
+-- The copies above set each counter to the table's highest id; ids given out and gone
+-- before this migration (the last person erased, say) may still be named in the audit log:
+-- the counters start above those too.
+INSERT INTO sqlite_sequence (name, seq)
+SELECT name, 0 FROM (
+    SELECT 'persons' AS name UNION ALL SELECT 'suivis' UNION ALL SELECT 'diagnostics'
+    UNION ALL SELECT 'barriers' UNION ALL SELECT 'objectives' UNION ALL SELECT 'actions'
+    UNION ALL SELECT 'appointments' UNION ALL SELECT 'notes')
+WHERE name NOT IN (SELECT name FROM sqlite_sequence);
+UPDATE sqlite_sequence SET seq = max(seq,
+    coalesce((SELECT MAX(record_id) FROM audit WHERE record_kind = sqlite_sequence.name), 0),
+    CASE name WHEN 'persons' THEN coalesce((SELECT MAX(person_id) FROM audit), 0) ELSE 0 END);
+
+-- N° de dossier: the last number given out per year, kept when the person is deleted or
+-- erased. The primary key is the one lookup (the year of the new file).
+CREATE TABLE dossier_counters (
+    year INTEGER PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+-- Started from the highest generated-shape number of each year ("2026-00042", 5 digits or
+-- more), and at least the number of files created that year according to the audit log
+-- (which still counts files erased before this migration).
+INSERT INTO dossier_counters (year, last)
+SELECT year, MAX(n) FROM (
+    SELECT CAST(substr(dossier, 1, 4) AS INTEGER) AS year,
+           CAST(substr(dossier, 6) AS INTEGER) AS n
+    FROM persons
+    WHERE dossier GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9]*'
+      AND substr(dossier, 6) NOT GLOB '*[^0-9]*'
+    UNION ALL
+    SELECT CAST(substr(at, 1, 4) AS INTEGER), COUNT(*)
+    FROM audit
+    WHERE action = 'creation' AND record_kind = 'persons'
+    GROUP BY 1
+)
+GROUP BY year;
+"#,
+    // 4: a version per record (issue 10)
+    r#"
+-- Two windows on one file: an update is written only if the record is still at the version
+-- it was read at, and bumps it (persons have had theirs since migration 1). Existing
+-- records start at 0, as new ones do.
+ALTER TABLE suivis ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE diagnostics ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE barriers ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objectives ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE actions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE appointments ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this binary writes.

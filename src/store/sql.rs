@@ -1,0 +1,332 @@
+//! The SQLite statements of a table, generated from its description (`tables.rs`).
+//! Parameters are named after their column (`:nom`): values are bound by name, never by a
+//! position kept in step by hand.
+
+use super::tables::{Role, Stored, Table};
+use crate::domain::Id;
+use rusqlite::{types::ToSql, Connection, OptionalExtension, Statement};
+
+/// The statements of one table. Those that need a key are empty for a table without one
+/// (sub-rows are replaced as a whole, by owner), those that need an owner for a table
+/// without one (persons).
+pub(super) struct Sql {
+    /// One row by its key (`?1`).
+    pub by_id: String,
+    /// The rows of one owner (`?1`), in the table's order.
+    pub by_owner: String,
+    /// A new row: every column but the key, which the database gives.
+    pub insert: String,
+    /// A row put back with its key (undo of a delete).
+    pub insert_with_key: String,
+    /// Every written column of the row `:id`; with a version column, only if the row is
+    /// still at `:version`, which it increments.
+    pub update: String,
+    /// Every row of one owner (`?1`).
+    pub delete_by_owner: String,
+    /// Parameter of the owner column (bound apart for sub-rows, which do not hold it).
+    pub owner_param: String,
+    /// Parameter of the position column, if the table has one.
+    pub position_param: Option<String>,
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{name}\"")
+}
+
+fn param(name: &str) -> String {
+    format!(":{name}")
+}
+
+/// The columns of `t` for a SELECT, each named after its column; with `alias`, taken from
+/// that alias (a join).
+pub(super) fn select_list(t: &Table, alias: Option<&str>) -> String {
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| match alias {
+            Some(a) => format!("{a}.{} AS {}", quote(c.name), quote(c.name)),
+            None => quote(c.name),
+        })
+        .collect();
+    cols.join(", ")
+}
+
+/// `DELETE` of the row `?1`.
+pub(super) fn delete_by_id(t: &Table) -> String {
+    format!(
+        "DELETE FROM {} WHERE {} = ?1",
+        quote(t.name),
+        quote(t.column(Role::Key).unwrap_or("id"))
+    )
+}
+
+/// The version of the row `?1`.
+pub(super) fn version_of(t: &Table) -> String {
+    format!(
+        "SELECT {} FROM {} WHERE {} = ?1",
+        quote(t.column(Role::Version).unwrap_or("version")),
+        quote(t.name),
+        quote(t.column(Role::Key).unwrap_or("id"))
+    )
+}
+
+/// The owner of the row `?1`, if the table has an owner column.
+pub(super) fn owner_of(t: &Table) -> Option<String> {
+    let owner = t.column(Role::Owner)?;
+    Some(format!(
+        "SELECT {} FROM {} WHERE {} = ?1",
+        quote(owner),
+        quote(t.name),
+        quote(t.column(Role::Key)?)
+    ))
+}
+
+impl Sql {
+    pub fn new(t: &Table) -> Sql {
+        let table = quote(t.name);
+        let select = format!("SELECT {} FROM {table}", select_list(t, None));
+        let key = t.column(Role::Key);
+        let owner = t.column(Role::Owner);
+        let version = t.column(Role::Version);
+        let order: Vec<String> = t.order.iter().map(|c| quote(c)).collect();
+        let insert_of = |with_key: bool| {
+            let cols: Vec<_> = t
+                .columns
+                .iter()
+                .filter(|c| with_key || c.role != Role::Key)
+                .collect();
+            let names: Vec<String> = cols.iter().map(|c| quote(c.name)).collect();
+            let params: Vec<String> = cols.iter().map(|c| param(c.name)).collect();
+            format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                names.join(", "),
+                params.join(", ")
+            )
+        };
+        let sets: Vec<String> = t
+            .columns
+            .iter()
+            .filter_map(|c| match c.role {
+                Role::Owner | Role::Data | Role::Position => {
+                    Some(format!("{} = {}", quote(c.name), param(c.name)))
+                }
+                Role::Version => Some(format!("{0} = {0} + 1", quote(c.name))),
+                Role::Key | Role::Fixed => None,
+            })
+            .collect();
+        let keyed = |f: &dyn Fn(&str) -> String| key.map(f).unwrap_or_default();
+        let owned = |f: &dyn Fn(&str) -> String| owner.map(f).unwrap_or_default();
+        Sql {
+            by_id: keyed(&|k| format!("{select} WHERE {} = ?1", quote(k))),
+            by_owner: owned(&|o| {
+                format!(
+                    "{select} WHERE {} = ?1 ORDER BY {}",
+                    quote(o),
+                    order.join(", ")
+                )
+            }),
+            insert: insert_of(false),
+            insert_with_key: keyed(&|_| insert_of(true)),
+            update: keyed(&|k| {
+                let mut sql = format!(
+                    "UPDATE {table} SET {} WHERE {} = {}",
+                    sets.join(", "),
+                    quote(k),
+                    param(k)
+                );
+                if let Some(v) = version {
+                    sql.push_str(&format!(" AND {} = {}", quote(v), param(v)));
+                }
+                sql
+            }),
+            delete_by_owner: owned(&|o| format!("DELETE FROM {table} WHERE {} = ?1", quote(o))),
+            owner_param: owned(&param),
+            position_param: t.column(Role::Position).map(param),
+        }
+    }
+}
+
+/// Binds `value` to the parameter `name` if the statement has it.
+pub(super) fn bind<T: ToSql + ?Sized>(
+    stmt: &mut Statement<'_>,
+    name: &str,
+    value: &T,
+) -> rusqlite::Result<()> {
+    if let Some(i) = stmt.parameter_index(name)? {
+        stmt.raw_bind_parameter(i, value)?;
+    }
+    Ok(())
+}
+
+/// Where the fields of `T` are among the columns of `stmt`, found by name.
+pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<usize>> {
+    T::FIELDS.iter().map(|f| stmt.column_index(f)).collect()
+}
+
+/// One row by key, with its sub-rows.
+pub(super) fn one<T: Stored>(conn: &Connection, id: Id) -> rusqlite::Result<Option<T>> {
+    let row = conn
+        .prepare_cached(&T::sql().by_id)?
+        .query_row([id], T::from_row)
+        .optional()?;
+    match row {
+        Some(mut r) => {
+            r.load_sub_rows(conn)?;
+            Ok(Some(r))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The rows of one owner in the table's order, with their sub-rows.
+pub(super) fn list<T: Stored>(conn: &Connection, owner: Id) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(&T::sql().by_owner)?;
+    let at = columns::<T>(&stmt)?;
+    let mut rows = stmt
+        .query_map([owner], |r| T::from_columns(r, &at))?
+        .collect::<rusqlite::Result<Vec<T>>>()?;
+    for r in &mut rows {
+        r.load_sub_rows(conn)?;
+    }
+    Ok(rows)
+}
+
+/// Replaces the sub-rows of `owner` by `rows` (in their order, where the table keeps one).
+pub(super) fn replace_sub_rows<T: Stored>(
+    conn: &Connection,
+    owner: Id,
+    rows: &[T],
+) -> rusqlite::Result<()> {
+    let sql = T::sql();
+    conn.prepare_cached(&sql.delete_by_owner)?
+        .execute([owner])?;
+    let mut insert = conn.prepare_cached(&sql.insert)?;
+    for (i, r) in rows.iter().enumerate() {
+        r.bind(&mut insert)?;
+        bind(&mut insert, &sql.owner_param, &owner)?;
+        if let Some(p) = &sql.position_param {
+            bind(&mut insert, p, &(i as i64))?;
+        }
+        insert.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// Writes one row: an update when it `exists`, else an insert (with its key when it has
+/// one: undo of a delete puts a row back under its id). Returns the row's id; an update
+/// that finds no row at the expected version is refused.
+pub(super) fn write<T: Stored>(
+    conn: &Connection,
+    row: &T,
+    id: Id,
+    exists: bool,
+) -> super::Result<Id> {
+    let sql = T::sql();
+    let text = match (exists, id > 0) {
+        (true, _) => &sql.update,
+        (false, true) => &sql.insert_with_key,
+        (false, false) => &sql.insert,
+    };
+    let mut stmt = conn.prepare_cached(text)?;
+    row.bind(&mut stmt)?;
+    let n = stmt.raw_execute()?;
+    let id = match exists {
+        true if n == 0 => return Err(super::StoreError::Conflict),
+        true => id,
+        false => conn.last_insert_rowid(),
+    };
+    row.write_sub_rows(conn, id)?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tables::*;
+    use super::*;
+
+    #[test]
+    fn statements_name_every_column_once() {
+        let sql = Sql::new(&PERSONS);
+        assert_eq!(
+            sql.update,
+            "UPDATE \"persons\" SET \"nom\" = :nom, \"prenom\" = :prenom, \
+             \"nom_usage\" = :nom_usage, \"birth_date\" = :birth_date, \"sexe\" = :sexe, \
+             \"phone\" = :phone, \"email\" = :email, \"commune\" = :commune, \
+             \"updated_at\" = :updated_at, \"version\" = \"version\" + 1 \
+             WHERE \"id\" = :id AND \"version\" = :version"
+        );
+        assert!(sql
+            .insert
+            .starts_with("INSERT INTO \"persons\" (\"dossier\", "));
+        assert!(sql
+            .insert_with_key
+            .starts_with("INSERT INTO \"persons\" (\"id\", "));
+        let sql = Sql::new(&DEMARCHES);
+        assert_eq!(
+            sql.insert,
+            "INSERT INTO \"demarches\" (\"appointment_id\", \"position\", \"theme\", \"label\") \
+             VALUES (:appointment_id, :position, :theme, :label)"
+        );
+        assert_eq!(
+            sql.by_owner,
+            "SELECT \"appointment_id\", \"position\", \"theme\", \"label\" FROM \"demarches\" \
+             WHERE \"appointment_id\" = ?1 ORDER BY \"position\""
+        );
+        assert!(sql.update.is_empty() && sql.by_id.is_empty());
+    }
+
+    /// Rows are read by name: a statement with the columns in another order reads the same.
+    #[test]
+    fn rows_are_read_by_column_name() {
+        let conn = Connection::open_in_memory().unwrap();
+        let read = |sql: &str| {
+            conn.query_row(sql, [], crate::domain::Demarche::from_row)
+                .unwrap()
+        };
+        let want = crate::domain::Demarche {
+            theme: "mobilite".into(),
+            label: "Code".into(),
+        };
+        assert_eq!(
+            read("SELECT 7 AS appointment_id, 0 AS position, 'mobilite' AS theme, 'Code' AS label"),
+            want
+        );
+        assert_eq!(read("SELECT 'Code' AS label, 'mobilite' AS theme"), want);
+    }
+
+    /// Every described column exists in the schema, and every column of a described table
+    /// is described (but `archived_at`, written by its own statement).
+    #[test]
+    fn descriptions_match_the_schema() {
+        let conn = Connection::open_in_memory().unwrap();
+        for m in super::super::schema::MIGRATIONS {
+            conn.execute_batch(m).unwrap();
+        }
+        for t in [
+            &PERSONS,
+            &SUIVIS,
+            &DIAGNOSTICS,
+            &DIAGNOSTIC_THEMES,
+            &BARRIERS,
+            &OBJECTIVES,
+            &ACTIONS,
+            &APPOINTMENTS,
+            &DEMARCHES,
+            &NOTES,
+        ] {
+            let mut stmt = conn
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .unwrap();
+            let mut in_schema: Vec<String> = stmt
+                .query_map([t.name], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            in_schema.retain(|c| c != "archived_at");
+            let mut described: Vec<String> = t.columns.iter().map(|c| c.name.into()).collect();
+            in_schema.sort();
+            described.sort();
+            assert_eq!(described, in_schema, "{}", t.name);
+        }
+    }
+}
