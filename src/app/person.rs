@@ -88,6 +88,8 @@ pub mod first_suivi_key {
 fn identity_key_of(field: &str) -> Option<&'static str> {
     match field {
         "birth_date" => Some(identity_key::BIRTH),
+        "phone" => Some(identity_key::PHONE),
+        "email" => Some(identity_key::EMAIL),
         _ => None,
     }
 }
@@ -115,9 +117,12 @@ pub fn identity_form(rf: &Referential, p: &Person) -> Form {
     Form::new("Identité", Purpose::EditPerson, identity_fields(rf, p))
 }
 
-/// Reads the identity fields into `p` and checks the person's rules.
+/// Reads the identity fields into `p` and checks the person's rules. An unusual phone or
+/// e-mail (changed from `p`'s) is refused once with a warning, and stored when the form is
+/// confirmed again with it unchanged.
 fn read_person(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
     use identity_key as k;
+    let before = p.clone();
     p.nom = r.text(k::NOM)?;
     p.prenom = r.text(k::PRENOM)?;
     p.nom_usage = r.text(k::NOM_USAGE)?;
@@ -128,6 +133,18 @@ fn read_person(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
     p.commune = r.text(k::COMMUNE)?;
     p.check(r.now().date())
         .map_err(|e| Refusal::rule(e, identity_key_of))?;
+    let mut warnings = Vec::new();
+    for e in p.unusual(&before) {
+        let Some(key) = identity_key_of(e.field) else {
+            return Err(Refusal::Error(e.message));
+        };
+        if !r.insisted(key)? {
+            warnings.push((key, e.message));
+        }
+    }
+    if !warnings.is_empty() {
+        return Err(Refusal::Unusual(warnings));
+    }
     Ok(p)
 }
 
@@ -382,6 +399,107 @@ mod tests {
                 "La date de naissance est dans le futur"
             ))
         );
+    }
+
+    #[test]
+    fn identity_reader_warns_once_about_unusual_contact_details() {
+        use crate::domain::rules::{EMAIL_UNUSUAL, PHONE_UNUSUAL};
+        use identity_key as k;
+        let rf = Referential::embedded();
+        // (name, phone typed, e-mail typed, warnings on the first confirmation)
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static str,
+            Vec<(&'static str, String)>,
+        );
+        let cases: Vec<Case> = vec![
+            ("usual_values", "03 21 45 67 89", "lea@exemple.fr", vec![]),
+            ("stored_phone_kept", "06 12 34 56 78", "", vec![]),
+            (
+                "eight_digit_phone",
+                "06 12 34 56",
+                "",
+                vec![(k::PHONE, PHONE_UNUSUAL.to_string())],
+            ),
+            (
+                "not_an_email",
+                "06 12 34 56 78",
+                "pas un mail",
+                vec![(k::EMAIL, EMAIL_UNUSUAL.to_string())],
+            ),
+            (
+                "both",
+                "0612",
+                "lea@",
+                vec![
+                    (k::PHONE, PHONE_UNUSUAL.to_string()),
+                    (k::EMAIL, EMAIL_UNUSUAL.to_string()),
+                ],
+            ),
+        ];
+        for (name, phone, email, warnings) in cases {
+            let mut form = identity_form(&rf, &person());
+            set(&mut form, k::PHONE, phone);
+            set(&mut form, k::EMAIL, email);
+            let mut form = validated(form);
+            let want = Change::Upsert(Record::Person(Person {
+                phone: phone.into(),
+                email: email.into(),
+                ..person()
+            }));
+            let first = read_identity(&Reader::new(&form, now()), person());
+            if warnings.is_empty() {
+                assert_eq!(first, Ok(want), "{name}");
+                continue;
+            }
+            assert_eq!(first, Err(Refusal::Unusual(warnings.clone())), "{name}");
+            // The app shows the warnings; the same values confirmed again are stored.
+            for (key, message) in &warnings {
+                form.warn(key, message);
+            }
+            assert_eq!(
+                form.field(warnings[0].0).unwrap().error.as_deref(),
+                Some(warnings[0].1.as_str()),
+                "{name}: shown under the field"
+            );
+            let form = validated(form);
+            let again = read_identity(&Reader::new(&form, now()), person());
+            assert_eq!(again, Ok(want), "{name}: insisted");
+            // Changing a warned value asks again.
+            let mut form = form;
+            set(&mut form, warnings[0].0, "0");
+            let form = validated(form);
+            assert!(
+                matches!(
+                    read_identity(&Reader::new(&form, now()), person()),
+                    Err(Refusal::Unusual(_))
+                ),
+                "{name}: changed value warned again"
+            );
+        }
+    }
+
+    #[test]
+    fn new_person_reader_warns_about_an_unusual_phone_then_stores_it() {
+        use crate::domain::rules::PHONE_UNUSUAL;
+        let rf = Referential::embedded();
+        let mut form = new_person_form(&rf, "", now().date());
+        set(&mut form, identity_key::NOM, "Durand");
+        set(&mut form, identity_key::PRENOM, "Paul");
+        set(&mut form, identity_key::PHONE, "12 34 56");
+        let mut form = validated(form);
+        assert_eq!(
+            read_new_person(&Reader::new(&form, now())),
+            Err(Refusal::Unusual(vec![(
+                identity_key::PHONE,
+                PHONE_UNUSUAL.to_string()
+            )]))
+        );
+        form.warn(identity_key::PHONE, PHONE_UNUSUAL);
+        let form = validated(form);
+        let file = read_new_person(&Reader::new(&form, now())).unwrap();
+        assert_eq!(file.person.phone, "12 34 56");
     }
 
     fn suivi() -> Suivi {
