@@ -3,8 +3,8 @@
 //! in French; a form maps the field back to its own key and shows the message under it.
 
 use super::codes;
-use super::model::{Appointment, Barrier, Person, Suivi};
-use chrono::NaiveDate;
+use super::model::{Appointment, Barrier, Person, PlanAction, Suivi};
+use chrono::{Months, NaiveDate};
 
 /// A person is at least this old: the support begins at 15 (a birth date of yesterday is a
 /// typo, not a baby).
@@ -14,8 +14,79 @@ pub const MIN_AGE_YEARS: u32 = 15;
 pub const MAX_AGE_YEARS: u32 = 120;
 /// An appointment is at most this many days from today (about 3 years).
 pub const APPOINTMENT_MAX_DAYS: i64 = 3 * 366;
-/// An appointment lasts at most this many minutes.
-pub const APPOINTMENT_MAX_MINUTES: u32 = 24 * 60;
+/// An appointment lasts at least this many minutes (0 is a typo).
+pub const APPOINTMENT_MIN_MINUTES: u32 = 5;
+/// An appointment lasts at most this many minutes (a working day).
+pub const APPOINTMENT_MAX_MINUTES: u32 = 8 * 60;
+
+/// How far from today a typed date may be, in years before and after (`ahead` 0: not
+/// after today). Ranges catch a mistyped year (1926, 2062); they apply to typed values,
+/// not to dates kept as stored (an échéance sane when typed does not become wrong with
+/// time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub back: u32,
+    pub ahead: u32,
+}
+
+/// Échéance of an action: from 2 years ago (an action noted after the fact) to 5 years
+/// ahead (a training course planned far ahead).
+pub const DUE_RANGE: Range = Range { back: 2, ahead: 5 };
+/// Orientation, first contact, entry, contract start: up to 20 years back (long
+/// supports, files re-keyed), 1 year ahead (an entry planned).
+pub const SUIVI_RANGE: Range = Range { back: 20, ahead: 1 };
+/// End of a contract: up to 5 years ahead.
+pub const CONTRACT_END_RANGE: Range = Range { back: 20, ahead: 5 };
+/// Exit: recorded once it happened, so never after today (a future exit would close the
+/// file at once).
+pub const EXIT_RANGE: Range = Range { back: 20, ahead: 0 };
+
+impl Range {
+    /// First and last accepted dates, today included.
+    pub fn bounds(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let min = today
+            .checked_sub_months(Months::new(self.back * 12))
+            .unwrap_or(NaiveDate::MIN);
+        let max = today
+            .checked_add_months(Months::new(self.ahead * 12))
+            .unwrap_or(NaiveDate::MAX);
+        (min, max)
+    }
+
+    /// `value` in range, or unchanged from `before` (the stored value).
+    fn check(
+        self,
+        field: &'static str,
+        what: &str,
+        value: Option<NaiveDate>,
+        before: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<(), RuleError> {
+        let Some(d) = value else { return Ok(()) };
+        let (min, max) = self.bounds(today);
+        if before == Some(d) || (min..=max).contains(&d) {
+            return Ok(());
+        }
+        let fmt = crate::dates::format_date;
+        let upper = if self.ahead == 0 {
+            format!("aujourd'hui ({})", fmt(max))
+        } else {
+            format!("le {} (dans {})", fmt(max), years(self.ahead))
+        };
+        Err(RuleError {
+            field,
+            message: format!(
+                "{what} hors limites : entre le {} (il y a {}) et {upper} — vérifiez l'année",
+                fmt(min),
+                years(self.back)
+            ),
+        })
+    }
+}
+
+/// The accepted durations, as said in the messages.
+const DURATION_RANGE: &str =
+    "un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent";
 
 /// A value that breaks a rule: the struct field and the French message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +129,15 @@ impl Person {
                     "birth_date",
                     "Plus de 120 ans : vérifiez l'année",
                 ));
+            }
+            if age < MIN_AGE_YEARS {
+                return Err(RuleError {
+                    field: "birth_date",
+                    message: format!(
+                        "Moins de 15 ans ({}) : vérifiez l'année, l'âge attendu va de 15 à 120 ans",
+                        years(age)
+                    ),
+                });
             }
         }
         Ok(())
@@ -196,6 +276,70 @@ impl Suivi {
     }
 }
 
+impl Suivi {
+    /// Each date of the suivi within its range of today (see [`SUIVI_RANGE`],
+    /// [`CONTRACT_END_RANGE`], [`EXIT_RANGE`]); a date equal to the one in `before` (the
+    /// stored suivi) is not questioned again.
+    pub fn check_dates(&self, before: &Suivi, today: NaiveDate) -> Result<(), RuleError> {
+        let dates = [
+            (
+                "date_orientation",
+                "Date d'orientation",
+                self.date_orientation,
+                before.date_orientation,
+                SUIVI_RANGE,
+            ),
+            (
+                "date_premier_contact",
+                "Date de premier contact",
+                self.date_premier_contact,
+                before.date_premier_contact,
+                SUIVI_RANGE,
+            ),
+            (
+                "date_entree",
+                "Date d'entrée",
+                self.date_entree,
+                before.date_entree,
+                SUIVI_RANGE,
+            ),
+            (
+                "contrat_debut",
+                "Début du contrat",
+                self.contrat_debut,
+                before.contrat_debut,
+                SUIVI_RANGE,
+            ),
+            (
+                "contrat_fin",
+                "Fin du contrat",
+                self.contrat_fin,
+                before.contrat_fin,
+                CONTRACT_END_RANGE,
+            ),
+            (
+                "sortie_date",
+                "Date de sortie",
+                self.sortie_date,
+                before.sortie_date,
+                EXIT_RANGE,
+            ),
+        ];
+        for (field, what, value, stored, range) in dates {
+            range.check(field, what, value, stored, today)?;
+        }
+        Ok(())
+    }
+}
+
+impl PlanAction {
+    /// The échéance within [`DUE_RANGE`] of today, unless kept as in `before` (the stored
+    /// action; a new action's is empty).
+    pub fn check(&self, before: &PlanAction, today: NaiveDate) -> Result<(), RuleError> {
+        DUE_RANGE.check("due", "Échéance", self.due, before.due, today)
+    }
+}
+
 impl Barrier {
     /// A barrier is lifted (« levé ») on or after the day it was identified.
     pub fn check(&self) -> Result<(), RuleError> {
@@ -212,7 +356,8 @@ impl Barrier {
 }
 
 impl Appointment {
-    /// Start within about 3 years of today, at most 24 hours long.
+    /// Start within about 3 years of today, a duration of [`APPOINTMENT_MIN_MINUTES`] to
+    /// [`APPOINTMENT_MAX_MINUTES`].
     pub fn check(&self, today: NaiveDate) -> Result<(), RuleError> {
         if let Some(s) = self.start {
             if (s.date() - today).num_days().abs() > APPOINTMENT_MAX_DAYS {
@@ -222,13 +367,25 @@ impl Appointment {
                 ));
             }
         }
-        if self.duration_min > APPOINTMENT_MAX_MINUTES {
-            return Err(RuleError::new(
-                "duration_min",
-                "Durée de plus de 24 heures : vérifiez",
-            ));
+        let m = self.duration_min;
+        if !(APPOINTMENT_MIN_MINUTES..=APPOINTMENT_MAX_MINUTES).contains(&m) {
+            return Err(RuleError {
+                field: "duration_min",
+                message: format!("Durée de {m} min hors limites : {DURATION_RANGE}"),
+            });
         }
         Ok(())
+    }
+
+    /// The duration typed in a form: a cleared duration is refused (never a silent
+    /// default).
+    pub fn typed_duration(minutes: Option<u32>) -> Result<u32, RuleError> {
+        minutes.ok_or_else(|| {
+            RuleError::new(
+                "duration_min",
+                &format!("Indiquez la durée : {DURATION_RANGE}"),
+            )
+        })
     }
 
     /// Can this appointment take `status` today? Before its day it can only be excused or
@@ -275,12 +432,40 @@ mod tests {
         e.map(|(f, m)| (f, m.to_string()))
     }
 
+    const TOO_YOUNG_0: &str =
+        "Moins de 15 ans (0 an) : vérifiez l'année, l'âge attendu va de 15 à 120 ans";
+    const TOO_YOUNG_14: &str =
+        "Moins de 15 ans (14 ans) : vérifiez l'année, l'âge attendu va de 15 à 120 ans";
+
     #[test]
     fn person_birth_date() {
         let cases: &[(&str, Option<NaiveDate>, Expect)] = &[
             ("no_birth_date", None, None),
-            ("born_today", Some(today()), None),
             ("adult", Some(d(1985, 6, 1)), None),
+            ("exactly_15", Some(d(2011, 3, 10)), None),
+            (
+                "15_tomorrow",
+                Some(d(2011, 3, 11)),
+                Some(("birth_date", TOO_YOUNG_14)),
+            ),
+            (
+                "born_today",
+                Some(today()),
+                Some(("birth_date", TOO_YOUNG_0)),
+            ),
+            (
+                "yesterday",
+                Some(d(2026, 3, 9)),
+                Some(("birth_date", TOO_YOUNG_0)),
+            ),
+            (
+                "one_year_old",
+                Some(d(2025, 3, 10)),
+                Some((
+                    "birth_date",
+                    "Moins de 15 ans (1 an) : vérifiez l'année, l'âge attendu va de 15 à 120 ans",
+                )),
+            ),
             ("exactly_120", Some(d(1906, 3, 10)), None),
             ("121_tomorrow", Some(d(1905, 3, 11)), None),
             (
@@ -559,12 +744,31 @@ mod tests {
                     "Date à plus de 3 ans d'aujourd'hui : vérifiez l'année",
                 )),
             ),
-            ("a_whole_day", Some(dt(2026, 3, 11, 9)), 24 * 60, None),
+            ("shortest", Some(dt(2026, 3, 11, 9)), 5, None),
+            ("working_day", Some(dt(2026, 3, 11, 9)), 480, None),
             (
-                "longer_than_a_day",
+                "zero_minutes",
                 Some(dt(2026, 3, 11, 9)),
-                24 * 60 + 1,
-                Some(("duration_min", "Durée de plus de 24 heures : vérifiez")),
+                0,
+                Some(("duration_min", "Durée de 0 min hors limites : un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent")),
+            ),
+            (
+                "four_minutes",
+                Some(dt(2026, 3, 11, 9)),
+                4,
+                Some(("duration_min", "Durée de 4 min hors limites : un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent")),
+            ),
+            (
+                "longer_than_a_working_day",
+                Some(dt(2026, 3, 11, 9)),
+                481,
+                Some(("duration_min", "Durée de 481 min hors limites : un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent")),
+            ),
+            (
+                "a_whole_day",
+                Some(dt(2026, 3, 11, 9)),
+                24 * 60,
+                Some(("duration_min", "Durée de 1440 min hors limites : un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent")),
             ),
         ];
         for (name, start, duration, want) in cases {
@@ -574,6 +778,211 @@ mod tests {
                 ..Default::default()
             };
             assert_eq!(outcome(a.check(today())), expected(*want), "{name}");
+        }
+    }
+
+    #[test]
+    fn appointment_typed_duration() {
+        assert_eq!(Appointment::typed_duration(Some(45)), Ok(45));
+        assert_eq!(
+            Appointment::typed_duration(Some(0)),
+            Ok(0),
+            "range checked by check"
+        );
+        assert_eq!(
+            outcome(Appointment::typed_duration(None).map(|_| ())),
+            Some((
+                "duration_min",
+                "Indiquez la durée : un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent".to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn action_due_range() {
+        const DUE: &str = "Échéance hors limites : entre le 10/03/2024 (il y a 2 ans) et le 10/03/2031 (dans 5 ans) — vérifiez l'année";
+        // (name, stored due, typed due, expected)
+        type Case = (&'static str, Option<NaiveDate>, Option<NaiveDate>, Expect);
+        let cases: &[Case] = &[
+            ("no_due", None, None, None),
+            ("next_month", None, Some(d(2026, 4, 10)), None),
+            ("today", None, Some(today()), None),
+            ("two_years_ago", None, Some(d(2024, 3, 10)), None),
+            ("five_years_ahead", None, Some(d(2031, 3, 10)), None),
+            ("year_1900", None, Some(d(1900, 1, 1)), Some(("due", DUE))),
+            (
+                "just_too_old",
+                None,
+                Some(d(2024, 3, 9)),
+                Some(("due", DUE)),
+            ),
+            (
+                "just_too_far",
+                None,
+                Some(d(2031, 3, 11)),
+                Some(("due", DUE)),
+            ),
+            (
+                "year_typo_2062",
+                None,
+                Some(d(2062, 3, 20)),
+                Some(("due", DUE)),
+            ),
+            (
+                "old_due_kept_as_stored",
+                Some(d(2021, 5, 3)),
+                Some(d(2021, 5, 3)),
+                None,
+            ),
+            (
+                "old_due_changed_to_another_old_one",
+                Some(d(2021, 5, 3)),
+                Some(d(2021, 5, 4)),
+                Some(("due", DUE)),
+            ),
+            ("old_due_cleared", Some(d(2021, 5, 3)), None, None),
+        ];
+        for (name, stored, typed, want) in cases {
+            let before = PlanAction {
+                due: *stored,
+                ..Default::default()
+            };
+            let a = PlanAction {
+                due: *typed,
+                ..before.clone()
+            };
+            assert_eq!(
+                outcome(a.check(&before, today())),
+                expected(*want),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn suivi_date_ranges() {
+        const ORIENTATION: &str = "Date d'orientation hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2027 (dans 1 an) — vérifiez l'année";
+        const ENTRY: &str = "Date d'entrée hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2027 (dans 1 an) — vérifiez l'année";
+        const CONTACT: &str = "Date de premier contact hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2027 (dans 1 an) — vérifiez l'année";
+        const START: &str = "Début du contrat hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2027 (dans 1 an) — vérifiez l'année";
+        const END: &str = "Fin du contrat hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2031 (dans 5 ans) — vérifiez l'année";
+        const EXIT: &str = "Date de sortie hors limites : entre le 10/03/2006 (il y a 20 ans) et aujourd'hui (10/03/2026) — vérifiez l'année";
+        let set = |field: &str, v: Option<NaiveDate>| {
+            let mut s = Suivi::default();
+            match field {
+                "date_orientation" => s.date_orientation = v,
+                "date_premier_contact" => s.date_premier_contact = v,
+                "date_entree" => s.date_entree = v,
+                "contrat_debut" => s.contrat_debut = v,
+                "contrat_fin" => s.contrat_fin = v,
+                "sortie_date" => s.sortie_date = v,
+                other => panic!("{other}"),
+            }
+            s
+        };
+        // (name, field, stored, typed, expected)
+        type Case = (
+            &'static str,
+            &'static str,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+            Expect,
+        );
+        let cases: &[Case] = &[
+            (
+                "orientation_today",
+                "date_orientation",
+                None,
+                Some(today()),
+                None,
+            ),
+            (
+                "orientation_20_years_ago",
+                "date_orientation",
+                None,
+                Some(d(2006, 3, 10)),
+                None,
+            ),
+            (
+                "orientation_1926",
+                "date_orientation",
+                None,
+                Some(d(1926, 3, 10)),
+                Some(("date_orientation", ORIENTATION)),
+            ),
+            (
+                "orientation_kept_as_stored",
+                "date_orientation",
+                Some(d(2001, 1, 2)),
+                Some(d(2001, 1, 2)),
+                None,
+            ),
+            (
+                "contact_in_a_year",
+                "date_premier_contact",
+                None,
+                Some(d(2027, 3, 10)),
+                None,
+            ),
+            (
+                "contact_2062",
+                "date_premier_contact",
+                None,
+                Some(d(2062, 3, 10)),
+                Some(("date_premier_contact", CONTACT)),
+            ),
+            (
+                "entry_too_far_ahead",
+                "date_entree",
+                None,
+                Some(d(2027, 3, 11)),
+                Some(("date_entree", ENTRY)),
+            ),
+            (
+                "contract_start_too_old",
+                "contrat_debut",
+                None,
+                Some(d(2006, 3, 9)),
+                Some(("contrat_debut", START)),
+            ),
+            (
+                "contract_end_in_5_years",
+                "contrat_fin",
+                None,
+                Some(d(2031, 3, 10)),
+                None,
+            ),
+            (
+                "contract_end_too_far",
+                "contrat_fin",
+                None,
+                Some(d(2031, 3, 11)),
+                Some(("contrat_fin", END)),
+            ),
+            ("exit_today", "sortie_date", None, Some(today()), None),
+            (
+                "exit_tomorrow",
+                "sortie_date",
+                None,
+                Some(d(2026, 3, 11)),
+                Some(("sortie_date", EXIT)),
+            ),
+            (
+                "exit_1906",
+                "sortie_date",
+                None,
+                Some(d(1906, 3, 10)),
+                Some(("sortie_date", EXIT)),
+            ),
+        ];
+        for (name, field, stored, typed, want) in cases {
+            let before = set(field, *stored);
+            let s = set(field, *typed);
+            assert_eq!(
+                outcome(s.check_dates(&before, today())),
+                expected(*want),
+                "{name}"
+            );
         }
     }
 
