@@ -35,6 +35,16 @@ fn the_demonstration_respects_every_field_rule() {
                         .map(|a| a.check(&Default::default(), today)),
                 )
                 .chain(f.barriers.iter().map(|b| b.check()))
+                .chain(
+                    f.barriers
+                        .iter()
+                        .map(|b| b.check_dates(&Default::default(), today)),
+                )
+                .chain(
+                    f.diagnostics
+                        .iter()
+                        .map(|d| d.check_professional(&Default::default(), today)),
+                )
                 .chain(f.appointments.iter().map(|a| a.check(today)))
                 .chain(
                     f.appointments

@@ -255,3 +255,55 @@ fn appointment_form_refuses_zero_and_cleared_durations_in_place() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].duration_min, 30);
 }
+
+#[test]
+fn free_barrier_form_refuses_a_date_in_the_future_in_place() {
+    let mut c = new_file();
+    let id = c.person_id();
+    let before = c.stored(id);
+    c.press("<F6>aSans mutuelle<Tab><Tab><C-u>01/01/2062<F10>");
+    c.assert_refused(
+        "since",
+        "Date d'apparition hors limites : entre le 23/11/1926 (il y a 100 ans) et aujourd'hui (23/11/2026)",
+        &[("label", "Sans mutuelle"), ("since", "01/01/2062")],
+    );
+    assert_eq!(c.stored(id), before, "nothing written");
+    c.press("<C-u>01/01/2020<F10>");
+    assert!(c.app.overlay.is_none(), "{}", c.status());
+    let b = &c.stored(id).barriers;
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].since, NaiveDate::from_ymd_opt(2020, 1, 1));
+}
+
+#[test]
+fn professional_form_refuses_inactivity_and_registration_out_of_range_in_place() {
+    let mut c = new_file();
+    let id = c.person_id();
+    let before = c.stored(id);
+    c.press("p<Tab>CAP cuisine<Tab><Tab><Tab>700<Tab><Tab>01/01/2062<F10>");
+    let kept = [
+        ("diplomes", "CAP cuisine"),
+        ("inactivite", "700"),
+        ("ft_date", "01/01/2062"),
+    ];
+    c.assert_refused(
+        "inactivite",
+        "Inactivité de 700 mois hors limites : de 0 à 600 mois (50 ans)",
+        &kept,
+    );
+    assert_eq!(c.stored(id), before, "nothing written");
+    c.press("<C-u>18<F10>");
+    c.assert_refused(
+        "ft_date",
+        "Date d'inscription à France Travail hors limites : entre le 23/11/1996 (il y a 30 ans) et aujourd'hui (23/11/2026)",
+        &[("inactivite", "18"), ("ft_date", "01/01/2062")],
+    );
+    assert_eq!(c.stored(id), before, "nothing written");
+    c.press("<C-u>01/09/2025<F10>");
+    assert!(c.app.overlay.is_none(), "{}", c.status());
+    let d = c.stored(id).diagnostics.remove(0);
+    assert_eq!(
+        (d.diplomes.as_str(), d.inactivite_mois, d.ft_date),
+        ("CAP cuisine", Some(18), NaiveDate::from_ymd_opt(2025, 9, 1))
+    );
+}

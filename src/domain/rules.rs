@@ -3,7 +3,7 @@
 //! in French; a form maps the field back to its own key and shows the message under it.
 
 use super::codes;
-use super::model::{Appointment, Barrier, Person, PlanAction, Suivi};
+use super::model::{Appointment, Barrier, Diagnostic, Person, PlanAction, Suivi};
 use chrono::{Months, NaiveDate};
 
 /// A person is at least this old: the support begins at 15 (a birth date of yesterday is a
@@ -40,6 +40,17 @@ pub const CONTRACT_END_RANGE: Range = Range { back: 20, ahead: 5 };
 /// Exit: recorded once it happened, so never after today (a future exit would close the
 /// file at once).
 pub const EXIT_RANGE: Range = Range { back: 20, ahead: 0 };
+
+/// A barrier's « depuis le » and « levé le »: not after today (a barrier may date from
+/// childhood, so the lower bound only catches a wrong century).
+pub const BARRIER_RANGE: Range = Range {
+    back: 100,
+    ahead: 0,
+};
+/// Registered with France Travail since: up to 30 years back, not after today.
+pub const FT_RANGE: Range = Range { back: 30, ahead: 0 };
+/// Months without work: at most 50 years.
+pub const MAX_INACTIVITY_MONTHS: u32 = 600;
 
 impl Range {
     /// First and last accepted dates, today included.
@@ -352,6 +363,56 @@ impl Barrier {
             }
         }
         Ok(())
+    }
+}
+
+impl Barrier {
+    /// Its dates within [`BARRIER_RANGE`] of today, unless kept as in `before` (the stored
+    /// barrier; a new one's are empty).
+    pub fn check_dates(&self, before: &Barrier, today: NaiveDate) -> Result<(), RuleError> {
+        BARRIER_RANGE.check(
+            "since",
+            "Date d'apparition",
+            self.since,
+            before.since,
+            today,
+        )?;
+        BARRIER_RANGE.check(
+            "resolved",
+            "Date de levée",
+            self.resolved,
+            before.resolved,
+            today,
+        )
+    }
+}
+
+impl Diagnostic {
+    /// The professional part: the France Travail registration date within [`FT_RANGE`],
+    /// at most [`MAX_INACTIVITY_MONTHS`] of inactivity; values kept as in `before` are not
+    /// questioned again.
+    pub fn check_professional(
+        &self,
+        before: &Diagnostic,
+        today: NaiveDate,
+    ) -> Result<(), RuleError> {
+        if let Some(m) = self.inactivite_mois {
+            if m > MAX_INACTIVITY_MONTHS && before.inactivite_mois != Some(m) {
+                return Err(RuleError {
+                    field: "inactivite_mois",
+                    message: format!(
+                        "Inactivité de {m} mois hors limites : de 0 à 600 mois (50 ans) — vérifiez"
+                    ),
+                });
+            }
+        }
+        FT_RANGE.check(
+            "ft_date",
+            "Date d'inscription à France Travail",
+            self.ft_date,
+            before.ft_date,
+            today,
+        )
     }
 }
 
@@ -983,6 +1044,84 @@ mod tests {
                 expected(*want),
                 "{name}"
             );
+        }
+    }
+
+    #[test]
+    fn barrier_and_professional_ranges() {
+        const SINCE: &str = "Date d'apparition hors limites : entre le 10/03/1926 (il y a 100 ans) et aujourd'hui (10/03/2026) — vérifiez l'année";
+        const LIFTED: &str = "Date de levée hors limites : entre le 10/03/1926 (il y a 100 ans) et aujourd'hui (10/03/2026) — vérifiez l'année";
+        const FT: &str = "Date d'inscription à France Travail hors limites : entre le 10/03/1996 (il y a 30 ans) et aujourd'hui (10/03/2026) — vérifiez l'année";
+        // (name, since, resolved, expected)
+        let cases: &[(&str, Option<NaiveDate>, Option<NaiveDate>, Expect)] = &[
+            ("today", Some(today()), None, None),
+            ("childhood", Some(d(1990, 1, 1)), Some(d(2020, 1, 1)), None),
+            (
+                "since_tomorrow",
+                Some(d(2026, 3, 11)),
+                None,
+                Some(("since", SINCE)),
+            ),
+            (
+                "lifted_2062",
+                Some(d(2026, 1, 1)),
+                Some(d(2062, 1, 1)),
+                Some(("resolved", LIFTED)),
+            ),
+        ];
+        for (name, since, resolved, want) in cases {
+            let b = Barrier {
+                since: *since,
+                resolved: *resolved,
+                ..Default::default()
+            };
+            assert_eq!(
+                outcome(b.check_dates(&Barrier::default(), today())),
+                expected(*want),
+                "{name}"
+            );
+            // Kept as stored: not questioned again.
+            assert_eq!(b.check_dates(&b, today()), Ok(()), "{name} kept");
+        }
+        // (name, months, registered since, expected)
+        let cases: &[(&str, Option<u32>, Option<NaiveDate>, Expect)] = &[
+            ("empty", None, None, None),
+            ("usual", Some(14), Some(d(2024, 9, 1)), None),
+            ("fifty_years", Some(600), None, None),
+            (
+                "too_many_months",
+                Some(601),
+                None,
+                Some((
+                    "inactivite_mois",
+                    "Inactivité de 601 mois hors limites : de 0 à 600 mois (50 ans) — vérifiez",
+                )),
+            ),
+            (
+                "registered_tomorrow",
+                None,
+                Some(d(2026, 3, 11)),
+                Some(("ft_date", FT)),
+            ),
+            (
+                "registered_1990",
+                None,
+                Some(d(1990, 3, 11)),
+                Some(("ft_date", FT)),
+            ),
+        ];
+        for (name, months, ft, want) in cases {
+            let dg = Diagnostic {
+                inactivite_mois: *months,
+                ft_date: *ft,
+                ..Default::default()
+            };
+            assert_eq!(
+                outcome(dg.check_professional(&Diagnostic::default(), today())),
+                expected(*want),
+                "{name}"
+            );
+            assert_eq!(dg.check_professional(&dg, today()), Ok(()), "{name} kept");
         }
     }
 
