@@ -307,3 +307,26 @@ fn professional_form_refuses_inactivity_and_registration_out_of_range_in_place()
         ("CAP cuisine", Some(18), NaiveDate::from_ymd_opt(2025, 9, 1))
     );
 }
+
+#[test]
+fn barrier_details_form_refuses_a_lifting_date_in_the_future_in_place() {
+    let mut c = new_file();
+    let id = c.person_id();
+    c.press("<F6><Space>");
+    let before = c.stored(id);
+    assert_eq!(before.barriers.len(), 1);
+    c.press("e<Tab><Tab><C-u>01/01/2062<Tab>Bus le matin<F10>");
+    c.assert_refused(
+        "resolved",
+        "Date de levée hors limites : entre le 23/11/1926 (il y a 100 ans) et aujourd'hui (23/11/2026)",
+        &[("resolved", "01/01/2062"), ("note", "Bus le matin")],
+    );
+    assert_eq!(c.stored(id), before, "nothing written");
+    c.press("<C-u>23/11/2026<F10>");
+    assert!(c.app.overlay.is_none(), "{}", c.status());
+    let b = &c.stored(id).barriers[0];
+    assert_eq!(
+        (b.resolved, b.note.as_str()),
+        (Some(today()), "Bus le matin")
+    );
+}
