@@ -22,8 +22,29 @@ fn the_demonstration_respects_every_field_rule() {
         for f in demo::generate(&rf, 300, seed, now()) {
             let who = format!("seed {seed}, {}", f.person.display_name());
             let checks = std::iter::once(f.person.check(today))
+                .chain(f.person.unusual(&Person::default()).into_iter().map(Err))
                 .chain(f.suivis.iter().map(|s| s.check()))
+                .chain(
+                    f.suivis
+                        .iter()
+                        .map(|s| s.check_dates(&Default::default(), today)),
+                )
+                .chain(
+                    f.actions
+                        .iter()
+                        .map(|a| a.check(&Default::default(), today)),
+                )
                 .chain(f.barriers.iter().map(|b| b.check()))
+                .chain(
+                    f.barriers
+                        .iter()
+                        .map(|b| b.check_dates(&Default::default(), today)),
+                )
+                .chain(
+                    f.diagnostics
+                        .iter()
+                        .map(|d| d.check_professional(&Default::default(), today)),
+                )
                 .chain(f.appointments.iter().map(|a| a.check(today)))
                 .chain(
                     f.appointments

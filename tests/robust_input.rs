@@ -255,7 +255,7 @@ fn impossible_and_far_off_appointments_are_refused_inline() {
     );
     c.set("duration", "1500");
     c.key(k(F10));
-    assert!(c.field_error("duration").contains("24 heures"));
+    assert!(c.field_error("duration").contains("5 à 480 minutes"));
     c.set("duration", "45");
     c.key(k(F10));
     assert!(c.app.overlay.is_none(), "{:?}", c.app.status);

@@ -48,6 +48,9 @@ pub struct Field {
     pub checked: Vec<bool>,
     /// Highlighted suggestion (Completion).
     pub suggestion: Option<usize>,
+    /// The value a warning was shown for (see [`Form::warn`]): confirming again with the
+    /// same value stores it as typed.
+    pub warned: Option<String>,
 }
 
 impl Field {
@@ -64,6 +67,7 @@ impl Field {
             choice: 0,
             checked: Vec::new(),
             suggestion: None,
+            warned: None,
         }
     }
 
@@ -264,6 +268,9 @@ pub enum Refusal {
     Stale,
     /// An error not tied to a field (store, disk...): shown under the form.
     Error(String),
+    /// Values that look wrong but may be right (key, message): each message goes under
+    /// its field, and confirming again with the values unchanged stores them.
+    Unusual(Vec<(&'static str, String)>),
     /// A reader asked for a key its form does not have: a bug, caught by each form's unit
     /// test; at run time it refuses loudly rather than saving an empty value.
     UnknownField(&'static str),
@@ -370,6 +377,12 @@ impl<'a> Reader<'a> {
         let f = self.get(key)?;
         Ok(f.completion_code()
             .unwrap_or_else(|| f.input.text().trim().to_string()))
+    }
+
+    /// Did the advisor confirm this field again, unchanged, after a warning about it?
+    pub fn insisted(&self, key: &'static str) -> Result<bool, Refusal> {
+        let f = self.get(key)?;
+        Ok(f.warned.as_deref() == Some(f.input.text().trim()))
     }
 
     pub fn checked(&self, key: &'static str) -> Result<bool, Refusal> {
@@ -683,6 +696,22 @@ impl Form {
             Some(i) => {
                 self.fields[i].error = Some(message.to_string());
                 self.focus = i;
+            }
+            None => self.error = Some(message.to_string()),
+        }
+    }
+}
+
+impl Form {
+    /// Warns about an unusual value (see [`Refusal::Unusual`]): the message goes under the
+    /// field and the value is remembered, so that confirming again without changing it
+    /// stores it. The focus stays where it is, so the same key (Entrée on the last field,
+    /// F10) confirms again.
+    pub fn warn(&mut self, key: &str, message: &str) {
+        match self.fields.iter_mut().find(|f| f.key == key) {
+            Some(f) => {
+                f.warned = Some(f.input.text().trim().to_string());
+                f.error = Some(message.to_string());
             }
             None => self.error = Some(message.to_string()),
         }

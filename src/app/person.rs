@@ -88,6 +88,8 @@ pub mod first_suivi_key {
 fn identity_key_of(field: &str) -> Option<&'static str> {
     match field {
         "birth_date" => Some(identity_key::BIRTH),
+        "phone" => Some(identity_key::PHONE),
+        "email" => Some(identity_key::EMAIL),
         _ => None,
     }
 }
@@ -131,9 +133,32 @@ fn read_person(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
     Ok(p)
 }
 
+/// An unusual phone or e-mail (changed from `before`'s) is refused once with a warning,
+/// and accepted when the form is confirmed again with it unchanged. Checked after every
+/// other rule, so that the warning is the last thing standing before the save.
+fn warn_unusual(r: &Reader, p: &Person, before: &Person) -> Result<(), Refusal> {
+    let mut warnings = Vec::new();
+    for e in p.unusual(before) {
+        let Some(key) = identity_key_of(e.field) else {
+            return Err(Refusal::Error(e.message));
+        };
+        if !r.insisted(key)? {
+            warnings.push((key, e.message));
+        }
+    }
+    if warnings.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::Unusual(warnings))
+    }
+}
+
 /// Reads the identity form into `p` (a copy of the open file's person).
 pub fn read_identity(r: &Reader, p: Person) -> Result<Change, Refusal> {
-    Ok(Change::Upsert(Record::Person(read_person(r, p)?)))
+    let before = p.clone();
+    let p = read_person(r, p)?;
+    warn_unusual(r, &p, &before)?;
+    Ok(Change::Upsert(Record::Person(p)))
 }
 
 // ----- a new person -----
@@ -168,6 +193,14 @@ pub fn read_new_person(r: &Reader) -> Result<PersonFile, Refusal> {
         contrat: codes::CONTRACT_NONE.into(),
         ..Default::default()
     };
+    suivi
+        .check_dates(&Suivi::default(), r.now().date())
+        .map_err(|e| {
+            Refusal::rule(e, |f| {
+                (f == "date_orientation").then_some(first_suivi_key::ORIENTATION)
+            })
+        })?;
+    warn_unusual(r, &person, &Person::default())?;
     Ok(PersonFile {
         person,
         suivis: vec![suivi],
@@ -197,6 +230,10 @@ pub mod suivi_key {
 fn suivi_key_of(field: &str) -> Option<&'static str> {
     use suivi_key as k;
     match field {
+        "date_orientation" => Some(k::ORIENTATION),
+        "date_premier_contact" => Some(k::CONTACT),
+        "date_entree" => Some(k::ENTREE),
+        "contrat_debut" => Some(k::CONTRAT_DEBUT),
         "contrat_fin" => Some(k::CONTRAT_FIN),
         "sortie_date" => Some(k::SORTIE),
         "sortie_categorie" => Some(k::SORTIE_CAT),
@@ -239,9 +276,11 @@ pub fn suivi_form(rf: &Referential, s: &Suivi) -> Form {
     )
 }
 
-/// Reads the suivi form into `s` (a copy of the current suivi) and checks its rules.
+/// Reads the suivi form into `s` (a copy of the current suivi) and checks its rules: the
+/// date ranges first (a mistyped year), then the dates' consistency.
 pub fn read_suivi(r: &Reader, mut s: Suivi) -> Result<Change, Refusal> {
     use suivi_key as k;
+    let before = s.clone();
     s.dispositif = r.choice(k::DISPOSITIF)?;
     s.referent = r.text(k::REFERENT)?;
     s.prescripteur = r.code_or_text(k::PRESCRIPTEUR)?;
@@ -254,6 +293,8 @@ pub fn read_suivi(r: &Reader, mut s: Suivi) -> Result<Change, Refusal> {
     s.sortie_date = r.date(k::SORTIE)?;
     s.sortie_categorie = r.opt_choice(k::SORTIE_CAT)?;
     s.sortie_detail = r.text(k::SORTIE_DETAIL)?;
+    s.check_dates(&before, r.now().date())
+        .map_err(|e| Refusal::rule(e, suivi_key_of))?;
     s.check().map_err(|e| Refusal::rule(e, suivi_key_of))?;
     Ok(Change::Upsert(Record::Suivi(s)))
 }
@@ -313,6 +354,15 @@ mod tests {
                     "La date de naissance est dans le futur",
                 )),
             ),
+            (
+                "born_yesterday",
+                "hier",
+                Err(Refusal::field(
+                    identity_key::BIRTH,
+                    "Moins de 15 ans (0 an) : vérifiez l'année, l'âge attendu va de 15 à 120 ans",
+                )),
+            ),
+            ("just_15", "10/03/2011", Ok(d(2011, 3, 10))),
             (
                 "older_than_120",
                 "01/01/1900",
@@ -384,6 +434,158 @@ mod tests {
         );
     }
 
+    #[test]
+    fn identity_reader_warns_once_about_unusual_contact_details() {
+        use crate::domain::rules::{EMAIL_UNUSUAL, PHONE_UNUSUAL};
+        use identity_key as k;
+        let rf = Referential::embedded();
+        // (name, phone typed, e-mail typed, warnings on the first confirmation)
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static str,
+            Vec<(&'static str, String)>,
+        );
+        let cases: Vec<Case> = vec![
+            ("usual_values", "03 21 45 67 89", "lea@exemple.fr", vec![]),
+            ("stored_phone_kept", "06 12 34 56 78", "", vec![]),
+            (
+                "eight_digit_phone",
+                "06 12 34 56",
+                "",
+                vec![(k::PHONE, PHONE_UNUSUAL.to_string())],
+            ),
+            (
+                "not_an_email",
+                "06 12 34 56 78",
+                "pas un mail",
+                vec![(k::EMAIL, EMAIL_UNUSUAL.to_string())],
+            ),
+            (
+                "both",
+                "0612",
+                "lea@",
+                vec![
+                    (k::PHONE, PHONE_UNUSUAL.to_string()),
+                    (k::EMAIL, EMAIL_UNUSUAL.to_string()),
+                ],
+            ),
+        ];
+        for (name, phone, email, warnings) in cases {
+            let mut form = identity_form(&rf, &person());
+            set(&mut form, k::PHONE, phone);
+            set(&mut form, k::EMAIL, email);
+            let mut form = validated(form);
+            let want = Change::Upsert(Record::Person(Person {
+                phone: phone.into(),
+                email: email.into(),
+                ..person()
+            }));
+            let first = read_identity(&Reader::new(&form, now()), person());
+            if warnings.is_empty() {
+                assert_eq!(first, Ok(want), "{name}");
+                continue;
+            }
+            assert_eq!(first, Err(Refusal::Unusual(warnings.clone())), "{name}");
+            // The app shows the warnings; the same values confirmed again are stored.
+            for (key, message) in &warnings {
+                form.warn(key, message);
+            }
+            assert_eq!(
+                form.field(warnings[0].0).unwrap().error.as_deref(),
+                Some(warnings[0].1.as_str()),
+                "{name}: shown under the field"
+            );
+            let form = validated(form);
+            let again = read_identity(&Reader::new(&form, now()), person());
+            assert_eq!(again, Ok(want), "{name}: insisted");
+            // Changing a warned value asks again.
+            let mut form = form;
+            set(&mut form, warnings[0].0, "0");
+            let form = validated(form);
+            assert!(
+                matches!(
+                    read_identity(&Reader::new(&form, now()), person()),
+                    Err(Refusal::Unusual(_))
+                ),
+                "{name}: changed value warned again"
+            );
+        }
+    }
+
+    #[test]
+    fn new_person_reader_warns_about_an_unusual_phone_then_stores_it() {
+        use crate::domain::rules::PHONE_UNUSUAL;
+        let rf = Referential::embedded();
+        let mut form = new_person_form(&rf, "", now().date());
+        set(&mut form, identity_key::NOM, "Durand");
+        set(&mut form, identity_key::PRENOM, "Paul");
+        set(&mut form, identity_key::PHONE, "12 34 56");
+        let mut form = validated(form);
+        assert_eq!(
+            read_new_person(&Reader::new(&form, now())),
+            Err(Refusal::Unusual(vec![(
+                identity_key::PHONE,
+                PHONE_UNUSUAL.to_string()
+            )]))
+        );
+        form.warn(identity_key::PHONE, PHONE_UNUSUAL);
+        let form = validated(form);
+        let file = read_new_person(&Reader::new(&form, now())).unwrap();
+        assert_eq!(file.person.phone, "12 34 56");
+    }
+
+    #[test]
+    fn new_person_reader_checks_birth_and_orientation_ranges() {
+        let rf = Referential::embedded();
+        // (name, birth typed, orientation typed, refusal)
+        let cases: Vec<(&str, &str, &str, Option<Refusal>)> = vec![
+            ("usual", "04/05/1990", "10/03/2026", None),
+            (
+                "born_yesterday",
+                "hier",
+                "10/03/2026",
+                Some(Refusal::field(
+                    identity_key::BIRTH,
+                    "Moins de 15 ans (0 an) : vérifiez l'année, l'âge attendu va de 15 à 120 ans",
+                )),
+            ),
+            (
+                "orientation_year_typo",
+                "04/05/1990",
+                "10/03/2062",
+                Some(Refusal::field(
+                    first_suivi_key::ORIENTATION,
+                    format!("Date d'orientation {RANGE_1Y}"),
+                )),
+            ),
+        ];
+        for (name, birth, orientation, want) in cases {
+            let mut form = new_person_form(&rf, "", now().date());
+            set(&mut form, identity_key::NOM, "Durand");
+            set(&mut form, identity_key::PRENOM, "Paul");
+            set(&mut form, identity_key::BIRTH, birth);
+            set(&mut form, first_suivi_key::ORIENTATION, orientation);
+            let form = validated(form);
+            let got = read_new_person(&Reader::new(&form, now())).err();
+            assert_eq!(got, want, "{name}");
+        }
+        // A refused date comes before the warning about an unusual phone.
+        let mut form = new_person_form(&rf, "", now().date());
+        set(&mut form, identity_key::NOM, "Durand");
+        set(&mut form, identity_key::PRENOM, "Paul");
+        set(&mut form, identity_key::PHONE, "12");
+        set(&mut form, first_suivi_key::ORIENTATION, "10/03/2062");
+        let form = validated(form);
+        assert!(matches!(
+            read_new_person(&Reader::new(&form, now())),
+            Err(Refusal::Field {
+                key: first_suivi_key::ORIENTATION,
+                ..
+            })
+        ));
+    }
+
     fn suivi() -> Suivi {
         Suivi {
             id: 4,
@@ -403,6 +605,28 @@ mod tests {
         let form = validated(suivi_form(&rf, &suivi()));
         let got = read_suivi(&Reader::new(&form, now()), suivi());
         assert_eq!(got, Ok(Change::Upsert(Record::Suivi(suivi()))));
+    }
+
+    const RANGE_1Y: &str = "hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2027 (dans 1 an) — vérifiez l'année";
+
+    #[test]
+    fn suivi_reader_old_dates_kept_as_stored_are_not_questioned() {
+        let rf = Referential::embedded();
+        let old = Suivi {
+            date_orientation: d(2001, 9, 3),
+            date_entree: d(2001, 9, 10),
+            ..suivi()
+        };
+        let mut form = suivi_form(&rf, &old);
+        set(&mut form, suivi_key::REFERENT, "Camille B.");
+        let form = validated(form);
+        assert_eq!(
+            read_suivi(&Reader::new(&form, now()), old.clone()),
+            Ok(Change::Upsert(Record::Suivi(Suivi {
+                referent: "Camille B.".into(),
+                ..old
+            })))
+        );
     }
 
     #[test]
@@ -465,6 +689,61 @@ mod tests {
                 vec![],
                 &exit,
                 Err(Refusal::field(k::SORTIE, "Indiquez la date de sortie")),
+            ),
+            (
+                "orientation_year_typo",
+                vec![(k::ORIENTATION, "05/01/1926")],
+                "",
+                Err(Refusal::field(k::ORIENTATION, format!("Date d'orientation {RANGE_1Y}"))),
+            ),
+            (
+                "entry_planned_next_month",
+                vec![(k::ENTREE, "10/04/2026")],
+                "",
+                Ok(Suivi {
+                    date_entree: d(2026, 4, 10),
+                    ..suivi()
+                }),
+            ),
+            (
+                "contact_2062",
+                vec![(k::CONTACT, "01/02/2062")],
+                "",
+                Err(Refusal::field(k::CONTACT, format!("Date de premier contact {RANGE_1Y}"))),
+            ),
+            (
+                "contract_start_too_far",
+                vec![(k::CONTRAT_DEBUT, "01/02/2028")],
+                "",
+                Err(Refusal::field(k::CONTRAT_DEBUT, format!("Début du contrat {RANGE_1Y}"))),
+            ),
+            (
+                "contract_end_in_4_years",
+                vec![(k::CONTRAT_DEBUT, "01/02/2026"), (k::CONTRAT_FIN, "31/01/2030")],
+                "",
+                Ok(Suivi {
+                    contrat_debut: d(2026, 2, 1),
+                    contrat_fin: d(2030, 1, 31),
+                    ..suivi()
+                }),
+            ),
+            (
+                "contract_end_year_typo",
+                vec![(k::CONTRAT_DEBUT, "01/02/2026"), (k::CONTRAT_FIN, "31/01/2062")],
+                "",
+                Err(Refusal::field(k::CONTRAT_FIN, "Fin du contrat hors limites : entre le 10/03/2006 (il y a 20 ans) et le 10/03/2031 (dans 5 ans) — vérifiez l'année")),
+            ),
+            (
+                "exit_in_the_future",
+                vec![(k::SORTIE, "11/03/2026")],
+                &exit,
+                Err(Refusal::field(k::SORTIE, "Date de sortie hors limites : entre le 10/03/2006 (il y a 20 ans) et aujourd'hui (10/03/2026) — vérifiez l'année")),
+            ),
+            (
+                "range_before_consistency",
+                vec![(k::SORTIE, "11/03/2062")],
+                "",
+                Err(Refusal::field(k::SORTIE, "Date de sortie hors limites : entre le 10/03/2006 (il y a 20 ans) et aujourd'hui (10/03/2026) — vérifiez l'année")),
             ),
         ];
         for (name, typed, reason, want) in cases {

@@ -344,6 +344,11 @@ impl App {
         match self.apply_form(&Reader::new(&form, now), &form.purpose, &form.title, store) {
             Ok(()) => return,
             Err(Refusal::Field { key, message }) => form.refuse(key, &message),
+            Err(Refusal::Unusual(warnings)) => {
+                for (key, message) in warnings {
+                    form.warn(key, &message);
+                }
+            }
             // The record is gone (reloaded): keep what was typed.
             Err(Refusal::Stale) => {}
             Err(Refusal::Error(msg)) => form.error = Some(msg),

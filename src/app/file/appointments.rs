@@ -7,7 +7,7 @@ use crate::domain::referential::label_in;
 use crate::domain::*;
 use crate::store::Store;
 
-/// Minutes of a new appointment when the duration is left empty.
+/// Minutes proposed in the duration field of a new appointment.
 pub const DEFAULT_MINUTES: u32 = 45;
 
 impl App {
@@ -107,7 +107,9 @@ pub fn read_new(r: &Reader, person_id: Id) -> Result<Change, Refusal> {
     let a = Appointment {
         person_id,
         start: r.datetime(k::START)?,
-        duration_min: r.number(k::DURATION)?.unwrap_or(DEFAULT_MINUTES),
+        // A cleared duration is refused, never silently replaced by the default.
+        duration_min: Appointment::typed_duration(r.number(k::DURATION)?)
+            .map_err(|e| Refusal::rule(e, key_of))?,
         medium: r.choice(k::MEDIUM)?,
         status: codes::APPT_PLANNED.into(),
         ..Default::default()
@@ -186,6 +188,8 @@ mod tests {
         }
     }
 
+    const RANGE: &str = "un rendez-vous dure de 5 à 480 minutes (8 heures), 45 le plus souvent";
+
     #[test]
     fn new_reader_cases() {
         let rf = Referential::embedded();
@@ -206,16 +210,34 @@ mod tests {
                 Ok((at(2026, 3, 12, 14), 45)),
             ),
             (
-                "empty_duration_is_default",
+                "cleared_duration_refused",
                 "12/03/2026 14h",
                 "",
-                Ok((at(2026, 3, 12, 14), 45)),
+                Err(Refusal::field(
+                    new_key::DURATION,
+                    format!("Indiquez la durée : {RANGE}"),
+                )),
             ),
             (
-                "whole_day",
+                "working_day",
                 "12/03/2026 9h",
-                "1440",
-                Ok((at(2026, 3, 12, 9), 1440)),
+                "480",
+                Ok((at(2026, 3, 12, 9), 480)),
+            ),
+            (
+                "shortest",
+                "12/03/2026 9h",
+                "5",
+                Ok((at(2026, 3, 12, 9), 5)),
+            ),
+            (
+                "zero_minutes",
+                "12/03/2026 9h",
+                "0",
+                Err(Refusal::field(
+                    new_key::DURATION,
+                    format!("Durée de 0 min hors limites : {RANGE}"),
+                )),
             ),
             (
                 "year_typo",
@@ -229,10 +251,19 @@ mod tests {
             (
                 "too_long",
                 "12/03/2026 14h",
-                "1441",
+                "481",
                 Err(Refusal::field(
                     new_key::DURATION,
-                    "Durée de plus de 24 heures : vérifiez",
+                    format!("Durée de 481 min hors limites : {RANGE}"),
+                )),
+            ),
+            (
+                "a_whole_day",
+                "12/03/2026 9h",
+                "1440",
+                Err(Refusal::field(
+                    new_key::DURATION,
+                    format!("Durée de 1440 min hors limites : {RANGE}"),
                 )),
             ),
         ];

@@ -150,6 +150,7 @@ pub mod key {
 /// The form field showing a barrier's struct field named by a rule of `Barrier::check`.
 fn key_of(field: &str) -> Option<&'static str> {
     match field {
+        "since" => Some(key::SINCE),
         "resolved" => Some(key::RESOLVED),
         _ => None,
     }
@@ -180,12 +181,15 @@ pub fn details_form(rf: &Referential, b: &Barrier) -> Form {
 
 /// A barrier set to « levé » without a date is lifted `today`.
 pub fn read_details(r: &Reader, mut b: Barrier, today: NaiveDate) -> Result<Change, Refusal> {
+    let before = b.clone();
     if r.has(key::LABEL) {
         b.label = r.text(key::LABEL)?;
     }
     b.status = r.choice(key::STATUS)?;
     b.since = r.date(key::SINCE)?;
     b.resolved = r.date(key::RESOLVED)?;
+    b.check_dates(&before, today)
+        .map_err(|e| Refusal::rule(e, key_of))?;
     b.check().map_err(|e| Refusal::rule(e, key_of))?;
     if b.status == codes::BARRIER_LIFTED && b.resolved.is_none() {
         b.resolved = Some(today);
@@ -218,7 +222,7 @@ pub fn free_form(rf: &Referential, theme: &str, today: NaiveDate) -> Form {
 }
 
 pub fn read_free(r: &Reader, person_id: Id) -> Result<Change, Refusal> {
-    Ok(Change::Upsert(Record::Barrier(Barrier {
+    let b = Barrier {
         person_id,
         theme: r.choice(key::THEME)?,
         situation: None,
@@ -227,7 +231,10 @@ pub fn read_free(r: &Reader, person_id: Id) -> Result<Change, Refusal> {
         since: r.date(key::SINCE)?,
         note: r.text(key::NOTE)?,
         ..Default::default()
-    })))
+    };
+    b.check_dates(&Barrier::default(), r.now().date())
+        .map_err(|e| Refusal::rule(e, key_of))?;
+    Ok(Change::Upsert(Record::Barrier(b)))
 }
 
 #[cfg(test)]

@@ -188,8 +188,19 @@ pub fn professional_form(rf: &Referential, d: &Diagnostic) -> Form {
     )
 }
 
+/// The form field showing a diagnostic's struct field named by
+/// `Diagnostic::check_professional`.
+fn professional_key_of(field: &str) -> Option<&'static str> {
+    match field {
+        "inactivite_mois" => Some(professional_key::INACTIVITE),
+        "ft_date" => Some(professional_key::FT_DATE),
+        _ => None,
+    }
+}
+
 pub fn read_professional(r: &Reader, mut d: Diagnostic) -> Result<Change, Refusal> {
     use professional_key as k;
+    let before = d.clone();
     d.niveau = r.choice(k::NIVEAU)?;
     d.diplomes = r.text(k::DIPLOMES)?;
     d.situation_pro = r.text(k::SITUATION)?;
@@ -201,6 +212,8 @@ pub fn read_professional(r: &Reader, mut d: Diagnostic) -> Result<Change, Refusa
     d.metiers_cibles = r.text(k::METIERS)?;
     d.competences = r.text(k::COMPETENCES)?;
     d.envies = r.text(k::ENVIES)?;
+    d.check_professional(&before, r.now().date())
+        .map_err(|e| Refusal::rule(e, professional_key_of))?;
     Ok(Change::Upsert(Record::Diagnostic(d)))
 }
 

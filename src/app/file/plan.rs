@@ -178,9 +178,19 @@ pub fn action_form(
     ))
 }
 
-/// Reads the action form into `a` (a copy of the edited action, or [`new_action`]).
+/// The form field showing an action's struct field named by a rule of `PlanAction::check`.
+fn action_key_of(field: &str) -> Option<&'static str> {
+    match field {
+        "due" => Some(action_key::DUE),
+        _ => None,
+    }
+}
+
+/// Reads the action form into `a` (a copy of the edited action, or [`new_action`]) and
+/// checks its rules (an échéance kept as stored is not questioned again).
 pub fn read_action(r: &Reader, mut a: PlanAction) -> Result<Change, Refusal> {
     use action_key as k;
+    let before = a.clone();
     a.action_type = r.get(k::LABEL)?.completion_code();
     a.label = r.text(k::LABEL)?;
     a.partner = r.code_or_text(k::PARTNER)?;
@@ -188,6 +198,8 @@ pub fn read_action(r: &Reader, mut a: PlanAction) -> Result<Change, Refusal> {
     a.status = r.choice(k::STATUS)?;
     a.objective_id = r.choice(k::OBJECTIVE)?.parse().ok();
     a.outcome = r.text(k::OUTCOME)?;
+    a.check(&before, r.now().date())
+        .map_err(|e| Refusal::rule(e, action_key_of))?;
     Ok(Change::Upsert(Record::Action(a)))
 }
 
@@ -353,6 +365,77 @@ mod tests {
             assert_eq!(a.status, codes::ACTION_PLANNED, "{name}");
             assert_eq!(a.objective_id, want_obj, "{name}");
             assert_eq!(a.outcome, "ok", "{name}");
+        }
+    }
+
+    #[test]
+    fn action_reader_due_range() {
+        const DUE: &str = "Échéance hors limites : entre le 10/03/2024 (il y a 2 ans) et le 10/03/2031 (dans 5 ans) — vérifiez l'année";
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day);
+        let rf = Referential::embedded();
+        let old = PlanAction {
+            id: 5,
+            person_id: 9,
+            label: "Atelier CV".into(),
+            due: d(2021, 6, 1),
+            status: codes::ACTION_PLANNED.into(),
+            ..Default::default()
+        };
+        // (name, edited action or None for a new one, due typed, due read or refusal)
+        type Case = (
+            &'static str,
+            Option<PlanAction>,
+            &'static str,
+            Result<Option<chrono::NaiveDate>, Refusal>,
+        );
+        let cases: Vec<Case> = vec![
+            ("new_in_range", None, "20/03/2026", Ok(d(2026, 3, 20))),
+            ("new_empty", None, "", Ok(None)),
+            (
+                "new_1900",
+                None,
+                "01/01/1900",
+                Err(Refusal::field(action_key::DUE, DUE)),
+            ),
+            (
+                "new_2062",
+                None,
+                "01/01/2062",
+                Err(Refusal::field(action_key::DUE, DUE)),
+            ),
+            (
+                "old_due_untouched",
+                Some(old.clone()),
+                "01/06/2021",
+                Ok(d(2021, 6, 1)),
+            ),
+            (
+                "old_due_moved_still_old",
+                Some(old.clone()),
+                "02/06/2021",
+                Err(Refusal::field(action_key::DUE, DUE)),
+            ),
+            (
+                "old_due_moved_to_next_month",
+                Some(old.clone()),
+                "10/04/2026",
+                Ok(d(2026, 4, 10)),
+            ),
+        ];
+        for (name, existing, due, want) in cases {
+            let mut form = action_form(
+                &rf,
+                &objectives(),
+                existing.clone(),
+                None,
+                &Keymap::defaults(),
+            );
+            set(&mut form, action_key::LABEL, "Atelier CV");
+            set(&mut form, action_key::DUE, due);
+            let form = validated(form);
+            let start = existing.unwrap_or_else(|| new_action(9));
+            let got = read_action(&Reader::new(&form, now()), start).map(|c| action(Ok(c)).due);
+            assert_eq!(got, want, "{name}");
         }
     }
 
