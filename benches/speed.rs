@@ -376,7 +376,7 @@ fn run_first_frame(db: &Path, rss_file: Option<&Path>) -> Res<Duration> {
         pixel_width: 0,
         pixel_height: 0,
     })?;
-    let bin = env!("CARGO_BIN_EXE_parcours");
+    let bin = env!("CARGO_BIN_EXE_parcours-hooks");
     let mut cmd = match rss_file {
         Some(out) => {
             let mut c = CommandBuilder::new("/usr/bin/time");

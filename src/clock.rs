@@ -52,3 +52,35 @@ impl std::fmt::Debug for Clock {
         write!(f, "Clock({})", self.now())
     }
 }
+
+/// Test hooks: what the tests and benchmarks may change from the environment. The shipped
+/// `parcours` binary always uses [`TestHooks::default`] (none); only the test twin
+/// `parcours-hooks` (built with the `test-hooks` feature, which only tests and benchmarks
+/// turn on) reads them with [`TestHooks::from_env`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestHooks {
+    /// `PARCOURS_NOW="2026-11-22 10:00:00"`: a fixed clock.
+    pub now: Option<NaiveDateTime>,
+    /// `PARCOURS_EXIT_AFTER_FIRST_FRAME`: the app quits once its first frame is drawn.
+    pub exit_after_first_frame: bool,
+}
+
+impl TestHooks {
+    #[cfg(feature = "test-hooks")]
+    pub fn from_env() -> TestHooks {
+        TestHooks {
+            now: std::env::var("PARCOURS_NOW")
+                .ok()
+                .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").ok()),
+            exit_after_first_frame: std::env::var_os("PARCOURS_EXIT_AFTER_FIRST_FRAME").is_some(),
+        }
+    }
+
+    /// The clock: fixed by the hook, else the system's.
+    pub fn clock(&self) -> Clock {
+        match self.now {
+            Some(t) => Clock::fixed(t),
+            None => Clock::system(),
+        }
+    }
+}

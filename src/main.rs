@@ -1,11 +1,14 @@
 //! The `parcours` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use parcours::auth::{keyring_path, Account, Keyring, Role};
-use parcours::clock::Clock;
-use parcours::store::Store;
+use parcours::auth::password::read_secret;
+use parcours::auth::{keyring_path, Account, AuthError, Keyring, Role};
+use parcours::clock::{Clock, TestHooks};
+use parcours::export::ExportError;
+use parcours::store::{Store, StoreError};
 use parcours::{config, demo, document, export, session};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -118,279 +121,142 @@ enum Format {
     Document,
 }
 
+/// Why a command failed: one French sentence, printed after « parcours : ».
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// Already a French sentence (login, password reading, the app).
+    #[error("{0}")]
+    Message(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("{0}")]
+    App(Box<dyn std::error::Error>),
+    #[error(
+        "impossible de trouver le dossier de données de l'utilisateur ; utilisez --db FICHIER"
+    )]
+    NoDataDir,
+    #[error("impossible de créer « {} » : {source}", .path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("écriture sur la sortie standard impossible : {0}")]
+    Stdout(std::io::Error),
+    #[error("lecture de la réponse impossible : {0}")]
+    Answer(std::io::Error),
+    #[error("fichier des comptes : {0}")]
+    AccountsCopy(std::io::Error),
+    #[error("aucun dossier n° « {0} » dans cette base")]
+    NoSuchFile(String),
+    #[error("aucune base « {} » : lancez parcours sans commande pour la créer (premier compte), ou « parcours demo »", .0.display())]
+    NoBase(PathBuf),
+    #[error("aucun compte pour cette base : lancez parcours sans commande pour créer le premier")]
+    NoAccounts,
+    /// Random bytes to SQLite: maybe an encrypted base whose accounts file stayed behind
+    /// (a copy of the .db alone).
+    #[error("{source} Si c'est une base chiffrée, son fichier des comptes « {} » doit être à côté d'elle.", .accounts.display())]
+    AccountsMissing {
+        source: StoreError,
+        accounts: PathBuf,
+    },
+    #[error("le nom affiché est vide : précisez --nom « Prénom Nom » (il apparaît en haut de l'écran et comme référent·e)")]
+    EmptyName,
+    #[error("le document se fait pour une personne : précisez --person N° (n° de dossier)")]
+    DocumentNeedsPerson,
+    #[error("confirmation impossible sans terminal : ajoutez --oui")]
+    NeedsTerminal,
+    #[error("restauration abandonnée : rien n'a été modifié")]
+    RestoreAbandoned,
+    #[error("effacement abandonné : rien n'a été modifié")]
+    EraseAbandoned,
+    #[error("restauration réservée aux administrateur·rices")]
+    RestoreNotAdmin,
+    #[error("l'effacement d'un dossier est réservé aux administrateur·rices")]
+    EraseNotAdmin,
+    #[error(
+        "{0} problème(s) d'intégrité : restaurez une sauvegarde (la base n'a pas été modifiée)"
+    )]
+    Integrity(usize),
+}
+
+impl From<String> for CliError {
+    fn from(msg: String) -> Self {
+        CliError::Message(msg)
+    }
+}
+
+type Result<T, E = CliError> = std::result::Result<T, E>;
+
 fn main() -> ExitCode {
+    // The shipped binary never reads a test hook: see src/bin/parcours-hooks.rs.
+    start(TestHooks::default())
+}
+
+/// The command line, with the given test hooks (none for the shipped binary).
+pub fn start(hooks: TestHooks) -> ExitCode {
+    protect_process();
     let cli = Cli::parse();
-    match run(cli) {
+    match run(cli, &hooks) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("parcours : {msg}");
+        Err(e) => {
+            eprintln!("parcours : {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf, String> {
-    if let Some(p) = cli_db {
-        return Ok(p);
+/// Before anything else: what this process writes and holds stays its user's.
+fn protect_process() {
+    // SAFETY (both blocks): system calls with valid arguments and no pointer kept; they
+    // cannot fail in a way that could be handled here.
+    #[cfg(unix)]
+    // Files created 0600 and folders 0700 (base, WAL, accounts file, exports, backups).
+    unsafe {
+        libc::umask(0o077);
     }
-    let p = config::default_db_path().ok_or(
-        "impossible de trouver le dossier de données de l'utilisateur ; utilisez --db FICHIER",
-    )?;
-    if let Some(dir) = p.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("impossible de créer « {} » : {e}", dir.display()))?;
+    // The memory holds names, notes and the database key: no core dump of it (a crash or a
+    // signal would write it in clear to the disk), and no other process of the same user
+    // may read it (not dumpable also refuses ptrace and /proc/PID/mem).
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
     }
-    Ok(p)
 }
 
-fn clock() -> Clock {
-    // Hidden hook for reproducible demos and tests: PARCOURS_NOW="2026-11-22 10:00:00".
-    match std::env::var("PARCOURS_NOW")
-        .ok()
-        .and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").ok())
+/// A password file others can read is a password others know: say so (it still works).
+fn warn_if_shared(password_file: &Path) {
+    #[cfg(unix)]
     {
-        Some(t) => Clock::fixed(t),
-        None => Clock::system(),
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(password_file) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o044 != 0 {
+                eprintln!(
+                    "Attention : le fichier de mot de passe « {} » est lisible par d'autres utilisateurs de cet ordinateur (droits {mode:o}). Rendez-le privé : chmod 600 « {} ».",
+                    password_file.display(),
+                    password_file.display()
+                );
+            }
+        }
     }
+    #[cfg(not(unix))]
+    let _ = password_file;
 }
 
-/// Writes to standard output; a reader that went away (`| head`) is not an error
-/// (`println!` would panic there).
-fn print_stdout(text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("écriture sur la sortie standard impossible : {e}"))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn run(cli: Cli) -> Result<(), String> {
-    if let Some(Command::Touches) = cli.command {
-        print!("{}", parcours::app::keys::defaults_as_toml());
-        if let Some(dir) = config::config_dir() {
-            eprintln!(
-                "Pour changer une touche : copiez les lignes voulues dans {}",
-                dir.join(config::KEYS_FILE).display()
-            );
-        }
-        return Ok(());
-    }
-    let path = db_path(cli.db.clone())?;
-    let clock = clock();
-    let auth = Auth {
-        compte: cli.compte.clone(),
-        file: cli.mot_de_passe_fichier.clone(),
-    };
-    match cli.command {
-        None => parcours::tui::run(&path, clock).map_err(|e| e.to_string()),
-        Some(Command::Demo { persons, seed }) => {
-            let mut store = if session::db_state(&path) == session::DbState::New {
-                // A new demo database gets a demo account whose password is printed.
-                let password = session::random_password();
-                let s = session::create_first_account(
-                    &path,
-                    clock.clone(),
-                    "demo",
-                    "Compte de démonstration",
-                    &password,
-                )?;
-                println!(
-                    "Compte de démonstration : identifiant « demo », mot de passe « {} »",
-                    password.as_str()
-                );
-                s.store
-            } else {
-                let mut opened = open_any(&path, clock.clone(), &auth)?;
-                opened.audit_login()?;
-                opened.into_store()
-            };
-            let (rf, warning) = config::load_referential();
-            if let Some(w) = warning {
-                eprintln!("{w}");
-            }
-            let started = std::time::Instant::now();
-            let mut people = demo::files(&rf, seed, clock.now()).take(persons);
-            // Batches keep memory flat and each transaction short (another instance can
-            // write in between).
-            let mut done = 0;
-            loop {
-                let chunk: Vec<_> = people.by_ref().take(500).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                store.insert_files(&chunk).map_err(|e| e.to_string())?;
-                done += chunk.len();
-            }
-            eprintln!(
-                "{done} personnes fictives créées dans {} ({:.1} s)",
-                path.display(),
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-        Some(Command::Export {
-            format: Format::Document,
-            person,
-            output,
-        }) => export_document(&path, clock, &auth, person, output),
-        Some(Command::Effacer { dossier, oui }) => erase(&path, clock, &auth, &dossier, oui),
-        Some(Command::Export {
-            format: Format::Json,
-            person,
-            output,
-        }) => {
-            let mut opened = open_any(&path, clock, &auth)?;
-            let store = opened.store();
-            let ids = match &person {
-                Some(n) => Some(vec![store
-                    .person_id_by_dossier(n)
-                    .map_err(|e| e.to_string())?
-                    .ok_or_else(|| format!("aucun dossier n° « {n} » dans cette base"))?]),
-                None => None,
-            };
-            // The audit log records that an export was made (and of whom), not what.
-            let audited = ids.as_ref().and_then(|v| v.first().copied());
-            let written = match output {
-                Some(file) => {
-                    let f = std::fs::File::create(&file)
-                        .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
-                    export::write_json(store, ids.as_deref(), std::io::BufWriter::new(f))
-                }
-                None => {
-                    let stdout = std::io::stdout().lock();
-                    export::write_json(store, ids.as_deref(), std::io::BufWriter::new(stdout))
-                }
-            };
-            opened.audit_after_read(&written, audited)?;
-            match written {
-                Ok(count) => {
-                    eprintln!("{count} dossier(s) exporté(s)");
-                    Ok(())
-                }
-                // The reader stopped early (`| head`): nothing went wrong on our side.
-                Err(e) if e.is_broken_pipe() => Ok(()),
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        Some(Command::Touches) => Ok(()), // handled above: needs no database
-        Some(Command::Backup { dest, garder }) => {
-            let mut opened = open_any(&path, clock, &auth)?;
-            let r = opened
-                .store()
-                .backup(dest.as_deref(), garder)
-                .map_err(|e| e.to_string())?;
-            // After the copy: a backup refused (damaged base) wrote nothing into the base.
-            opened.audit_login()?;
-            let rows: i64 = r.counts.iter().map(|(_, n)| n).sum();
-            println!(
-                "Sauvegarde vérifiée : {} ({} Ko, {} lignes, intégrité OK)",
-                r.path.display(),
-                r.bytes / 1024,
-                rows
-            );
-            for old in r.removed {
-                println!("  ancienne sauvegarde supprimée : {}", old.display());
-            }
-            println!("Pensez à copier cette sauvegarde hors du poste (clé USB chiffrée, serveur de la structure).");
-            Ok(())
-        }
-        Some(Command::Restore { src, oui }) => {
-            use std::io::IsTerminal;
-            if !oui {
-                if !std::io::stdin().is_terminal() {
-                    return Err("confirmation impossible sans terminal : ajoutez --oui".into());
-                }
-                eprint!(
-                    "Remplacer la base « {} » par la sauvegarde « {} » ? La base actuelle sera mise de côté. Tapez oui : ",
-                    path.display(),
-                    src.display()
-                );
-                let mut answer = String::new();
-                std::io::stdin()
-                    .read_line(&mut answer)
-                    .map_err(|e| e.to_string())?;
-                if answer.trim().to_lowercase() != "oui" {
-                    return Err("restauration abandonnée : rien n'a été modifié".into());
-                }
-            }
-            // The key comes from the current accounts (or the backup's, if the base is gone):
-            // a database keeps one key for life, so either opens the backup.
-            let key = if Keyring::exists(&path) || Keyring::exists(&src) {
-                let ring_db = if Keyring::exists(&path) { &path } else { &src };
-                let mut ring = Keyring::load(ring_db).map_err(|e| e.to_string())?;
-                let login = match &auth.compte {
-                    Some(c) => c.clone(),
-                    None => ring
-                        .accounts()
-                        .first()
-                        .map(|a| a.login.clone())
-                        .unwrap_or_default(),
-                };
-                let pw = parcours::auth::password::read_secret(
-                    &format!("Mot de passe de {login} : "),
-                    auth.file.as_deref(),
-                )?;
-                let (key, account) = ring
-                    .unlock(&login, &pw, clock.now())
-                    .map_err(|e| e.to_string())?;
-                if account.role != Role::Admin {
-                    return Err("restauration réservée aux administrateur·rices".into());
-                }
-                Some(key)
-            } else {
-                None
-            };
-            let aside = parcours::store::restore(&src, &path, clock.now(), key.as_ref())
-                .map_err(|e| e.to_string())?;
-            if !Keyring::exists(&path) && Keyring::exists(&src) {
-                std::fs::copy(keyring_path(&src), keyring_path(&path))
-                    .map_err(|e| format!("fichier des comptes : {e}"))?;
-            }
-            println!("Sauvegarde remise en place dans {}", path.display());
-            if aside.exists() {
-                println!("L'ancienne base est conservée : {}", aside.display());
-            }
-            Ok(())
-        }
-        Some(Command::Compte { action }) => compte(&path, clock, &auth, action),
-        Some(Command::Check) => {
-            let mut opened = open_any(&path, clock, &auth)?;
-            let store = opened.store();
-            let problems = store.integrity_problems().map_err(|e| e.to_string())?;
-            let version = store.schema_version().map_err(|e| e.to_string())?;
-            let mut report = format!(
-                "Base : {}\nSchéma : version {version} (cette version de parcours : {})\n",
-                path.display(),
-                parcours::store::schema::LATEST
-            );
-            for (table, n) in store.table_counts().map_err(|e| e.to_string())? {
-                report.push_str(&format!("  {table:<18} {n:>9} lignes\n"));
-            }
-            if problems.is_empty() {
-                report.push_str("Intégrité : OK\n");
-            }
-            for p in &problems {
-                report.push_str(&format!("  problème : {p}\n"));
-            }
-            // The login goes in the audit log only once the base is known to be sound:
-            // nothing is written into a damaged base.
-            if problems.is_empty() {
-                opened.audit_login()?;
-            }
-            print_stdout(&report)?;
-            if problems.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} problème(s) d'intégrité : restaurez une sauvegarde (la base n'a pas été modifiée)",
-                    problems.len()
-                ))
-            }
-        }
-    }
+/// What every command on a database needs.
+struct Ctx {
+    path: PathBuf,
+    clock: Clock,
+    auth: Auth,
 }
 
 struct Auth {
@@ -398,33 +264,259 @@ struct Auth {
     file: Option<PathBuf>,
 }
 
-/// `export --format document --person N°`: the readable document of one person's file.
-fn export_document(
-    path: &std::path::Path,
-    clock: Clock,
-    auth: &Auth,
-    person: Option<String>,
-    output: Option<PathBuf>,
-) -> Result<(), String> {
-    let Some(n) = person else {
-        return Err(
-            "le document se fait pour une personne : précisez --person N° (n° de dossier)".into(),
-        );
+fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
+    if let Some(Command::Touches) = cli.command {
+        return touches();
+    }
+    clean_args(&mut cli)?;
+    if let Some(f) = &cli.mot_de_passe_fichier {
+        warn_if_shared(f);
+    }
+    let ctx = Ctx {
+        path: db_path(cli.db)?,
+        clock: hooks.clock(),
+        auth: Auth {
+            compte: cli.compte,
+            file: cli.mot_de_passe_fichier,
+        },
     };
-    let mut opened = open_any(path, clock, auth)?;
-    let store = opened.store();
-    let id = store
-        .person_id_by_dossier(&n)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("aucun dossier n° « {n} » dans cette base"))?;
+    match cli.command {
+        None => parcours::tui::run(&ctx.path, ctx.clock, hooks.exit_after_first_frame)
+            .map_err(CliError::App),
+        Some(Command::Demo { persons, seed }) => demo(&ctx, persons, seed),
+        Some(Command::Export {
+            format: Format::Json,
+            person,
+            output,
+        }) => export_json(&ctx, person, output),
+        Some(Command::Export {
+            format: Format::Document,
+            person,
+            output,
+        }) => export_document(&ctx, person, output),
+        Some(Command::Effacer { dossier, oui }) => erase(&ctx, &dossier, oui),
+        Some(Command::Check) => check(&ctx),
+        Some(Command::Touches) => touches(),
+        Some(Command::Compte { action }) => compte(&ctx, action),
+        Some(Command::Backup { dest, garder }) => backup(&ctx, dest, garder),
+        Some(Command::Restore { src, oui }) => restore(&ctx, &src, oui),
+    }
+}
+
+/// Text typed on the command line, cleaned as in a one-line form field (the same code):
+/// control characters and escape sequences' ESC dropped (`compte liste` must not clear the
+/// terminal), tabs and line breaks flattened to spaces, ends trimmed.
+fn one_line(text: &str) -> String {
+    parcours::app::input::TextInput::new(text, false)
+        .text()
+        .trim()
+        .to_string()
+}
+
+/// Every text argument that is stored or shown back goes through [`one_line`] before use;
+/// paths are left as given. An empty display name is refused before any password is asked.
+fn clean_args(cli: &mut Cli) -> Result<()> {
+    if let Some(c) = &mut cli.compte {
+        *c = one_line(c);
+    }
+    match &mut cli.command {
+        Some(Command::Compte {
+            action: CompteAction::Ajouter {
+                identifiant, nom, ..
+            },
+        }) => {
+            *identifiant = one_line(identifiant);
+            *nom = one_line(nom);
+            if nom.is_empty() {
+                return Err(CliError::EmptyName);
+            }
+        }
+        Some(Command::Compte {
+            action: CompteAction::Supprimer { identifiant },
+        }) => *identifiant = one_line(identifiant),
+        Some(Command::Export {
+            person: Some(n), ..
+        }) => *n = one_line(n),
+        Some(Command::Effacer { dossier, .. }) => *dossier = one_line(dossier),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn db_path(cli_db: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(p) = cli_db {
+        return Ok(p);
+    }
+    let p = config::default_db_path().ok_or(CliError::NoDataDir)?;
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Create {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(p)
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error
+/// (`println!` would panic there).
+fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Stdout(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Asks a question on the terminal and returns the line typed (`--oui` skips this).
+fn ask(question: &str) -> Result<String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::NeedsTerminal);
+    }
+    eprint!("{question}");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(CliError::Answer)?;
+    Ok(answer)
+}
+
+/// The file an export writes (`-o`), readable by its owner only: a file that was there
+/// before is made private again (a device such as /dev/null is left as it is).
+fn create_output(file: &Path) -> Result<std::fs::File> {
+    let create = |source| CliError::Create {
+        path: file.to_path_buf(),
+        source,
+    };
+    let f = document::create_private(file).map_err(create)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if f.metadata().map_err(create)?.is_file() {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(create)?;
+        }
+    }
+    Ok(f)
+}
+
+/// The referential, its override's warning (if any) on standard error.
+fn referential() -> parcours::domain::Referential {
     let (rf, warning) = config::load_referential();
     if let Some(w) = warning {
         eprintln!("{w}");
     }
+    rf
+}
+
+/// `touches`: the default key bindings, as a template for touches.toml (needs no database).
+fn touches() -> Result<()> {
+    print!("{}", parcours::app::keys::defaults_as_toml());
+    if let Some(dir) = config::config_dir() {
+        eprintln!(
+            "Pour changer une touche : copiez les lignes voulues dans {}",
+            dir.join(config::KEYS_FILE).display()
+        );
+    }
+    Ok(())
+}
+
+/// `demo`: fictitious people added to the base (a new base gets a demo account).
+fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
+    let path = &ctx.path;
+    let mut store = if session::db_state(path) == session::DbState::New {
+        // A new demo database gets a demo account whose password is printed.
+        let password = session::random_password();
+        let s = session::create_first_account(
+            path,
+            ctx.clock.clone(),
+            "demo",
+            "Compte de démonstration",
+            &password,
+        )?;
+        println!(
+            "Compte de démonstration : identifiant « demo », mot de passe « {} »",
+            password.as_str()
+        );
+        s.store
+    } else {
+        let mut opened = open_any(ctx)?;
+        opened.audit_login()?;
+        opened.into_store()
+    };
+    let rf = referential();
+    let started = std::time::Instant::now();
+    let mut people = demo::files(&rf, seed, ctx.clock.now()).take(persons);
+    // Batches keep memory flat and each transaction short (another instance can
+    // write in between).
+    let mut done = 0;
+    loop {
+        let chunk: Vec<_> = people.by_ref().take(500).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        store.insert_files(&chunk)?;
+        done += chunk.len();
+    }
+    eprintln!(
+        "{done} personnes fictives créées dans {} ({:.1} s)",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The internal id of the person with this n° de dossier.
+fn person_id(store: &Store, dossier: &str) -> Result<parcours::domain::Id> {
+    store
+        .person_id_by_dossier(dossier)?
+        .ok_or_else(|| CliError::NoSuchFile(dossier.to_string()))
+}
+
+/// `export --format json [--person N°] [-o FICHIER]`.
+fn export_json(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Result<()> {
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let ids = match &person {
+        Some(n) => Some(vec![person_id(store, n)?]),
+        None => None,
+    };
+    // The audit log records that an export was made (and of whom), not what.
+    let audited = ids.as_ref().and_then(|v| v.first().copied());
+    let written = match output {
+        Some(file) => {
+            let f = create_output(&file)?;
+            export::write_json(store, ids.as_deref(), std::io::BufWriter::new(f))
+        }
+        None => {
+            let stdout = std::io::stdout().lock();
+            export::write_json(store, ids.as_deref(), std::io::BufWriter::new(stdout))
+        }
+    };
+    opened.audit_after_read(&written, audited)?;
+    match written {
+        Ok(count) => {
+            eprintln!("{count} dossier(s) exporté(s)");
+            Ok(())
+        }
+        // The reader stopped early (`| head`): nothing went wrong on our side.
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `export --format document --person N°`: the readable document of one person's file.
+fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Result<()> {
+    let Some(n) = person else {
+        return Err(CliError::DocumentNeedsPerson);
+    };
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let id = person_id(store, &n)?;
+    let rf = referential();
     let written = match &output {
         Some(file) => {
-            let f = document::create_private(file)
-                .map_err(|e| format!("impossible de créer « {} » : {e}", file.display()))?;
+            let f = create_output(file)?;
             document::write_document(store, &rf, id, std::io::BufWriter::new(f))
         }
         None => {
@@ -444,54 +536,139 @@ fn export_document(
             Ok(())
         }
         Err(e) if e.is_broken_pipe() => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// `effacer N°`: erases a person everywhere (admin only), after retyping the n° de dossier.
-fn erase(
-    path: &std::path::Path,
-    clock: Clock,
-    auth: &Auth,
-    dossier: &str,
-    oui: bool,
-) -> Result<(), String> {
-    use std::io::IsTerminal;
-    let mut opened = open_any(path, clock, auth)?;
+fn erase(ctx: &Ctx, dossier: &str, oui: bool) -> Result<()> {
+    let mut opened = open_any(ctx)?;
     opened.audit_login()?;
     if !opened.account().is_some_and(session::is_admin) {
-        return Err("l'effacement d'un dossier est réservé aux administrateur·rices".into());
+        return Err(CliError::EraseNotAdmin);
     }
     let mut store = opened.into_store();
-    let id = store
-        .person_id_by_dossier(dossier)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("aucun dossier n° « {dossier} » dans cette base"))?;
+    let id = person_id(&store, dossier)?;
     if !oui {
         if !std::io::stdin().is_terminal() {
-            return Err("confirmation impossible sans terminal : ajoutez --oui".into());
+            return Err(CliError::NeedsTerminal);
         }
-        let name = store
-            .person_file(id)
-            .map(|f| f.person.display_name())
-            .map_err(|e| e.to_string())?;
-        eprint!(
+        let name = store.person_file(id).map(|f| f.person.display_name())?;
+        let answer = ask(&format!(
             "Effacer définitivement le dossier n° {dossier} ({name}) et toutes ses données ? Rien ne pourra être annulé. Retapez le n° de dossier pour confirmer : "
-        );
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| e.to_string())?;
+        ))?;
         if answer.trim() != dossier.trim() {
-            return Err("effacement abandonné : rien n'a été modifié".into());
+            return Err(CliError::EraseAbandoned);
         }
     }
-    let erased = store.erase_person(id).map_err(|e| e.to_string())?;
+    let erased = store.erase_person(id)?;
     println!("Dossier n° {dossier} effacé : ses données ont quitté la base.");
     if !erased.compacted {
         println!("Un autre poste a la base ouverte : le nettoyage du fichier se terminera quand parcours sera fermé sur tous les postes.");
     }
     println!("Les sauvegardes faites avant aujourd'hui contiennent encore ce dossier : elles disparaissent en tournant (ou supprimez-les).");
+    Ok(())
+}
+
+/// `check`: integrity, schema version and row counts.
+fn check(ctx: &Ctx) -> Result<()> {
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let problems = store.integrity_problems()?;
+    let version = store.schema_version()?;
+    let mut report = format!(
+        "Base : {}\nSchéma : version {version} (cette version de parcours : {})\n",
+        ctx.path.display(),
+        parcours::store::schema::LATEST
+    );
+    for (table, n) in store.table_counts()? {
+        report.push_str(&format!("  {table:<18} {n:>9} lignes\n"));
+    }
+    if problems.is_empty() {
+        report.push_str("Intégrité : OK\n");
+    }
+    for p in &problems {
+        report.push_str(&format!("  problème : {p}\n"));
+    }
+    // The login goes in the audit log only once the base is known to be sound:
+    // nothing is written into a damaged base.
+    if problems.is_empty() {
+        opened.audit_login()?;
+    }
+    print_stdout(&report)?;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Integrity(problems.len()))
+    }
+}
+
+/// `backup [DESTINATION] [--garder N]`: a verified copy, the oldest ones rotated out.
+fn backup(ctx: &Ctx, dest: Option<PathBuf>, garder: usize) -> Result<()> {
+    let mut opened = open_any(ctx)?;
+    let r = opened.store().backup(dest.as_deref(), garder)?;
+    // After the copy: a backup refused (damaged base) wrote nothing into the base.
+    opened.audit_login()?;
+    let rows: i64 = r.counts.iter().map(|(_, n)| n).sum();
+    println!(
+        "Sauvegarde vérifiée : {} ({} Ko, {} lignes, intégrité OK)",
+        r.path.display(),
+        r.bytes / 1024,
+        rows
+    );
+    for old in r.removed {
+        println!("  ancienne sauvegarde supprimée : {}", old.display());
+    }
+    println!("Pensez à copier cette sauvegarde hors du poste (clé USB chiffrée, serveur de la structure).");
+    Ok(())
+}
+
+/// `restore SAUVEGARDE [--oui]`: the backup replaces the base (kept aside), admin only.
+fn restore(ctx: &Ctx, src: &Path, oui: bool) -> Result<()> {
+    let path = &ctx.path;
+    if !oui {
+        let answer = ask(&format!(
+            "Remplacer la base « {} » par la sauvegarde « {} » ? La base actuelle sera mise de côté. Tapez oui : ",
+            path.display(),
+            src.display()
+        ))?;
+        if answer.trim().to_lowercase() != "oui" {
+            return Err(CliError::RestoreAbandoned);
+        }
+    }
+    // The key comes from the current accounts (or the backup's, if the base is gone):
+    // a database keeps one key for life, so either opens the backup.
+    let key = if Keyring::exists(path) || Keyring::exists(src) {
+        let ring_db = if Keyring::exists(path) { path } else { src };
+        let mut ring = Keyring::load(ring_db)?;
+        let login = match &ctx.auth.compte {
+            Some(c) => c.clone(),
+            None => ring
+                .accounts()
+                .first()
+                .map(|a| a.login.clone())
+                .unwrap_or_default(),
+        };
+        let pw = read_secret(
+            &format!("Mot de passe de {login} : "),
+            ctx.auth.file.as_deref(),
+        )?;
+        let (key, account) = ring.unlock(&login, &pw, ctx.clock.now())?;
+        if account.role != Role::Admin {
+            return Err(CliError::RestoreNotAdmin);
+        }
+        Some(key)
+    } else {
+        None
+    };
+    let aside = parcours::store::restore(src, path, ctx.clock.now(), key.as_ref())?;
+    if !Keyring::exists(path) && Keyring::exists(src) {
+        std::fs::copy(keyring_path(src), keyring_path(path)).map_err(CliError::AccountsCopy)?;
+    }
+    println!("Sauvegarde remise en place dans {}", path.display());
+    if aside.exists() {
+        println!("L'ancienne base est conservée : {}", aside.display());
+    }
     Ok(())
 }
 
@@ -526,9 +703,9 @@ impl Opened {
     }
 
     /// Writes the login in the audit log (once); a plain base has no accounts to audit.
-    fn audit_login(&mut self) -> Result<(), String> {
+    fn audit_login(&mut self) -> Result<()> {
         match self {
-            Opened::Encrypted(s) => s.audit_login(),
+            Opened::Encrypted(s) => Ok(s.audit_login()?),
             Opened::Plain(_) => Ok(()),
         }
     }
@@ -537,11 +714,11 @@ impl Opened {
     /// audit log, unless the reads found the base damaged, which is left as it was.
     fn audit_after_read<T>(
         &mut self,
-        read: &Result<T, export::ExportError>,
+        read: &Result<T, ExportError>,
         person: Option<parcours::domain::Id>,
-    ) -> Result<(), String> {
-        use parcours::store::StoreError as E;
-        if let Err(export::ExportError::Store(
+    ) -> Result<()> {
+        use StoreError as E;
+        if let Err(ExportError::Store(
             E::Corrupt(..) | E::NotADatabase(_) | E::WrongKey(_) | E::Sqlite(_),
         )) = read
         {
@@ -550,8 +727,7 @@ impl Opened {
         self.audit_login()?;
         if let Opened::Encrypted(s) = self {
             s.store
-                .audit(parcours::store::audit::actions::EXPORT, person)
-                .map_err(|e| e.to_string())?;
+                .audit(parcours::store::audit::actions::EXPORT, person)?;
         }
         Ok(())
     }
@@ -560,23 +736,17 @@ impl Opened {
 /// Opens the database for a command: with an account when the base has accounts; a plain
 /// base made before accounts existed opens as is (with a warning) so it can still be checked,
 /// exported or backed up. Nothing is written yet: see [`Opened::audit_login`].
-fn open_any(path: &std::path::Path, clock: Clock, auth: &Auth) -> Result<Opened, String> {
+fn open_any(ctx: &Ctx) -> Result<Opened> {
+    let path = &ctx.path;
     match session::db_state(path) {
-        session::DbState::Accounts => Ok(Opened::Encrypted(session::cli_login(
-            path,
-            clock,
-            auth.compte.as_deref(),
-            auth.file.as_deref(),
-        )?)),
+        session::DbState::Accounts => Ok(Opened::Encrypted(login(ctx)?)),
         session::DbState::Plain => {
-            let store = Store::open(path, clock).map_err(|e| match e {
-                // Random bytes to SQLite: maybe an encrypted base whose accounts file stayed
-                // behind (a copy of the .db alone).
-                parcours::store::StoreError::NotADatabase(_) => format!(
-                    "{e} Si c'est une base chiffrée, son fichier des comptes « {} » doit être à côté d'elle.",
-                    keyring_path(path).display()
-                ),
-                e => e.to_string(),
+            let store = Store::open(path, ctx.clock.clone()).map_err(|e| match e {
+                StoreError::NotADatabase(_) => CliError::AccountsMissing {
+                    source: e,
+                    accounts: keyring_path(path),
+                },
+                e => e.into(),
             })?;
             eprintln!(
                 "Attention : cette base n'est pas chiffrée. Lancez parcours sans commande pour créer le premier compte : la base sera chiffrée."
@@ -585,94 +755,102 @@ fn open_any(path: &std::path::Path, clock: Clock, auth: &Auth) -> Result<Opened,
         }
         session::DbState::New => {
             // A missing folder says so (and how to choose another file).
-            parcours::store::preflight::check(path, true).map_err(|e| e.to_string())?;
-            Err(format!(
-                "aucune base « {} » : lancez parcours sans commande pour la créer (premier compte), ou « parcours demo »",
-                path.display()
-            ))
+            parcours::store::preflight::check(path, true)?;
+            Err(CliError::NoBase(path.clone()))
         }
     }
 }
 
-fn compte(
-    path: &std::path::Path,
-    clock: Clock,
-    auth: &Auth,
-    action: CompteAction,
-) -> Result<(), String> {
-    use parcours::auth::password::read_secret;
-    if session::db_state(path) != session::DbState::Accounts {
-        return Err(
-            "aucun compte pour cette base : lancez parcours sans commande pour créer le premier"
-                .into(),
-        );
+/// The command-line login (`--compte`, `--mot-de-passe-fichier`), not audited yet.
+fn login(ctx: &Ctx) -> Result<session::Session> {
+    Ok(session::cli_login(
+        &ctx.path,
+        ctx.clock.clone(),
+        ctx.auth.compte.as_deref(),
+        ctx.auth.file.as_deref(),
+    )?)
+}
+
+/// `compte liste | ajouter | supprimer | mot-de-passe`, after an audited login.
+fn compte(ctx: &Ctx, action: CompteAction) -> Result<()> {
+    if session::db_state(&ctx.path) != session::DbState::Accounts {
+        return Err(CliError::NoAccounts);
     }
-    let mut s = session::cli_login(
-        path,
-        clock.clone(),
-        auth.compte.as_deref(),
-        auth.file.as_deref(),
-    )?;
+    let mut s = login(ctx)?;
     s.audit_login()?;
-    let mut ring = Keyring::load(path).map_err(|e| e.to_string())?;
-    let audit = |s: &session::Session| {
-        s.store
-            .audit(parcours::store::audit::actions::ACCOUNTS, None)
-            .map_err(|e| e.to_string())
-    };
+    let mut ring = Keyring::load(&ctx.path)?;
     match action {
-        CompteAction::Liste => {
-            let mut out = String::new();
-            for a in ring.accounts() {
-                out.push_str(&format!(
-                    "{:<20} {:<30} {}\n",
-                    a.login,
-                    a.display_name,
-                    a.role.label()
-                ));
-            }
-            print_stdout(&out)
-        }
+        CompteAction::Liste => compte_liste(&ring),
         CompteAction::Ajouter {
             identifiant,
             nom,
             admin,
-        } => {
-            let pw = read_secret(&format!("Nouveau mot de passe pour {identifiant} : "), None)?;
-            let confirm = read_secret("Confirmez : ", None)?;
-            parcours::auth::check_new_password(&pw, &confirm).map_err(|e| e.to_string())?;
-            ring.add_account(
-                &s.account,
-                &s.key,
-                Account {
-                    login: identifiant.clone(),
-                    display_name: nom,
-                    role: if admin { Role::Admin } else { Role::Conseiller },
-                },
-                &pw,
-                clock.now(),
-            )
-            .map_err(|e| e.to_string())?;
-            audit(&s)?;
-            println!("Compte « {identifiant} » ajouté.");
-            Ok(())
-        }
+        } => compte_ajouter(ctx, &s, &mut ring, identifiant, nom, admin),
         CompteAction::Supprimer { identifiant } => {
-            ring.remove_account(&s.account, &identifiant)
-                .map_err(|e| e.to_string())?;
-            audit(&s)?;
+            ring.remove_account(&s.account, &identifiant)?;
+            audit_accounts(&s)?;
             println!("Compte « {identifiant} » retiré : son mot de passe n'ouvre plus la base.");
             Ok(())
         }
         CompteAction::MotDePasse => {
-            let pw = read_secret("Nouveau mot de passe : ", None)?;
-            let confirm = read_secret("Confirmez : ", None)?;
-            parcours::auth::check_new_password(&pw, &confirm).map_err(|e| e.to_string())?;
-            ring.change_password(&s.account, &s.key, &pw, clock.now())
-                .map_err(|e| e.to_string())?;
-            audit(&s)?;
+            let pw = new_password("Nouveau mot de passe : ")?;
+            ring.change_password(&s.account, &s.key, &pw, ctx.clock.now())?;
+            audit_accounts(&s)?;
             println!("Mot de passe changé.");
             Ok(())
         }
     }
+}
+
+/// A change to the accounts, in the audit log.
+fn audit_accounts(s: &session::Session) -> Result<()> {
+    s.store
+        .audit(parcours::store::audit::actions::ACCOUNTS, None)?;
+    Ok(())
+}
+
+/// A new password, asked twice and checked.
+fn new_password(prompt: &str) -> Result<zeroize::Zeroizing<String>> {
+    let pw = read_secret(prompt, None)?;
+    let confirm = read_secret("Confirmez : ", None)?;
+    parcours::auth::check_new_password(&pw, &confirm)?;
+    Ok(pw)
+}
+
+fn compte_liste(ring: &Keyring) -> Result<()> {
+    let mut out = String::new();
+    for a in ring.accounts() {
+        out.push_str(&format!(
+            "{:<20} {:<30} {}\n",
+            a.login,
+            a.display_name,
+            a.role.label()
+        ));
+    }
+    print_stdout(&out)
+}
+
+fn compte_ajouter(
+    ctx: &Ctx,
+    s: &session::Session,
+    ring: &mut Keyring,
+    identifiant: String,
+    nom: String,
+    admin: bool,
+) -> Result<()> {
+    let pw = new_password(&format!("Nouveau mot de passe pour {identifiant} : "))?;
+    ring.add_account(
+        &s.account,
+        &s.key,
+        Account {
+            login: identifiant.clone(),
+            display_name: nom,
+            role: if admin { Role::Admin } else { Role::Conseiller },
+        },
+        &pw,
+        ctx.clock.now(),
+    )?;
+    audit_accounts(s)?;
+    println!("Compte « {identifiant} » ajouté.");
+    Ok(())
 }

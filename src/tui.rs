@@ -26,7 +26,15 @@ pub fn load_keymap() -> (Keymap, Option<String>) {
     Keymap::with_user_file(text.as_deref())
 }
 
-pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> {
+/// `exit_after_first_frame`: a test hook (see [`crate::clock::TestHooks`]), false for users.
+pub fn run(
+    path: &Path,
+    clock: Clock,
+    exit_after_first_frame: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Raw mode first, before anything slow (files, Argon2 later): keys typed while the app
+    // starts are never echoed and reach the login form. Given back on every exit path.
+    let _raw = RawMode::enable();
     // Everything that can fail with a plain message happens before the screen is taken.
     match session::db_state(path) {
         // A plain database made before accounts: check it is ours (and up to date).
@@ -43,8 +51,6 @@ pub fn run(path: &Path, clock: Clock) -> Result<(), Box<dyn std::error::Error>> 
     {
         shell.warn(w);
     }
-    let exit_after_first_frame = std::env::var_os("PARCOURS_EXIT_AFTER_FIRST_FRAME").is_some();
-
     install_panic_hook();
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
@@ -95,6 +101,24 @@ fn event_loop(
             // Idle lock, changes made by another instance, the clock in the top line.
             dirty |= shell.tick();
         }
+    }
+}
+
+/// The terminal in raw mode until dropped (early errors and panics included); the screen
+/// itself is taken later by `ratatui::init`, which leaves raw mode as it is.
+struct RawMode;
+
+impl RawMode {
+    fn enable() -> RawMode {
+        // Not a terminal: `ratatui::init` reports it later, as before.
+        let _ = crossterm::terminal::enable_raw_mode();
+        RawMode
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = crossterm::terminal::disable_raw_mode();
     }
 }
 

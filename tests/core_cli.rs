@@ -113,7 +113,7 @@ impl Env {
 
     /// A command with a fixed clock, an empty config directory and no inherited database.
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
         c.arg("--db")
             .arg(db)
             .args(args)
@@ -592,7 +592,7 @@ fn parcours_db_variable_selects_the_database() {
     let db = env.demo("file.db", 4, 1);
     let pw_file = env.config.path().join("mot-de-passe");
     std::fs::write(&pw_file, env.password(&db).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_parcours"))
+    let out = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"))
         .arg("check")
         .arg("--mot-de-passe-fichier")
         .arg(&pw_file)
@@ -604,4 +604,65 @@ fn parcours_db_variable_selects_the_database() {
         .unwrap();
     assert_success(&out);
     assert!(stdout(&out).contains(&format!("Base : {}", db.display())));
+}
+
+/// Adds an account from the command line: the demo password, then the new one twice.
+fn add_account(env: &Env, db: &Path, login: &str, name: &str) -> Output {
+    let pw = env.password(db).expect("demo base");
+    let new_pw = "une autre phrase de passe";
+    output_with_input(
+        env.cmd(
+            db,
+            &[
+                "--compte", "demo", "compte", "ajouter", login, "--nom", name,
+            ],
+        ),
+        &format!("{pw}\n{new_pw}\n{new_pw}\n"),
+    )
+}
+
+#[test]
+fn account_names_from_the_command_line_are_cleaned_like_form_input() {
+    let env = Env::new();
+    let db = env.demo("file.db", 2, 1);
+    assert_success(&add_account(&env, &db, "rouge", "\x1b[2J\x1b[31mrouge"));
+    assert_success(&add_account(
+        &env,
+        &db,
+        "claire",
+        "  Claire\tFontaine\nBis ",
+    ));
+
+    let names: Vec<String> = Keyring::load(&db)
+        .unwrap()
+        .accounts()
+        .iter()
+        .map(|a| a.display_name.clone())
+        .collect();
+    assert!(names.contains(&"[2J[31mrouge".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"Claire Fontaine Bis".to_string()),
+        "{names:?}"
+    );
+
+    // `compte liste` no longer clears the terminal nor turns it red.
+    let list = env.run(&db, &["--compte", "demo", "compte", "liste"]);
+    assert_success(&list);
+    let text = stdout(&list);
+    assert!(!text.contains('\x1b') && !text.contains('\t'), "{text:?}");
+    assert!(text.contains("[2J[31mrouge"), "{text}");
+}
+
+#[test]
+fn an_empty_account_name_is_refused_before_any_password() {
+    let env = Env::new();
+    let db = env.demo("file.db", 2, 1);
+    let accounts = parcours::auth::keyring_path(&db);
+    let before = std::fs::read(&accounts).unwrap();
+    for name in ["", "   ", "\x1b", "\t\n\r"] {
+        // Nothing on standard input: the refusal comes before the password is asked.
+        let out = env.run_without_password(&db, &["compte", "ajouter", "vide", "--nom", name]);
+        assert_failure(&out, "le nom affiché est vide");
+        assert_eq!(std::fs::read(&accounts).unwrap(), before, "{name:?}");
+    }
 }

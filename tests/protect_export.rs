@@ -241,7 +241,7 @@ fn the_document_holds_every_table_that_refers_to_the_person() {
 }
 
 fn run(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_parcours"))
+    Command::new(env!("CARGO_BIN_EXE_parcours-hooks"))
         .arg("--db")
         .arg(db)
         .args(args)

@@ -518,7 +518,7 @@ fn restore_over_a_damaged_base(key: Option<&DbKey>) {
 /// does: standard input is not a terminal here).
 fn cli_with(db: &Path, args: &[&str], password: Option<&str>) -> Output {
     let config = tempfile::tempdir().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+    let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
     c.arg("--db")
         .arg(db)
         .args(args)

@@ -91,7 +91,7 @@ impl Env {
     }
 
     fn cmd(&self, db: &Path, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_parcours-hooks"));
         c.arg("--db")
             .arg(db)
             .args(args)
@@ -664,6 +664,12 @@ fn read_only_folder_is_refused_and_left_unchanged() {
     for db in [&plain, &encrypted] {
         std::fs::set_permissions(db, std::fs::Permissions::from_mode(0o666)).unwrap();
     }
+    // parcours makes it 0600: readable by the unprivileged user for this test.
+    std::fs::set_permissions(
+        keyring_path(&encrypted),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     open_to_all(env.dir.path());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
     if !permissions_enforced(&env) {

@@ -15,7 +15,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_parcours");
+/// The test twin of `parcours`, which honours the test hooks (fixed clock): every test drives
+/// it, except those proving that the shipped binary ignores the hooks.
+pub const BIN: &str = env!("CARGO_BIN_EXE_parcours-hooks");
+/// The binary a user builds (`cargo build --release`): same source, no test hooks.
+pub const SHIPPED_BIN: &str = env!("CARGO_BIN_EXE_parcours");
 /// The fixed clock of every run (a Sunday).
 pub const NOW: &str = "2026-11-22 10:00:00";
 /// The advisor of the session (display name of the test account): nobody in the demo
@@ -68,7 +72,18 @@ pub struct Tui {
 impl Tui {
     /// Starts `parcours --db DB` in a `cols`×`rows` PTY.
     pub fn start(db: &Path, config_dir: &Path, cols: u16, rows: u16) -> Tui {
-        Tui::start_inner(db, config_dir, cols, rows, None)
+        Tui::start_inner(BIN, db, config_dir, cols, rows, None, &[])
+    }
+
+    /// Starts `bin --db DB` with extra environment variables (set after the usual ones).
+    pub fn start_bin(
+        bin: &str,
+        db: &Path,
+        config_dir: &Path,
+        (cols, rows): (u16, u16),
+        extra_env: &[(&str, &str)],
+    ) -> Tui {
+        Tui::start_inner(bin, db, config_dir, cols, rows, None, extra_env)
     }
 
     /// Same, with the program's standard error sent to the file `stderr` instead of the
@@ -80,15 +95,17 @@ impl Tui {
         rows: u16,
         stderr: &Path,
     ) -> Tui {
-        Tui::start_inner(db, config_dir, cols, rows, Some(stderr))
+        Tui::start_inner(BIN, db, config_dir, cols, rows, Some(stderr), &[])
     }
 
     fn start_inner(
+        bin: &str,
         db: &Path,
         config_dir: &Path,
         cols: u16,
         rows: u16,
         stderr: Option<&Path>,
+        extra_env: &[(&str, &str)],
     ) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -99,7 +116,7 @@ impl Tui {
             })
             .expect("openpty");
         let mut cmd = match stderr {
-            None => CommandBuilder::new(BIN),
+            None => CommandBuilder::new(bin),
             Some(err) => {
                 // sh -c 'f=$1; shift; exec "$@" 2>"$f"' sh ERR BIN --db DB
                 let mut c = CommandBuilder::new("/bin/sh");
@@ -107,7 +124,7 @@ impl Tui {
                 c.arg(r#"f=$1; shift; exec "$@" 2>"$f""#);
                 c.arg("sh");
                 c.arg(err);
-                c.arg(BIN);
+                c.arg(bin);
                 c
             }
         };
@@ -117,6 +134,9 @@ impl Tui {
             cmd.env_remove(k);
         }
         for (k, v) in env_vars(config_dir) {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra_env {
             cmd.env(k, v);
         }
         cmd.cwd(config_dir);
@@ -285,6 +305,11 @@ impl Tui {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
     }
 
     /// Waits for the process to exit and for its last output to be read; returns the
