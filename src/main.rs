@@ -54,6 +54,8 @@ enum Command {
         /// Fichier de sortie (par défaut : sortie standard)
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        selection: export::selection::SelectionArgs,
     },
     /// Efface une personne partout (droit à l'effacement) : toutes ses données quittent la
     /// base ; réservé aux administrateur·rices
@@ -119,6 +121,10 @@ enum Format {
     Json,
     /// Page HTML lisible et imprimable du dossier complet d'une personne (--person)
     Document,
+    /// Tableau pour Excel ou LibreOffice (--quoi personnes|rendez-vous|actions|sorties)
+    Csv,
+    /// Agenda iCalendar des rendez-vous (initiales et n° de dossier, sauf --avec-noms)
+    Ics,
 }
 
 /// Why a command failed: one French sentence, printed after « parcours : ».
@@ -288,12 +294,20 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             format: Format::Json,
             person,
             output,
+            ..
         }) => export_json(&ctx, person, output),
         Some(Command::Export {
             format: Format::Document,
             person,
             output,
+            ..
         }) => export_document(&ctx, person, output),
+        Some(Command::Export {
+            format,
+            person,
+            output,
+            selection,
+        }) => export_selection(&ctx, format == Format::Ics, person, &selection, output),
         Some(Command::Effacer { dossier, oui }) => erase(&ctx, &dossier, oui),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
@@ -535,6 +549,52 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
             }
             Ok(())
         }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `export --format csv|ics [--quoi …] [--referent ID] [--dispositif CODE] [--du …] [--au …]`
+/// (src/export/): the options are checked before any file is created.
+fn export_selection(
+    ctx: &Ctx,
+    ics: bool,
+    person: Option<String>,
+    args: &export::selection::SelectionArgs,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    use export::selection::Target;
+    if person.is_some() {
+        return Err(CliError::Message("--person s'applique aux formats json et document ; les exports csv et ics se filtrent par --referent, --dispositif, --du et --au".into()));
+    }
+    let mut opened = open_any(ctx)?;
+    let rf = referential();
+    let target = if ics { Target::Ics } else { Target::Csv };
+    let sel = args.resolve(target, opened.store(), &rf)?;
+    let store = opened.store();
+    let written = match &output {
+        Some(file) => export::write_selection(
+            store,
+            &rf,
+            &sel,
+            std::io::BufWriter::new(create_output(file)?),
+        ),
+        None => export::write_selection(
+            store,
+            &rf,
+            &sel,
+            std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+    };
+    opened.audit_after_read(&written, None)?;
+    if sel.with_names && written.is_ok() {
+        if let Opened::Encrypted(s) = &opened {
+            s.store.audit(export::AUDIT_EXPORT_WITH_NAMES, None)?;
+        }
+    }
+    match written {
+        Ok(n) if ics => Ok(eprintln!("{n} rendez-vous exporté(s)")),
+        Ok(n) => Ok(eprintln!("{n} ligne(s) exportée(s) ({})", sel.what.word())),
         Err(e) if e.is_broken_pipe() => Ok(()),
         Err(e) => Err(e.into()),
     }
