@@ -124,9 +124,7 @@ impl SelectionArgs {
                 None => Ok(None),
                 Some(t) => crate::dates::parse_date(&one_line(t), today)
                     .map(Some)
-                    .map_err(|e| {
-                        invalid(format!("{opt} : {} (attendu : JJ/MM/AAAA)", e.message()))
-                    }),
+                    .map_err(|e| invalid(format!("{opt} : {}", e.message()))),
             }
         };
         let from = date("--du", &self.du)?;
