@@ -593,8 +593,13 @@ fn export_selection(
         }
     }
     match written {
-        Ok(n) if ics => Ok(eprintln!("{n} rendez-vous exporté(s)")),
-        Ok(n) => Ok(eprintln!("{n} ligne(s) exportée(s) ({})", sel.what.word())),
+        Ok(n) => {
+            match sel.target {
+                Target::Ics => eprintln!("{n} rendez-vous exporté(s)"),
+                Target::Csv => eprintln!("{n} ligne(s) exportée(s) ({})", sel.what.word()),
+            }
+            Ok(())
+        }
         Err(e) if e.is_broken_pipe() => Ok(()),
         Err(e) => Err(e.into()),
     }
