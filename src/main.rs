@@ -587,7 +587,12 @@ fn export_selection(
         ),
     };
     opened.audit_after_read(&written, None)?;
-    if sel.with_names && written.is_ok() {
+    // Names left the base even if the reader stopped early (`| head`).
+    if sel.with_names
+        && written
+            .as_ref()
+            .map_or_else(|e| e.is_broken_pipe(), |_| true)
+    {
         if let Opened::Encrypted(s) = &opened {
             s.store.audit(export::AUDIT_EXPORT_WITH_NAMES, None)?;
         }

@@ -113,6 +113,62 @@ fn suivi_at(r: &Row, i: usize) -> rusqlite::Result<Option<Suivi>> {
     }))
 }
 
+/// The appointments query; with a period, ?3 and ?4 are its ends (a range of
+/// `appointments_by_start`, which also gives the order: no sort, no temporary B-tree).
+pub fn appointments_sql(period: bool) -> String {
+    let range = if period {
+        "a.start >= ?3 AND a.start < ?4"
+    } else {
+        "coalesce(?3, ?4) IS NULL"
+    };
+    format!(
+        "SELECT {PERSON}, s.dispositif, s.referent,
+                a.id, a.start, a.duration_min, a.medium, a.status,
+                (SELECT group_concat(theme, ',') FROM (SELECT d.theme FROM demarches d
+                  WHERE d.appointment_id = a.id ORDER BY d.position))
+         FROM appointments a JOIN persons p ON p.id = a.person_id {CURRENT_SUIVI}
+         WHERE {range} AND p.archived_at IS NULL AND {SUIVI_FILTER}
+         ORDER BY a.start, a.id"
+    )
+}
+
+/// The persons query: n° de dossier order is the unique index on `dossier` (no sort).
+pub fn persons_sql() -> String {
+    format!(
+        "SELECT {PERSON}, {SUIVI} FROM persons p {CURRENT_SUIVI}
+         WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
+           AND (?5 = 0 OR s.id IS NOT NULL)
+           AND (?3 IS NULL OR s.sortie_date IS NULL OR s.sortie_date >= ?3)
+           AND (?4 IS NULL OR COALESCE(s.date_entree, s.date_orientation) <= ?4)
+         ORDER BY p.dossier"
+    )
+}
+
+/// The actions query: person then due date is `actions_by_person_due` (no sort).
+pub fn actions_sql() -> String {
+    format!(
+        "SELECT {PERSON}, s.dispositif, s.referent,
+                x.id, x.objective_id, x.barrier_id, x.label, x.action_type, x.partner,
+                x.due, x.status, o.label
+         FROM actions x JOIN persons p ON p.id = x.person_id {CURRENT_SUIVI}
+         LEFT JOIN objectives o ON o.id = x.objective_id
+         WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
+           AND (?3 IS NULL OR x.due >= ?3) AND (?4 IS NULL OR x.due <= ?4)
+           AND (?5 = 0 OR x.due IS NOT NULL)
+         ORDER BY x.person_id, x.due, x.id"
+    )
+}
+
+/// The exits query: person then suivi is `suivis_by_person` (no sort).
+pub fn exits_sql() -> String {
+    format!(
+        "SELECT {PERSON}, {SUIVI} FROM suivis s JOIN persons p ON p.id = s.person_id
+         WHERE s.sortie_date IS NOT NULL AND p.archived_at IS NULL AND {SUIVI_FILTER}
+           AND (?3 IS NULL OR s.sortie_date >= ?3) AND (?4 IS NULL OR s.sortie_date <= ?4)
+         ORDER BY s.person_id, s.id"
+    )
+}
+
 impl Store {
     /// Referent names written in the suivis (to check a `--referent`), sorted.
     pub fn export_referents(&self) -> Result<Vec<String>> {
@@ -144,14 +200,7 @@ impl Store {
         f: &ExportFilter,
         mut each: impl FnMut(Person, Option<Suivi>) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = format!(
-            "SELECT {PERSON}, {SUIVI} FROM persons p {CURRENT_SUIVI}
-             WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
-               AND (?5 = 0 OR s.id IS NOT NULL)
-               AND (?3 IS NULL OR s.sortie_date IS NULL OR s.sortie_date >= ?3)
-               AND (?4 IS NULL OR COALESCE(s.date_entree, s.date_orientation) <= ?4)
-             ORDER BY p.dossier"
-        );
+        let sql = persons_sql();
         let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
         let mut rows = stmt
             .query(params![
@@ -180,26 +229,22 @@ impl Store {
         f: &ExportFilter,
         mut each: impl FnMut(AppointmentExport) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = format!(
-            "SELECT {PERSON}, s.dispositif, s.referent,
-                    a.id, a.start, a.duration_min, a.medium, a.status,
-                    (SELECT group_concat(theme, ',') FROM (SELECT d.theme FROM demarches d
-                      WHERE d.appointment_id = a.id ORDER BY d.position))
-             FROM appointments a JOIN persons p ON p.id = a.person_id {CURRENT_SUIVI}
-             WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
-               AND (?3 IS NULL OR a.start >= ?3) AND (?4 IS NULL OR a.start < ?4)
-               AND (?5 = 0 OR a.start IS NOT NULL)
-             ORDER BY a.start, a.id"
-        );
-        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
+        // With a period, both ends are bound (an open end as a bound no date reaches), so
+        // the planner seeks the range; without one, both are NULL and the test is constant.
+        let (from, to) = if f.has_period() {
+            (
+                Some(f.from.map_or("0000".into(), |d| d.to_string())),
+                Some(f.to_exclusive().map_or("9999".into(), |d| d.to_string())),
+            )
+        } else {
+            (None, None)
+        };
+        let mut stmt = self
+            .conn
+            .prepare(&appointments_sql(f.has_period()))
+            .map_err(StoreError::from)?;
         let mut rows = stmt
-            .query(params![
-                f.referent,
-                f.dispositif,
-                f.from,
-                f.to_exclusive(),
-                f.has_period()
-            ])
+            .query(params![f.referent, f.dispositif, from, to])
             .map_err(StoreError::from)?;
         let mut n = 0;
         while let Some(r) = rows.next().map_err(StoreError::from)? {
@@ -239,17 +284,7 @@ impl Store {
         f: &ExportFilter,
         mut each: impl FnMut(ActionExport) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = format!(
-            "SELECT {PERSON}, s.dispositif, s.referent,
-                    x.id, x.objective_id, x.barrier_id, x.label, x.action_type, x.partner,
-                    x.due, x.status, o.label
-             FROM actions x JOIN persons p ON p.id = x.person_id {CURRENT_SUIVI}
-             LEFT JOIN objectives o ON o.id = x.objective_id
-             WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
-               AND (?3 IS NULL OR x.due >= ?3) AND (?4 IS NULL OR x.due <= ?4)
-               AND (?5 = 0 OR x.due IS NOT NULL)
-             ORDER BY x.person_id, x.due, x.id"
-        );
+        let sql = actions_sql();
         let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
         let mut rows = stmt
             .query(params![
@@ -298,12 +333,7 @@ impl Store {
         f: &ExportFilter,
         mut each: impl FnMut(Person, Suivi) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = format!(
-            "SELECT {PERSON}, {SUIVI} FROM suivis s JOIN persons p ON p.id = s.person_id
-             WHERE s.sortie_date IS NOT NULL AND p.archived_at IS NULL AND {SUIVI_FILTER}
-               AND (?3 IS NULL OR s.sortie_date >= ?3) AND (?4 IS NULL OR s.sortie_date <= ?4)
-             ORDER BY s.person_id, s.id"
-        );
+        let sql = exits_sql();
         let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
         let mut rows = stmt
             .query(params![f.referent, f.dispositif, f.from, f.to])
@@ -318,5 +348,55 @@ impl Store {
             n += 1;
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    /// Memory stays flat only if no query sorts: each walks an index in its order.
+    #[test]
+    fn export_queries_walk_indexes_without_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let store = Store::open(&dir.path().join("t.db"), Clock::fixed(now)).unwrap();
+        for (sql, index) in [
+            (persons_sql(), "persons"),
+            (appointments_sql(false), "appointments_by_start"),
+            (
+                appointments_sql(true),
+                "appointments_by_start (start>? AND start<?)",
+            ),
+            (actions_sql(), "actions_by_person_due"),
+            (exits_sql(), "suivis_by_person"),
+        ] {
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+            let lines = stmt
+                .query_map(rusqlite::params_from_iter(nulls), |r| {
+                    Ok((r.get::<_, i64>(1)?, r.get::<_, String>(3)?))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap();
+            let plan = format!("{lines:?}");
+            // The current suivi's subquery orders a person's few suivis (as the caseload
+            // does); the walk over all rows itself (parent 0) must not sort.
+            assert!(
+                !lines
+                    .iter()
+                    .any(|(parent, d)| *parent == 0 && d.contains("TEMP B-TREE")),
+                "{plan}"
+            );
+            assert!(plan.contains(index), "{index} in {plan}");
+        }
     }
 }
