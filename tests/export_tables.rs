@@ -761,3 +761,87 @@ fn ics_is_valid_stable_private_by_default_and_escaped() {
     let raw = String::from_utf8(named).unwrap();
     assert!(raw.contains("\r\n "), "folded");
 }
+
+/// `E` on the caseload writes the list as shown (filters, search, sort) in the exports
+/// folder, in the same French CSV, audited.
+#[test]
+fn the_caseload_key_writes_the_visible_list() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let (env, id) = Env::new(30);
+    let dossier = env.dossier(id);
+    let mut store = env.store();
+    store.set_actor("demo");
+    let mut app = parcours::app::App::new(
+        &store,
+        Referential::embedded(),
+        parcours::app::keys::Keymap::defaults(),
+        Clock::fixed(now()),
+        "Référente Connue".into(),
+    )
+    .unwrap();
+    let exports = env.dir.path().join("exports");
+    app.set_export_dir(exports.clone());
+    let mut press = |app: &mut parcours::app::App, store: &mut Store, c: char| {
+        app.handle_event(
+            &Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            store,
+        );
+        app.settle();
+    };
+    // Everybody, in and out of support: the known person (exited) is in the list.
+    while app.caseload.mine {
+        press(&mut app, &mut store, 'm');
+    }
+    while app.caseload.open != parcours::app::OpenFilter::Tous {
+        press(&mut app, &mut store, 'o');
+    }
+    let shown = |app: &parcours::app::App| -> Vec<String> {
+        let c = &app.caseload;
+        c.visible
+            .iter()
+            .map(|i| c.rows[*i].dossier.clone())
+            .collect()
+    };
+    let audit_before = env.audit_count("export");
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    for filter in [None, Some('m')] {
+        if let Some(k) = filter {
+            press(&mut app, &mut store, k); // my caseload: the known person only
+        }
+        let expected = shown(&app);
+        let before: Vec<_> = std::fs::read_dir(&exports)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        press(&mut app, &mut store, 'E');
+        let status = app.status.clone().expect("a message").text;
+        assert!(
+            status.contains(&format!("{} ligne(s)", expected.len())),
+            "{status}"
+        );
+        let path = std::fs::read_dir(&exports)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| !before.contains(p))
+            .expect("a new file");
+        assert!(status.contains(&path.display().to_string()), "{status}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let (header, rows) = parse_csv(&bytes);
+        assert_eq!(header, spreadsheet::CASELOAD_HEADER);
+        let got: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(got, expected, "the rows shown, in their order");
+        let known = rows.iter().find(|r| r[0] == dossier).expect("known person");
+        assert_eq!(known[col(&header, "Nom")], format!("'{NOM}"));
+        assert_eq!(known[col(&header, "Date de sortie")], "02/07/2026");
+        files.push(bytes);
+        // The clock is fixed: the next export would take the same name.
+        std::fs::rename(&path, path.with_extension("vu")).unwrap();
+    }
+    assert_eq!(parse_csv(&files[1]).1.len(), 1, "my caseload: one person");
+    assert_eq!(env.audit_count("export"), audit_before + 2);
+}

@@ -112,6 +112,7 @@ pub enum Action {
     AddNote,
     TogglePrivate,
     ExportDocument,
+    ExportList,
     ErasePerson,
     Retention,
     ToggleArchive,
@@ -381,6 +382,13 @@ const DEFAULTS: &[Row] = &[
         Action::CycleSort,
         "tri",
         "Trier : nom, dernier contact, prochain RDV, alertes",
+    ),
+    (
+        Context::Caseload,
+        "E",
+        Action::ExportList,
+        "",
+        "Exporter la liste affichée en CSV (Excel, LibreOffice)",
     ),
     (
         Context::Caseload,

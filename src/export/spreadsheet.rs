@@ -296,3 +296,72 @@ fn exit_cells(rf: &Referential, p: &Person, s: &Suivi) -> Vec<String> {
         s.sortie_detail.clone(),
     ]
 }
+
+pub const CASELOAD_HEADER: &[&str] = &[
+    "N° de dossier",
+    "Nom",
+    "Prénom",
+    "Nom d'usage",
+    "Date de naissance",
+    "Commune",
+    "Dispositif",
+    "Référent·e",
+    "Date d'orientation",
+    "Date du premier contact",
+    "Dernier entretien honoré",
+    "Prochain rendez-vous",
+    "Date de sortie",
+    "Actions en retard",
+    "Statuts de rendez-vous à préciser",
+];
+
+/// File name of a caseload list written by the app: `file-active-20261122-100000.csv`.
+pub fn caseload_file_name(now: chrono::NaiveDateTime) -> String {
+    format!("file-active-{}.csv", now.format("%Y%m%d-%H%M%S"))
+}
+
+/// The caseload list as shown (its filters, search and sort), one row per line, in the
+/// same French CSV as the tables above.
+pub fn write_caseload<'a, W: Write>(
+    rf: &Referential,
+    rows: impl IntoIterator<Item = &'a crate::domain::CaseloadRow>,
+    mut out: W,
+) -> Result<usize, ExportError> {
+    out.write_all(BOM)?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(CASELOAD_HEADER.iter().map(|c| guard(c).into_owned()))?;
+    let mut n = 0;
+    let datetime = |d: Option<chrono::NaiveDateTime>| {
+        d.map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    for r in rows {
+        let cells = [
+            r.dossier.clone(),
+            r.nom.clone(),
+            r.prenom.clone(),
+            r.nom_usage.clone(),
+            date(r.birth_date),
+            r.commune.clone(),
+            r.dispositif
+                .as_deref()
+                .map(|d| label_in(&rf.dispositifs, d).to_string())
+                .unwrap_or_default(),
+            r.referent.clone(),
+            date(r.date_orientation),
+            date(r.date_premier_contact),
+            datetime(r.last_honoured),
+            datetime(r.next_appt),
+            date(r.sortie_date),
+            r.overdue.to_string(),
+            r.to_set.to_string(),
+        ];
+        w.write_record(cells.iter().map(|c| guard(c).into_owned()))?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
