@@ -781,7 +781,7 @@ fn the_caseload_key_writes_the_visible_list() {
     .unwrap();
     let exports = env.dir.path().join("exports");
     app.set_export_dir(exports.clone());
-    let mut press = |app: &mut parcours::app::App, store: &mut Store, c: char| {
+    let press = |app: &mut parcours::app::App, store: &mut Store, c: char| {
         app.handle_event(
             &Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
             store,

@@ -48,7 +48,7 @@ pub enum What {
 }
 
 impl What {
-    /// The word of `--quoi` (also in the audit log's record kind).
+    /// The word of `--quoi`, as typed.
     pub fn word(self) -> &'static str {
         match self {
             What::Personnes => "personnes",
