@@ -43,8 +43,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON, ou le dossier d'une
-    /// personne en document lisible à imprimer ou remettre (droit d'accès)
+    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON, le dossier d'une
+    /// personne en document lisible à imprimer ou remettre (droit d'accès), un tableau CSV
+    /// pour Excel ou l'agenda des rendez-vous (ics)
     Export {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
