@@ -292,6 +292,13 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             .map_err(CliError::App),
         Some(Command::Demo { persons, seed }) => demo(&ctx, persons, seed),
         Some(Command::Export {
+            format: Format::Json | Format::Document,
+            selection,
+            ..
+        }) if !selection.is_empty() => Err(CliError::Message(
+            "--quoi, --referent, --dispositif, --du, --au et --avec-noms s'appliquent aux formats csv et ics : rien n'a été exporté".into(),
+        )),
+        Some(Command::Export {
             format: Format::Json,
             person,
             output,

@@ -498,6 +498,21 @@ fn bad_options_give_a_french_message_and_write_nothing() {
             "--avec-noms",
         ),
         (&["--format", "ics", "--quoi", "personnes"], "--quoi"),
+        (
+            &["--format", "json", "--referent", "Référente Connue"],
+            "formats csv et ics",
+        ),
+        (
+            &[
+                "--format",
+                "csv",
+                "--quoi",
+                "personnes",
+                "--person",
+                "2026-00001",
+            ],
+            "--person",
+        ),
     ];
     let target = env.dir.path().join("sortie.csv");
     for (args, expected) in cases {

@@ -90,6 +90,17 @@ fn one_line(text: &str) -> String {
 }
 
 impl SelectionArgs {
+    /// No option given (the json and document formats take none of them: a filter there
+    /// would be silently ignored and export more than asked).
+    pub fn is_empty(&self) -> bool {
+        self.quoi.is_none()
+            && self.referent.is_none()
+            && self.dispositif.is_none()
+            && self.du.is_none()
+            && self.au.is_none()
+            && !self.avec_noms
+    }
+
     /// Checks the options against the base and the referential. Reads only.
     pub fn resolve(
         &self,
