@@ -988,6 +988,10 @@ fn run(args: &[String]) -> Res<()> {
         println!("keys: done");
     }
 
+    if want("exports") {
+        bench_exports(&rf, &dbs, &mut table)?;
+    }
+
     let mut report = table;
     let _ = writeln!(
         report,
@@ -1084,6 +1088,63 @@ fn bench_keys(_rf: &Referential, dbs: &[(usize, PathBuf)], table: &mut String) -
             fmt_ms(d)
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+/// Resident memory of this process now (Linux), in KiB. (Not the peak: the login's
+/// Argon2 already set that higher than any export goes.)
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CSV and ICS exports (issue 12) into a sink: time, rows, and how much the resident
+/// memory grew over the export (streamed: it should not grow with the base).
+fn bench_exports(rf: &Referential, dbs: &[(usize, PathBuf)], table: &mut String) -> Res<()> {
+    use parcours::export::selection::{SelectionArgs, Target, What};
+    let _ = writeln!(
+        table,
+        "\n### Exports CSV and ICS (written to a sink)\n\n| people | export | rows | time | RSS growth |\n|---:|---|---:|---:|---:|"
+    );
+    for (n, db) in dbs {
+        let store = open_db(db)?;
+        let cases: [(&str, Target, Option<What>, Option<&str>); 5] = [
+            ("csv personnes", Target::Csv, Some(What::Personnes), None),
+            (
+                "csv rendez-vous (all)",
+                Target::Csv,
+                Some(What::RendezVous),
+                None,
+            ),
+            ("csv actions", Target::Csv, Some(What::Actions), None),
+            ("ics, all appointments", Target::Ics, None, None),
+            ("ics, one month", Target::Ics, None, Some("01/03/2026")),
+        ];
+        for (what, target, quoi, month) in cases {
+            let args = SelectionArgs {
+                quoi,
+                du: month.map(String::from),
+                au: month.map(|_| "31/03/2026".to_string()),
+                ..Default::default()
+            };
+            let sel = args.resolve(target, &store, rf)?;
+            let before = rss_kib();
+            let (d, rows) =
+                time(|| parcours::export::write_selection(&store, rf, &sel, std::io::sink()));
+            let rows = rows?;
+            let growth = match (before, rss_kib()) {
+                (Some(a), Some(b)) => format!("{:.1} MB", b.saturating_sub(a) as f64 / 1024.0),
+                _ => "?".into(),
+            };
+            let _ = writeln!(
+                table,
+                "| {n} | {what} | {rows} | {} | {growth} |",
+                fmt_ms(d)
+            );
+        }
+        println!("exports {n}: done");
     }
     Ok(())
 }

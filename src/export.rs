@@ -10,13 +10,24 @@
 //! ```
 //! Values are the stored codes; dates are ISO-8601. Persons are written one by one, so
 //! memory stays flat on large databases.
+//!
+//! Beside it, the tables for Excel / LibreOffice ([`spreadsheet`], CSV) and the calendar
+//! of appointments ([`ics`], iCalendar), over a [`selection`] checked before writing.
 
-use crate::domain::Id;
+pub mod ics;
+pub mod selection;
+pub mod spreadsheet;
+
+use crate::domain::{Id, Referential};
 use crate::store::{Store, StoreError};
 use std::io::Write;
 
 pub const FORMAT: &str = "parcours-export";
 pub const FORMAT_VERSION: u32 = 1;
+
+/// Audit action of an ICS export with `--avec-noms` (beside the `export` entry): the
+/// calendar then holds the people's names.
+pub const AUDIT_EXPORT_WITH_NAMES: &str = "export_noms";
 
 /// Keys of a person's file in the export, with the tables they come from. A test checks
 /// that every table referring to a person (from the schema) is listed here.
@@ -41,6 +52,19 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error("Export impossible : {0}")]
     Json(serde_json::Error),
+    /// Bad options (unknown référent·e, period upside down...): nothing was written.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<csv::Error> for ExportError {
+    fn from(e: csv::Error) -> Self {
+        let msg = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => ExportError::Io(io),
+            _ => ExportError::Invalid(format!("Export CSV impossible : {msg}")),
+        }
+    }
 }
 
 impl From<serde_json::Error> for ExportError {
@@ -88,4 +112,17 @@ pub fn write_json<W: Write>(
     out.write_all(b"\n]}\n")?;
     out.flush()?;
     Ok(ids.len())
+}
+
+/// Writes a checked CSV or ICS selection; returns the number of rows or events.
+pub fn write_selection<W: Write>(
+    store: &Store,
+    rf: &Referential,
+    sel: &selection::Selection,
+    out: W,
+) -> Result<usize, ExportError> {
+    match sel.target {
+        selection::Target::Csv => spreadsheet::write_csv(store, rf, sel, out),
+        selection::Target::Ics => ics::write_ics(store, rf, sel, out),
+    }
 }

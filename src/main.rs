@@ -43,8 +43,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON, ou le dossier d'une
-    /// personne en document lisible à imprimer ou remettre (droit d'accès)
+    /// Exporte les dossiers (tous, ou celui d'une personne) en JSON, le dossier d'une
+    /// personne en document lisible à imprimer ou remettre (droit d'accès), un tableau CSV
+    /// pour Excel ou l'agenda des rendez-vous (ics)
     Export {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
@@ -54,6 +55,8 @@ enum Command {
         /// Fichier de sortie (par défaut : sortie standard)
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        selection: export::selection::SelectionArgs,
     },
     /// Efface une personne partout (droit à l'effacement) : toutes ses données quittent la
     /// base ; réservé aux administrateur·rices
@@ -123,6 +126,10 @@ enum Format {
     Json,
     /// Page HTML lisible et imprimable du dossier complet d'une personne (--person)
     Document,
+    /// Tableau pour Excel ou LibreOffice (--quoi personnes|rendez-vous|actions|sorties)
+    Csv,
+    /// Agenda iCalendar des rendez-vous (initiales et n° de dossier, sauf --avec-noms)
+    Ics,
 }
 
 /// Why a command failed: one French sentence, printed after « parcours : ».
@@ -291,15 +298,30 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             .map_err(CliError::App),
         Some(Command::Demo { persons, seed }) => demo(&ctx, persons, seed),
         Some(Command::Export {
+            format: Format::Json | Format::Document,
+            selection,
+            ..
+        }) if !selection.is_empty() => Err(CliError::Message(
+            "--quoi, --referent, --dispositif, --du, --au et --avec-noms s'appliquent aux formats csv et ics : rien n'a été exporté".into(),
+        )),
+        Some(Command::Export {
             format: Format::Json,
             person,
             output,
+            ..
         }) => export_json(&ctx, person, output),
         Some(Command::Export {
             format: Format::Document,
             person,
             output,
+            ..
         }) => export_document(&ctx, person, output),
+        Some(Command::Export {
+            format,
+            person,
+            output,
+            selection,
+        }) => export_selection(&ctx, format == Format::Ics, person, &selection, output),
         Some(Command::Effacer {
             dossier,
             oui,
@@ -544,6 +566,62 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
                     "Document du dossier n° {n} écrit dans {} (non chiffré : à imprimer ou remettre, puis à supprimer)",
                     file.display()
                 );
+            }
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `export --format csv|ics [--quoi …] [--referent ID] [--dispositif CODE] [--du …] [--au …]`
+/// (src/export/): the options are checked before any file is created.
+fn export_selection(
+    ctx: &Ctx,
+    ics: bool,
+    person: Option<String>,
+    args: &export::selection::SelectionArgs,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    use export::selection::Target;
+    if person.is_some() {
+        return Err(CliError::Message("--person s'applique aux formats json et document ; les exports csv et ics se filtrent par --referent, --dispositif, --du et --au".into()));
+    }
+    let mut opened = open_any(ctx)?;
+    let rf = referential();
+    let target = if ics { Target::Ics } else { Target::Csv };
+    let sel = args.resolve(target, opened.store(), &rf)?;
+    let store = opened.store();
+    let written = match &output {
+        Some(file) => export::write_selection(
+            store,
+            &rf,
+            &sel,
+            std::io::BufWriter::new(create_output(file)?),
+        ),
+        None => export::write_selection(
+            store,
+            &rf,
+            &sel,
+            std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+    };
+    opened.audit_after_read(&written, None)?;
+    // Names left the base even if the reader stopped early (`| head`).
+    if sel.with_names
+        && written
+            .as_ref()
+            .map_or_else(|e| e.is_broken_pipe(), |_| true)
+    {
+        if let Opened::Encrypted(s) = &opened {
+            s.store.audit(export::AUDIT_EXPORT_WITH_NAMES, None)?;
+        }
+    }
+    match written {
+        Ok(n) => {
+            match sel.target {
+                Target::Ics => eprintln!("{n} rendez-vous exporté(s)"),
+                Target::Csv => eprintln!("{n} ligne(s) exportée(s) ({})", sel.what.word()),
             }
             Ok(())
         }

@@ -61,6 +61,7 @@ pub fn action_label(code: &str) -> &str {
         actions::UPDATE => "Modification",
         actions::DELETE => "Suppression",
         actions::EXPORT => "Export",
+        crate::export::AUDIT_EXPORT_WITH_NAMES => "Export avec les noms",
         actions::ERASE => "Effacement",
         actions::ARCHIVE => "Archivage",
         actions::UNARCHIVE => "Désarchivage",

@@ -11,6 +11,7 @@ pub mod audit;
 mod backup;
 mod cipher;
 mod error;
+pub mod exports;
 pub mod preflight;
 mod protect;
 mod queries;
