@@ -1,0 +1,179 @@
+//! Input modes and where keys go, through the whole interactive session ([`Shell`]) with
+//! key events, a fixed clock and real encrypted database files: the lock key from a form
+//! or the help, keys while the window is too small, the caseload's search line left with
+//! its screen, and the login screen during the wait after repeated failures.
+//!
+//! Argon2 makes each password check cost a fraction of a second (release build).
+
+use chrono::{Duration, NaiveDateTime};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use parcours::app::form::Purpose;
+use parcours::app::keys::Keymap;
+use parcours::app::shell::Shell;
+use parcours::app::{Overlay, Screen};
+use parcours::clock::Clock;
+use parcours::config::Settings;
+use parcours::domain::Referential;
+use std::path::{Path, PathBuf};
+
+const ADMIN: &str = "claire";
+const ADMIN_NAME: &str = "Claire Fontaine";
+const ADMIN_PW: &str = "correct horse battery staple";
+
+fn start_time() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("2026-11-23 10:00:00", "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+fn shell(db: &Path, clock: &Clock) -> Shell {
+    Shell::new(
+        db,
+        clock.clone(),
+        Referential::embedded(),
+        Keymap::defaults(),
+        Settings::default(),
+    )
+    .expect("login screen")
+}
+
+fn ev(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn press(s: &mut Shell, code: KeyCode) {
+    s.handle_event(&ev(code));
+    // A submitted login form is checked here (the terminal loop does it after a redraw).
+    s.run_pending();
+}
+
+fn typ(s: &mut Shell, text: &str) {
+    for c in text.chars() {
+        let mods = if c.is_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        s.handle_event(&Event::Key(KeyEvent::new(KeyCode::Char(c), mods)));
+    }
+    s.settle();
+}
+
+/// Types the fields of the focused form, Enter after each (the last Enter submits).
+fn fill(s: &mut Shell, values: &[&str]) {
+    for v in values {
+        typ(s, v);
+        press(s, KeyCode::Enter);
+    }
+}
+
+/// The screen as text (`w`×`h`), as a user would see it.
+fn screen_at(s: &Shell, w: u16, h: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(w, h);
+    let mut t = ratatui::Terminal::new(backend).unwrap();
+    t.draw(|f| parcours::ui::draw_shell(f, s)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(s: &Shell) -> String {
+    screen_at(s, 100, 30)
+}
+
+/// A new database with the admin account and the demo caseload; the session is running.
+fn demo_base(dir: &Path, clock: &Clock) -> (PathBuf, Shell) {
+    let db = dir.join("parcours.db");
+    let mut s = shell(&db, clock);
+    fill(&mut s, &[ADMIN, ADMIN_NAME, ADMIN_PW, ADMIN_PW]);
+    assert!(s.app().is_some(), "{}", screen(&s));
+    typ(&mut s, "D");
+    assert!(!s.app().unwrap().caseload.rows.is_empty());
+    (db, s)
+}
+
+fn open_form_purpose(s: &Shell) -> Option<Purpose> {
+    match &s.app()?.overlay {
+        Some(Overlay::Form(f)) => Some(f.purpose.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn lock_key_locks_from_a_form_and_from_the_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(start_time());
+    let (_db, mut s) = demo_base(dir.path(), &clock);
+    press(&mut s, KeyCode::Enter);
+    let (person, nom) = {
+        let f = s.app().unwrap().file.as_ref().expect("a file is open");
+        (f.data.person.id, f.data.person.nom.clone())
+    };
+
+    // The identity form, something typed, then Ctrl+L: locked at once, the form dropped.
+    typ(&mut s, "I");
+    assert_eq!(open_form_purpose(&s), Some(Purpose::EditPerson));
+    typ(&mut s, "XYZ");
+    s.handle_event(&ctrl('l'));
+    assert!(
+        s.is_locked(),
+        "Ctrl+L in a form did not lock:\n{}",
+        screen(&s)
+    );
+    let text = screen(&s);
+    assert!(text.contains("Écran verrouillé"), "{text}");
+    assert!(!text.contains("XYZ"), "{text}");
+
+    // After the unlock: the same file, no form, and the app says the form was not saved.
+    fill(&mut s, &[ADMIN_PW]);
+    let app = s.app().unwrap_or_else(|| panic!("{}", screen(&s)));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.screen, Screen::File);
+    assert_eq!(app.file.as_ref().unwrap().data.person.id, person);
+    assert_eq!(app.file.as_ref().unwrap().data.person.nom, nom);
+    let status = app
+        .status
+        .as_ref()
+        .map(|st| st.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("formulaire"), "{status}");
+    assert!(screen(&s).contains("formulaire"), "{}", screen(&s));
+
+    // The help overlay: Ctrl+L locks too (it used to close the help only).
+    press(&mut s, KeyCode::F(1));
+    assert!(matches!(
+        s.app().unwrap().overlay,
+        Some(Overlay::Help { .. })
+    ));
+    s.handle_event(&ctrl('l'));
+    assert!(s.is_locked(), "Ctrl+L in the help did not lock");
+    fill(&mut s, &[ADMIN_PW]);
+    let app = s.app().unwrap();
+    assert!(app.overlay.is_none());
+    assert_eq!(app.screen, Screen::File);
+
+    // Ctrl+L in a multi-line field (a note of the journal) and in the suivi form.
+    typ(&mut s, "J");
+    for (open, purpose) in [("a", Purpose::NewNote), ("S", Purpose::EditSuivi)] {
+        if purpose == Purpose::EditSuivi {
+            press(&mut s, KeyCode::Esc); // back from the journal to the file
+        }
+        typ(&mut s, open);
+        assert_eq!(open_form_purpose(&s), Some(purpose), "{}", screen(&s));
+        typ(&mut s, "brouillon");
+        s.handle_event(&ctrl('l'));
+        assert!(s.is_locked(), "{}", screen(&s));
+        fill(&mut s, &[ADMIN_PW]);
+        let app = s.app().unwrap();
+        assert!(app.overlay.is_none());
+        assert!(screen(&s).contains("formulaire"), "{}", screen(&s));
+    }
+}
