@@ -72,7 +72,8 @@ fn event_loop(
     loop {
         if dirty {
             shell.settle();
-            terminal.draw(|f| crate::ui::draw_shell(f, shell))?;
+            let frame = terminal.draw(|f| crate::ui::draw_shell(f, shell))?;
+            shell.set_size(frame.area.width, frame.area.height);
             dirty = false;
             if exit_after_first_frame {
                 return Ok(());

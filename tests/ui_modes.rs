@@ -177,3 +177,75 @@ fn lock_key_locks_from_a_form_and_from_the_help() {
         assert!(screen(&s).contains("formulaire"), "{}", screen(&s));
     }
 }
+
+#[test]
+fn keys_are_ignored_while_the_window_is_too_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(start_time());
+    let (_db, mut s) = demo_base(dir.path(), &clock);
+    let rows = s.app().unwrap().caseload.rows.len();
+    press(&mut s, KeyCode::Enter);
+    let person = s.app().unwrap().file.as_ref().unwrap().data.person.clone();
+    typ(&mut s, "I");
+    assert_eq!(open_form_purpose(&s), Some(Purpose::EditPerson));
+    let typed_before = |s: &Shell| match &s.app().unwrap().overlay {
+        Some(Overlay::Form(f)) => f.value("nom"),
+        _ => panic!("the form is gone:\n{}", screen(s)),
+    };
+    let nom = typed_before(&s);
+
+    // The window shrinks below the minimum: the screen says so, keys do nothing.
+    assert!(s.handle_event(&Event::Resize(50, 10)));
+    let small = screen_at(&s, 50, 10);
+    assert!(small.contains("Fenêtre trop petite"), "{small}");
+    typ(&mut s, "ABC");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::F(10));
+    s.handle_event(&ctrl('s'));
+    press(&mut s, KeyCode::Esc);
+    s.handle_event(&Event::Paste("collé".into()));
+    assert_eq!(
+        typed_before(&s),
+        nom,
+        "typed into the form behind the message"
+    );
+    let app = s.app().unwrap();
+    assert_eq!(app.screen, Screen::File);
+    assert_eq!(
+        app.file.as_ref().unwrap().data.person,
+        person,
+        "the file changed"
+    );
+    assert!(screen_at(&s, 50, 10).contains("Fenêtre trop petite"));
+
+    // Back to a usable size: the form is there as it was, keys act again.
+    assert!(s.handle_event(&Event::Resize(100, 30)));
+    assert!(screen(&s).contains("Date de naissance"), "{}", screen(&s));
+    typ(&mut s, "Z");
+    assert_eq!(typed_before(&s), format!("{nom}Z"));
+
+    // Too small again: Ctrl+L still locks (the form is dropped, as from a usable screen)...
+    s.handle_event(&Event::Resize(40, 12));
+    s.handle_event(&ctrl('l'));
+    assert!(s.is_locked());
+    // ... and on the lock screen, too small, the password typed is not taken either.
+    typ(&mut s, ADMIN_PW);
+    press(&mut s, KeyCode::Enter);
+    assert!(s.is_locked());
+    let l = s.login_screen().unwrap();
+    assert!(l.form.field("password").unwrap().input.is_empty());
+    s.handle_event(&Event::Resize(100, 30));
+    fill(&mut s, &[ADMIN_PW]);
+    let app = s.app().unwrap_or_else(|| panic!("{}", screen(&s)));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.file.as_ref().unwrap().data.person.nom, person.nom);
+    assert_eq!(app.caseload.rows.len(), rows);
+
+    // Ctrl+C quits from a too small window (twice with a form open, as always).
+    typ(&mut s, "I");
+    s.handle_event(&Event::Resize(30, 8));
+    s.handle_event(&ctrl('c'));
+    assert!(!s.quit, "the first Ctrl+C with a form open only warns");
+    s.handle_event(&ctrl('c'));
+    assert!(s.quit);
+}
