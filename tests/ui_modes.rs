@@ -249,3 +249,53 @@ fn keys_are_ignored_while_the_window_is_too_small() {
     s.handle_event(&ctrl('c'));
     assert!(s.quit);
 }
+
+#[test]
+fn leaving_the_caseload_or_going_back_to_it_leaves_the_search_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(start_time());
+    let (_db, mut s) = demo_base(dir.path(), &clock);
+    // (what is done from the search line, the keys; the screen reached before `n`)
+    let cases: &[(&str, &[KeyCode])] = &[
+        ("F3 (file active)", &[KeyCode::F(3)]),
+        ("F2 then Échap", &[KeyCode::F(2), KeyCode::Esc]),
+        ("F2 then F3", &[KeyCode::F(2), KeyCode::F(3)]),
+        ("F4 (audit) then Échap", &[KeyCode::F(4), KeyCode::Esc]),
+        (
+            "Entrée (a file) then Échap",
+            &[KeyCode::Enter, KeyCode::Esc],
+        ),
+        ("Entrée (a file) then F3", &[KeyCode::Enter, KeyCode::F(3)]),
+    ];
+    for (what, keys) in cases {
+        typ(&mut s, "/a");
+        {
+            let c = &s.app().unwrap().caseload;
+            assert!(c.searching, "{what}");
+            assert_eq!(c.query.text(), "a", "{what}");
+        }
+        for k in *keys {
+            press(&mut s, *k);
+        }
+        let app = s.app().unwrap();
+        assert_eq!(app.screen, Screen::Caseload, "{what}");
+        assert!(!app.caseload.searching, "{what}: still in the search line");
+        // `n` is the caseload's key again: a new person, not an « n » in the search.
+        typ(&mut s, "n");
+        assert_eq!(
+            open_form_purpose(&s),
+            Some(Purpose::NewPerson),
+            "{what}:\n{}",
+            screen(&s)
+        );
+        assert_eq!(s.app().unwrap().caseload.query.text(), "a", "{what}");
+        press(&mut s, KeyCode::Esc); // the form
+        assert!(s.app().unwrap().overlay.is_none(), "{what}");
+        // The search typed stays shown (and `/` goes back into it); Échap clears it.
+        assert!(screen(&s).contains("Recherche : a"), "{what}");
+        typ(&mut s, "/");
+        assert!(s.app().unwrap().caseload.searching, "{what}");
+        press(&mut s, KeyCode::Esc);
+        assert_eq!(s.app().unwrap().caseload.query.text(), "", "{what}");
+    }
+}

@@ -87,6 +87,15 @@ impl App {
     /// One key (tests call it directly): overlays first, then the search line, then the
     /// key table.
     pub fn handle_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
+        let outcome = self.dispatch_key(key, store);
+        // Leaving a screen leaves its input mode: the search line belongs to the caseload.
+        if self.screen != Screen::Caseload {
+            self.caseload.searching = false;
+        }
+        outcome
+    }
+
+    fn dispatch_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
         // Ctrl+C always gets out; with a form open, a first press warns (what is typed in
         // the form would be lost) and a second one quits.
         if self
