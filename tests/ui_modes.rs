@@ -299,3 +299,98 @@ fn leaving_the_caseload_or_going_back_to_it_leaves_the_search_line() {
         assert_eq!(s.app().unwrap().caseload.query.text(), "", "{what}");
     }
 }
+
+/// The seconds of « … dans N s » on the screen (`None`: no wait shown).
+fn wait_shown(text: &str) -> Option<i64> {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let i = flat.find("Trop d'essais manqués")?;
+    let rest = &flat[i..];
+    let j = rest.find(" dans ")? + " dans ".len();
+    let n: String = rest[j..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    n.parse().ok()
+}
+
+#[test]
+fn login_wait_counts_down_keeps_what_is_typed_and_tries_it_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(start_time());
+    let (db, mut s) = demo_base(dir.path(), &clock);
+    typ(&mut s, "q");
+    s.shutdown();
+    let wait = |clock: &Clock| {
+        parcours::auth::Keyring::load(&db)
+            .unwrap()
+            .wait_secs(ADMIN, clock.now())
+    };
+
+    // Wrong passwords, each tried as soon as allowed, until the wait is several seconds.
+    let mut s = shell(&db, &clock);
+    let mut failures = 0;
+    while wait(&clock) < 4 {
+        let w = wait(&clock);
+        clock.advance(Duration::seconds(w));
+        s.tick();
+        fill(&mut s, &["encore raté, encore"]);
+        failures += 1;
+        assert!(failures < 30, "no wait after {failures} failures");
+    }
+    let total = wait(&clock);
+    // Shown at once, without trying too early, and counting down with the clock.
+    assert_eq!(wait_shown(&screen(&s)), Some(total), "{}", screen(&s));
+    assert!(s.counting_down());
+    clock.advance(Duration::seconds(1));
+    s.tick();
+    assert_eq!(wait_shown(&screen(&s)), Some(total - 1), "{}", screen(&s));
+
+    // A password typed now stays in the field; Entrée does not try it (no failure added,
+    // nothing wiped) but queues it, and the screen says so.
+    typ(&mut s, ADMIN_PW);
+    press(&mut s, KeyCode::Enter);
+    assert!(s.app().is_none());
+    let l = s.login_screen().unwrap();
+    assert_eq!(l.form.secret("password").as_str(), ADMIN_PW);
+    assert!(!l.busy);
+    assert_eq!(
+        wait(&clock),
+        total - 1,
+        "an attempt was made during the wait"
+    );
+    let text = screen(&s);
+    assert!(text.contains("votre saisie sera essayée dans"), "{text}");
+    assert_eq!(wait_shown(&text), Some(total - 1), "{text}");
+
+    // Échap drops the queued attempt (what is typed stays); Entrée queues it again.
+    press(&mut s, KeyCode::Esc);
+    assert!(
+        screen(&s).contains("nouvel essai possible dans"),
+        "{}",
+        screen(&s)
+    );
+    assert_eq!(
+        s.login_screen().unwrap().form.secret("password").as_str(),
+        ADMIN_PW
+    );
+    press(&mut s, KeyCode::Enter);
+
+    // A restart during the wait shows it from the start too.
+    let other = shell(&db, &clock);
+    assert_eq!(wait_shown(&screen(&other)), Some(total - 1));
+    drop(other);
+
+    // Just before the end nothing is tried; at the end the kept password is, and opens.
+    clock.advance(Duration::seconds(total - 2));
+    s.tick();
+    s.run_pending();
+    assert!(s.app().is_none());
+    assert_eq!(wait_shown(&screen(&s)), Some(1));
+    clock.advance(Duration::seconds(1));
+    s.tick();
+    assert!(s.pending(), "the queued attempt does not start");
+    s.run_pending();
+    let app = s.app().unwrap_or_else(|| panic!("{}", screen(&s)));
+    assert_eq!(app.screen, Screen::Caseload);
+    assert!(!s.counting_down());
+}

@@ -66,7 +66,10 @@ impl Shell {
             DbState::Plain => LoginScreen::first_account(true, now),
             DbState::Accounts => {
                 let ring = Keyring::load(path).map_err(|e| e.to_string())?;
-                LoginScreen::login(&ring.accounts(), now)
+                let mut l = LoginScreen::login(&ring.accounts(), now);
+                // Failures of an earlier run may impose a wait: shown from the start.
+                l.refresh_wait(path, now);
+                l
             }
         };
         Ok(Shell {
@@ -186,6 +189,12 @@ impl Shell {
         }
     }
 
+    /// A wait after repeated failures runs on the login screen: the loop must wake up each
+    /// second to show it counting down, and to try a queued attempt when it ends.
+    pub fn counting_down(&self) -> bool {
+        matches!(&self.phase, Phase::Login(l) if l.wait.is_some())
+    }
+
     /// A password check is waiting (the screen shows "Vérification…" first).
     pub fn pending(&self) -> bool {
         matches!(&self.phase, Phase::Login(l) if l.busy)
@@ -267,6 +276,7 @@ impl Shell {
         if let Some(e) = audit_error {
             screen.form.error = Some(format!("Verrouillage non journalisé : {e}"));
         }
+        screen.refresh_wait(&self.path, now);
         self.phase = Phase::Login(Box::new(screen));
     }
 
@@ -298,6 +308,8 @@ impl Shell {
         match &mut self.phase {
             Phase::Login(l) => {
                 l.wipe_if_idle(now, after);
+                // The end of a wait: an attempt queued during it starts (see `pending`).
+                l.wait_tick(now);
                 true
             }
             Phase::Running(r) => {

@@ -39,6 +39,8 @@ pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
             "Vérification du mot de passe…".to_string(),
             style::info_line(),
         )
+    } else if let Some(m) = login.wait_message(shell.clock.now(), &shell.keymap) {
+        (m, style::error_line())
     } else if let Some(w) = shell.warnings().first() {
         (w.clone(), style::error_line())
     } else {
