@@ -368,3 +368,17 @@ pub fn format_wait(secs: i64) -> String {
         format!("{} min {:02} s", secs / 60, secs % 60)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::format_wait;
+
+    #[test]
+    fn waits_read_in_seconds_then_minutes() {
+        assert_eq!(format_wait(1), "1 s");
+        assert_eq!(format_wait(59), "59 s");
+        assert_eq!(format_wait(60), "1 min 00 s");
+        assert_eq!(format_wait(125), "2 min 05 s");
+        assert_eq!(format_wait(300), "5 min 00 s");
+    }
+}
