@@ -147,7 +147,7 @@ impl App {
 
     /// The key locks here: bound to the lock in `global`, and neither a character typed
     /// into the focused text (a lock rebound to a letter still types it in a form) nor a key
-    /// the focused form field or the search line binds to something else.
+    /// the focused form field, the help or the search line binds to something else.
     pub fn is_lock_key(&self, key: &KeyEvent) -> bool {
         let k = Key::from_event(key);
         if self.keymap.lookup(&[Context::Global], &k) != Some(Action::Lock) {
@@ -158,7 +158,7 @@ impl App {
                 !(k.text().is_some() && f.is_text_like())
                     && self.keymap.lookup(f.contexts(), &k).is_none()
             }),
-            Some(Overlay::Help { .. }) => true,
+            Some(Overlay::Help { .. }) => self.keymap.lookup(&[Context::Help], &k).is_none(),
             None if self.screen == Screen::Caseload && self.caseload.searching => {
                 k.text().is_none()
                     && self
