@@ -88,7 +88,8 @@ fn event_loop(
     loop {
         if dirty {
             shell.settle();
-            terminal.draw(|f| crate::ui::draw_shell(f, shell))?;
+            let frame = terminal.draw(|f| crate::ui::draw_shell(f, shell))?;
+            shell.set_size(frame.area.width, frame.area.height);
             dirty = false;
             if exit_after_first_frame {
                 return Ok(());
@@ -102,7 +103,15 @@ fn event_loop(
             dirty = shell.run_pending();
             continue;
         }
-        if event::poll(TICK)? {
+        // While a wait runs on the login screen, wake at each second to show it counting
+        // down (blocking in between: no busy loop).
+        let counting = shell.counting_down();
+        let timeout = if counting {
+            until_next_second().min(TICK)
+        } else {
+            TICK
+        };
+        if event::poll(timeout)? {
             // Drain everything already typed before doing the (possibly slow) work once.
             loop {
                 let ev = event::read()?;
@@ -112,12 +121,21 @@ fn event_loop(
                 }
             }
         }
-        if last_tick.elapsed() >= TICK {
+        if counting || last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             // Idle lock, changes made by another instance, the clock in the top line.
             dirty |= shell.tick();
         }
     }
+}
+
+/// Time until the wall clock's next second (plus a little, to land after it): the clock
+/// the app reads ticks by whole seconds.
+fn until_next_second() -> Duration {
+    let sub = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    Duration::from_nanos(u64::from(1_000_000_000 - sub)) + Duration::from_millis(10)
 }
 
 /// The terminal in raw mode until dropped (early errors and panics included); the screen

@@ -183,8 +183,11 @@ impl App {
         }
     }
 
+    /// Back to the caseload's list (F3, Échap from a screen): the search typed stays shown,
+    /// but keys are the list's again, not the search line's.
     pub(super) fn back_to_caseload(&mut self, store: &Store) {
         self.screen = Screen::Caseload;
+        self.caseload.searching = false;
         if let Err(e) = self.reload_caseload(store) {
             self.set_error(e.to_string());
         }

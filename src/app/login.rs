@@ -4,7 +4,9 @@
 
 use super::form::{Field, FieldKind, Form, FormOutcome, Hint, Purpose};
 use super::keys::{Action, Context, Key, Keymap};
-use crate::auth::{check_new_password, valid_login, Account, AuthError, MIN_PASSWORD_CHARS};
+use crate::auth::{
+    check_new_password, valid_login, Account, AuthError, Keyring, MIN_PASSWORD_CHARS,
+};
 use crate::clock::Clock;
 use crate::session::{self, Session};
 use chrono::NaiveDateTime;
@@ -40,6 +42,18 @@ pub struct LoginScreen {
     /// Last key on this screen: a password left typed but not submitted is wiped after
     /// the idle delay.
     pub last_input: NaiveDateTime,
+    /// The wait imposed after repeated failures (read from the accounts file), shown as it
+    /// runs; what is typed meanwhile is kept.
+    pub wait: Option<Wait>,
+}
+
+/// Attempts for `login` are refused until `until` (throttling after repeated failures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    pub login: String,
+    pub until: NaiveDateTime,
+    /// Entrée was pressed during the wait: the form is tried when it ends.
+    pub queued: bool,
 }
 
 /// Explanation shown above the first-account form.
@@ -78,6 +92,7 @@ impl LoginScreen {
             form,
             busy: false,
             last_input: now,
+            wait: None,
         }
     }
 
@@ -138,6 +153,7 @@ impl LoginScreen {
             form,
             busy: false,
             last_input: now,
+            wait: None,
         }
     }
 
@@ -158,19 +174,89 @@ impl LoginScreen {
         match self.form.handle_key(key, keymap) {
             FormOutcome::Continue => LoginOutcome::Continue,
             // Nothing to cancel: Échap only clears the message.
+            // Nothing to cancel: Échap only clears the message (and a queued attempt).
             FormOutcome::Cancel => {
                 self.form.error = None;
+                if let Some(w) = self.wait.as_mut() {
+                    w.queued = false;
+                }
                 LoginOutcome::Continue
             }
             FormOutcome::Submit => {
-                if self.form.validate(now) {
+                if !self.form.validate(now) {
+                    LoginOutcome::Continue
+                } else if self.remaining(now).is_some() {
+                    // Too early: kept, and tried when the wait ends.
+                    if let Some(w) = self.wait.as_mut() {
+                        w.queued = true;
+                    }
+                    LoginOutcome::Continue
+                } else {
                     self.busy = true;
                     LoginOutcome::Submit
-                } else {
-                    LoginOutcome::Continue
                 }
             }
         }
+    }
+
+    /// Seconds left before the identifier typed may be tried again (`None`: no wait).
+    pub fn remaining(&self, now: NaiveDateTime) -> Option<i64> {
+        let w = self.wait.as_ref()?;
+        let left = (w.until - now).num_seconds();
+        (left > 0 && w.login == self.form.value("login")).then_some(left)
+    }
+
+    /// Reads the wait of the identifier typed from the accounts file (after a failure, or
+    /// when the screen is shown: failures of an earlier run count too).
+    pub fn refresh_wait(&mut self, path: &Path, now: NaiveDateTime) {
+        if matches!(self.mode, LoginMode::FirstAccount { .. }) {
+            return;
+        }
+        let login = self.form.value("login");
+        let secs = Keyring::load(path).map_or(0, |ring| ring.wait_secs(&login, now));
+        let queued = self
+            .wait
+            .as_ref()
+            .is_some_and(|w| w.queued && w.login == login);
+        self.wait = (secs > 0).then(|| Wait {
+            login,
+            until: now + chrono::Duration::seconds(secs),
+            queued,
+        });
+    }
+
+    /// The loop's wake-up during a wait: when it is over, a queued attempt starts (the
+    /// caller runs it as any submit). Returns true when the screen must be redrawn.
+    pub fn wait_tick(&mut self, now: NaiveDateTime) -> bool {
+        let Some(w) = &self.wait else {
+            return false;
+        };
+        if now < w.until {
+            return true;
+        }
+        let queued = w.queued;
+        self.wait = None;
+        if queued && !self.busy && self.form.validate(now) {
+            self.busy = true;
+        }
+        true
+    }
+
+    /// The line shown while a wait runs, counting down (keys named from the table).
+    pub fn wait_message(&self, now: NaiveDateTime, keymap: &Keymap) -> Option<String> {
+        let left = format_wait(self.remaining(now)?);
+        let queued = self.wait.as_ref().is_some_and(|w| w.queued);
+        Some(if queued {
+            format!(
+                "Trop d'essais manqués : votre saisie sera essayée dans {left} ({} pour ne pas l'essayer).",
+                keymap.key_label(Context::Form, Action::Cancel)
+            )
+        } else {
+            format!(
+                "Trop d'essais manqués : nouvel essai possible dans {left}. Tapez votre mot de passe, il est gardé : {} l'essaiera à la fin de l'attente.",
+                keymap.key_label(Context::Form, Action::NextOrSubmit)
+            )
+        })
     }
 
     pub fn paste(&mut self, text: &str, now: NaiveDateTime) {
@@ -189,6 +275,9 @@ impl LoginScreen {
             .any(|f| f.kind == FieldKind::Password && !f.input.is_empty());
         if typed && !self.busy && now - self.last_input >= after {
             self.form.wipe_secrets();
+            if let Some(w) = self.wait.as_mut() {
+                w.queued = false;
+            }
             true
         } else {
             false
@@ -202,14 +291,28 @@ impl LoginScreen {
 
     /// Checks the form against the accounts and opens the database: a session, or `None`
     /// with the French reason shown in place. Password fields are wiped in every case.
+    ///
+    /// During a wait after repeated failures nothing is tried and nothing is wiped: the
+    /// attempt is queued for the end of the wait.
     pub fn submit(&mut self, path: &Path, clock: &Clock) -> Option<Session> {
         self.busy = false;
+        self.refresh_wait(path, clock.now());
+        if let Some(w) = self
+            .wait
+            .as_mut()
+            .filter(|w| w.login == self.form.value("login"))
+        {
+            w.queued = true;
+            return None;
+        }
         let result = self.try_submit(path, clock);
         self.form.wipe_secrets();
         match result {
             Ok(s) => Some(s),
             Err(msg) => {
                 self.form.error = msg;
+                // The failure may start a wait: shown at once, counting down.
+                self.refresh_wait(path, clock.now());
                 // Back to the first password field, to type it again.
                 if let Some(i) = self
                     .form
@@ -254,5 +357,28 @@ impl LoginScreen {
                 session::login(path, clock.clone(), &login, &password).map_err(Some)
             }
         }
+    }
+}
+
+/// « 45 s », « 2 min 05 s ».
+pub fn format_wait(secs: i64) -> String {
+    if secs < 60 {
+        format!("{secs} s")
+    } else {
+        format!("{} min {:02} s", secs / 60, secs % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_wait;
+
+    #[test]
+    fn waits_read_in_seconds_then_minutes() {
+        assert_eq!(format_wait(1), "1 s");
+        assert_eq!(format_wait(59), "59 s");
+        assert_eq!(format_wait(60), "1 min 00 s");
+        assert_eq!(format_wait(125), "2 min 05 s");
+        assert_eq!(format_wait(300), "5 min 00 s");
     }
 }

@@ -7,7 +7,7 @@
 //! screen asks for the password again. The same account resumes where it was; another
 //! account starts afresh.
 
-use super::keys::Keymap;
+use super::keys::{Action, Context, Key, Keymap};
 use super::login::{LoginMode, LoginOutcome, LoginScreen};
 use super::resume::ResumePoint;
 use super::{App, Outcome, Screen};
@@ -44,6 +44,9 @@ pub struct Shell {
     /// Configuration warnings, shown in the status line after the first login.
     warnings: Vec<String>,
     pub quit: bool,
+    /// The terminal's size, as last drawn or resized: while it is too small for anything
+    /// but « Fenêtre trop petite », keys are not applied blind (see [`Shell::handle_event`]).
+    size: Option<(u16, u16)>,
 }
 
 impl Shell {
@@ -63,7 +66,10 @@ impl Shell {
             DbState::Plain => LoginScreen::first_account(true, now),
             DbState::Accounts => {
                 let ring = Keyring::load(path).map_err(|e| e.to_string())?;
-                LoginScreen::login(&ring.accounts(), now)
+                let mut l = LoginScreen::login(&ring.accounts(), now);
+                // Failures of an earlier run may impose a wait: shown from the start.
+                l.refresh_wait(path, now);
+                l
             }
         };
         Ok(Shell {
@@ -76,6 +82,7 @@ impl Shell {
             resume: None,
             warnings: Vec::new(),
             quit: false,
+            size: None,
         })
     }
 
@@ -113,8 +120,42 @@ impl Shell {
         matches!(&self.phase, Phase::Login(l) if matches!(l.mode, LoginMode::Unlock { .. }))
     }
 
+    /// The size of the terminal (the loop tells it after each draw; resize events too).
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.size = Some((width, height));
+    }
+
+    /// The screen shows only « Fenêtre trop petite ».
+    pub fn too_small(&self) -> bool {
+        self.size.is_some_and(|(w, h)| crate::ui::too_small(w, h))
+    }
+
     /// One terminal event. Returns true when the screen must be redrawn.
     pub fn handle_event(&mut self, event: &Event) -> bool {
+        if let Event::Resize(w, h) = event {
+            self.set_size(*w, *h);
+        }
+        // Nothing but the message is shown: only resizing, quit (Ctrl+C) and lock (Ctrl+L)
+        // act; every other key (and a paste) is ignored, so nothing reaches a form unseen.
+        if self.too_small() {
+            let Event::Key(k) = event else {
+                return matches!(event, Event::Resize(..));
+            };
+            let key = Key::from_event(k);
+            let action = match self.phase {
+                Phase::Login(_) => self.keymap.lookup(&[Context::Login], &key),
+                Phase::Running(_) => self.keymap.lookup(&[Context::Global], &key),
+            };
+            match action {
+                // Through the app: with a form open, a first press asks for a second.
+                Some(Action::Quit) => {}
+                Some(Action::Lock) if k.kind != KeyEventKind::Release && self.app().is_some() => {
+                    self.lock(false);
+                    return true;
+                }
+                _ => return false,
+            }
+        }
         let now = self.clock.now();
         match &mut self.phase {
             Phase::Login(login) => match event {
@@ -146,6 +187,12 @@ impl Shell {
                 }
             },
         }
+    }
+
+    /// A wait after repeated failures runs on the login screen: the loop must wake up each
+    /// second to show it counting down, and to try a queued attempt when it ends.
+    pub fn counting_down(&self) -> bool {
+        matches!(&self.phase, Phase::Login(l) if l.wait.is_some())
     }
 
     /// A password check is waiting (the screen shows "Vérification…" first).
@@ -229,6 +276,7 @@ impl Shell {
         if let Some(e) = audit_error {
             screen.form.error = Some(format!("Verrouillage non journalisé : {e}"));
         }
+        screen.refresh_wait(&self.path, now);
         self.phase = Phase::Login(Box::new(screen));
     }
 
@@ -260,6 +308,8 @@ impl Shell {
         match &mut self.phase {
             Phase::Login(l) => {
                 l.wipe_if_idle(now, after);
+                // The end of a wait: an attempt queued during it starts (see `pending`).
+                l.wait_tick(now);
                 true
             }
             Phase::Running(r) => {

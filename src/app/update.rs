@@ -87,6 +87,15 @@ impl App {
     /// One key (tests call it directly): overlays first, then the search line, then the
     /// key table.
     pub fn handle_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
+        let outcome = self.dispatch_key(key, store);
+        // Leaving a screen leaves its input mode: the search line belongs to the caseload.
+        if self.screen != Screen::Caseload {
+            self.caseload.searching = false;
+        }
+        outcome
+    }
+
+    fn dispatch_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
         // Ctrl+C always gets out; with a form open, a first press warns (what is typed in
         // the form would be lost) and a second one quits.
         if self
@@ -107,6 +116,11 @@ impl App {
             return Outcome::Quit;
         }
         self.quit_armed = false;
+        // The lock key locks from anywhere (a form left open is dropped; the app says so
+        // after the unlock), unless what has the focus would use that key itself.
+        if self.is_lock_key(&key) {
+            return Outcome::Lock;
+        }
         // Overlays take every key first.
         if self.overlay.is_some() {
             self.overlay_key(&key, store);
@@ -128,6 +142,31 @@ impl App {
                 self.unbound_key(&key);
                 Outcome::Redraw
             }
+        }
+    }
+
+    /// The key locks here: bound to the lock in `global`, and neither a character typed
+    /// into the focused text (a lock rebound to a letter still types it in a form) nor a key
+    /// the focused form field, the help or the search line binds to something else.
+    pub fn is_lock_key(&self, key: &KeyEvent) -> bool {
+        let k = Key::from_event(key);
+        if self.keymap.lookup(&[Context::Global], &k) != Some(Action::Lock) {
+            return false;
+        }
+        match &self.overlay {
+            Some(Overlay::Form(form)) => form.focused().is_none_or(|f| {
+                !(k.text().is_some() && f.is_text_like())
+                    && self.keymap.lookup(f.contexts(), &k).is_none()
+            }),
+            Some(Overlay::Help { .. }) => self.keymap.lookup(&[Context::Help], &k).is_none(),
+            None if self.screen == Screen::Caseload && self.caseload.searching => {
+                k.text().is_none()
+                    && self
+                        .keymap
+                        .lookup(&[Context::Search, Context::Edit], &k)
+                        .is_none()
+            }
+            None => true,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The login / lock screen: nothing of the database is shown, only the form.
 
 use super::form::{bar_entries, draw_form};
-use super::{draw_too_small, style, MIN_HEIGHT, MIN_WIDTH};
+use super::{draw_too_small, style, too_small};
 use crate::app::login::{LoginMode, LoginScreen, LOGIN_HINTS};
 use crate::app::shell::{Phase, Shell};
 use crate::text::truncate_width;
@@ -21,7 +21,7 @@ pub fn draw_shell(frame: &mut Frame, shell: &Shell) {
 
 pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small(area.width, area.height) {
         draw_too_small(frame, area);
         return;
     }
@@ -39,6 +39,8 @@ pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
             "Vérification du mot de passe…".to_string(),
             style::info_line(),
         )
+    } else if let Some(m) = login.wait_message(shell.clock.now(), &shell.keymap) {
+        (m, style::error_line())
     } else if let Some(w) = shell.warnings().first() {
         (w.clone(), style::error_line())
     } else {

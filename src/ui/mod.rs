@@ -21,9 +21,15 @@ use ratatui::Frame;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 
+/// True when a `width`×`height` screen only shows « Fenêtre trop petite » (the views draw
+/// nothing else, and the session ignores the keys then, except quit and lock).
+pub fn too_small(width: u16, height: u16) -> bool {
+    width < MIN_WIDTH || height < MIN_HEIGHT
+}
+
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small(area.width, area.height) {
         draw_too_small(frame, area);
         return;
     }
