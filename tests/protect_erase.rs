@@ -204,3 +204,34 @@ fn an_advisor_cannot_erase_and_is_told_why() {
         .text
         .contains("réservé aux administrateur"));
 }
+
+#[test]
+fn the_app_names_the_copies_made_before_an_erasure() {
+    // Issue 9 point 8: a backup made before the erasure still holds the person; the app says
+    // so with the number of such copies and where they are, not a vague « antérieures ».
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("parcours.db");
+    let s = admin_session(&db, clock());
+    let mut store = s.store;
+    let id = store
+        .apply(&Change::Upsert(Record::Person(Person::new(
+            "Copie", "Avant",
+        ))))
+        .unwrap()
+        .id;
+    store.backup(None, 10).unwrap();
+    store.backup(None, 10).unwrap();
+    let dossier = store.person_file(id).unwrap().person.dossier;
+    let mut app = new_app(&store, clock());
+    app.open_person(id, &store);
+    ch(&mut app, &mut store, 'X');
+    type_text(&mut app, &mut store, &dossier);
+    key(&mut app, &mut store, KeyCode::Enter);
+    assert!(store.person_file(id).is_err(), "not erased");
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.contains("2 copie(s) de la base faite(s) avant cet effacement"),
+        "{status}"
+    );
+    assert!(status.contains("sauvegardes"), "{status}");
+}

@@ -97,6 +97,30 @@ fn cycle(list: &[String], current: &Option<String>) -> Option<String> {
     }
 }
 
+/// What the app says after an erasure about the copies of the base made before it (they
+/// still hold the person): how many, the oldest, where; the command line lists and deletes
+/// them (`parcours effacer … --supprimer-copies` does it with the erasure).
+fn copies_note(copies: &[crate::store::OldCopy]) -> String {
+    if copies.is_empty() {
+        return "Les sauvegardes rangées ailleurs (clé USB, serveur) le contiennent encore.".into();
+    }
+    let oldest = copies
+        .iter()
+        .filter_map(|c| c.modified)
+        .min()
+        .map(|d| format!("la plus ancienne du {}, ", d.format("%d/%m/%Y")))
+        .unwrap_or_default();
+    let folder = copies[0]
+        .path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    format!(
+        "{} copie(s) de la base faite(s) avant cet effacement le contiennent encore ({oldest}dans {folder}) : supprimez-les quand elles ne servent plus ; les sauvegardes rangées ailleurs aussi.",
+        copies.len()
+    )
+}
+
 impl App {
     /// Is the account of this session an admin? Decided by the accounts file as it is now,
     /// on the slot authenticated under the session's key (see [`crate::session::store_is_admin`]).
@@ -202,7 +226,8 @@ impl App {
             return Ok(());
         }
         let mut msg = format!(
-            "Dossier n° {dossier} effacé : ses données ont quitté la base (les sauvegardes antérieures le contiennent encore)"
+            "Dossier n° {dossier} effacé : ses données ont quitté la base. {}",
+            copies_note(&crate::store::old_copies(store.path()))
         );
         if !erased.compacted {
             msg.push_str(
