@@ -257,7 +257,33 @@ impl Field {
     pub fn is_checked(&self) -> bool {
         self.checked.first().copied().unwrap_or(false)
     }
+
+    /// The value as the advisor reads it (a choice's label, « oui » / « non », the ticked
+    /// items): to tell a changed field and to name its new value. Never a password.
+    pub fn shown(&self) -> String {
+        match self.kind {
+            FieldKind::Password => String::new(),
+            FieldKind::Choice => self
+                .choices
+                .get(self.choice)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default(),
+            FieldKind::Check => if self.is_checked() { "oui" } else { "non" }.to_string(),
+            FieldKind::MultiCheck => self
+                .choices
+                .iter()
+                .zip(&self.checked)
+                .filter(|(_, c)| **c)
+                .map(|((_, l), _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => self.input.text().trim().to_string(),
+        }
+    }
 }
+
+/// Width of a value named in a « changed elsewhere » message.
+const CHANGED_VALUE_WIDTH: usize = 24;
 
 /// Why a submitted form was not applied. The form stays open with what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,6 +292,8 @@ pub enum Refusal {
     Field { key: &'static str, message: String },
     /// The record the form edits is no longer there (file closed or reloaded).
     Stale,
+    /// The record (or the file) changed elsewhere since the form opened: nothing written.
+    Conflict,
     /// An error not tied to a field (store, disk...): shown under the form.
     Error(String),
     /// Values that look wrong but may be right (key, message): each message goes under
@@ -431,6 +459,13 @@ pub struct Form {
     pub purpose: Purpose,
     /// Keys reminder drawn under the form; `None` = the usual save / cancel line.
     pub footer: Option<&'static [Hint]>,
+    /// The record the form edits as it was when the form opened (or was last rebased, see
+    /// [`Form::rebase`]): the reader starts from it, so the save carries the version the
+    /// advisor saw, never the one a refresh reloaded underneath the form.
+    pub origin: Option<crate::domain::Record>,
+    /// Each field's value (as [`Field::shown`]) when the form opened or was last rebased:
+    /// tells what the advisor typed from what was already there.
+    pub opened: Vec<String>,
 }
 
 /// A key reminder: the key(s) of `action` in `context` (from the key table, so it follows
@@ -447,6 +482,7 @@ pub enum FormOutcome {
 
 impl Form {
     pub fn new(title: &str, purpose: Purpose, fields: Vec<Field>) -> Form {
+        let opened = fields.iter().map(Field::shown).collect();
         Form {
             title: title.to_string(),
             fields,
@@ -455,7 +491,56 @@ impl Form {
             error: None,
             purpose,
             footer: None,
+            origin: None,
+            opened,
         }
+    }
+
+    /// Remembers the record this form edits (see [`Form::origin`]).
+    pub fn with_origin(mut self, record: crate::domain::Record) -> Form {
+        self.origin = Some(record);
+        self
+    }
+
+    /// The record changed elsewhere while the form was open: `fresh` is the same form built
+    /// from the record as stored now. Each field the advisor left untouched takes the new
+    /// value; each typed one keeps what was typed. The form then edits the new version.
+    /// Returns « label : new value » for every field changed elsewhere (long values cut).
+    pub fn rebase(&mut self, fresh: Form) -> Vec<String> {
+        let mut changed = Vec::new();
+        for (i, field) in self.fields.iter_mut().enumerate() {
+            let Some(new) = fresh.field(field.key) else {
+                continue;
+            };
+            let (was, now) = (self.opened.get(i).cloned().unwrap_or_default(), new.shown());
+            if now == was {
+                continue;
+            }
+            let shown = if now.is_empty() {
+                "(vide)".to_string()
+            } else {
+                crate::text::truncate_width(&now, CHANGED_VALUE_WIDTH)
+            };
+            changed.push(format!("{} : {shown}", field.label));
+            if field.shown() == was {
+                let label = std::mem::take(&mut field.label);
+                *field = new.clone();
+                field.label = label;
+                field.error = None;
+            }
+        }
+        self.opened = self
+            .fields
+            .iter()
+            .map(|f| {
+                fresh
+                    .field(f.key)
+                    .map(Field::shown)
+                    .unwrap_or_else(|| f.shown())
+            })
+            .collect();
+        self.origin = fresh.origin;
+        changed
     }
 
     /// The text of a password field, in a buffer zeroised on drop.
