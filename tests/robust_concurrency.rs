@@ -264,7 +264,10 @@ fn an_edit_on_a_file_changed_elsewhere_is_refused_and_the_new_data_shown() {
     let after = mine.person_file(pid).unwrap();
     assert_eq!(after.diagnostics, before.diagnostics, "nothing overwritten");
     let shown = &app.file.as_ref().unwrap().data;
-    assert_eq!(shown.diagnostics, after.diagnostics, "the new data is shown");
+    assert_eq!(
+        shown.diagnostics, after.diagnostics,
+        "the new data is shown"
+    );
     assert_eq!(shown.person.version, after.person.version);
     // Now up to date: the same key works, and keeps the other instance's comment.
     app.handle_key(key('3'), &mut mine);

@@ -7,7 +7,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use parcours::app::form::{Form, Purpose};
-use parcours::app::keys::Keymap;
+use parcours::app::keys::{Action, Keymap};
 use parcours::app::{App, Overlay};
 use parcours::clock::Clock;
 use parcours::domain::*;
@@ -123,7 +123,10 @@ const CASES: &[Case] = &[
         named: |_, _| "Téléphone : 06 99 00 00 00".into(),
         mine: |f| set(f, "commune", "Lens"),
         typed: ("commune", "Lens"),
-        has: holds!(Person, |p| (p.phone == "06 99 00 00 00", p.commune == "Lens")),
+        has: holds!(Person, |p| (
+            p.phone == "06 99 00 00 00",
+            p.commune == "Lens"
+        )),
     },
     Case {
         name: "suivi",
@@ -217,7 +220,10 @@ const CASES: &[Case] = &[
         named: |_, _| "Objectif : Permis B".into(),
         mine: |f| choose(f, "status", "atteint"),
         typed: ("status", "Atteint"),
-        has: holds!(Objective, |o| (o.label == "Permis B", o.status == "atteint")),
+        has: holds!(Objective, |o| (
+            o.label == "Permis B",
+            o.status == "atteint"
+        )),
     },
     Case {
         name: "action",
@@ -391,7 +397,17 @@ fn a_save_over_a_change_made_elsewhere_is_refused_field_by_field_then_reapplied(
         let err = f.error.clone().unwrap_or_default();
         let named = format!("{} (modifié sur un autre poste)", (case.named)(&rf, f));
         assert!(err.contains(&named), "{name}: « {named} » in « {err} »");
-        assert!(err.contains("F10") && err.contains("Échap"), "{name}: {err}");
+        assert!(
+            err.contains("F10") && err.contains("Échap"),
+            "{name}: {err}"
+        );
+        let hints = f.footer.unwrap_or_default();
+        assert!(
+            hints
+                .iter()
+                .any(|(_, a, what)| *a == Action::Submit && what.contains("réappliquer")),
+            "{name}: the footer says which key re-applies: {hints:?}"
+        );
         let (key, typed) = case.typed;
         assert_eq!(f.field(key).unwrap().shown(), typed, "{name}: typing kept");
         let base = stored(&t.mine, t.kind, t.id).unwrap();
@@ -422,14 +438,19 @@ fn a_change_elsewhere_in_other_fields_or_records_does_not_refuse_the_save() {
     let mut p = stored(&t.other, RecordKind::Person, pid).unwrap();
     on!(Person, |p| p.phone = "06 99 00 00 00".into())(&mut p);
     t.other.apply(&Change::Upsert(p)).unwrap();
-    set(form_mut(&mut t.app), "text", "Premier entretien, bilan fait");
+    set(
+        form_mut(&mut t.app),
+        "text",
+        "Premier entretien, bilan fait",
+    );
     save(&mut t.app, &mut t.mine);
     assert!(t.app.overlay.is_none(), "note saved at once");
     let f = t.mine.person_file(pid).unwrap();
     assert_eq!(f.notes[0].text, "Premier entretien, bilan fait");
     assert_eq!(f.person.phone, "06 99 00 00 00");
 
-    t.app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), &mut t.mine);
+    t.app
+        .handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), &mut t.mine);
     t.app.handle_key(up('I'), &mut t.mine);
     t.other
         .apply(&Change::Upsert(Record::Note(Note {

@@ -875,6 +875,58 @@ pub mod tests {
     }
 
     #[test]
+    fn rebase_takes_new_values_where_nothing_was_typed_and_keeps_the_typing() {
+        let yes_no = || {
+            vec![
+                ("oui".to_string(), "Oui".to_string()),
+                ("non".to_string(), "Non".to_string()),
+            ]
+        };
+        let build = |phone: &str, commune: &str, answer: &str, note: &str| {
+            Form::new(
+                "t",
+                Purpose::EditPerson,
+                vec![
+                    Field::text("phone", "Téléphone", phone),
+                    Field::text("commune", "Commune", commune),
+                    Field::choice("answer", "Réponse", yes_no(), answer),
+                    Field::multiline("note", "Note", note),
+                ],
+            )
+        };
+        let mut mine = build("06 12", "Arras", "oui", "");
+        set(&mut mine, "commune", "Lens");
+        set(&mut mine, "note", "tapé ici");
+        let long = "une très longue note écrite sur l'autre poste pendant la saisie";
+        let fresh = build("06 99", "Arras", "non", long).with_origin(crate::domain::Record::Note(
+            crate::domain::Note {
+                id: 5,
+                version: 2,
+                ..Default::default()
+            },
+        ));
+        let changed = mine.rebase(fresh);
+        assert_eq!(
+            changed,
+            vec![
+                "Téléphone : 06 99".to_string(),
+                "Réponse : Non".to_string(),
+                "Note : une très longue note éc…".to_string(),
+            ]
+        );
+        // Untouched fields follow the other window, typed ones are kept (both sides: the
+        // typing, named in the message).
+        assert_eq!(mine.value("phone"), "06 99");
+        assert_eq!(mine.field("answer").unwrap().choice_code(), "non");
+        assert_eq!(mine.value("commune"), "Lens");
+        assert_eq!(mine.value("note"), "tapé ici");
+        assert_eq!(mine.origin.as_ref().map(|r| r.id()), Some(5));
+        // The new version is the reference now: nothing more differs.
+        let again = build("06 99", "Arras", "non", long);
+        assert!(mine.rebase(again).is_empty());
+    }
+
+    #[test]
     fn a_refusal_for_a_missing_key_shows_under_the_form() {
         let mut form = Form::new("t", Purpose::NewNote, vec![Field::text("a", "A", "x")]);
         form.refuse("b", "Indiquez la date de sortie");

@@ -478,9 +478,7 @@ impl App {
         let form = match (purpose, &record) {
             (Purpose::EditPerson, Record::Person(p)) => person::identity_form(rf, p),
             (Purpose::EditSuivi, Record::Suivi(s)) => person::suivi_form(rf, s),
-            (Purpose::ThemeComment(t), Record::Diagnostic(d)) => {
-                diagnostic::comment_form(rf, d, t)
-            }
+            (Purpose::ThemeComment(t), Record::Diagnostic(d)) => diagnostic::comment_form(rf, d, t),
             (Purpose::Professional, Record::Diagnostic(d)) => diagnostic::professional_form(rf, d),
             (Purpose::BarrierDetails(_), Record::Barrier(b)) => barriers::details_form(rf, b),
             (Purpose::EditAction(_), Record::Action(a)) => plan::action_form(
@@ -550,9 +548,7 @@ impl App {
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
             Purpose::NewPerson => return self.create_person(r, store),
             Purpose::EditPerson => {
-                let p = self.start(form, pick!(Person), |a| {
-                    Ok(a.open_data()?.person.clone())
-                })?;
+                let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
                 person::read_identity(r, p)?
             }
             Purpose::EditSuivi => {
@@ -562,9 +558,10 @@ impl App {
                 let d = self.start(form, pick!(Diagnostic), |a| a.diag())?;
                 diagnostic::read_comment(r, d, theme)?
             }
-            Purpose::Professional => {
-                diagnostic::read_professional(r, self.start(form, pick!(Diagnostic), |a| a.diag())?)?
-            }
+            Purpose::Professional => diagnostic::read_professional(
+                r,
+                self.start(form, pick!(Diagnostic), |a| a.diag())?,
+            )?,
             Purpose::BarrierDetails(id) => {
                 let b = self.start(form, pick!(Barrier), |a| a.record(|d| &d.barriers, *id))?;
                 barriers::read_details(r, b, today)?
