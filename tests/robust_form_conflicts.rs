@@ -491,3 +491,42 @@ fn a_record_deleted_elsewhere_is_said_and_never_brought_back() {
         assert!(stored(&t.mine, t.kind, t.id).is_none(), "not re-created");
     }
 }
+
+#[test]
+fn a_delete_key_is_refused_only_when_its_record_changed_elsewhere() {
+    let case = CASES.iter().find(|c| c.name == "note").unwrap();
+    // (name, what A changes before B's delete key, is the delete refused)
+    let cases: [(&str, bool, bool); 2] = [
+        ("identity changed elsewhere", false, false),
+        ("the note changed elsewhere", true, true),
+    ];
+    for (name, note_changed, refused) in cases {
+        let mut t = setup(case);
+        t.app.handle_key(up('J'), &mut t.mine);
+        let pid = t.app.file.as_ref().unwrap().data.person.id;
+        if note_changed {
+            let mut n = stored(&t.other, t.kind, t.id).unwrap();
+            (case.theirs)(&mut n);
+            t.other.apply(&Change::Upsert(n)).unwrap();
+        } else {
+            let mut p = stored(&t.other, RecordKind::Person, pid).unwrap();
+            on!(Person, |p| p.commune = "Arras".into())(&mut p);
+            t.other.apply(&Change::Upsert(p)).unwrap();
+        }
+        // No refresh in between: B deletes from a view older than A's change.
+        t.app.handle_key(ch('x'), &mut t.mine);
+        let status = t
+            .app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        let still_there = stored(&t.mine, t.kind, t.id).is_some();
+        assert_eq!(still_there, refused, "{name}: {status}");
+        assert_eq!(
+            status.contains("modifié sur un autre poste"),
+            refused,
+            "{name}: {status}"
+        );
+    }
+}

@@ -387,13 +387,24 @@ impl App {
         // A conflict where none of the form's fields changed elsewhere is written again at
         // once on the new version (once: a second conflict is shown).
         let mut retried = false;
+        // A message of an earlier attempt (a conflict, a full disk) is answered or shown
+        // again below.
+        form.error = None;
         loop {
             match self.apply_form(&form, now, store) {
                 Ok(()) => return,
                 Err(Refusal::Conflict) => {
-                    if self.rebase_form(&mut form, store) && !retried {
+                    let untouched = self.rebase_form(&mut form, store);
+                    if untouched && !retried {
                         retried = true;
                         continue;
+                    }
+                    if untouched {
+                        let submit = self.keymap.key_label(Context::Form, Action::Submit);
+                        form.error = Some(format!(
+                            "Ce dossier vient encore d'être modifié sur un autre poste, rien n'a été enregistré : {submit} pour réessayer (votre saisie est gardée)."
+                        ));
+                        form.footer = Some(CONFLICT_HINTS);
                     }
                 }
                 Err(Refusal::Field { key, message }) => form.refuse(key, &message),
