@@ -249,25 +249,47 @@ fn other_edits_identity(other: &mut Store, pid: Id, commune: &str) {
 #[test]
 fn an_edit_on_a_file_changed_elsewhere_is_refused_and_the_new_data_shown() {
     let (_dir, mut mine, mut app, mut other, pid) = two_instances();
+    // Instance 2 rewrites the diagnostic instance 1 shows (another theme's comment).
+    let mut d = mine.person_file(pid).unwrap().diagnostics[0].clone();
+    d.assessment_mut("logement").comment = "vu par l'autre poste".into();
+    other
+        .apply(&Change::Upsert(Record::Diagnostic(d.clone())))
+        .unwrap();
     let before = mine.person_file(pid).unwrap();
-    other_edits_identity(&mut other, pid, "Roubaix");
-    // Instance 1 sets a level on the first theme (key 3 = obstacle) of the stale file.
+    // Instance 1 sets a level on the first theme (key 3 = obstacle) of its stale copy.
     app.handle_key(key('3'), &mut mine);
     let (text, error) = status(&app);
     assert!(error, "an error is shown: {text}");
     assert!(text.contains("modifié sur un autre poste"), "{text}");
     let after = mine.person_file(pid).unwrap();
     assert_eq!(after.diagnostics, before.diagnostics, "nothing overwritten");
-    assert_eq!(after.person.commune, "Roubaix");
     let shown = &app.file.as_ref().unwrap().data;
-    assert_eq!(shown.person.commune, "Roubaix", "the new data is shown");
+    assert_eq!(
+        shown.diagnostics, after.diagnostics,
+        "the new data is shown"
+    );
     assert_eq!(shown.person.version, after.person.version);
-    // Now up to date: the same key works.
+    // Now up to date: the same key works, and keeps the other instance's comment.
     app.handle_key(key('3'), &mut mine);
     assert!(!status(&app).1, "{:?}", status(&app));
     let d = &mine.person_file(pid).unwrap().diagnostics[0];
-    assert!(d.themes.iter().any(|t| t.level == "obstacle"), "{d:?}");
-    assert_eq!(mine.person_file(pid).unwrap().person.commune, "Roubaix");
+    assert_eq!(d.level_of("mobilite"), "obstacle", "{d:?}");
+    let comment = |d: &Diagnostic| {
+        d.themes
+            .iter()
+            .find(|t| t.theme == "logement")
+            .map(|t| t.comment.clone())
+    };
+    assert_eq!(comment(d).as_deref(), Some("vu par l'autre poste"));
+    // A change elsewhere in another record of the file (the identity) does not refuse an
+    // edit of the diagnostic: each record has its own version (issue 10).
+    other_edits_identity(&mut other, pid, "Roubaix");
+    app.handle_key(key('2'), &mut mine);
+    assert!(!status(&app).1, "{:?}", status(&app));
+    let after = mine.person_file(pid).unwrap();
+    assert_eq!(after.diagnostics[0].level_of("mobilite"), "vigilance");
+    assert_eq!(after.person.commune, "Roubaix");
+    assert_eq!(app.file.as_ref().unwrap().data.person.commune, "Roubaix");
 }
 
 #[test]

@@ -257,7 +257,33 @@ impl Field {
     pub fn is_checked(&self) -> bool {
         self.checked.first().copied().unwrap_or(false)
     }
+
+    /// The value as the advisor reads it (a choice's label, « oui » / « non », the ticked
+    /// items): to tell a changed field and to name its new value. Never a password.
+    pub fn shown(&self) -> String {
+        match self.kind {
+            FieldKind::Password => String::new(),
+            FieldKind::Choice => self
+                .choices
+                .get(self.choice)
+                .map(|(_, l)| l.clone())
+                .unwrap_or_default(),
+            FieldKind::Check => if self.is_checked() { "oui" } else { "non" }.to_string(),
+            FieldKind::MultiCheck => self
+                .choices
+                .iter()
+                .zip(&self.checked)
+                .filter(|(_, c)| **c)
+                .map(|((_, l), _)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => self.input.text().trim().to_string(),
+        }
+    }
 }
+
+/// Width of a value named in a « changed elsewhere » message.
+const CHANGED_VALUE_WIDTH: usize = 24;
 
 /// Why a submitted form was not applied. The form stays open with what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,6 +292,8 @@ pub enum Refusal {
     Field { key: &'static str, message: String },
     /// The record the form edits is no longer there (file closed or reloaded).
     Stale,
+    /// The record (or the file) changed elsewhere since the form opened: nothing written.
+    Conflict,
     /// An error not tied to a field (store, disk...): shown under the form.
     Error(String),
     /// Values that look wrong but may be right (key, message): each message goes under
@@ -431,6 +459,13 @@ pub struct Form {
     pub purpose: Purpose,
     /// Keys reminder drawn under the form; `None` = the usual save / cancel line.
     pub footer: Option<&'static [Hint]>,
+    /// The record the form edits as it was when the form opened (or was last rebased, see
+    /// [`Form::rebase`]): the reader starts from it, so the save carries the version the
+    /// advisor saw, never the one a refresh reloaded underneath the form.
+    pub origin: Option<crate::domain::Record>,
+    /// Each field's value (as [`Field::shown`]) when the form opened or was last rebased:
+    /// tells what the advisor typed from what was already there.
+    pub opened: Vec<String>,
 }
 
 /// A key reminder: the key(s) of `action` in `context` (from the key table, so it follows
@@ -447,6 +482,7 @@ pub enum FormOutcome {
 
 impl Form {
     pub fn new(title: &str, purpose: Purpose, fields: Vec<Field>) -> Form {
+        let opened = fields.iter().map(Field::shown).collect();
         Form {
             title: title.to_string(),
             fields,
@@ -455,7 +491,56 @@ impl Form {
             error: None,
             purpose,
             footer: None,
+            origin: None,
+            opened,
         }
+    }
+
+    /// Remembers the record this form edits (see [`Form::origin`]).
+    pub fn with_origin(mut self, record: crate::domain::Record) -> Form {
+        self.origin = Some(record);
+        self
+    }
+
+    /// The record changed elsewhere while the form was open: `fresh` is the same form built
+    /// from the record as stored now. Each field the advisor left untouched takes the new
+    /// value; each typed one keeps what was typed. The form then edits the new version.
+    /// Returns « label : new value » for every field changed elsewhere (long values cut).
+    pub fn rebase(&mut self, fresh: Form) -> Vec<String> {
+        let mut changed = Vec::new();
+        for (i, field) in self.fields.iter_mut().enumerate() {
+            let Some(new) = fresh.field(field.key) else {
+                continue;
+            };
+            let (was, now) = (self.opened.get(i).cloned().unwrap_or_default(), new.shown());
+            if now == was {
+                continue;
+            }
+            let shown = if now.is_empty() {
+                "(vide)".to_string()
+            } else {
+                crate::text::truncate_width(&now, CHANGED_VALUE_WIDTH)
+            };
+            changed.push(format!("{} : {shown}", field.label));
+            if field.shown() == was {
+                let label = std::mem::take(&mut field.label);
+                *field = new.clone();
+                field.label = label;
+                field.error = None;
+            }
+        }
+        self.opened = self
+            .fields
+            .iter()
+            .map(|f| {
+                fresh
+                    .field(f.key)
+                    .map(Field::shown)
+                    .unwrap_or_else(|| f.shown())
+            })
+            .collect();
+        self.origin = fresh.origin;
+        changed
     }
 
     /// The text of a password field, in a buffer zeroised on drop.
@@ -787,6 +872,58 @@ pub mod tests {
         assert_eq!(r.choice("b"), Err(Refusal::UnknownField("b")));
         assert_eq!(r.checked("b"), Err(Refusal::UnknownField("b")));
         assert!(!r.has("b"));
+    }
+
+    #[test]
+    fn rebase_takes_new_values_where_nothing_was_typed_and_keeps_the_typing() {
+        let yes_no = || {
+            vec![
+                ("oui".to_string(), "Oui".to_string()),
+                ("non".to_string(), "Non".to_string()),
+            ]
+        };
+        let build = |phone: &str, commune: &str, answer: &str, note: &str| {
+            Form::new(
+                "t",
+                Purpose::EditPerson,
+                vec![
+                    Field::text("phone", "Téléphone", phone),
+                    Field::text("commune", "Commune", commune),
+                    Field::choice("answer", "Réponse", yes_no(), answer),
+                    Field::multiline("note", "Note", note),
+                ],
+            )
+        };
+        let mut mine = build("06 12", "Arras", "oui", "");
+        set(&mut mine, "commune", "Lens");
+        set(&mut mine, "note", "tapé ici");
+        let long = "une très longue note écrite sur l'autre poste pendant la saisie";
+        let fresh = build("06 99", "Arras", "non", long).with_origin(crate::domain::Record::Note(
+            crate::domain::Note {
+                id: 5,
+                version: 2,
+                ..Default::default()
+            },
+        ));
+        let changed = mine.rebase(fresh);
+        assert_eq!(
+            changed,
+            vec![
+                "Téléphone : 06 99".to_string(),
+                "Réponse : Non".to_string(),
+                "Note : une très longue note éc…".to_string(),
+            ]
+        );
+        // Untouched fields follow the other window, typed ones are kept (both sides: the
+        // typing, named in the message).
+        assert_eq!(mine.value("phone"), "06 99");
+        assert_eq!(mine.field("answer").unwrap().choice_code(), "non");
+        assert_eq!(mine.value("commune"), "Lens");
+        assert_eq!(mine.value("note"), "tapé ici");
+        assert_eq!(mine.origin.as_ref().map(|r| r.id()), Some(5));
+        // The new version is the reference now: nothing more differs.
+        let again = build("06 99", "Arras", "non", long);
+        assert!(mine.rebase(again).is_empty());
     }
 
     #[test]

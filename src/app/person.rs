@@ -19,7 +19,8 @@ impl App {
 
     pub(super) fn open_identity_form(&mut self) {
         if let Some(f) = &self.file {
-            let form = identity_form(&self.rf, &f.data.person);
+            let form = identity_form(&self.rf, &f.data.person)
+                .with_origin(Record::Person(f.data.person.clone()));
             self.overlay = Some(Overlay::Form(Box::new(form)));
         }
     }
@@ -31,7 +32,12 @@ impl App {
             contrat: codes::CONTRACT_NONE.into(),
             ..Default::default()
         });
-        self.overlay = Some(Overlay::Form(Box::new(suivi_form(&self.rf, &s))));
+        let mut form = suivi_form(&self.rf, &s);
+        // A first suivi (not stored yet) has nothing to compare with.
+        if s.id > 0 {
+            form = form.with_origin(Record::Suivi(s));
+        }
+        self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
     /// The suivi the suivi form edits: the current one, or a first one.

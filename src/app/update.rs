@@ -5,7 +5,7 @@
 //! is in its own module (`caseload`, `today`, `file/*`, `person`, `admin`).
 
 use super::file::{appointments, barriers, diagnostic, journal, plan};
-use super::form::{FormOutcome, Purpose, Reader, Refusal};
+use super::form::{Form, FormOutcome, Hint, Purpose, Reader, Refusal};
 use super::keys::{Action, Context, Key};
 use super::person;
 use super::state::*;
@@ -300,38 +300,81 @@ impl App {
         }
     }
 
-    /// Commits one change of the open file. Refuses (and reloads) when the file changed
-    /// underneath (another instance): the version is checked inside the write transaction.
-    /// Returns the written id.
+    /// Commits one change of the open file; returns the written id. The file-level check
+    /// (the person's version, which every change in the file bumps) is made against the
+    /// file as shown, inside the write transaction: a change decided on a stale view is
+    /// refused (and the view reloaded) rather than written over another window's edit.
+    /// When that check fails but the reloaded file still holds the record being changed
+    /// or deleted at the very version the change was made on, only other records changed
+    /// elsewhere: the change is written over the reloaded file (the store still checks
+    /// the record's own version). Inserts (a barrier ticked, a first diagnostic) are
+    /// refused then, since the other window may have made the same one.
     pub(super) fn commit(
         &mut self,
         store: &mut Store,
         change: Change,
         what: &str,
     ) -> Result<Id, String> {
-        let result = match &self.file {
-            Some(f) => store.apply_if_version(&change, f.data.person.id, f.data.person.version),
-            None => store.apply(&change),
+        self.commit_checked(store, change, what)
+            .map_err(|e| match e {
+                StoreError::Conflict => CHANGED_ELSEWHERE.into(),
+                e => e.to_string(),
+            })
+    }
+
+    /// [`App::commit`], with the store's error (a conflict is `StoreError::Conflict`).
+    fn commit_checked(
+        &mut self,
+        store: &mut Store,
+        change: Change,
+        what: &str,
+    ) -> Result<Id, StoreError> {
+        let expected = match (&change, &self.file) {
+            (Change::Upsert(r), _) if r.id() > 0 => Some(version_of(r)),
+            (Change::Delete(kind, id), Some(f)) => stored_version(&f.data, *kind, *id),
+            _ => None,
         };
-        match result {
-            Ok(applied) => {
-                if let Some(f) = self.file.as_mut() {
-                    if let Some(inv) = applied.inverse {
-                        f.undo.push((inv, what.to_string()));
-                        if f.undo.len() > UNDO_DEPTH {
-                            f.undo.remove(0);
-                        }
-                    }
+        let mut result = self.write_checked(store, &change);
+        if matches!(result, Err(StoreError::Conflict)) {
+            self.changed_elsewhere(store);
+            let (kind, id) = match &change {
+                Change::Upsert(r) => (r.kind(), r.id()),
+                Change::Delete(kind, id) => (*kind, *id),
+            };
+            let now = self
+                .file
+                .as_ref()
+                .and_then(|f| stored_version(&f.data, kind, id));
+            if expected.is_some() && now == expected {
+                result = self.write_checked(store, &change);
+                if matches!(result, Err(StoreError::Conflict)) {
+                    self.changed_elsewhere(store);
                 }
-                self.reload_file(store);
-                self.set_info(format!("{what} — enregistré"));
-                Ok(applied.id)
             }
-            Err(StoreError::Conflict) => {
-                self.changed_elsewhere(store);
-                Err(CHANGED_ELSEWHERE.into())
+        }
+        let applied = result?;
+        if let Some(f) = self.file.as_mut() {
+            if let Some(inv) = applied.inverse {
+                f.undo.push((inv, what.to_string()));
+                if f.undo.len() > UNDO_DEPTH {
+                    f.undo.remove(0);
+                }
             }
-            Err(e) => Err(e.to_string()),
+        }
+        self.reload_file(store);
+        self.set_info(format!("{what} — enregistré"));
+        Ok(applied.id)
+    }
+
+    /// One write, checked against the version of the file as shown.
+    fn write_checked(
+        &self,
+        store: &mut Store,
+        change: &Change,
+    ) -> Result<crate::store::Applied, StoreError> {
+        match &self.file {
+            Some(f) => store.apply_if_version(change, f.data.person.id, f.data.person.version),
+            None => store.apply(change),
         }
     }
 
@@ -381,67 +424,286 @@ impl App {
             self.overlay = Some(Overlay::Form(form));
             return;
         }
-        match self.apply_form(&Reader::new(&form, now), &form.purpose, &form.title, store) {
-            Ok(()) => return,
-            Err(Refusal::Field { key, message }) => form.refuse(key, &message),
-            Err(Refusal::Unusual(warnings)) => {
-                for (key, message) in warnings {
-                    form.warn(key, &message);
+        // A conflict where none of the form's fields changed elsewhere is written again at
+        // once on the new version (once: a second conflict is shown).
+        let mut retried = false;
+        // A message of an earlier attempt (a conflict, a full disk) is answered or shown
+        // again below.
+        form.error = None;
+        loop {
+            match self.apply_form(&form, now, store) {
+                Ok(()) => return,
+                Err(Refusal::Conflict) => {
+                    let untouched = self.rebase_form(&mut form, store);
+                    if untouched && !retried {
+                        retried = true;
+                        continue;
+                    }
+                    if untouched {
+                        let submit = self.keymap.key_label(Context::Form, Action::Submit);
+                        form.error = Some(format!(
+                            "Ce dossier vient encore d'être modifié sur un autre poste, rien n'a été enregistré : {submit} pour réessayer (votre saisie est gardée)."
+                        ));
+                        form.footer = Some(CONFLICT_HINTS);
+                    }
+                }
+                Err(Refusal::Field { key, message }) => form.refuse(key, &message),
+                Err(Refusal::Unusual(warnings)) => {
+                    for (key, message) in warnings {
+                        form.warn(key, &message);
+                    }
+                }
+                // The record is gone (reloaded): keep what was typed.
+                Err(Refusal::Stale) => {}
+                Err(Refusal::Error(msg)) => form.error = Some(msg),
+                Err(Refusal::UnknownField(key)) => {
+                    form.error = Some(format!(
+                        "Erreur interne : le champ « {key} » manque à ce formulaire, rien n'a été enregistré. Merci de le signaler."
+                    ))
                 }
             }
-            // The record is gone (reloaded): keep what was typed.
-            Err(Refusal::Stale) => {}
-            Err(Refusal::Error(msg)) => form.error = Some(msg),
-            Err(Refusal::UnknownField(key)) => {
-                form.error = Some(format!(
-                    "Erreur interne : le champ « {key} » manque à ce formulaire, rien n'a été enregistré. Merci de le signaler."
-                ))
-            }
+            break;
         }
         self.overlay = Some(Overlay::Form(form));
     }
 
-    /// Reads the form back into a change (each form's reader beside its builder) and
-    /// commits it; closes the form when it is saved.
+    /// The save of `form` was refused because its record (or, for a new record, the file)
+    /// changed elsewhere: the form is rebased on the record as stored now (untouched
+    /// fields take the new values, typed ones are kept) and says field by field what
+    /// changed. Returns true when no field of the form changed elsewhere, so the save can
+    /// be made again on the new version without overwriting anything.
+    fn rebase_form(&mut self, form: &mut Form, store: &Store) -> bool {
+        let (submit, cancel) = (
+            self.keymap.key_label(Context::Form, Action::Submit),
+            self.keymap.key_label(Context::Form, Action::Cancel),
+        );
+        let keep = format!(
+            "Votre saisie est gardée : {submit} pour l'enregistrer sur la nouvelle version, {cancel} pour l'abandonner."
+        );
+        let Some(origin) = form.origin.clone().filter(|o| o.id() > 0) else {
+            // A new record: nothing of it exists elsewhere, but the file changed under a
+            // view the advisor had not seen yet (now reloaded).
+            if NEW_RECORD_FORMS.contains(&form.purpose) {
+                return true;
+            }
+            form.error = Some(format!(
+                "Ce dossier a été modifié sur un autre poste pendant votre saisie (affichage mis à jour), rien n'a été enregistré. {keep}"
+            ));
+            form.footer = Some(CONFLICT_HINTS);
+            return false;
+        };
+        let fresh = match store.load(origin.kind(), origin.id()) {
+            Ok(Some(fresh)) => fresh,
+            Ok(None) => {
+                form.error = Some(deleted_elsewhere(&cancel));
+                return false;
+            }
+            Err(e) => {
+                form.error = Some(e.to_string());
+                return false;
+            }
+        };
+        let Some(fresh) = self.form_for(&form.purpose, fresh) else {
+            form.error = Some(CHANGED_ELSEWHERE.into());
+            return false;
+        };
+        let changed = form.rebase(fresh);
+        if changed.is_empty() {
+            return true;
+        }
+        let list = changed
+            .iter()
+            .map(|c| format!("{c} (modifié sur un autre poste)"))
+            .collect::<Vec<_>>()
+            .join(" ; ");
+        form.error = Some(format!(
+            "Enregistrement refusé, la fiche a changé pendant votre saisie — {list}. {keep}"
+        ));
+        form.footer = Some(CONFLICT_HINTS);
+        false
+    }
+
+    /// The form of `purpose` built from `record` as stored now (see [`App::rebase_form`]).
+    fn form_for(&self, purpose: &Purpose, record: Record) -> Option<Form> {
+        let rf = &self.rf;
+        let form = match (purpose, &record) {
+            (Purpose::EditPerson, Record::Person(p)) => person::identity_form(rf, p),
+            (Purpose::EditSuivi, Record::Suivi(s)) => person::suivi_form(rf, s),
+            (Purpose::ThemeComment(t), Record::Diagnostic(d)) => diagnostic::comment_form(rf, d, t),
+            (Purpose::Professional, Record::Diagnostic(d)) => diagnostic::professional_form(rf, d),
+            (Purpose::BarrierDetails(_), Record::Barrier(b)) => barriers::details_form(rf, b),
+            (Purpose::EditAction(_), Record::Action(a)) => plan::action_form(
+                rf,
+                &self.open_data().ok()?.objectives,
+                Some(a.clone()),
+                a.objective_id,
+                &self.keymap,
+            ),
+            (Purpose::EditObjective(_), Record::Objective(o)) => {
+                plan::objective_form(rf, Some(o.clone()))
+            }
+            (Purpose::Report(_), Record::Appointment(a)) => appointments::report_form(rf, a),
+            (Purpose::EditNote(_), Record::Note(n)) => journal::note_form(Some(n.clone())),
+            _ => return None,
+        };
+        Some(form.with_origin(record))
+    }
+
+    /// The record a form's reader starts from: the one the form was opened on (with its
+    /// version), refused when it was deleted elsewhere meanwhile; `fallback` for a form
+    /// opened without one.
+    fn start<T: Clone>(
+        &self,
+        form: &Form,
+        pick: fn(&Record) -> Option<&T>,
+        fallback: impl FnOnce(&Self) -> Result<T, Refusal>,
+    ) -> Result<T, Refusal> {
+        let Some(origin) = &form.origin else {
+            return fallback(self);
+        };
+        let Some(record) = pick(origin) else {
+            return fallback(self);
+        };
+        if origin.id() > 0 {
+            let data = self.open_data()?;
+            if stored_version(data, origin.kind(), origin.id()).is_none() {
+                let cancel = self.keymap.key_label(Context::Form, Action::Cancel);
+                return Err(Refusal::Error(deleted_elsewhere(&cancel)));
+            }
+        }
+        Ok(record.clone())
+    }
+
+    /// Reads the form back into a change (each form's reader beside its builder, starting
+    /// from the record the form was opened on) and commits it; closes the form when it is
+    /// saved.
     fn apply_form(
         &mut self,
-        r: &Reader,
-        purpose: &Purpose,
-        title: &str,
+        form: &Form,
+        now: chrono::NaiveDateTime,
         store: &mut Store,
     ) -> Result<(), Refusal> {
-        let today = r.now().date();
-        let change = match purpose {
+        let r = &Reader::new(form, now);
+        let today = now.date();
+        macro_rules! pick {
+            ($v:ident) => {
+                |rec: &Record| match rec {
+                    Record::$v(x) => Some(x),
+                    _ => None,
+                }
+            };
+        }
+        let change = match &form.purpose {
             // Login forms belong to the login screen, never to the app.
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
             Purpose::NewPerson => return self.create_person(r, store),
-            Purpose::EditPerson => person::read_identity(r, self.open_data()?.person.clone())?,
-            Purpose::EditSuivi => person::read_suivi(r, self.current_suivi()?)?,
-            Purpose::ThemeComment(theme) => diagnostic::read_comment(r, self.diag()?, theme)?,
-            Purpose::Professional => diagnostic::read_professional(r, self.diag()?)?,
+            Purpose::EditPerson => {
+                let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
+                person::read_identity(r, p)?
+            }
+            Purpose::EditSuivi => {
+                person::read_suivi(r, self.start(form, pick!(Suivi), |a| a.current_suivi())?)?
+            }
+            Purpose::ThemeComment(theme) => {
+                let d = self.start(form, pick!(Diagnostic), |a| a.diag())?;
+                diagnostic::read_comment(r, d, theme)?
+            }
+            Purpose::Professional => diagnostic::read_professional(
+                r,
+                self.start(form, pick!(Diagnostic), |a| a.diag())?,
+            )?,
             Purpose::BarrierDetails(id) => {
-                barriers::read_details(r, self.record(|d| &d.barriers, *id)?, today)?
+                let b = self.start(form, pick!(Barrier), |a| a.record(|d| &d.barriers, *id))?;
+                barriers::read_details(r, b, today)?
             }
             Purpose::FreeBarrier => barriers::read_free(r, self.pid()?)?,
             Purpose::NewAction => plan::read_action(r, plan::new_action(self.pid()?))?,
-            Purpose::EditAction(id) => plan::read_action(r, self.record(|d| &d.actions, *id)?)?,
+            Purpose::EditAction(id) => {
+                let a = self.start(form, pick!(Action), |a| a.record(|d| &d.actions, *id))?;
+                plan::read_action(r, a)?
+            }
             Purpose::NewObjective => plan::read_objective(r, plan::new_objective(self.pid()?))?,
             Purpose::EditObjective(id) => {
-                plan::read_objective(r, self.record(|d| &d.objectives, *id)?)?
+                let o = self.start(form, pick!(Objective), |a| a.record(|d| &d.objectives, *id))?;
+                plan::read_objective(r, o)?
             }
             Purpose::NewAppointment => appointments::read_new(r, self.pid()?)?,
             Purpose::Report(id) => {
-                appointments::read_report(r, self.record(|d| &d.appointments, *id)?)?
+                let a = self.start(form, pick!(Appointment), |a| {
+                    a.record(|d| &d.appointments, *id)
+                })?;
+                appointments::read_report(r, a)?
             }
             Purpose::NewNote => {
                 journal::read_note(r, journal::new_note(self.pid()?, r.now(), &self.me))?
             }
-            Purpose::EditNote(id) => journal::read_note(r, self.record(|d| &d.notes, *id)?)?,
+            Purpose::EditNote(id) => {
+                let n = self.start(form, pick!(Note), |a| a.record(|d| &d.notes, *id))?;
+                journal::read_note(r, n)?
+            }
         };
-        self.commit(store, change, title).map_err(Refusal::Error)?;
-        self.overlay = None;
-        Ok(())
+        match self.commit_checked(store, change, &form.title) {
+            Ok(_) => {
+                self.overlay = None;
+                Ok(())
+            }
+            Err(StoreError::Conflict) => Err(Refusal::Conflict),
+            Err(e) => Err(Refusal::Error(e.to_string())),
+        }
+    }
+}
+
+/// Forms that only create a record: a file-level conflict cannot make them overwrite or
+/// duplicate anything, so they are saved again on the reloaded file at once.
+const NEW_RECORD_FORMS: &[Purpose] = &[
+    Purpose::FreeBarrier,
+    Purpose::NewAction,
+    Purpose::NewObjective,
+    Purpose::NewAppointment,
+    Purpose::NewNote,
+];
+
+/// Keys reminder of a form whose save was refused because its record changed elsewhere.
+const CONFLICT_HINTS: &[Hint] = &[
+    (Context::Form, Action::Submit, "réappliquer ma saisie"),
+    (Context::Form, Action::Cancel, "abandonner"),
+];
+
+fn deleted_elsewhere(cancel: &str) -> String {
+    format!(
+        "Cette fiche a été supprimée sur un autre poste pendant votre saisie : rien n'a été enregistré. Votre saisie reste affichée (à recopier si besoin) ; {cancel} pour fermer."
+    )
+}
+
+/// The version a change was made on.
+fn version_of(r: &Record) -> i64 {
+    match r {
+        Record::Person(x) => x.version,
+        Record::Suivi(x) => x.version,
+        Record::Diagnostic(x) => x.version,
+        Record::Barrier(x) => x.version,
+        Record::Objective(x) => x.version,
+        Record::Action(x) => x.version,
+        Record::Appointment(x) => x.version,
+        Record::Note(x) => x.version,
+    }
+}
+
+/// The version of record `id` of `kind` in the loaded file, `None` when it is not there.
+fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
+    fn find<T>(list: &[T], id: Id, key: fn(&T) -> (Id, i64)) -> Option<i64> {
+        list.iter().map(key).find(|(i, _)| *i == id).map(|(_, v)| v)
+    }
+    match kind {
+        RecordKind::Person => (data.person.id == id).then_some(data.person.version),
+        RecordKind::Suivi => find(&data.suivis, id, |x| (x.id, x.version)),
+        RecordKind::Diagnostic => find(&data.diagnostics, id, |x| (x.id, x.version)),
+        RecordKind::Barrier => find(&data.barriers, id, |x| (x.id, x.version)),
+        RecordKind::Objective => find(&data.objectives, id, |x| (x.id, x.version)),
+        RecordKind::Action => find(&data.actions, id, |x| (x.id, x.version)),
+        RecordKind::Appointment => find(&data.appointments, id, |x| (x.id, x.version)),
+        RecordKind::Note => find(&data.notes, id, |x| (x.id, x.version)),
     }
 }
 

@@ -58,7 +58,8 @@ impl App {
     pub(crate) fn open_report_form(&mut self) {
         let Some(f) = &self.file else { return };
         if let Some(i) = self.selected_appointment() {
-            let form = report_form(&self.rf, &f.data.appointments[i]);
+            let a = &f.data.appointments[i];
+            let form = report_form(&self.rf, a).with_origin(Record::Appointment(a.clone()));
             self.overlay = Some(Overlay::Form(Box::new(form)));
         }
     }

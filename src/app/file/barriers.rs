@@ -117,7 +117,8 @@ impl App {
             return;
         };
         let Some(f) = &self.file else { return };
-        let form = details_form(&self.rf, &f.data.barriers[idx]);
+        let b = &f.data.barriers[idx];
+        let form = details_form(&self.rf, b).with_origin(Record::Barrier(b.clone()));
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 

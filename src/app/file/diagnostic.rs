@@ -86,7 +86,7 @@ impl App {
         let (Some(theme), Some(d)) = (self.selected_theme(), self.working_diagnostic()) else {
             return;
         };
-        let form = comment_form(&self.rf, &d, &theme);
+        let form = with_stored(comment_form(&self.rf, &d, &theme), d);
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
@@ -94,8 +94,18 @@ impl App {
         let Some(d) = self.working_diagnostic() else {
             return;
         };
-        let form = professional_form(&self.rf, &d);
+        let form = with_stored(professional_form(&self.rf, &d), d);
         self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+}
+
+/// A form on the working diagnostic remembers it when it is stored (a new one has
+/// nothing to compare with).
+fn with_stored(form: Form, d: Diagnostic) -> Form {
+    if d.id > 0 {
+        form.with_origin(Record::Diagnostic(d))
+    } else {
+        form
     }
 }
 

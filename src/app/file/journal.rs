@@ -59,7 +59,10 @@ impl App {
     }
 
     pub(crate) fn open_note_form(&mut self, existing: Option<Note>) {
-        self.overlay = Some(Overlay::Form(Box::new(note_form(existing))));
+        let origin = existing.clone().map(Record::Note);
+        let mut form = note_form(existing);
+        form.origin = origin;
+        self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 }
 

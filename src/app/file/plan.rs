@@ -90,18 +90,22 @@ impl App {
             (None, Some(PlanRow::Action(i))) => f.data.actions[i].objective_id,
             (None, None) => None,
         };
-        let form = action_form(
+        let origin = existing.clone().map(Record::Action);
+        let mut form = action_form(
             &self.rf,
             &f.data.objectives,
             existing,
             objective_id,
             &self.keymap,
         );
+        form.origin = origin;
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
     pub(crate) fn open_objective_form(&mut self, existing: Option<Objective>) {
-        let form = objective_form(&self.rf, existing);
+        let origin = existing.clone().map(Record::Objective);
+        let mut form = objective_form(&self.rf, existing);
+        form.origin = origin;
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 }
