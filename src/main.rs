@@ -622,9 +622,7 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
             Some(f) => {
                 let mut w = std::io::BufWriter::new(f);
                 write(&mut w)?;
-                w.into_inner()
-                    .map_err(|e| e.into_error())?
-                    .sync_all()?;
+                w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             }
             None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
         }

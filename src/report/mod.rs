@@ -190,7 +190,10 @@ pub struct Cohort {
 pub enum Cell {
     Count(u64),
     /// `n` out of `of`: « 22 soit 40,74 % », « — » for the share when `of` is 0.
-    Share { n: u64, of: u64 },
+    Share {
+        n: u64,
+        of: u64,
+    },
     /// A mean duration in months (one decimal), `None` when nothing to average.
     Months(Option<f64>),
     Blank,
@@ -278,9 +281,10 @@ fn in_range(d: Option<NaiveDate>, from: NaiveDate, to: NaiveDate) -> bool {
     d.is_some_and(|d| from <= d && d <= to)
 }
 
-/// When a suivi starts for the report: its entry, else its orientation.
+/// When a suivi starts for the report: its entry, else its orientation, else (no date at
+/// all) its exit, so that an undated suivi counts in the period of its exit only.
 fn start_of(s: &Suivi) -> Option<NaiveDate> {
-    s.date_entree.or(s.date_orientation)
+    s.date_entree.or(s.date_orientation).or(s.sortie_date)
 }
 
 /// Open at some point of [from, to]: started by `to` (or start unknown), not left before `from`.
@@ -324,11 +328,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         .iter()
         .map(|d| (d.person_id, d))
         .collect();
-    let suivis: Vec<&Suivi> = cohort
-        .suivis
-        .iter()
-        .filter(|s| period.matches(s))
-        .collect();
+    let suivis: Vec<&Suivi> = cohort.suivis.iter().filter(|s| period.matches(s)).collect();
     let current: Vec<&Suivi> = suivis
         .iter()
         .copied()
@@ -495,11 +495,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         RowKind::Normal,
         vec![share(honoured, offered)],
     );
-    t.push(
-        "Excusés",
-        RowKind::Normal,
-        vec![share(excused, offered)],
-    );
+    t.push("Excusés", RowKind::Normal, vec![share(excused, offered)]);
     t.push(
         "Absents non excusés",
         RowKind::Normal,
@@ -564,8 +560,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
     let mut interview_ok = 0;
     for s in &oriented {
         let o = s.date_orientation.unwrap_or(du);
-        if s
-            .date_premier_contact
+        if s.date_premier_contact
             .is_some_and(|c| (0..=FIRST_CONTACT_DAYS).contains(&(c - o).num_days()))
         {
             contact_ok += 1;
@@ -587,7 +582,9 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         let mut m = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
         while m <= to {
             months.insert((s.person_id, m.year(), m.month()));
-            m = m.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
+            m = m
+                .checked_add_months(Months::new(1))
+                .unwrap_or(NaiveDate::MAX);
         }
     }
     let seen: HashSet<(Id, i32, u32)> = honoured_days
@@ -759,7 +756,10 @@ fn exits_table(rf: &Referential, now: &[&Suivi], before: &[&Suivi], n1: &str) ->
             t.push(
                 "Sous-total sorties dynamiques",
                 RowKind::Total,
-                cells(&|c| c.and_then(|c| rf.exit_category(c)).is_some_and(|e| e.dynamic)),
+                cells(&|c| {
+                    c.and_then(|c| rf.exit_category(c))
+                        .is_some_and(|e| e.dynamic)
+                }),
             );
         }
     }
@@ -780,7 +780,7 @@ fn definitions() -> Vec<(String, String)> {
     let d = |a: &str, b: &str| (a.to_string(), b.to_string());
     vec![
         d("Période", "du premier au dernier jour inclus ; la colonne N-1 est la même période un an plus tôt."),
-        d("Personnes accompagnées", "personnes ayant un suivi (du dispositif et du ou de la référent·e choisis) ouvert à un moment de la période : commencé (entrée, à défaut orientation, ou sans date) au plus tard le dernier jour, sans sortie avant le premier jour. Une personne compte une fois."),
+        d("Personnes accompagnées", "personnes ayant un suivi (du dispositif et du ou de la référent·e choisis) ouvert à un moment de la période : commencé (entrée, à défaut orientation, à défaut sortie ; un suivi sans aucune date est compté) au plus tard le dernier jour, sans sortie avant le premier jour. Une personne compte une fois."),
         d("Entrées", "suivis dont la date d'entrée est dans la période."),
         d("Toujours suivies", "personnes entrées au plus tard le dernier jour et sans sortie à cette date."),
         d("Mesures en cours d'intégration", "personnes orientées, pas encore entrées et sans sortie au dernier jour."),

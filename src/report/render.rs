@@ -118,7 +118,7 @@ pub fn csv<W: Write>(r: &Report, mut w: W) -> std::io::Result<()> {
                     .any(|r| matches!(r.cells.get(i), Some(Cell::Share { .. })))
             })
             .collect();
-        let mut head = vec![String::new()];
+        let mut head = vec!["Indicateur".to_string()];
         for (col, s) in t.columns.iter().zip(&is_share) {
             head.push(col.clone());
             if *s {
@@ -215,12 +215,19 @@ pub fn html(r: &Report) -> String {
     );
     o.push_str("<header>\n<h1>Rapport d'activité</h1>\n");
     for (i, l) in header_lines(r).iter().enumerate() {
-        let class = if r.empty && i == 3 { " class=\"empty\"" } else { "" };
+        let class = if r.empty && i == 3 {
+            " class=\"empty\""
+        } else {
+            ""
+        };
         o.push_str(&format!("<p{class}>{}</p>\n", esc(l)));
     }
     o.push_str("</header>\n");
     for t in &r.tables {
-        o.push_str(&format!("<h2>{}</h2>\n<table>\n<thead><tr><th></th>", esc(&t.title)));
+        o.push_str(&format!(
+            "<h2>{}</h2>\n<table>\n<thead><tr><th></th>",
+            esc(&t.title)
+        ));
         for c in &t.columns {
             o.push_str(&format!("<th>{}</th>", esc(c)));
         }

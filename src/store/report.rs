@@ -12,11 +12,11 @@ use crate::domain::{Appointment, Diagnostic, Id, Person, Suivi};
 use crate::report::{Cohort, Period};
 use std::collections::HashMap;
 
-/// Suivis open at some point of [?1, ?2]: started (entry, else orientation, or no date) by
-/// ?2 and not left before ?1.
+/// Suivis open at some point of [?1, ?2]: started (entry, else orientation, else exit, or
+/// no date at all) by ?2 and not left before ?1 (as `report::overlaps`).
 const OVERLAPPING: &str = "(sortie_date IS NULL OR sortie_date >= ?1)
-    AND (COALESCE(date_entree, date_orientation) IS NULL
-         OR COALESCE(date_entree, date_orientation) <= ?2)";
+    AND (COALESCE(date_entree, date_orientation, sortie_date) IS NULL
+         OR COALESCE(date_entree, date_orientation, sortie_date) <= ?2)";
 
 impl Store {
     /// What the report of `period` needs: the suivis from the start of N-1 to the end of
