@@ -207,6 +207,7 @@ pub fn html(r: &Report) -> String {
          h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; }\n\
          table { border-collapse: collapse; width: 100%; page-break-inside: avoid; }\n\
          th, td { border-bottom: 1px solid #bbb; padding: 2pt 4pt; text-align: right; vertical-align: middle; }\n\
+         td + td, th + th { white-space: nowrap; }\n\
          th:first-child, td:first-child { text-align: left; }\n\
          tr.subtotal td { font-weight: bold; } tr.total td { font-weight: bold; border-top: 2px solid #000; }\n\
          td.indent { padding-left: 14pt; } svg.bar { margin-left: 6pt; vertical-align: middle; }\n\
