@@ -2,8 +2,8 @@
 //! one period, in four queries. No index is added: the suivis and persons are read in one
 //! pass each (one suivi per person or so, and every one may matter for the period), the
 //! latest diagnostics come in `diagnostics_by_person` order, and the appointments of the
-//! period are a range of `appointments_by_start` (migration 1), so the year's report reads
-//! that year's appointments only.
+//! period are a range of `appointments_for_report` (migration 5), read from that covering
+//! index alone, so the year's report reads that year's appointments only.
 
 use super::sql;
 use super::tables::{Stored, SUIVIS};
@@ -17,6 +17,10 @@ use std::collections::HashMap;
 const OVERLAPPING: &str = "(sortie_date IS NULL OR sortie_date >= ?1)
     AND (COALESCE(date_entree, date_orientation, sortie_date) IS NULL
          OR COALESCE(date_entree, date_orientation, sortie_date) <= ?2)";
+
+/// The period's appointments, from the covering index `appointments_for_report` alone.
+const APPOINTMENTS_SQL: &str = "SELECT person_id, start, medium, status FROM appointments
+     WHERE start >= ?1 AND start < ?2";
 
 impl Store {
     /// What the report of `period` needs: the suivis from the start of N-1 to the end of
@@ -88,10 +92,7 @@ impl Store {
                 .appointments_until()
                 .succ_opt()
                 .unwrap_or(period.appointments_until());
-            let mut stmt = c.prepare(
-                "SELECT person_id, start, medium, status FROM appointments
-                 WHERE start >= ?1 AND start < ?2",
-            )?;
+            let mut stmt = c.prepare(APPOINTMENTS_SQL)?;
             let rows = stmt
                 .query_map(rusqlite::params![period.du, until], |r| {
                     Ok(Appointment {
@@ -122,5 +123,30 @@ impl Store {
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    #[test]
+    fn the_periods_appointments_are_read_from_the_covering_index_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let store = Store::open(&dir.path().join("r.db"), Clock::fixed(at)).unwrap();
+        // Literal bounds: `explain` binds no parameter.
+        let sql = APPOINTMENTS_SQL
+            .replace("?1", "'2025-01-01'")
+            .replace("?2", "'2026-01-31'");
+        let plan = store.explain(&sql).unwrap().join("\n");
+        assert!(
+            plan.contains("USING COVERING INDEX appointments_for_report"),
+            "{plan}"
+        );
     }
 }
