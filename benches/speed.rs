@@ -983,6 +983,11 @@ fn run(args: &[String]) -> Res<()> {
         println!("file: done");
     }
 
+    if want("rapport") {
+        bench_report(&rf, &dbs, &mut table, &mut goals)?;
+        println!("rapport: done");
+    }
+
     if want("keys") {
         bench_keys(&rf, &dbs, &mut table)?;
         println!("keys: done");
@@ -1017,6 +1022,61 @@ fn loadavg() -> String {
 // ---------------------------------------------------------------------------------------
 // Keys (issue 9): the Argon2id cost of an unlock, and the key rotation after an account is
 // removed (the whole base re-encrypted page by page by `PRAGMA rekey`).
+
+/// The last calendar year's activity report: the store's reads, the figures and the text,
+/// from an open base (median of 5; goals from issue 12: ≤ 300 ms at 10k, ≤ 2 s at 100k).
+fn bench_report(
+    rf: &Referential,
+    dbs: &[(usize, PathBuf)],
+    table: &mut String,
+    goals: &mut Vec<(String, String, String, bool)>,
+) -> Res<()> {
+    use parcours::report;
+    let _ = writeln!(
+        table,
+        "\n### Activity report of the last calendar year (read + compute + texte; median of 5)\n\n| people | appointments read | read p50 | total p50 | max |\n|---:|---:|---:|---:|---:|"
+    );
+    for (n, db) in dbs {
+        let store = open_db(db)?;
+        let period = report::Period::last_year(now().date());
+        let mut read = Vec::new();
+        let mut total = Vec::new();
+        let mut appts = 0;
+        for _ in 0..5 {
+            let (t_read, cohort) = time(|| store.report_cohort(&period));
+            let cohort = cohort?;
+            appts = cohort.appointments.len();
+            let (t_rest, text) =
+                time(|| report::render::text(&report::compute(&cohort, &period, rf)));
+            black_box(text);
+            read.push(t_read);
+            total.push(t_read + t_rest);
+        }
+        read.sort();
+        total.sort();
+        let _ = writeln!(
+            table,
+            "| {n} | {appts} | {} | {} | {} |",
+            fmt_ms(read[2]),
+            fmt_ms(total[2]),
+            fmt_ms(total[4])
+        );
+        let goal = match n {
+            10_000 => Some(300.0),
+            100_000 => Some(2000.0),
+            _ => None,
+        };
+        if let Some(g) = goal {
+            goals.push((
+                format!("year's report, {n} people (p50)"),
+                format!("≤ {g:.0} ms"),
+                fmt_ms(total[2]),
+                ms(total[2]) <= g,
+            ));
+        }
+    }
+    Ok(())
+}
 
 fn bench_keys(_rf: &Referential, dbs: &[(usize, PathBuf)], table: &mut String) -> Res<()> {
     use parcours::auth::{Account, Role, M_COST_KIB, T_COST};

@@ -72,6 +72,30 @@ enum Command {
         #[arg(long)]
         supprimer_copies: bool,
     },
+    /// Rapport d'activité d'une période (par défaut l'année civile précédente), pour les
+    /// financeurs : personnes accompagnées, sorties, rendez-vous, délais, durées
+    Rapport {
+        /// Premier jour de la période (avec --au)
+        #[arg(long, value_name = "JJ/MM/AAAA")]
+        du: Option<String>,
+        /// Dernier jour de la période (avec --du)
+        #[arg(long, value_name = "JJ/MM/AAAA")]
+        au: Option<String>,
+        /// Une année civile entière (au lieu de --du / --au)
+        #[arg(long, value_name = "AAAA")]
+        annee: Option<String>,
+        /// Code d'un dispositif du référentiel (ex. rsa, plie) ; par défaut tous
+        #[arg(long, value_name = "CODE")]
+        dispositif: Option<String>,
+        /// Référent·e des suivis (tel qu'enregistré sur le suivi) ; par défaut tou·tes
+        #[arg(long, value_name = "ID")]
+        referent: Option<String>,
+        #[arg(long, value_enum, default_value_t = RapportFormat::Texte)]
+        format: RapportFormat,
+        /// Fichier de sortie (par défaut : sortie standard)
+        #[arg(long, short, value_name = "FICHIER")]
+        output: Option<PathBuf>,
+    },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
     /// Affiche les touches par défaut (modèle pour touches.toml)
@@ -132,6 +156,16 @@ enum Format {
     Ics,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RapportFormat {
+    /// Tableaux alignés pour un terminal
+    Texte,
+    /// Pour Excel / LibreOffice (UTF-8 avec BOM, « ; », virgule décimale)
+    Csv,
+    /// Page HTML autonome imprimable en A4, avec graphiques
+    Html,
+}
+
 /// Why a command failed: one French sentence, printed after « parcours : ».
 #[derive(Debug, thiserror::Error)]
 enum CliError {
@@ -144,6 +178,8 @@ enum CliError {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Report(#[from] parcours::report::ReportError),
     #[error("{0}")]
     App(Box<dyn std::error::Error>),
     #[error(
@@ -327,6 +363,26 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             oui,
             supprimer_copies,
         }) => erase(&ctx, &dossier, oui, supprimer_copies),
+        Some(Command::Rapport {
+            du,
+            au,
+            annee,
+            dispositif,
+            referent,
+            format,
+            output,
+        }) => rapport(
+            &ctx,
+            RapportArgs {
+                du,
+                au,
+                annee,
+                dispositif,
+                referent,
+                format,
+            },
+            output,
+        ),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
         Some(Command::Compte { action }) => compte(&ctx, action),
@@ -540,6 +596,73 @@ fn export_json(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Re
 }
 
 /// `export --format document --person N°`: the readable document of one person's file.
+/// The filters and format of `rapport`, as typed.
+struct RapportArgs {
+    du: Option<String>,
+    au: Option<String>,
+    annee: Option<String>,
+    dispositif: Option<String>,
+    referent: Option<String>,
+    format: RapportFormat,
+}
+
+/// `rapport`: the period and filters are checked before the base is opened (dates) and
+/// right after (dispositif, référent·e); the report is audited like an export (no person).
+fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> {
+    use parcours::report;
+    let mut period = report::Period::from_args(
+        args.du.as_deref(),
+        args.au.as_deref(),
+        args.annee.as_deref(),
+        ctx.clock.today(),
+    )?;
+    let clean = |s: Option<String>| s.map(|s| one_line(&s)).filter(|s| !s.is_empty());
+    period.dispositif = clean(args.dispositif);
+    period.referent = clean(args.referent);
+    let rf = referential();
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    report::check_filters(&period, &rf, &store.report_referents()?)?;
+    let file = match &output {
+        Some(path) => Some(create_output(path)?),
+        None => None,
+    };
+    let read = store
+        .report_cohort(&period)
+        .map_err(ExportError::from)
+        .map(|cohort| report::compute(&cohort, &period, &rf));
+    let written = read.and_then(|r| {
+        let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+            match args.format {
+                RapportFormat::Texte => w.write_all(report::render::text(&r).as_bytes()),
+                RapportFormat::Html => w.write_all(report::render::html(&r).as_bytes()),
+                RapportFormat::Csv => report::render::csv(&r, &mut *w),
+            }?;
+            w.flush()
+        };
+        match file {
+            Some(f) => {
+                let mut w = std::io::BufWriter::new(f);
+                write(&mut w)?;
+                w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            }
+            None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+        }
+        Ok(r.empty)
+    });
+    opened.audit_export(&written, None, output.as_deref())?;
+    match written {
+        Ok(empty) => {
+            if empty {
+                eprintln!("Période sans données : le rapport le dit.");
+            }
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Result<()> {
     let Some(n) = person else {
         return Err(CliError::DocumentNeedsPerson);

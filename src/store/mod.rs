@@ -16,6 +16,7 @@ pub mod preflight;
 mod protect;
 mod queries;
 mod records;
+mod report;
 pub mod schema;
 mod sql;
 mod tables;

@@ -1,0 +1,833 @@
+//! The activity report (« rapport d'activité »): the tables a structure owes its financeurs,
+//! computed as plain data from domain records (no SQL, no terminal). The store loads a
+//! [`Cohort`] for a [`Period`] (`Store::report_cohort`); [`compute`] turns it into a
+//! [`Report`] of generic tables; [`render`] writes them as text, CSV or HTML.
+//!
+//! First slice of issue 12 §1: the RSA column, étapes de parcours, saisines and démarches by
+//! theme need data the base does not hold yet and are announced as « non disponible ».
+
+pub mod render;
+
+use crate::dates::{age_on, format_date};
+use crate::domain::{codes, Appointment, Code, Diagnostic, Id, Person, Referential, Suivi};
+use chrono::{Datelike, Months, NaiveDate};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// First contact is due within this many days of the orientation (service rule).
+pub const FIRST_CONTACT_DAYS: i64 = 15;
+/// The first honoured interview is due within this many days of the orientation.
+pub const FIRST_INTERVIEW_DAYS: i64 = 30;
+/// Medium of collective sessions: not an individual interview.
+const MEDIUM_COLLECTIVE: &str = "atelier";
+/// Average month length in days (365.25 / 12), for durations in months.
+const MONTH_DAYS: f64 = 30.4375;
+
+/// Why a report cannot be made (French sentences: shown as they are).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    #[error("date illisible pour {flag} : « {input} » (attendu JJ/MM/AAAA, ex. 31/12/2025)")]
+    BadDate { flag: &'static str, input: String },
+    #[error("année illisible : « {0} » (attendu AAAA, ex. 2025)")]
+    BadYear(String),
+    #[error("précisez la période complète : --du JJ/MM/AAAA et --au JJ/MM/AAAA ensemble")]
+    HalfPeriod,
+    #[error("--annee ne se combine pas avec --du / --au : choisissez l'un ou l'autre")]
+    YearAndRange,
+    #[error("la date de début (--du {du}) est après la date de fin (--au {au})")]
+    StartAfterEnd { du: String, au: String },
+    #[error("dispositif inconnu : « {code} » (dispositifs du référentiel : {known})")]
+    UnknownDispositif { code: String, known: String },
+    #[error("aucun suivi n'a pour référent·e « {id} » dans cette base (référent·es des suivis : {known})")]
+    UnknownReferent { id: String, known: String },
+}
+
+/// What the report is about: an inclusive date range and optional filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub du: NaiveDate,
+    pub au: NaiveDate,
+    pub dispositif: Option<Code>,
+    pub referent: Option<String>,
+}
+
+impl Period {
+    /// The last full calendar year before `today`, no filter.
+    pub fn last_year(today: NaiveDate) -> Period {
+        Self::year(today.year() - 1)
+    }
+
+    pub fn year(year: i32) -> Period {
+        Period {
+            du: NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN),
+            au: NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
+            dispositif: None,
+            referent: None,
+        }
+    }
+
+    /// From the command line's `--du`, `--au`, `--annee` (default: the last calendar year).
+    pub fn from_args(
+        du: Option<&str>,
+        au: Option<&str>,
+        annee: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Period, ReportError> {
+        let date = |flag: &'static str, s: &str| {
+            let t = s.trim();
+            NaiveDate::parse_from_str(t, "%d/%m/%Y")
+                .ok()
+                .filter(|d| (1900..=9999).contains(&d.year()) && t.len() == 10)
+                .ok_or_else(|| ReportError::BadDate {
+                    flag,
+                    input: s.to_string(),
+                })
+        };
+        match (du, au, annee) {
+            (None, None, None) => Ok(Period::last_year(today)),
+            (None, None, Some(y)) => {
+                let t = y.trim();
+                match t.parse::<i32>() {
+                    Ok(n) if t.len() == 4 && (1900..=9999).contains(&n) => Ok(Period::year(n)),
+                    _ => Err(ReportError::BadYear(y.to_string())),
+                }
+            }
+            (_, _, Some(_)) => Err(ReportError::YearAndRange),
+            (Some(a), Some(b), None) => {
+                let (d, e) = (date("--du", a)?, date("--au", b)?);
+                if d > e {
+                    return Err(ReportError::StartAfterEnd {
+                        du: format_date(d),
+                        au: format_date(e),
+                    });
+                }
+                Ok(Period {
+                    du: d,
+                    au: e,
+                    dispositif: None,
+                    referent: None,
+                })
+            }
+            _ => Err(ReportError::HalfPeriod),
+        }
+    }
+
+    /// The same period one year earlier (the N-1 column).
+    pub fn previous(&self) -> (NaiveDate, NaiveDate) {
+        let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+        (back(self.du), back(self.au))
+    }
+
+    /// Earliest date whose records the report needs (the start of N-1).
+    pub fn load_from(&self) -> NaiveDate {
+        self.previous().0
+    }
+
+    /// Latest appointment date the report needs: a first interview of an orientation made
+    /// at the end of the period may be held up to 30 days after it.
+    pub fn appointments_until(&self) -> NaiveDate {
+        self.au
+            .checked_add_days(chrono::Days::new(FIRST_INTERVIEW_DAYS as u64))
+            .unwrap_or(self.au)
+    }
+
+    fn matches(&self, s: &Suivi) -> bool {
+        self.dispositif.as_ref().is_none_or(|d| &s.dispositif == d)
+            && self.referent.as_ref().is_none_or(|r| &s.referent == r)
+    }
+}
+
+/// Checks the filters against the referential and the référent·es found in the base.
+pub fn check_filters(
+    period: &Period,
+    rf: &Referential,
+    referents: &[String],
+) -> Result<(), ReportError> {
+    if let Some(code) = &period.dispositif {
+        if !rf.dispositifs.iter().any(|d| &d.code == code) {
+            let known: Vec<&str> = rf.dispositifs.iter().map(|d| d.code.as_str()).collect();
+            return Err(ReportError::UnknownDispositif {
+                code: code.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    if let Some(id) = &period.referent {
+        if !referents.iter().any(|r| r == id) {
+            let known: Vec<&str> = referents
+                .iter()
+                .filter(|r| !r.is_empty())
+                .map(String::as_str)
+                .collect();
+            return Err(ReportError::UnknownReferent {
+                id: id.clone(),
+                known: if known.is_empty() {
+                    "aucun".into()
+                } else {
+                    known.join(", ")
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What the store loads for a report (see `Store::report_cohort`): only what it needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cohort {
+    /// People with a suivi in the loaded range (id, dossier, birth date and sex are enough).
+    pub persons: Vec<Person>,
+    /// Suivis open at some point between [`Period::load_from`] and the end of the period.
+    pub suivis: Vec<Suivi>,
+    /// The latest diagnostic of each person dated up to the end (niveau, inactivité).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Appointments from the start of the period to [`Period::appointments_until`]
+    /// (person, start, medium, status; no report text).
+    pub appointments: Vec<Appointment>,
+}
+
+/// One figure of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Count(u64),
+    /// `n` out of `of`: « 22 soit 40,74 % », « — » for the share when `of` is 0.
+    Share {
+        n: u64,
+        of: u64,
+    },
+    /// A mean duration in months (one decimal), `None` when nothing to average.
+    Months(Option<f64>),
+    Blank,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Normal,
+    /// A group sub-total (e.g. « Emploi durable »).
+    Subtotal,
+    /// A key total (sorties dynamiques, total).
+    Total,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub label: String,
+    pub kind: RowKind,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub title: String,
+    /// Headers of the value columns (the label column has none).
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    fn new(title: &str, columns: &[&str]) -> Table {
+        Table {
+            title: title.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, label: impl Into<String>, kind: RowKind, cells: Vec<Cell>) {
+        self.rows.push(Row {
+            label: label.into(),
+            kind,
+            cells,
+        });
+    }
+
+    /// The row labelled `label` (tests, screens).
+    pub fn row(&self, label: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.label == label)
+    }
+}
+
+/// The report: header facts, tables in the issue's order, notes and definitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub period: Period,
+    /// Label of the dispositif filter (« tous » when none).
+    pub dispositif_label: String,
+    pub referent_label: String,
+    /// Nothing at all in the period (no person, no exit, no appointment).
+    pub empty: bool,
+    pub tables: Vec<Table>,
+    /// Parts of the report this version cannot compute yet.
+    pub unavailable: String,
+    /// Records to check: counted, but incomplete or with an unknown code.
+    pub to_check: Vec<String>,
+    /// How each figure is counted: (figure, definition).
+    pub definitions: Vec<(String, String)>,
+}
+
+pub const UNAVAILABLE: &str = "Non disponible dans cette version : bénéficiaires du RSA \
+     (colonne « dont RSA »), étapes de parcours, saisines, démarches par thème, occupation \
+     de la convention.";
+
+/// Exit typology groups in report order, with their labels.
+const EXIT_GROUPS: &[(&str, &str)] = &[
+    ("emploi_durable", "Emploi durable"),
+    ("emploi_transition", "Emploi de transition"),
+    ("sortie_positive", "Sorties positives"),
+    ("reorientation", "Réorientations"),
+    ("autre", "Autres sorties"),
+];
+
+fn in_range(d: Option<NaiveDate>, from: NaiveDate, to: NaiveDate) -> bool {
+    d.is_some_and(|d| from <= d && d <= to)
+}
+
+/// When a suivi starts for the report: its entry, else its orientation, else (no date at
+/// all) its exit, so that an undated suivi counts in the period of its exit only.
+fn start_of(s: &Suivi) -> Option<NaiveDate> {
+    s.date_entree.or(s.date_orientation).or(s.sortie_date)
+}
+
+/// Open at some point of [from, to]: started by `to` (or start unknown), not left before `from`.
+fn overlaps(s: &Suivi, from: NaiveDate, to: NaiveDate) -> bool {
+    start_of(s).is_none_or(|d| d <= to) && s.sortie_date.is_none_or(|d| d >= from)
+}
+
+/// Entered by `on` and not left by then.
+fn followed_at(s: &Suivi, on: NaiveDate) -> bool {
+    s.date_entree.is_some_and(|e| e <= on) && s.sortie_date.is_none_or(|x| x > on)
+}
+
+/// Oriented (or without dates), not entered and not left by `on`.
+fn integrating_at(s: &Suivi, on: NaiveDate) -> bool {
+    s.date_entree.is_none_or(|e| e > on)
+        && s.sortie_date.is_none_or(|x| x > on)
+        && s.date_orientation.is_none_or(|o| o <= on)
+}
+
+fn months_between(a: NaiveDate, b: NaiveDate) -> f64 {
+    (b - a).num_days() as f64 / MONTH_DAYS
+}
+
+fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+fn share(n: usize, of: usize) -> Cell {
+    Cell::Share {
+        n: n as u64,
+        of: of as u64,
+    }
+}
+
+/// The report of `cohort` for `period`.
+pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
+    let (du, au) = (period.du, period.au);
+    let persons: HashMap<Id, &Person> = cohort.persons.iter().map(|p| (p.id, p)).collect();
+    let diagnostics: HashMap<Id, &Diagnostic> = cohort
+        .diagnostics
+        .iter()
+        .map(|d| (d.person_id, d))
+        .collect();
+    let suivis: Vec<&Suivi> = cohort.suivis.iter().filter(|s| period.matches(s)).collect();
+    let current: Vec<&Suivi> = suivis
+        .iter()
+        .copied()
+        .filter(|s| overlaps(s, du, au))
+        .collect();
+    let people: BTreeSet<Id> = current.iter().map(|s| s.person_id).collect();
+    let total = people.len();
+
+    let mut tables = Vec::new();
+
+    // 1. Personnes accompagnées.
+    let by_person = |pred: &dyn Fn(&Suivi) -> bool| -> BTreeSet<Id> {
+        current
+            .iter()
+            .filter(|s| pred(s))
+            .map(|s| s.person_id)
+            .collect()
+    };
+    let followed = by_person(&|s| followed_at(s, au));
+    let integrating: BTreeSet<Id> = by_person(&|s| integrating_at(s, au))
+        .difference(&followed)
+        .copied()
+        .collect();
+    let entries = current
+        .iter()
+        .filter(|s| in_range(s.date_entree, du, au))
+        .count();
+    let sex_of = |id: &Id| persons.get(id).map(|p| p.sexe.as_str()).unwrap_or("");
+    let count_sex = |code: &str| people.iter().filter(|id| sex_of(id) == code).count();
+    let (women, men, other) = (count_sex("F"), count_sex("H"), count_sex("A"));
+    let mut t = Table::new("1. Personnes accompagnées", &["Personnes"]);
+    t.push(
+        "Personnes accompagnées",
+        RowKind::Total,
+        vec![Cell::Count(total as u64)],
+    );
+    t.push("Femmes", RowKind::Normal, vec![share(women, total)]);
+    t.push("Hommes", RowKind::Normal, vec![share(men, total)]);
+    t.push("Autre", RowKind::Normal, vec![share(other, total)]);
+    t.push(
+        "Sexe non renseigné",
+        RowKind::Normal,
+        vec![share(total - women - men - other, total)],
+    );
+    t.push(
+        "Entrées dans la période",
+        RowKind::Normal,
+        vec![Cell::Count(entries as u64)],
+    );
+    t.push(
+        format!("Toujours suivies au {}", format_date(au)),
+        RowKind::Normal,
+        vec![share(followed.len(), total)],
+    );
+    t.push(
+        "Mesures en cours d'intégration",
+        RowKind::Normal,
+        vec![share(integrating.len(), total)],
+    );
+    tables.push(t);
+
+    // Bands of people, each with its share of the total.
+    let banded = |title: String, bands: &[&str], band_of: &dyn Fn(Id) -> usize| {
+        let mut counts = vec![0usize; bands.len()];
+        for id in &people {
+            counts[band_of(*id)] += 1;
+        }
+        let mut t = Table::new(&title, &["Personnes"]);
+        for (label, n) in bands.iter().zip(counts) {
+            t.push(*label, RowKind::Normal, vec![share(n, total)]);
+        }
+        t
+    };
+    tables.push(banded(
+        format!("1b. Âge au {}", format_date(au)),
+        &[
+            "Moins de 26 ans",
+            "26 à 44 ans",
+            "45 à 54 ans",
+            "55 ans et plus",
+            "Non renseigné",
+        ],
+        &|id| match persons.get(&id).and_then(|p| p.birth_date) {
+            None => 4,
+            Some(b) => match age_on(b, au) {
+                0..=25 => 0,
+                26..=44 => 1,
+                45..=54 => 2,
+                _ => 3,
+            },
+        },
+    ));
+    tables.push(banded(
+        "1c. Niveau de formation (dernier diagnostic)".into(),
+        &[
+            "Infra CAP (AFS à C12)",
+            "CAP / BEP (NV5)",
+            "Bac (NV4)",
+            "Supérieur (NV3 à NV1)",
+            "Non renseigné",
+        ],
+        &|id| match diagnostics.get(&id).map(|d| d.niveau.as_str()) {
+            Some("AFS" | "CP4" | "CFG" | "C3A" | "C12") => 0,
+            Some("NV5") => 1,
+            Some("NV4") => 2,
+            Some("NV3" | "NV2" | "NV1") => 3,
+            _ => 4,
+        },
+    ));
+    tables.push(banded(
+        "1d. Durée d'inactivité (dernier diagnostic)".into(),
+        &[
+            "Moins de 6 mois",
+            "6 à 11 mois",
+            "12 à 23 mois",
+            "24 mois et plus",
+            "Non renseignée",
+        ],
+        &|id| match diagnostics.get(&id).and_then(|d| d.inactivite_mois) {
+            None => 4,
+            Some(0..=5) => 0,
+            Some(6..=11) => 1,
+            Some(12..=23) => 2,
+            Some(_) => 3,
+        },
+    ));
+
+    // 2. Sorties, period and N-1.
+    let (n1_du, n1_au) = period.previous();
+    let exits_now: Vec<&Suivi> = suivis
+        .iter()
+        .copied()
+        .filter(|s| in_range(s.sortie_date, du, au))
+        .collect();
+    let exits_before: Vec<&Suivi> = suivis
+        .iter()
+        .copied()
+        .filter(|s| in_range(s.sortie_date, n1_du, n1_au))
+        .collect();
+    let n1_header = format!("N-1 ({} – {})", format_date(n1_du), format_date(n1_au));
+    tables.push(exits_table(rf, &exits_now, &exits_before, &n1_header));
+
+    // 3. Rendez-vous of the people counted, dated in the period.
+    let appts: Vec<&Appointment> = cohort
+        .appointments
+        .iter()
+        .filter(|a| people.contains(&a.person_id) && in_range(a.start.map(|s| s.date()), du, au))
+        .collect();
+    let status_count = |st: &str| appts.iter().filter(|a| a.status == st).count();
+    let honoured = status_count(codes::APPT_HONOURED);
+    let excused = status_count(codes::APPT_EXCUSED);
+    let absent = status_count(codes::APPT_ABSENT);
+    let cancelled = status_count(codes::APPT_CANCELLED);
+    let offered = honoured + excused + absent;
+    let pending = appts.len() - offered - cancelled;
+    let mut t = Table::new("3. Rendez-vous", &["Rendez-vous"]);
+    t.push(
+        "Proposés (honorés + excusés + absents)",
+        RowKind::Total,
+        vec![Cell::Count(offered as u64)],
+    );
+    t.push(
+        "Réalisés (honorés) : taux de présence",
+        RowKind::Normal,
+        vec![share(honoured, offered)],
+    );
+    t.push("Excusés", RowKind::Normal, vec![share(excused, offered)]);
+    t.push(
+        "Absents non excusés",
+        RowKind::Normal,
+        vec![share(absent, offered)],
+    );
+    t.push(
+        "Taux d'absence (excusés + absents)",
+        RowKind::Subtotal,
+        vec![share(excused + absent, offered)],
+    );
+    t.push(
+        "Annulés par la structure (à part)",
+        RowKind::Normal,
+        vec![Cell::Count(cancelled as u64)],
+    );
+    t.push(
+        "À venir ou statut à préciser (à part)",
+        RowKind::Normal,
+        vec![Cell::Count(pending as u64)],
+    );
+    tables.push(t);
+
+    let mut t = Table::new("3b. Rendez-vous par modalité", &["Proposés", "Réalisés"]);
+    let mut media: Vec<(String, String)> = rf
+        .appointment_media
+        .iter()
+        .map(|m| (m.code.clone(), m.label.clone()))
+        .collect();
+    for a in &appts {
+        if !media.iter().any(|(c, _)| c == &a.medium) {
+            media.push((a.medium.clone(), a.medium.clone()));
+        }
+    }
+    for (code, label) in media {
+        let of_medium = |st: &str| {
+            appts
+                .iter()
+                .filter(|a| a.medium == code && a.status == st)
+                .count()
+        };
+        let h = of_medium(codes::APPT_HONOURED);
+        let o = h + of_medium(codes::APPT_EXCUSED) + of_medium(codes::APPT_ABSENT);
+        t.push(label, RowKind::Normal, vec![share(o, offered), share(h, o)]);
+    }
+    tables.push(t);
+
+    // 4. Délais (service rules).
+    let mut honoured_days: HashMap<Id, Vec<NaiveDate>> = HashMap::new();
+    for a in &cohort.appointments {
+        if a.status == codes::APPT_HONOURED && a.medium != MEDIUM_COLLECTIVE {
+            if let Some(s) = a.start {
+                honoured_days.entry(a.person_id).or_default().push(s.date());
+            }
+        }
+    }
+    let oriented: Vec<&Suivi> = current
+        .iter()
+        .copied()
+        .filter(|s| in_range(s.date_orientation, du, au))
+        .collect();
+    let mut contact_ok = 0;
+    let mut interview_ok = 0;
+    for s in &oriented {
+        let o = s.date_orientation.unwrap_or(du);
+        if s.date_premier_contact
+            .is_some_and(|c| (0..=FIRST_CONTACT_DAYS).contains(&(c - o).num_days()))
+        {
+            contact_ok += 1;
+        }
+        if honoured_days.get(&s.person_id).is_some_and(|days| {
+            days.iter()
+                .any(|d| (0..=FIRST_INTERVIEW_DAYS).contains(&(*d - o).num_days()))
+        }) {
+            interview_ok += 1;
+        }
+    }
+    // Person-months of support in the period (entered, not yet left), and those with an
+    // honoured individual interview.
+    let mut months: HashSet<(Id, i32, u32)> = HashSet::new();
+    for s in &current {
+        let Some(entry) = s.date_entree else { continue };
+        let from = entry.max(du);
+        let to = s.sortie_date.unwrap_or(au).min(au);
+        let mut m = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
+        while m <= to {
+            months.insert((s.person_id, m.year(), m.month()));
+            m = m
+                .checked_add_months(Months::new(1))
+                .unwrap_or(NaiveDate::MAX);
+        }
+    }
+    let seen: HashSet<(Id, i32, u32)> = honoured_days
+        .iter()
+        .flat_map(|(id, days)| {
+            days.iter()
+                .filter(|d| du <= **d && **d <= au)
+                .map(move |d| (*id, d.year(), d.month()))
+        })
+        .collect();
+    let months_seen = months.iter().filter(|k| seen.contains(k)).count();
+    let mut t = Table::new("4. Délais et suivi mensuel", &["Nombre"]);
+    t.push(
+        "Orientations de la période",
+        RowKind::Total,
+        vec![Cell::Count(oriented.len() as u64)],
+    );
+    t.push(
+        "Premier contact sous 15 jours",
+        RowKind::Normal,
+        vec![share(contact_ok, oriented.len())],
+    );
+    t.push(
+        "Premier entretien honoré sous 30 jours",
+        RowKind::Normal,
+        vec![share(interview_ok, oriented.len())],
+    );
+    t.push(
+        "Mois de suivi (personne × mois)",
+        RowKind::Total,
+        vec![Cell::Count(months.len() as u64)],
+    );
+    t.push(
+        "Mois avec au moins un entretien honoré",
+        RowKind::Normal,
+        vec![share(months_seen, months.len())],
+    );
+    tables.push(t);
+
+    // 5. Durée moyenne d'accompagnement.
+    let exit_durations: Vec<f64> = exits_now
+        .iter()
+        .filter_map(|s| match (s.date_entree, s.sortie_date) {
+            (Some(e), Some(x)) if e <= x => Some(months_between(e, x)),
+            _ => None,
+        })
+        .collect();
+    let ongoing: Vec<f64> = current
+        .iter()
+        .filter(|s| followed_at(s, au))
+        .filter_map(|s| s.date_entree.map(|e| months_between(e, au)))
+        .collect();
+    let mut t = Table::new(
+        "5. Durée moyenne d'accompagnement",
+        &["Personnes", "Durée moyenne (mois)"],
+    );
+    t.push(
+        "Sorties de la période (entrée → sortie)",
+        RowKind::Normal,
+        vec![
+            Cell::Count(exit_durations.len() as u64),
+            Cell::Months(mean(&exit_durations)),
+        ],
+    );
+    t.push(
+        format!("Toujours suivies (entrée → {})", format_date(au)),
+        RowKind::Normal,
+        vec![
+            Cell::Count(ongoing.len() as u64),
+            Cell::Months(mean(&ongoing)),
+        ],
+    );
+    tables.push(t);
+
+    // À vérifier: counted, but incomplete or with a code the referential no longer has.
+    let dossier = |id: Id| {
+        persons
+            .get(&id)
+            .map(|p| p.dossier.clone())
+            .unwrap_or_else(|| format!("personne {id}"))
+    };
+    let mut to_check = Vec::new();
+    for s in &exits_now {
+        let when = s.sortie_date.map(format_date).unwrap_or_default();
+        if s.date_entree.is_none() {
+            to_check.push(format!(
+                "{} : sortie le {when} sans date d'entrée (comptée dans les sorties, pas dans la durée moyenne)",
+                dossier(s.person_id)
+            ));
+        }
+        match s.sortie_categorie.as_deref() {
+            None | Some("") => to_check.push(format!(
+                "{} : sortie le {when} sans type de sortie (comptée en « type inconnu »)",
+                dossier(s.person_id)
+            )),
+            Some(c) if rf.exit_category(c).is_none() => to_check.push(format!(
+                "{} : sortie le {when}, type « {c} » absent du référentiel (compté en « type inconnu »)",
+                dossier(s.person_id)
+            )),
+            _ => {}
+        }
+    }
+
+    let empty = total == 0 && exits_now.is_empty() && appts.is_empty();
+    let label_of = |code: &str| {
+        rf.dispositifs
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| format!("{} ({code})", d.label))
+            .unwrap_or_else(|| code.to_string())
+    };
+    Report {
+        period: period.clone(),
+        dispositif_label: period
+            .dispositif
+            .as_deref()
+            .map(label_of)
+            .unwrap_or_else(|| "tous".into()),
+        referent_label: period.referent.clone().unwrap_or_else(|| "tou·tes".into()),
+        empty,
+        tables,
+        unavailable: UNAVAILABLE.to_string(),
+        to_check,
+        definitions: definitions(),
+    }
+}
+
+/// Table 2: exits by the referential's typology, with group sub-totals, the sous-total of
+/// sorties dynamiques (categories flagged `dynamic`) and the total; N-1 beside.
+fn exits_table(rf: &Referential, now: &[&Suivi], before: &[&Suivi], n1: &str) -> Table {
+    let mut t = Table::new("2. Sorties", &["Période", n1]);
+    let count = |exits: &[&Suivi], pred: &dyn Fn(Option<&str>) -> bool| {
+        exits
+            .iter()
+            .filter(|s| pred(s.sortie_categorie.as_deref()))
+            .count()
+    };
+    let (tn, tb) = (now.len(), before.len());
+    let cells = |pred: &dyn Fn(Option<&str>) -> bool| {
+        vec![share(count(now, pred), tn), share(count(before, pred), tb)]
+    };
+    let in_group = |c: Option<&str>, g: &str| {
+        c.and_then(|c| rf.exit_category(c))
+            .is_some_and(|e| e.group == g)
+    };
+    let mut groups: Vec<(String, String)> = EXIT_GROUPS
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    for e in &rf.exit_categories {
+        if !groups.iter().any(|(c, _)| c == &e.group) {
+            groups.push((e.group.clone(), e.group.clone()));
+        }
+    }
+    for (i, (group, label)) in groups.iter().enumerate() {
+        for e in rf.exit_categories.iter().filter(|e| &e.group == group) {
+            t.push(
+                format!("  {}", e.label),
+                RowKind::Normal,
+                cells(&|c| c == Some(e.code.as_str())),
+            );
+        }
+        t.push(
+            label.clone(),
+            RowKind::Subtotal,
+            cells(&|c| in_group(c, group)),
+        );
+        if i == 2 {
+            t.push(
+                "Sous-total sorties dynamiques",
+                RowKind::Total,
+                cells(&|c| {
+                    c.and_then(|c| rf.exit_category(c))
+                        .is_some_and(|e| e.dynamic)
+                }),
+            );
+        }
+    }
+    t.push(
+        "Type inconnu ou absent (à vérifier)",
+        RowKind::Normal,
+        cells(&|c| c.and_then(|c| rf.exit_category(c)).is_none()),
+    );
+    t.push(
+        "Total des sorties",
+        RowKind::Total,
+        vec![Cell::Count(tn as u64), Cell::Count(tb as u64)],
+    );
+    t
+}
+
+fn definitions() -> Vec<(String, String)> {
+    let d = |a: &str, b: &str| (a.to_string(), b.to_string());
+    vec![
+        d("Période", "du premier au dernier jour inclus ; la colonne N-1 est la même période un an plus tôt."),
+        d("Personnes accompagnées", "personnes ayant un suivi (du dispositif et du ou de la référent·e choisis) ouvert à un moment de la période : commencé (entrée, à défaut orientation, à défaut sortie ; un suivi sans aucune date est compté) au plus tard le dernier jour, sans sortie avant le premier jour. Une personne compte une fois."),
+        d("Entrées", "suivis dont la date d'entrée est dans la période."),
+        d("Toujours suivies", "personnes entrées au plus tard le dernier jour et sans sortie à cette date."),
+        d("Mesures en cours d'intégration", "personnes orientées, pas encore entrées et sans sortie au dernier jour."),
+        d("Âge", "âge au dernier jour de la période, d'après la date de naissance."),
+        d("Niveau de formation, durée d'inactivité", "d'après le dernier diagnostic daté au plus tard du dernier jour."),
+        d("Sorties", "suivis dont la date de sortie est dans la période, par type de sortie du référentiel ; la part est calculée sur le total des sorties."),
+        d("Sorties dynamiques", "types marqués « sortie dynamique » dans le référentiel (emploi durable, emploi de transition, sorties positives)."),
+        d("Rendez-vous proposés", "rendez-vous des personnes accompagnées datés dans la période, honorés, excusés ou absents non excusés ; les rendez-vous annulés par la structure et ceux encore à venir ou à préciser sont comptés à part."),
+        d("Taux de présence / d'absence", "honorés / proposés ; (excusés + absents) / proposés."),
+        d("Premier contact sous 15 jours", "orientations de la période dont la date de premier contact est au plus 15 jours après l'orientation."),
+        d("Premier entretien sous 30 jours", "orientations de la période suivies d'un entretien individuel honoré (hors atelier collectif) au plus 30 jours après l'orientation."),
+        d("Mois avec un entretien", "pour chaque personne, chaque mois de la période où elle était entrée et pas sortie ; part de ces mois avec au moins un entretien individuel honoré."),
+        d("Durée moyenne", "en mois de 30,44 jours, une décimale : de l'entrée à la sortie pour les sorties de la période, de l'entrée au dernier jour pour les personnes toujours suivies ; les suivis sans date d'entrée n'y entrent pas."),
+        d("Pourcentages", "deux décimales ; « — » quand il n'y a rien à diviser."),
+        d("À vérifier", "sorties sans date d'entrée ou dont le type n'existe plus dans le référentiel : comptées, et listées pour correction."),
+    ]
+}
+
+/// « 40,74 » (two decimals, French comma), `None` when `of` is 0.
+pub fn percent(n: u64, of: u64) -> Option<String> {
+    (of > 0).then(|| format!("{:.2}", n as f64 * 100.0 / of as f64).replace('.', ","))
+}
+
+/// « 22 soit 40,74 % », « 0 soit — » over nothing.
+pub fn share_text(n: u64, of: u64) -> String {
+    match percent(n, of) {
+        Some(p) => format!("{n} soit {p} %"),
+        None => format!("{n} soit —"),
+    }
+}
+
+/// « 9,0 » months, « — » when there is nothing to average.
+pub fn months_text(m: Option<f64>) -> String {
+    match m {
+        Some(m) if m.is_finite() => format!("{m:.1}").replace('.', ","),
+        _ => "—".into(),
+    }
+}
+
+impl Cell {
+    /// The cell as text (texte and HTML formats).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Count(n) => n.to_string(),
+            Cell::Share { n, of } => share_text(*n, *of),
+            Cell::Months(m) => months_text(*m),
+            Cell::Blank => String::new(),
+        }
+    }
+}
