@@ -58,6 +58,8 @@ impl Table {
 
 /// A record kind (or sub-row kind) mapped to its table, for this SQLite store.
 pub(super) trait Stored: Sized {
+    /// The table the records are kept in.
+    const TABLE: &'static Table;
     /// Statements of the table, generated once.
     fn sql() -> &'static Sql;
     /// Binds every field to the parameter named after its column, where the statement has
@@ -103,6 +105,8 @@ macro_rules! stored {
         };
 
         impl Stored for $ty {
+            const TABLE: &'static Table = &$konst;
+
             fn sql() -> &'static Sql {
                 static SQL: std::sync::OnceLock<Sql> = std::sync::OnceLock::new();
                 SQL.get_or_init(|| Sql::new(&$konst))
