@@ -67,12 +67,18 @@ const SUIVI_FILTER: &str = "(?1 IS NULL OR s.referent = ?1) AND (?2 IS NULL OR s
 /// What the appointments and actions exports take of the suivi `s`, as [`SuiviTag`] reads it.
 const SUIVI_TAG: &str = "s.dispositif AS suivi_dispositif, s.referent AS suivi_referent";
 
+/// Free texts no export writes, left out of the reads: an interview's report (the calendar
+/// keeps nothing of it, and it can be long)...
+const APPOINTMENT_UNREAD: &[&str] = &["report"];
+/// ... and an action's outcome.
+const ACTION_UNREAD: &[&str] = &["outcome"];
+
 /// The person `p` and the suivi `s`, each column named after its table's alias.
 fn person_and_suivi() -> String {
     format!(
         "{}, {}",
-        sql::select_joined::<Person>("p"),
-        sql::select_joined::<Suivi>("s")
+        sql::select_joined::<Person>("p", &[]),
+        sql::select_joined::<Suivi>("s", &[])
     )
 }
 
@@ -144,8 +150,8 @@ pub fn appointments_sql(period: bool) -> String {
          FROM appointments a JOIN persons p ON p.id = a.person_id {CURRENT_SUIVI}
          WHERE {range} AND p.archived_at IS NULL AND {SUIVI_FILTER}
          ORDER BY a.start, a.id",
-        sql::select_joined::<Person>("p"),
-        sql::select_joined::<Appointment>("a"),
+        sql::select_joined::<Person>("p", &[]),
+        sql::select_joined::<Appointment>("a", APPOINTMENT_UNREAD),
     )
 }
 
@@ -172,8 +178,8 @@ pub fn actions_sql() -> String {
            AND (?3 IS NULL OR x.due >= ?3) AND (?4 IS NULL OR x.due <= ?4)
            AND (?5 = 0 OR x.due IS NOT NULL)
          ORDER BY x.person_id, x.due, x.id",
-        sql::select_joined::<Person>("p"),
-        sql::select_joined::<PlanAction>("x"),
+        sql::select_joined::<Person>("p", &[]),
+        sql::select_joined::<PlanAction>("x", ACTION_UNREAD),
     )
 }
 
@@ -240,8 +246,8 @@ impl Store {
             params![f.referent, f.dispositif, f.from, f.to, f.has_period()],
             |stmt| {
                 Ok((
-                    Joined::<Person>::new(stmt, "p")?,
-                    Joined::<Suivi>::new(stmt, "s")?,
+                    Joined::<Person>::new(stmt, "p", &[])?,
+                    Joined::<Suivi>::new(stmt, "s", &[])?,
                 ))
             },
             |(person, suivi), r| Ok((person.read(r)?, suivi.read_optional(r)?)),
@@ -273,9 +279,9 @@ impl Store {
             params![f.referent, f.dispositif, from, to],
             |stmt| {
                 Ok((
-                    Joined::<Person>::new(stmt, "p")?,
+                    Joined::<Person>::new(stmt, "p", &[])?,
                     SuiviTag::new(stmt)?,
-                    Joined::<Appointment>::new(stmt, "a")?,
+                    Joined::<Appointment>::new(stmt, "a", APPOINTMENT_UNREAD)?,
                     stmt.column_index("demarche_themes")?,
                 ))
             },
@@ -308,9 +314,9 @@ impl Store {
             params![f.referent, f.dispositif, f.from, f.to, f.has_period()],
             |stmt| {
                 Ok((
-                    Joined::<Person>::new(stmt, "p")?,
+                    Joined::<Person>::new(stmt, "p", &[])?,
                     SuiviTag::new(stmt)?,
-                    Joined::<PlanAction>::new(stmt, "x")?,
+                    Joined::<PlanAction>::new(stmt, "x", ACTION_UNREAD)?,
                     stmt.column_index("objective_label")?,
                 ))
             },
@@ -340,8 +346,8 @@ impl Store {
             params![f.referent, f.dispositif, f.from, f.to],
             |stmt| {
                 Ok((
-                    Joined::<Person>::new(stmt, "p")?,
-                    Joined::<Suivi>::new(stmt, "s")?,
+                    Joined::<Person>::new(stmt, "p", &[])?,
+                    Joined::<Suivi>::new(stmt, "s", &[])?,
                 ))
             },
             // An inner join: the suivi is always there.

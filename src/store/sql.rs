@@ -161,8 +161,11 @@ pub(super) fn bind<T: ToSql + ?Sized>(
 }
 
 /// Where the fields of `T` are among the columns of `stmt`, found by name.
-pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<usize>> {
-    T::FIELDS.iter().map(|f| stmt.column_index(f)).collect()
+pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<Option<usize>>> {
+    T::FIELDS
+        .iter()
+        .map(|f| stmt.column_index(f).map(Some))
+        .collect()
 }
 
 /// The name [`select_joined`] gives the column `column` of `alias`.
@@ -170,13 +173,14 @@ fn joined_name(alias: &str, column: &str) -> String {
     format!("{alias}_{column}")
 }
 
-/// Every column of `T`'s table taken from `alias` in a join, each named `<alias>_<column>`
-/// (`p."id" AS "p_id"`): columns of two tables that share a name (`id`, `version`) stay
-/// apart, and [`Joined`] finds them by that name.
-pub(super) fn select_joined<T: Stored>(alias: &str) -> String {
+/// The columns of `T`'s table but those in `skip`, taken from `alias` in a join, each named
+/// `<alias>_<column>` (`p."id" AS "p_id"`): columns of two tables that share a name (`id`,
+/// `version`) stay apart, and [`Joined`] finds them by that name.
+pub(super) fn select_joined<T: Stored>(alias: &str, skip: &[&str]) -> String {
     let cols: Vec<String> = T::TABLE
         .columns
         .iter()
+        .filter(|c| !skip.contains(&c.name))
         .map(|c| {
             let name = joined_name(alias, c.name);
             format!("{alias}.{} AS {}", quote(c.name), quote(&name))
@@ -188,19 +192,27 @@ pub(super) fn select_joined<T: Stored>(alias: &str) -> String {
 /// Reads records of `T` from the rows of a join, in the columns [`select_joined`] named
 /// after `alias`: found by name once per statement, not once per row.
 pub(super) struct Joined<T> {
-    at: Vec<usize>,
+    at: Vec<Option<usize>>,
     /// The key column (NULL where a LEFT JOIN found no row), if the table has one.
     key: Option<usize>,
     record: PhantomData<fn() -> T>,
 }
 
 impl<T: Stored> Joined<T> {
-    pub fn new(stmt: &Statement<'_>, alias: &str) -> rusqlite::Result<Self> {
+    /// The fields in `skip` (left out of the query, as [`select_joined`] was told) are left
+    /// empty; a name there that is no field is refused, like a missing column.
+    pub fn new(stmt: &Statement<'_>, alias: &str, skip: &[&str]) -> rusqlite::Result<Self> {
+        if let Some(s) = skip.iter().find(|s| !T::FIELDS.contains(s)) {
+            return Err(rusqlite::Error::InvalidColumnName(joined_name(alias, s)));
+        }
         let at = |column: &str| stmt.column_index(&joined_name(alias, column));
         Ok(Joined {
             at: T::FIELDS
                 .iter()
-                .map(|f| at(f))
+                .map(|f| match skip.contains(f) {
+                    true => Ok(None),
+                    false => at(f).map(Some),
+                })
                 .collect::<rusqlite::Result<_>>()?,
             key: T::TABLE.column(Role::Key).map(at).transpose()?,
             record: PhantomData,
@@ -367,7 +379,7 @@ mod tests {
     fn joined_records_are_read_by_prefixed_name() {
         use crate::domain::Objective;
         assert_eq!(
-            select_joined::<Objective>("o"),
+            select_joined::<Objective>("o", &[]),
             "o.\"id\" AS \"o_id\", o.\"person_id\" AS \"o_person_id\", \
              o.\"theme\" AS \"o_theme\", o.\"label\" AS \"o_label\", \
              o.\"status\" AS \"o_status\", o.\"version\" AS \"o_version\""
@@ -375,7 +387,7 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         let read = |sql: &str| {
             let mut stmt = conn.prepare(sql).unwrap();
-            let joined = Joined::<Objective>::new(&stmt, "o").unwrap();
+            let joined = Joined::<Objective>::new(&stmt, "o", &[]).unwrap();
             stmt.query_row([], |r| joined.read_optional(r)).unwrap()
         };
         let want = Objective {
@@ -402,7 +414,30 @@ mod tests {
             None
         );
         let stmt = conn.prepare("SELECT 1 AS id, 2 AS o_person_id").unwrap();
-        assert!(Joined::<Objective>::new(&stmt, "o").is_err());
+        assert!(Joined::<Objective>::new(&stmt, "o", &[]).is_err());
+        // A field left out of the query is left empty; a name that is no field is refused.
+        let skip = &["label", "theme"];
+        let sql = format!("SELECT {}", select_joined::<Objective>("o", skip))
+            .replace("o.\"", "\"")
+            .replace("\"id\" AS", "3 AS")
+            .replace("\"person_id\" AS", "7 AS")
+            .replace("\"status\" AS", "'en_cours' AS")
+            .replace("\"version\" AS", "2 AS");
+        assert!(!sql.contains("label") && !sql.contains("theme"), "{sql}");
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let joined = Joined::<Objective>::new(&stmt, "o", skip).unwrap();
+        let got = stmt.query_row([], |r| joined.read(r)).unwrap();
+        assert_eq!(
+            got,
+            Objective {
+                id: 3,
+                person_id: 7,
+                status: "en_cours".into(),
+                version: 2,
+                ..Default::default()
+            }
+        );
+        assert!(Joined::<Objective>::new(&stmt, "o", &["report"]).is_err());
     }
 
     /// Every described column exists in the schema, and every column of a described table

@@ -68,9 +68,9 @@ pub(super) trait Stored: Sized {
     /// The columns the fields are read from, in field order.
     const FIELDS: &'static [&'static str];
     /// Reads a row whose field `k` is in column `at[k]`, as [`sql::columns`] finds them by
-    /// name (once per statement, not once per row); sub-rows are left empty
-    /// ([`Stored::load_sub_rows`]).
-    fn from_columns(row: &Row<'_>, at: &[usize]) -> rusqlite::Result<Self>;
+    /// name (once per statement, not once per row); a field without a column (`None`, a
+    /// query that leaves it out) and the sub-rows are left empty ([`Stored::load_sub_rows`]).
+    fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self>;
     /// Reads a row by column name.
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Self::from_columns(row, &sql::columns::<Self>(row.as_ref())?)
@@ -119,11 +119,14 @@ macro_rules! stored {
 
             const FIELDS: &'static [&'static str] = &[$(stringify!($col)),*];
 
-            fn from_columns(row: &Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+            fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
                 let mut field = at.iter().copied();
-                let mut next = || field.next().expect("one column per field");
+                let mut next = || field.next().expect("one entry per field");
                 Ok($ty {
-                    $($col: row.get(next())?,)*
+                    $($col: match next() {
+                        Some(i) => row.get(i)?,
+                        None => Default::default(),
+                    },)*
                     $($($sub: Vec::new(),)*)?
                 })
             }
