@@ -64,7 +64,7 @@ const CURRENT_SUIVI: &str = "LEFT JOIN suivis s ON s.id = (
 /// Referent and dispositif filters on `s` (parameters ?1 and ?2, NULL = any).
 const SUIVI_FILTER: &str = "(?1 IS NULL OR s.referent = ?1) AND (?2 IS NULL OR s.dispositif = ?2)";
 
-/// What the appointments and actions exports take of the suivi `s`, as [`SuiviTag`] reads it.
+/// What the appointments and actions exports take of the suivi `s`, as [`PersonTag`] reads it.
 const SUIVI_TAG: &str = "s.dispositif AS suivi_dispositif, s.referent AS suivi_referent";
 
 /// Free texts no export writes, left out of the reads: an interview's report (the calendar
@@ -82,24 +82,32 @@ fn person_and_suivi() -> String {
     )
 }
 
-/// Where [`SUIVI_TAG`] put the suivi's dispositif and referent (found once per statement).
-struct SuiviTag {
+/// Where the person `p` is, and where [`SUIVI_TAG`] put the suivi's dispositif and
+/// referent (found once per statement).
+struct PersonTag {
+    person: Joined<Person>,
     dispositif: usize,
     referent: usize,
 }
 
-impl SuiviTag {
+impl PersonTag {
     fn new(stmt: &Statement<'_>) -> rusqlite::Result<Self> {
-        Ok(SuiviTag {
+        Ok(PersonTag {
+            person: Joined::new(stmt, "p", &[])?,
             dispositif: stmt.column_index("suivi_dispositif")?,
             referent: stmt.column_index("suivi_referent")?,
         })
     }
 
-    /// The dispositif (None without a suivi) and the referent (empty without one).
-    fn read(&self, r: &Row<'_>) -> rusqlite::Result<(Option<String>, String)> {
+    /// The person, the dispositif (None without a suivi) and the referent (empty without one).
+    fn read(&self, r: &Row<'_>) -> rusqlite::Result<(Person, Option<String>, String)> {
         let referent: Option<String> = r.get(self.referent)?;
-        Ok((r.get(self.dispositif)?, referent.unwrap_or_default()))
+        let person = self.person.read(r)?;
+        Ok((
+            person,
+            r.get(self.dispositif)?,
+            referent.unwrap_or_default(),
+        ))
     }
 }
 
@@ -278,18 +286,18 @@ impl Store {
             &appointments_sql(f.has_period()),
             params![f.referent, f.dispositif, from, to],
             |stmt| {
+                let appointment = Joined::new(stmt, "a", APPOINTMENT_UNREAD)?;
                 Ok((
-                    Joined::<Person>::new(stmt, "p", &[])?,
-                    SuiviTag::new(stmt)?,
-                    Joined::<Appointment>::new(stmt, "a", APPOINTMENT_UNREAD)?,
+                    PersonTag::new(stmt)?,
+                    appointment,
                     stmt.column_index("demarche_themes")?,
                 ))
             },
-            |(person, suivi, appointment, themes), r| {
-                let (dispositif, referent) = suivi.read(r)?;
+            |(tag, appointment, themes), r| {
+                let (person, dispositif, referent) = tag.read(r)?;
                 let themes: Option<String> = r.get(*themes)?;
                 Ok(AppointmentExport {
-                    person: person.read(r)?,
+                    person,
                     dispositif,
                     referent,
                     appointment: appointment.read(r)?,
@@ -313,17 +321,17 @@ impl Store {
             &actions_sql(),
             params![f.referent, f.dispositif, f.from, f.to, f.has_period()],
             |stmt| {
+                let action = Joined::new(stmt, "x", ACTION_UNREAD)?;
                 Ok((
-                    Joined::<Person>::new(stmt, "p", &[])?,
-                    SuiviTag::new(stmt)?,
-                    Joined::<PlanAction>::new(stmt, "x", ACTION_UNREAD)?,
+                    PersonTag::new(stmt)?,
+                    action,
                     stmt.column_index("objective_label")?,
                 ))
             },
-            |(person, suivi, action, objective), r| {
-                let (dispositif, referent) = suivi.read(r)?;
+            |(tag, action, objective), r| {
+                let (person, dispositif, referent) = tag.read(r)?;
                 Ok(ActionExport {
-                    person: person.read(r)?,
+                    person,
                     dispositif,
                     referent,
                     action: action.read(r)?,
