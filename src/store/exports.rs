@@ -6,10 +6,11 @@
 //! "The person's suivi" is the current one (the open one, else the latest), as in the
 //! caseload.
 
+use super::sql::{self, Joined};
 use super::{Result, Store, StoreError};
-use crate::domain::{Appointment, Id, Person, PlanAction, Suivi};
+use crate::domain::{Appointment, Person, PlanAction, Suivi};
 use chrono::NaiveDate;
-use rusqlite::{params, Row};
+use rusqlite::{params, Params, Row, Statement};
 
 /// Which rows an export takes. Text filters are exact stored values (the caller resolves
 /// what the user typed first); dates are inclusive.
@@ -55,17 +56,6 @@ pub struct ActionExport {
     pub objective: Option<String>,
 }
 
-/// Person columns, as [`person_at`] reads them (`p` is the persons table).
-const PERSON: &str = "p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.sexe, \
-                      p.phone, p.email, p.commune, p.version";
-const PERSON_N: usize = 11;
-
-/// Suivi columns, as [`suivi_at`] reads them (`s` is the suivis table).
-const SUIVI: &str = "s.id, s.person_id, s.dispositif, s.referent, s.prescripteur, \
-                     s.date_orientation, s.date_premier_contact, s.date_entree, s.contrat, \
-                     s.contrat_debut, s.contrat_fin, s.sortie_date, s.sortie_categorie, \
-                     s.sortie_detail";
-
 /// The current suivi of person `p` (one seek in `suivis_by_person`, as the caseload).
 const CURRENT_SUIVI: &str = "LEFT JOIN suivis s ON s.id = (
     SELECT s2.id FROM suivis s2 WHERE s2.person_id = p.id
@@ -74,44 +64,51 @@ const CURRENT_SUIVI: &str = "LEFT JOIN suivis s ON s.id = (
 /// Referent and dispositif filters on `s` (parameters ?1 and ?2, NULL = any).
 const SUIVI_FILTER: &str = "(?1 IS NULL OR s.referent = ?1) AND (?2 IS NULL OR s.dispositif = ?2)";
 
-fn person_at(r: &Row, i: usize) -> rusqlite::Result<Person> {
-    Ok(Person {
-        id: r.get(i)?,
-        dossier: r.get(i + 1)?,
-        nom: r.get(i + 2)?,
-        prenom: r.get(i + 3)?,
-        nom_usage: r.get(i + 4)?,
-        birth_date: r.get(i + 5)?,
-        sexe: r.get(i + 6)?,
-        phone: r.get(i + 7)?,
-        email: r.get(i + 8)?,
-        commune: r.get(i + 9)?,
-        version: r.get(i + 10)?,
-        ..Default::default()
-    })
+/// What the appointments and actions exports take of the suivi `s`, as [`PersonTag`] reads it.
+const SUIVI_TAG: &str = "s.dispositif AS suivi_dispositif, s.referent AS suivi_referent";
+
+/// Free texts no export writes, left out of the reads: an interview's report (the calendar
+/// keeps nothing of it, and it can be long)...
+const APPOINTMENT_UNREAD: &[&str] = &["report"];
+/// ... and an action's outcome.
+const ACTION_UNREAD: &[&str] = &["outcome"];
+
+/// The person `p` and the suivi `s`, each column named after its table's alias.
+fn person_and_suivi() -> String {
+    format!(
+        "{}, {}",
+        sql::select_joined::<Person>("p", &[]),
+        sql::select_joined::<Suivi>("s", &[])
+    )
 }
 
-fn suivi_at(r: &Row, i: usize) -> rusqlite::Result<Option<Suivi>> {
-    let Some(id) = r.get::<_, Option<Id>>(i)? else {
-        return Ok(None);
-    };
-    Ok(Some(Suivi {
-        id,
-        person_id: r.get(i + 1)?,
-        dispositif: r.get(i + 2)?,
-        referent: r.get(i + 3)?,
-        prescripteur: r.get(i + 4)?,
-        date_orientation: r.get(i + 5)?,
-        date_premier_contact: r.get(i + 6)?,
-        date_entree: r.get(i + 7)?,
-        contrat: r.get(i + 8)?,
-        contrat_debut: r.get(i + 9)?,
-        contrat_fin: r.get(i + 10)?,
-        sortie_date: r.get(i + 11)?,
-        sortie_categorie: r.get(i + 12)?,
-        sortie_detail: r.get(i + 13)?,
-        ..Default::default()
-    }))
+/// Where the person `p` is, and where [`SUIVI_TAG`] put the suivi's dispositif and
+/// referent (found once per statement).
+struct PersonTag {
+    person: Joined<Person>,
+    dispositif: usize,
+    referent: usize,
+}
+
+impl PersonTag {
+    fn new(stmt: &Statement<'_>) -> rusqlite::Result<Self> {
+        Ok(PersonTag {
+            person: Joined::new(stmt, "p", &[])?,
+            dispositif: stmt.column_index("suivi_dispositif")?,
+            referent: stmt.column_index("suivi_referent")?,
+        })
+    }
+
+    /// The person, the dispositif (None without a suivi) and the referent (empty without one).
+    fn read(&self, r: &Row<'_>) -> rusqlite::Result<(Person, Option<String>, String)> {
+        let referent: Option<String> = r.get(self.referent)?;
+        let person = self.person.read(r)?;
+        Ok((
+            person,
+            r.get(self.dispositif)?,
+            referent.unwrap_or_default(),
+        ))
+    }
 }
 
 /// Page cache of the appointments walk, in KiB. The walk goes in date order, so each row
@@ -155,74 +152,93 @@ pub fn appointments_sql(period: bool) -> String {
         "coalesce(?3, ?4) IS NULL"
     };
     format!(
-        "SELECT {PERSON}, s.dispositif, s.referent,
-                a.id, a.start, a.duration_min, a.medium, a.status,
+        "SELECT {}, {SUIVI_TAG}, {},
                 (SELECT group_concat(theme, ',') FROM (SELECT d.theme FROM demarches d
-                  WHERE d.appointment_id = a.id ORDER BY d.position))
+                  WHERE d.appointment_id = a.id ORDER BY d.position)) AS demarche_themes
          FROM appointments a JOIN persons p ON p.id = a.person_id {CURRENT_SUIVI}
          WHERE {range} AND p.archived_at IS NULL AND {SUIVI_FILTER}
-         ORDER BY a.start, a.id"
+         ORDER BY a.start, a.id",
+        sql::select_joined::<Person>("p", &[]),
+        sql::select_joined::<Appointment>("a", APPOINTMENT_UNREAD),
     )
 }
 
 /// The persons query: n° de dossier order is the unique index on `dossier` (no sort).
 pub fn persons_sql() -> String {
     format!(
-        "SELECT {PERSON}, {SUIVI} FROM persons p {CURRENT_SUIVI}
+        "SELECT {} FROM persons p {CURRENT_SUIVI}
          WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
            AND (?5 = 0 OR s.id IS NOT NULL)
            AND (?3 IS NULL OR s.sortie_date IS NULL OR s.sortie_date >= ?3)
            AND (?4 IS NULL OR COALESCE(s.date_entree, s.date_orientation) <= ?4)
-         ORDER BY p.dossier"
+         ORDER BY p.dossier",
+        person_and_suivi()
     )
 }
 
 /// The actions query: person then due date is `actions_by_person_due` (no sort).
 pub fn actions_sql() -> String {
     format!(
-        "SELECT {PERSON}, s.dispositif, s.referent,
-                x.id, x.objective_id, x.barrier_id, x.label, x.action_type, x.partner,
-                x.due, x.status, o.label
+        "SELECT {}, {SUIVI_TAG}, {}, o.label AS objective_label
          FROM actions x JOIN persons p ON p.id = x.person_id {CURRENT_SUIVI}
          LEFT JOIN objectives o ON o.id = x.objective_id
          WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
            AND (?3 IS NULL OR x.due >= ?3) AND (?4 IS NULL OR x.due <= ?4)
            AND (?5 = 0 OR x.due IS NOT NULL)
-         ORDER BY x.person_id, x.due, x.id"
+         ORDER BY x.person_id, x.due, x.id",
+        sql::select_joined::<Person>("p", &[]),
+        sql::select_joined::<PlanAction>("x", ACTION_UNREAD),
     )
 }
 
 /// The exits query: person then suivi is `suivis_by_person` (no sort).
 pub fn exits_sql() -> String {
     format!(
-        "SELECT {PERSON}, {SUIVI} FROM suivis s JOIN persons p ON p.id = s.person_id
+        "SELECT {} FROM suivis s JOIN persons p ON p.id = s.person_id
          WHERE s.sortie_date IS NOT NULL AND p.archived_at IS NULL AND {SUIVI_FILTER}
            AND (?3 IS NULL OR s.sortie_date >= ?3) AND (?4 IS NULL OR s.sortie_date <= ?4)
-         ORDER BY s.person_id, s.id"
+         ORDER BY s.person_id, s.id",
+        person_and_suivi()
     )
 }
 
 impl Store {
     /// Referent names written in the suivis (to check a `--referent`), sorted.
     pub fn export_referents(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
+        Ok(sql::values(
+            &self.conn,
             "SELECT DISTINCT referent FROM suivis WHERE referent <> '' ORDER BY referent",
-        )?;
-        let names = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(names)
+        )?)
     }
 
     /// Dispositif codes written in the suivis (some may have left the referential).
     pub fn export_dispositifs(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT dispositif FROM suivis ORDER BY dispositif")?;
-        let codes = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(codes)
+        Ok(sql::values(
+            &self.conn,
+            "SELECT DISTINCT dispositif FROM suivis ORDER BY dispositif",
+        )?)
+    }
+
+    /// Runs `sql` with `params` and hands its rows one by one to `each`, as `read` reads
+    /// them with the column positions `find` gives (once per statement). Returns the number
+    /// of rows.
+    fn walk<At, T, E: From<StoreError>>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        find: impl FnOnce(&Statement<'_>) -> rusqlite::Result<At>,
+        read: impl Fn(&At, &Row<'_>) -> rusqlite::Result<T>,
+        mut each: impl FnMut(T) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E> {
+        let mut stmt = self.conn.prepare(sql).map_err(StoreError::from)?;
+        let at = find(&stmt).map_err(StoreError::from)?;
+        let mut rows = stmt.query(params).map_err(StoreError::from)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            each(read(&at, r).map_err(StoreError::from)?)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Each person with the current suivi, in n° de dossier order (the unique index on
@@ -233,25 +249,18 @@ impl Store {
         f: &ExportFilter,
         mut each: impl FnMut(Person, Option<Suivi>) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = persons_sql();
-        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
-        let mut rows = stmt
-            .query(params![
-                f.referent,
-                f.dispositif,
-                f.from,
-                f.to,
-                f.has_period()
-            ])
-            .map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let person = person_at(r, 0).map_err(StoreError::from)?;
-            let suivi = suivi_at(r, PERSON_N).map_err(StoreError::from)?;
-            each(person, suivi)?;
-            n += 1;
-        }
-        Ok(n)
+        self.walk(
+            &persons_sql(),
+            params![f.referent, f.dispositif, f.from, f.to, f.has_period()],
+            |stmt| {
+                Ok((
+                    Joined::<Person>::new(stmt, "p", &[])?,
+                    Joined::<Suivi>::new(stmt, "s", &[])?,
+                ))
+            },
+            |(person, suivi), r| Ok((person.read(r)?, suivi.read_optional(r)?)),
+            |(person, suivi)| each(person, suivi),
+        )
     }
 
     /// Appointments in date order (`appointments_by_start`: the period is a range of it,
@@ -260,7 +269,7 @@ impl Store {
     pub fn export_appointments<E: From<StoreError>>(
         &self,
         f: &ExportFilter,
-        mut each: impl FnMut(AppointmentExport) -> std::result::Result<(), E>,
+        each: impl FnMut(AppointmentExport) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
         // With a period, both ends are bound (an open end as a bound no date reaches), so
         // the planner seeks the range; without one, both are NULL and the test is constant.
@@ -273,42 +282,32 @@ impl Store {
             (None, None)
         };
         let _cache = BiggerCache::new(&self.conn);
-        let mut stmt = self
-            .conn
-            .prepare(&appointments_sql(f.has_period()))
-            .map_err(StoreError::from)?;
-        let mut rows = stmt
-            .query(params![f.referent, f.dispositif, from, to])
-            .map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let row = (|| {
-                let person = person_at(r, 0)?;
-                let i = PERSON_N;
-                let themes: Option<String> = r.get(i + 7)?;
+        self.walk(
+            &appointments_sql(f.has_period()),
+            params![f.referent, f.dispositif, from, to],
+            |stmt| {
+                let appointment = Joined::new(stmt, "a", APPOINTMENT_UNREAD)?;
+                Ok((
+                    PersonTag::new(stmt)?,
+                    appointment,
+                    stmt.column_index("demarche_themes")?,
+                ))
+            },
+            |(tag, appointment, themes), r| {
+                let (person, dispositif, referent) = tag.read(r)?;
+                let themes: Option<String> = r.get(*themes)?;
                 Ok(AppointmentExport {
-                    appointment: Appointment {
-                        id: r.get(i + 2)?,
-                        person_id: person.id,
-                        start: r.get(i + 3)?,
-                        duration_min: r.get(i + 4)?,
-                        medium: r.get(i + 5)?,
-                        status: r.get(i + 6)?,
-                        ..Default::default()
-                    },
                     person,
-                    dispositif: r.get(i)?,
-                    referent: r.get::<_, Option<String>>(i + 1)?.unwrap_or_default(),
+                    dispositif,
+                    referent,
+                    appointment: appointment.read(r)?,
                     demarche_themes: themes
                         .map(|t| t.split(',').map(str::to_string).collect())
                         .unwrap_or_default(),
                 })
-            })()
-            .map_err(|e: rusqlite::Error| StoreError::from(e))?;
-            each(row)?;
-            n += 1;
-        }
-        Ok(n)
+            },
+            each,
+        )
     }
 
     /// Plan actions, person by person then by due date (`actions_by_person_due`), with the
@@ -316,49 +315,31 @@ impl Store {
     pub fn export_actions<E: From<StoreError>>(
         &self,
         f: &ExportFilter,
-        mut each: impl FnMut(ActionExport) -> std::result::Result<(), E>,
+        each: impl FnMut(ActionExport) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = actions_sql();
-        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
-        let mut rows = stmt
-            .query(params![
-                f.referent,
-                f.dispositif,
-                f.from,
-                f.to,
-                f.has_period()
-            ])
-            .map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let row = (|| {
-                let person = person_at(r, 0)?;
-                let i = PERSON_N;
+        self.walk(
+            &actions_sql(),
+            params![f.referent, f.dispositif, f.from, f.to, f.has_period()],
+            |stmt| {
+                let action = Joined::new(stmt, "x", ACTION_UNREAD)?;
+                Ok((
+                    PersonTag::new(stmt)?,
+                    action,
+                    stmt.column_index("objective_label")?,
+                ))
+            },
+            |(tag, action, objective), r| {
+                let (person, dispositif, referent) = tag.read(r)?;
                 Ok(ActionExport {
-                    action: PlanAction {
-                        id: r.get(i + 2)?,
-                        person_id: person.id,
-                        objective_id: r.get(i + 3)?,
-                        barrier_id: r.get(i + 4)?,
-                        label: r.get(i + 5)?,
-                        action_type: r.get(i + 6)?,
-                        partner: r.get(i + 7)?,
-                        due: r.get(i + 8)?,
-                        status: r.get(i + 9)?,
-                        outcome: String::new(),
-                        ..Default::default()
-                    },
                     person,
-                    dispositif: r.get(i)?,
-                    referent: r.get::<_, Option<String>>(i + 1)?.unwrap_or_default(),
-                    objective: r.get(i + 10)?,
+                    dispositif,
+                    referent,
+                    action: action.read(r)?,
+                    objective: r.get(*objective)?,
                 })
-            })()
-            .map_err(|e: rusqlite::Error| StoreError::from(e))?;
-            each(row)?;
-            n += 1;
-        }
-        Ok(n)
+            },
+            each,
+        )
     }
 
     /// Exits: every suivi with a sortie date (filters on that suivi itself), person by
@@ -368,21 +349,19 @@ impl Store {
         f: &ExportFilter,
         mut each: impl FnMut(Person, Suivi) -> std::result::Result<(), E>,
     ) -> std::result::Result<usize, E> {
-        let sql = exits_sql();
-        let mut stmt = self.conn.prepare(&sql).map_err(StoreError::from)?;
-        let mut rows = stmt
-            .query(params![f.referent, f.dispositif, f.from, f.to])
-            .map_err(StoreError::from)?;
-        let mut n = 0;
-        while let Some(r) = rows.next().map_err(StoreError::from)? {
-            let person = person_at(r, 0).map_err(StoreError::from)?;
-            let Some(suivi) = suivi_at(r, PERSON_N).map_err(StoreError::from)? else {
-                continue;
-            };
-            each(person, suivi)?;
-            n += 1;
-        }
-        Ok(n)
+        self.walk(
+            &exits_sql(),
+            params![f.referent, f.dispositif, f.from, f.to],
+            |stmt| {
+                Ok((
+                    Joined::<Person>::new(stmt, "p", &[])?,
+                    Joined::<Suivi>::new(stmt, "s", &[])?,
+                ))
+            },
+            // An inner join: the suivi is always there.
+            |(person, suivi), r| Ok((person.read(r)?, suivi.read(r)?)),
+            |(person, suivi)| each(person, suivi),
+        )
     }
 }
 

@@ -4,7 +4,9 @@
 
 use super::tables::{Role, Stored, Table};
 use crate::domain::Id;
-use rusqlite::{types::ToSql, Connection, OptionalExtension, Statement};
+use rusqlite::types::{FromSql, ToSql, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, Statement};
+use std::marker::PhantomData;
 
 /// The statements of one table. Those that need a key are empty for a table without one
 /// (sub-rows are replaced as a whole, by owner), those that need an owner for a table
@@ -159,8 +161,85 @@ pub(super) fn bind<T: ToSql + ?Sized>(
 }
 
 /// Where the fields of `T` are among the columns of `stmt`, found by name.
-pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<usize>> {
-    T::FIELDS.iter().map(|f| stmt.column_index(f)).collect()
+pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<Option<usize>>> {
+    T::FIELDS
+        .iter()
+        .map(|f| stmt.column_index(f).map(Some))
+        .collect()
+}
+
+/// The name [`select_joined`] gives the column `column` of `alias`.
+fn joined_name(alias: &str, column: &str) -> String {
+    format!("{alias}_{column}")
+}
+
+/// The columns of `T`'s table but those in `skip`, taken from `alias` in a join, each named
+/// `<alias>_<column>` (`p."id" AS "p_id"`): columns of two tables that share a name (`id`,
+/// `version`) stay apart, and [`Joined`] finds them by that name.
+pub(super) fn select_joined<T: Stored>(alias: &str, skip: &[&str]) -> String {
+    let cols: Vec<String> = T::TABLE
+        .columns
+        .iter()
+        .filter(|c| !skip.contains(&c.name))
+        .map(|c| {
+            let name = joined_name(alias, c.name);
+            format!("{alias}.{} AS {}", quote(c.name), quote(&name))
+        })
+        .collect();
+    cols.join(", ")
+}
+
+/// Reads records of `T` from the rows of a join, in the columns [`select_joined`] named
+/// after `alias`: found by name once per statement, not once per row.
+pub(super) struct Joined<T> {
+    at: Vec<Option<usize>>,
+    /// The key column (NULL where a LEFT JOIN found no row), if the table has one.
+    key: Option<usize>,
+    record: PhantomData<fn() -> T>,
+}
+
+impl<T: Stored> Joined<T> {
+    /// The fields in `skip` (left out of the query, as [`select_joined`] was told) are left
+    /// empty; a name there that is no field is refused, like a missing column.
+    pub fn new(stmt: &Statement<'_>, alias: &str, skip: &[&str]) -> rusqlite::Result<Self> {
+        if let Some(s) = skip.iter().find(|s| !T::FIELDS.contains(s)) {
+            return Err(rusqlite::Error::InvalidColumnName(joined_name(alias, s)));
+        }
+        let at = |column: &str| stmt.column_index(&joined_name(alias, column));
+        Ok(Joined {
+            at: T::FIELDS
+                .iter()
+                .map(|f| match skip.contains(f) {
+                    true => Ok(None),
+                    false => at(f).map(Some),
+                })
+                .collect::<rusqlite::Result<_>>()?,
+            key: T::TABLE.column(Role::Key).map(at).transpose()?,
+            record: PhantomData,
+        })
+    }
+
+    /// The record of `row`; sub-rows are left empty.
+    pub fn read(&self, row: &Row<'_>) -> rusqlite::Result<T> {
+        T::from_columns(row, &self.at)
+    }
+
+    /// The record of `row`, or None where a LEFT JOIN found none (its key is NULL).
+    pub fn read_optional(&self, row: &Row<'_>) -> rusqlite::Result<Option<T>> {
+        if let Some(k) = self.key {
+            if matches!(row.get_ref(k)?, ValueRef::Null) {
+                return Ok(None);
+            }
+        }
+        self.read(row).map(Some)
+    }
+}
+
+/// The first column of every row of `sql` (a statement without parameters).
+pub(super) fn values<T: FromSql>(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let v = stmt.query_map([], |r| r.get(0))?.collect();
+    v
 }
 
 /// One row by key, with its sub-rows.
@@ -292,6 +371,73 @@ mod tests {
             want
         );
         assert_eq!(read("SELECT 'Code' AS label, 'mobilite' AS theme"), want);
+    }
+
+    /// A join's columns are named after their alias, and read back by that name whatever
+    /// their order; a LEFT JOIN that found no row reads as None.
+    #[test]
+    fn joined_records_are_read_by_prefixed_name() {
+        use crate::domain::Objective;
+        assert_eq!(
+            select_joined::<Objective>("o", &[]),
+            "o.\"id\" AS \"o_id\", o.\"person_id\" AS \"o_person_id\", \
+             o.\"theme\" AS \"o_theme\", o.\"label\" AS \"o_label\", \
+             o.\"status\" AS \"o_status\", o.\"version\" AS \"o_version\""
+        );
+        let conn = Connection::open_in_memory().unwrap();
+        let read = |sql: &str| {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let joined = Joined::<Objective>::new(&stmt, "o", &[]).unwrap();
+            stmt.query_row([], |r| joined.read_optional(r)).unwrap()
+        };
+        let want = Objective {
+            id: 3,
+            person_id: 7,
+            theme: Some("mobilite".into()),
+            label: "Permis B".into(),
+            status: "en_cours".into(),
+            version: 2,
+        };
+        assert_eq!(
+            read(
+                "SELECT 1 AS id, 2 AS version, 'x' AS label, 'en_cours' AS o_status, \
+                 'Permis B' AS o_label, 2 AS o_version, 'mobilite' AS o_theme, 7 AS o_person_id, \
+                 3 AS o_id"
+            ),
+            Some(want)
+        );
+        assert_eq!(
+            read(
+                "SELECT NULL AS o_id, NULL AS o_person_id, NULL AS o_theme, NULL AS o_label, \
+                 NULL AS o_status, NULL AS o_version"
+            ),
+            None
+        );
+        let stmt = conn.prepare("SELECT 1 AS id, 2 AS o_person_id").unwrap();
+        assert!(Joined::<Objective>::new(&stmt, "o", &[]).is_err());
+        // A field left out of the query is left empty; a name that is no field is refused.
+        let skip = &["label", "theme"];
+        let sql = format!("SELECT {}", select_joined::<Objective>("o", skip))
+            .replace("o.\"", "\"")
+            .replace("\"id\" AS", "3 AS")
+            .replace("\"person_id\" AS", "7 AS")
+            .replace("\"status\" AS", "'en_cours' AS")
+            .replace("\"version\" AS", "2 AS");
+        assert!(!sql.contains("label") && !sql.contains("theme"), "{sql}");
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let joined = Joined::<Objective>::new(&stmt, "o", skip).unwrap();
+        let got = stmt.query_row([], |r| joined.read(r)).unwrap();
+        assert_eq!(
+            got,
+            Objective {
+                id: 3,
+                person_id: 7,
+                status: "en_cours".into(),
+                version: 2,
+                ..Default::default()
+            }
+        );
+        assert!(Joined::<Objective>::new(&stmt, "o", &["report"]).is_err());
     }
 
     /// Every described column exists in the schema, and every column of a described table

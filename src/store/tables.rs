@@ -58,6 +58,8 @@ impl Table {
 
 /// A record kind (or sub-row kind) mapped to its table, for this SQLite store.
 pub(super) trait Stored: Sized {
+    /// The table the records are kept in.
+    const TABLE: &'static Table;
     /// Statements of the table, generated once.
     fn sql() -> &'static Sql;
     /// Binds every field to the parameter named after its column, where the statement has
@@ -66,9 +68,9 @@ pub(super) trait Stored: Sized {
     /// The columns the fields are read from, in field order.
     const FIELDS: &'static [&'static str];
     /// Reads a row whose field `k` is in column `at[k]`, as [`sql::columns`] finds them by
-    /// name (once per statement, not once per row); sub-rows are left empty
-    /// ([`Stored::load_sub_rows`]).
-    fn from_columns(row: &Row<'_>, at: &[usize]) -> rusqlite::Result<Self>;
+    /// name (once per statement, not once per row); a field without a column (`None`, a
+    /// query that leaves it out) and the sub-rows are left empty ([`Stored::load_sub_rows`]).
+    fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self>;
     /// Reads a row by column name.
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Self::from_columns(row, &sql::columns::<Self>(row.as_ref())?)
@@ -103,6 +105,8 @@ macro_rules! stored {
         };
 
         impl Stored for $ty {
+            const TABLE: &'static Table = &$konst;
+
             fn sql() -> &'static Sql {
                 static SQL: std::sync::OnceLock<Sql> = std::sync::OnceLock::new();
                 SQL.get_or_init(|| Sql::new(&$konst))
@@ -115,11 +119,14 @@ macro_rules! stored {
 
             const FIELDS: &'static [&'static str] = &[$(stringify!($col)),*];
 
-            fn from_columns(row: &Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+            fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
                 let mut field = at.iter().copied();
-                let mut next = || field.next().expect("one column per field");
+                let mut next = || field.next().expect("one entry per field");
                 Ok($ty {
-                    $($col: row.get(next())?,)*
+                    $($col: match next() {
+                        Some(i) => row.get(i)?,
+                        None => Default::default(),
+                    },)*
                     $($($sub: Vec::new(),)*)?
                 })
             }
