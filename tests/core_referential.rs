@@ -392,3 +392,24 @@ fn demo_caseload_is_realistic() {
         }
     }
 }
+
+#[test]
+fn exit_typology_follows_the_dgefp_groups() {
+    // Issue 12: « Autre dispositif d'accompagnement » is a réorientation, not a dynamic exit;
+    // dynamic exits are exactly the three employment / positive groups.
+    let rf = Referential::embedded();
+    let other = rf
+        .exit_categories
+        .iter()
+        .find(|e| e.code == "sp_accompagnement")
+        .expect("the code stays: stored files refer to it");
+    assert_eq!(other.group, "reorientation");
+    assert!(!other.dynamic);
+    for e in &rf.exit_categories {
+        let dynamic_group = matches!(
+            e.group.as_str(),
+            "emploi_durable" | "emploi_transition" | "sortie_positive"
+        );
+        assert_eq!(e.dynamic, dynamic_group, "{}", e.code);
+    }
+}
