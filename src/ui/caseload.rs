@@ -4,6 +4,7 @@ use crate::app::{App, OpenFilter};
 use crate::dates::{format_short_date, weekday_fr};
 use crate::domain::referential::label_in;
 use crate::text::truncate_width;
+use chrono::NaiveDate;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
@@ -17,8 +18,24 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Min(1),
     ])
     .areas(area);
+    draw_search(frame, app, search);
+    draw_filters(frame, app, filters);
+    if c.rows.is_empty() {
+        draw_welcome(frame, app, table);
+    } else if c.visible.is_empty() {
+        frame.render_widget(
+            Paragraph::new(empty_message(app))
+                .block(Block::bordered().border_style(style::border())),
+            table,
+        );
+    } else {
+        draw_table(frame, app, table);
+    }
+}
 
-    // Search line.
+/// The search line: the query and its result count, or how to start a search.
+fn draw_search(frame: &mut Frame, app: &App, search: Rect) {
+    let c = &app.caseload;
     let q = c.query.text();
     let line = if c.searching || !q.is_empty() {
         Line::from(vec![
@@ -56,8 +73,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             ) as u16;
         frame.set_cursor_position((x.min(search.right().saturating_sub(1)), search.y));
     }
+}
 
-    // Filters line.
+/// The filters line: counts, queue, dispositif, open/closed and sort.
+fn draw_filters(frame: &mut Frame, app: &App, filters: Rect) {
+    let c = &app.caseload;
     let disp = c
         .dispositif
         .as_deref()
@@ -95,105 +115,50 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(truncate_width(&filt, filters.width as usize)).style(style::dim()),
         filters,
     );
+}
 
-    if c.rows.is_empty() {
-        draw_welcome(frame, app, table);
-        return;
+/// Why no person is shown although the base has some, and which key changes that.
+fn empty_message(app: &App) -> String {
+    let c = &app.caseload;
+    let q = c.query.text();
+    if !q.trim().is_empty() {
+        format!(
+            "Aucune personne ne correspond à « {} ».",
+            truncate_width(&q, 40)
+        )
+    } else if c.mine {
+        format!(
+            "Aucune personne dans votre file active : {} pour voir toutes les personnes.",
+            app.keymap.key_label(Context::Caseload, Action::ToggleMine)
+        )
+    } else if c.open != OpenFilter::Tous {
+        format!(
+            "Aucune personne avec ces filtres : {} pour changer (en cours / sortis / tous).",
+            app.keymap.key_label(Context::Caseload, Action::CycleOpen)
+        )
+    } else {
+        "Aucune personne avec ces filtres.".into()
     }
-    if c.visible.is_empty() {
-        let msg = if !q.trim().is_empty() {
-            format!(
-                "Aucune personne ne correspond à « {} ».",
-                truncate_width(&q, 40)
-            )
-        } else if c.mine {
-            format!(
-                "Aucune personne dans votre file active : {} pour voir toutes les personnes.",
-                app.keymap.key_label(Context::Caseload, Action::ToggleMine)
-            )
-        } else if c.open != OpenFilter::Tous {
-            format!(
-                "Aucune personne avec ces filtres : {} pour changer (en cours / sortis / tous).",
-                app.keymap.key_label(Context::Caseload, Action::CycleOpen)
-            )
-        } else {
-            "Aucune personne avec ces filtres.".into()
-        };
-        frame.render_widget(
-            Paragraph::new(msg).block(Block::bordered().border_style(style::border())),
-            table,
-        );
-        return;
-    }
+}
 
+/// The table of visible persons, scrolled to the selection, with the alerts legend.
+fn draw_table(frame: &mut Frame, app: &App, table: Rect) {
+    let c = &app.caseload;
     let wide = table.width >= 96;
-    let today = app.clock.today();
     let height = table.height.saturating_sub(3) as usize;
     let offset = scroll_offset(c.selected, height);
     // The name takes what the fixed columns leave.
     let fixed = 10 + 6 + 7 + 16 + 7 + 6 + 2 + if wide { 19 } else { 0 };
     let name_w = (table.width as usize).saturating_sub(fixed).max(12);
+    let searching = !c.query.text().trim().is_empty();
+    let today = app.clock.today();
     let rows: Vec<Row> = c
         .visible
         .iter()
         .enumerate()
         .skip(offset)
         .take(height)
-        .map(|(pos, &i)| {
-            let r = &c.rows[i];
-            let name = name_cell(app, i, name_w, !q.trim().is_empty());
-            let last = match r.days_since_contact(today) {
-                Some(d) => format!("{d} j"),
-                None => "—".into(),
-            };
-            let next = r
-                .next_appt
-                .map(|n| {
-                    format!(
-                        "{} {} {}",
-                        weekday_fr(n.date()),
-                        format_short_date(n.date(), today),
-                        n.format("%Hh%M")
-                    )
-                })
-                .unwrap_or_else(|| "—".into());
-            let a = r.alerts(today);
-            let mut alerts = String::new();
-            for (on, g) in [
-                (a.no_first_contact, 'C'),
-                (a.no_interview, 'M'),
-                (a.overdue_actions, 'A'),
-                (a.status_to_set, 'S'),
-            ] {
-                alerts.push(if on { g } else { '·' });
-            }
-            let disp = r.dispositif.as_deref().unwrap_or("—").to_uppercase();
-            let mut cells = vec![
-                Cell::from(name),
-                Cell::from(r.dossier.clone()),
-                Cell::from(disp),
-            ];
-            if wide {
-                cells.push(Cell::from(truncate_width(&r.referent, 18)));
-            }
-            cells.extend([
-                Cell::from(last),
-                Cell::from(next),
-                Cell::from(alerts).style(if a.count() > 0 {
-                    style::alert()
-                } else {
-                    style::dim()
-                }),
-            ]);
-            let mut row = Row::new(cells);
-            if !r.is_open() {
-                row = row.style(style::dim());
-            }
-            if pos == c.selected {
-                row = row.style(style::selected());
-            }
-            row
-        })
+        .map(|(pos, &i)| person_row(app, i, pos == c.selected, today, name_w, wide, searching))
         .collect();
     let mut header = vec!["Nom", "N° dossier", "Disp."];
     let mut widths = vec![
@@ -225,6 +190,72 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         )
         .column_spacing(1);
     frame.render_widget(t, table);
+}
+
+/// One person's row: name, dossier, dispositif, (referent), last contact, next
+/// appointment and alert letters.
+fn person_row(
+    app: &App,
+    i: usize,
+    selected: bool,
+    today: NaiveDate,
+    name_w: usize,
+    wide: bool,
+    searching: bool,
+) -> Row<'static> {
+    let r = &app.caseload.rows[i];
+    let name = name_cell(app, i, name_w, searching);
+    let last = match r.days_since_contact(today) {
+        Some(d) => format!("{d} j"),
+        None => "—".into(),
+    };
+    let next = r
+        .next_appt
+        .map(|n| {
+            format!(
+                "{} {} {}",
+                weekday_fr(n.date()),
+                format_short_date(n.date(), today),
+                n.format("%Hh%M")
+            )
+        })
+        .unwrap_or_else(|| "—".into());
+    let a = r.alerts(today);
+    let mut alerts = String::new();
+    for (on, g) in [
+        (a.no_first_contact, 'C'),
+        (a.no_interview, 'M'),
+        (a.overdue_actions, 'A'),
+        (a.status_to_set, 'S'),
+    ] {
+        alerts.push(if on { g } else { '·' });
+    }
+    let disp = r.dispositif.as_deref().unwrap_or("—").to_uppercase();
+    let mut cells = vec![
+        Cell::from(name),
+        Cell::from(r.dossier.clone()),
+        Cell::from(disp),
+    ];
+    if wide {
+        cells.push(Cell::from(truncate_width(&r.referent, 18)));
+    }
+    cells.extend([
+        Cell::from(last),
+        Cell::from(next),
+        Cell::from(alerts).style(if a.count() > 0 {
+            style::alert()
+        } else {
+            style::dim()
+        }),
+    ]);
+    let mut row = Row::new(cells);
+    if !r.is_open() {
+        row = row.style(style::dim());
+    }
+    if selected {
+        row = row.style(style::selected());
+    }
+    row
 }
 
 /// The name with matched letters highlighted (computed only for visible rows).

@@ -3,6 +3,7 @@ use crate::app::form::{Field, FieldKind, Form, Hint};
 use crate::app::keys::{Action, Context, Keymap};
 use crate::app::App;
 use crate::text::truncate_width;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -188,148 +189,161 @@ pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
     }
 }
 
+/// A field's display rows, with the cursor (row, column) when it has one.
+type ValueRows = (Vec<Span<'static>>, Option<(usize, usize)>);
+
 /// The value of a field as display rows, with the cursor (row, column) when it has one.
-fn value_rows(f: &Field, focused: bool, w: usize) -> (Vec<Span<'static>>, Option<(usize, usize)>) {
+fn value_rows(f: &Field, focused: bool, w: usize) -> ValueRows {
     match f.kind {
-        FieldKind::Choice => {
-            let label = f
-                .choices
-                .get(f.choice)
-                .map(|c| c.1.clone())
-                .unwrap_or_default();
-            let text = if focused {
-                format!("◂ {label} ▸")
-            } else {
-                label
-            };
-            (
-                vec![Span::styled(
-                    truncate_width(&text, w),
-                    if focused {
-                        style::warn()
-                    } else {
-                        Default::default()
-                    },
-                )],
-                None,
-            )
-        }
+        FieldKind::Choice => choice_rows(f, focused, w),
         FieldKind::Check => {
             let text = if f.is_checked() { "[x] oui" } else { "[ ] non" };
             (vec![Span::raw(text)], None)
         }
-        FieldKind::Password => {
-            // Never the text: one dot per character, the cursor among them.
-            let n = f.input.len();
-            let dots = "•".repeat(n.min(w.saturating_sub(1)));
-            let cur = f.input.cursor().min(dots.chars().count());
-            let st = if focused {
-                style::warn()
-            } else {
-                Default::default()
-            };
+        FieldKind::Password => password_rows(f, focused, w),
+        FieldKind::MultiCheck => multi_check_rows(f, focused, w),
+        FieldKind::Multiline if focused => multiline_focused_rows(f, w),
+        FieldKind::Multiline => multiline_summary_rows(f, w),
+        _ => {
+            let (shown, c) = slide(&f.input.text(), f.input.cursor(), w);
             (
-                vec![Span::styled(dots, st)],
-                if focused { Some((0, cur)) } else { None },
+                vec![Span::styled(shown, focus_style(focused))],
+                if focused { Some((0, c)) } else { None },
             )
         }
-        FieldKind::MultiCheck => {
-            // Items flow over as many rows as needed.
-            let mut rows: Vec<String> = vec![String::new()];
-            let mut cursor = None;
-            for (i, (_, label)) in f.choices.iter().enumerate() {
-                let mark = if f.checked.get(i).copied().unwrap_or(false) {
-                    "[x]"
-                } else {
-                    "[ ]"
-                };
-                let item = format!("{mark} {label}  ");
-                let last = rows.last_mut().expect("one row");
-                if last.width() + item.width() > w && !last.is_empty() {
-                    rows.push(String::new());
-                }
-                let row = rows.len() - 1;
-                let last = rows.last_mut().expect("one row");
-                if focused && i == f.choice {
-                    cursor = Some((row, last.width() + 1));
-                }
-                last.push_str(&item);
-            }
-            (rows.into_iter().map(Span::raw).collect(), cursor)
+    }
+}
+
+/// The value's style: highlighted while the field has the focus.
+fn focus_style(focused: bool) -> Style {
+    if focused {
+        style::warn()
+    } else {
+        Default::default()
+    }
+}
+
+/// A choice: its label, between arrows while focused.
+fn choice_rows(f: &Field, focused: bool, w: usize) -> ValueRows {
+    let label = f
+        .choices
+        .get(f.choice)
+        .map(|c| c.1.clone())
+        .unwrap_or_default();
+    let text = if focused {
+        format!("◂ {label} ▸")
+    } else {
+        label
+    };
+    (
+        vec![Span::styled(truncate_width(&text, w), focus_style(focused))],
+        None,
+    )
+}
+
+/// A password: never the text, one dot per character, the cursor among them.
+fn password_rows(f: &Field, focused: bool, w: usize) -> ValueRows {
+    let n = f.input.len();
+    let dots = "•".repeat(n.min(w.saturating_sub(1)));
+    let cur = f.input.cursor().min(dots.chars().count());
+    (
+        vec![Span::styled(dots, focus_style(focused))],
+        if focused { Some((0, cur)) } else { None },
+    )
+}
+
+/// Check boxes: items flow over as many rows as needed.
+fn multi_check_rows(f: &Field, focused: bool, w: usize) -> ValueRows {
+    let mut rows: Vec<String> = vec![String::new()];
+    let mut cursor = None;
+    for (i, (_, label)) in f.choices.iter().enumerate() {
+        let mark = if f.checked.get(i).copied().unwrap_or(false) {
+            "[x]"
+        } else {
+            "[ ]"
+        };
+        let item = format!("{mark} {label}  ");
+        let last = rows.last_mut().expect("one row");
+        if last.width() + item.width() > w && !last.is_empty() {
+            rows.push(String::new());
         }
-        _ => {
-            let text = f.input.text();
-            if f.kind == FieldKind::Multiline {
-                let (line, col) = f.input.cursor_line_col();
-                let lines: Vec<&str> = text.split('\n').collect();
-                if !focused {
-                    let first = lines.first().copied().unwrap_or("");
-                    let more = if lines.len() > 1 || first.width() > w {
-                        format!(" … ({} lignes)", lines.len())
-                    } else {
-                        String::new()
-                    };
-                    let shown = truncate_width(first, w.saturating_sub(more.width()));
-                    return (vec![Span::raw(format!("{shown}{more}"))], None);
+        let row = rows.len() - 1;
+        let last = rows.last_mut().expect("one row");
+        if focused && i == f.choice {
+            cursor = Some((row, last.width() + 1));
+        }
+        last.push_str(&item);
+    }
+    (rows.into_iter().map(Span::raw).collect(), cursor)
+}
+
+/// A multiline text out of focus: its first line and how many lines there are.
+fn multiline_summary_rows(f: &Field, w: usize) -> ValueRows {
+    let text = f.input.text();
+    let lines: Vec<&str> = text.split('\n').collect();
+    let first = lines.first().copied().unwrap_or("");
+    let more = if lines.len() > 1 || first.width() > w {
+        format!(" … ({} lignes)", lines.len())
+    } else {
+        String::new()
+    };
+    let shown = truncate_width(first, w.saturating_sub(more.width()));
+    (vec![Span::raw(format!("{shown}{more}"))], None)
+}
+
+/// A focused multiline text: long lines are soft-wrapped to the field's width; a window of
+/// up to 8 rows follows the cursor.
+fn multiline_focused_rows(f: &Field, w: usize) -> ValueRows {
+    let text = f.input.text();
+    let (line, col) = f.input.cursor_line_col();
+    let (rows, cur_row) = soft_wrap(&text, line, col, w);
+    let win = 8usize;
+    let first = cur_row.0.saturating_sub(win - 1);
+    let mut out: Vec<Span> = rows
+        .into_iter()
+        .skip(first)
+        .take(win)
+        .map(|r| Span::styled(r, style::warn()))
+        .collect();
+    let cur = Some((cur_row.0 - first, cur_row.1));
+    // A writing area, not a one-line box: at least 5 rows while focused.
+    while out.len() < 5 {
+        out.push(Span::raw(""));
+    }
+    (out, cur)
+}
+
+/// Soft-wraps `text` to `w` columns (one column kept for the cursor). Returns the rows and
+/// the (row, column) of the cursor at char `col` of line `line`.
+fn soft_wrap(text: &str, line: usize, col: usize, w: usize) -> (Vec<String>, (usize, usize)) {
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur_row = (0, 0);
+    for (k, l) in text.split('\n').enumerate() {
+        let chars: Vec<char> = l.chars().filter(|c| !c.is_control()).collect();
+        let mut start = 0;
+        loop {
+            let mut end = start;
+            let mut width = 0;
+            while end < chars.len() {
+                let cw = unicode_width::UnicodeWidthChar::width(chars[end]).unwrap_or(0);
+                if width + cw > w.saturating_sub(1).max(1) {
+                    break;
                 }
-                // Focused: long lines are soft-wrapped to the field's width; a window of
-                // up to 8 rows follows the cursor.
-                let mut rows: Vec<String> = Vec::new();
-                let mut cur_row = (0, 0);
-                for (k, l) in lines.iter().enumerate() {
-                    let chars: Vec<char> = l.chars().filter(|c| !c.is_control()).collect();
-                    let mut start = 0;
-                    loop {
-                        let mut end = start;
-                        let mut width = 0;
-                        while end < chars.len() {
-                            let cw =
-                                unicode_width::UnicodeWidthChar::width(chars[end]).unwrap_or(0);
-                            if width + cw > w.saturating_sub(1).max(1) {
-                                break;
-                            }
-                            width += cw;
-                            end += 1;
-                        }
-                        if k == line && col >= start && (col < end || end == chars.len()) {
-                            let c: String = chars[start..col.min(chars.len())].iter().collect();
-                            cur_row = (rows.len(), c.width());
-                        }
-                        rows.push(chars[start..end].iter().collect());
-                        if end >= chars.len() {
-                            break;
-                        }
-                        start = end;
-                    }
-                }
-                let win = 8usize;
-                let first = cur_row.0.saturating_sub(win - 1);
-                let mut out: Vec<Span> = rows
-                    .into_iter()
-                    .skip(first)
-                    .take(win)
-                    .map(|r| Span::styled(r, style::warn()))
-                    .collect();
-                let cur = Some((cur_row.0 - first, cur_row.1));
-                // A writing area, not a one-line box: at least 5 rows while focused.
-                while out.len() < 5 {
-                    out.push(Span::raw(""));
-                }
-                (out, cur)
-            } else {
-                let (shown, c) = slide(&text, f.input.cursor(), w);
-                let st = if focused {
-                    style::warn()
-                } else {
-                    Default::default()
-                };
-                (
-                    vec![Span::styled(shown, st)],
-                    if focused { Some((0, c)) } else { None },
-                )
+                width += cw;
+                end += 1;
             }
+            if k == line && col >= start && (col < end || end == chars.len()) {
+                let c: String = chars[start..col.min(chars.len())].iter().collect();
+                cur_row = (rows.len(), c.width());
+            }
+            rows.push(chars[start..end].iter().collect());
+            if end >= chars.len() {
+                break;
+            }
+            start = end;
         }
     }
+    (rows, cur_row)
 }
 
 /// Shows a one-line text in `w` columns, scrolled so that char `cursor` is visible.
