@@ -319,15 +319,21 @@ fn share(n: usize, of: usize) -> Cell {
     }
 }
 
+/// What every table of one report looks at: the period's bounds, the records by person and
+/// the suivis open during the period (`current`) with their distinct people.
+struct Scope<'a> {
+    du: NaiveDate,
+    au: NaiveDate,
+    persons: HashMap<Id, &'a Person>,
+    diagnostics: HashMap<Id, &'a Diagnostic>,
+    current: Vec<&'a Suivi>,
+    people: BTreeSet<Id>,
+    total: usize,
+}
+
 /// The report of `cohort` for `period`.
 pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
     let (du, au) = (period.du, period.au);
-    let persons: HashMap<Id, &Person> = cohort.persons.iter().map(|p| (p.id, p)).collect();
-    let diagnostics: HashMap<Id, &Diagnostic> = cohort
-        .diagnostics
-        .iter()
-        .map(|d| (d.person_id, d))
-        .collect();
     let suivis: Vec<&Suivi> = cohort.suivis.iter().filter(|s| period.matches(s)).collect();
     let current: Vec<&Suivi> = suivis
         .iter()
@@ -335,13 +341,71 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         .filter(|s| overlaps(s, du, au))
         .collect();
     let people: BTreeSet<Id> = current.iter().map(|s| s.person_id).collect();
-    let total = people.len();
+    let scope = Scope {
+        du,
+        au,
+        persons: cohort.persons.iter().map(|p| (p.id, p)).collect(),
+        diagnostics: cohort
+            .diagnostics
+            .iter()
+            .map(|d| (d.person_id, d))
+            .collect(),
+        current,
+        total: people.len(),
+        people,
+    };
 
-    let mut tables = Vec::new();
+    let mut tables = vec![people_table(&scope)];
+    tables.extend(profile_tables(&scope));
 
-    // 1. Personnes accompagnées.
+    // 2. Sorties, period and N-1.
+    let (n1_du, n1_au) = period.previous();
+    let exits_now = exits_between(&suivis, du, au);
+    let exits_before = exits_between(&suivis, n1_du, n1_au);
+    let n1_header = format!("N-1 ({} – {})", format_date(n1_du), format_date(n1_au));
+    tables.push(exits_table(rf, &exits_now, &exits_before, &n1_header));
+
+    // 3. Rendez-vous of the people counted, dated in the period.
+    let appts: Vec<&Appointment> = cohort
+        .appointments
+        .iter()
+        .filter(|a| {
+            scope.people.contains(&a.person_id) && in_range(a.start.map(|s| s.date()), du, au)
+        })
+        .collect();
+    tables.extend(appointment_tables(rf, &appts));
+
+    tables.push(delays_table(&scope, &honoured_days(&cohort.appointments)));
+    tables.push(durations_table(&scope, &exits_now));
+
+    let to_check = to_check(rf, &scope.persons, &exits_now);
+    let empty = scope.total == 0 && exits_now.is_empty() && appts.is_empty();
+    Report {
+        period: period.clone(),
+        dispositif_label: dispositif_label(rf, period),
+        referent_label: period.referent.clone().unwrap_or_else(|| "tou·tes".into()),
+        empty,
+        tables,
+        unavailable: UNAVAILABLE.to_string(),
+        to_check,
+        definitions: definitions(),
+    }
+}
+
+/// Suivis left between `from` and `to` (inclusive).
+fn exits_between<'a>(suivis: &[&'a Suivi], from: NaiveDate, to: NaiveDate) -> Vec<&'a Suivi> {
+    suivis
+        .iter()
+        .copied()
+        .filter(|s| in_range(s.sortie_date, from, to))
+        .collect()
+}
+
+/// Table 1: people supported, by sex, entries, still followed and still integrating.
+fn people_table(sc: &Scope) -> Table {
+    let (du, au, total) = (sc.du, sc.au, sc.total);
     let by_person = |pred: &dyn Fn(&Suivi) -> bool| -> BTreeSet<Id> {
-        current
+        sc.current
             .iter()
             .filter(|s| pred(s))
             .map(|s| s.person_id)
@@ -352,12 +416,13 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         .difference(&followed)
         .copied()
         .collect();
-    let entries = current
+    let entries = sc
+        .current
         .iter()
         .filter(|s| in_range(s.date_entree, du, au))
         .count();
-    let sex_of = |id: &Id| persons.get(id).map(|p| p.sexe.as_str()).unwrap_or("");
-    let count_sex = |code: &str| people.iter().filter(|id| sex_of(id) == code).count();
+    let sex_of = |id: &Id| sc.persons.get(id).map(|p| p.sexe.as_str()).unwrap_or("");
+    let count_sex = |code: &str| sc.people.iter().filter(|id| sex_of(id) == code).count();
     let (women, men, other) = (count_sex("F"), count_sex("H"), count_sex("A"));
     let mut t = Table::new("1. Personnes accompagnées", &["Personnes"]);
     t.push(
@@ -388,21 +453,27 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         RowKind::Normal,
         vec![share(integrating.len(), total)],
     );
-    tables.push(t);
+    t
+}
 
-    // Bands of people, each with its share of the total.
-    let banded = |title: String, bands: &[&str], band_of: &dyn Fn(Id) -> usize| {
-        let mut counts = vec![0usize; bands.len()];
-        for id in &people {
-            counts[band_of(*id)] += 1;
-        }
-        let mut t = Table::new(&title, &["Personnes"]);
-        for (label, n) in bands.iter().zip(counts) {
-            t.push(*label, RowKind::Normal, vec![share(n, total)]);
-        }
-        t
-    };
-    tables.push(banded(
+/// Bands of people, each with its share of the total.
+fn banded(sc: &Scope, title: String, bands: &[&str], band_of: &dyn Fn(Id) -> usize) -> Table {
+    let mut counts = vec![0usize; bands.len()];
+    for id in &sc.people {
+        counts[band_of(*id)] += 1;
+    }
+    let mut t = Table::new(&title, &["Personnes"]);
+    for (label, n) in bands.iter().zip(counts) {
+        t.push(*label, RowKind::Normal, vec![share(n, sc.total)]);
+    }
+    t
+}
+
+/// Tables 1b–1d: people by age, level of education and length of inactivity.
+fn profile_tables(sc: &Scope) -> [Table; 3] {
+    let au = sc.au;
+    let age = banded(
+        sc,
         format!("1b. Âge au {}", format_date(au)),
         &[
             "Moins de 26 ans",
@@ -411,7 +482,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             "55 ans et plus",
             "Non renseigné",
         ],
-        &|id| match persons.get(&id).and_then(|p| p.birth_date) {
+        &|id| match sc.persons.get(&id).and_then(|p| p.birth_date) {
             None => 4,
             Some(b) => match age_on(b, au) {
                 0..=25 => 0,
@@ -420,8 +491,9 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
                 _ => 3,
             },
         },
-    ));
-    tables.push(banded(
+    );
+    let level = banded(
+        sc,
         "1c. Niveau de formation (dernier diagnostic)".into(),
         &[
             "Infra CAP (AFS à C12)",
@@ -430,15 +502,16 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             "Supérieur (NV3 à NV1)",
             "Non renseigné",
         ],
-        &|id| match diagnostics.get(&id).map(|d| d.niveau.as_str()) {
+        &|id| match sc.diagnostics.get(&id).map(|d| d.niveau.as_str()) {
             Some("AFS" | "CP4" | "CFG" | "C3A" | "C12") => 0,
             Some("NV5") => 1,
             Some("NV4") => 2,
             Some("NV3" | "NV2" | "NV1") => 3,
             _ => 4,
         },
-    ));
-    tables.push(banded(
+    );
+    let inactivity = banded(
+        sc,
         "1d. Durée d'inactivité (dernier diagnostic)".into(),
         &[
             "Moins de 6 mois",
@@ -447,36 +520,19 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             "24 mois et plus",
             "Non renseignée",
         ],
-        &|id| match diagnostics.get(&id).and_then(|d| d.inactivite_mois) {
+        &|id| match sc.diagnostics.get(&id).and_then(|d| d.inactivite_mois) {
             None => 4,
             Some(0..=5) => 0,
             Some(6..=11) => 1,
             Some(12..=23) => 2,
             Some(_) => 3,
         },
-    ));
+    );
+    [age, level, inactivity]
+}
 
-    // 2. Sorties, period and N-1.
-    let (n1_du, n1_au) = period.previous();
-    let exits_now: Vec<&Suivi> = suivis
-        .iter()
-        .copied()
-        .filter(|s| in_range(s.sortie_date, du, au))
-        .collect();
-    let exits_before: Vec<&Suivi> = suivis
-        .iter()
-        .copied()
-        .filter(|s| in_range(s.sortie_date, n1_du, n1_au))
-        .collect();
-    let n1_header = format!("N-1 ({} – {})", format_date(n1_du), format_date(n1_au));
-    tables.push(exits_table(rf, &exits_now, &exits_before, &n1_header));
-
-    // 3. Rendez-vous of the people counted, dated in the period.
-    let appts: Vec<&Appointment> = cohort
-        .appointments
-        .iter()
-        .filter(|a| people.contains(&a.person_id) && in_range(a.start.map(|s| s.date()), du, au))
-        .collect();
+/// Tables 3 and 3b: appointments by status, then by medium.
+fn appointment_tables(rf: &Referential, appts: &[&Appointment]) -> [Table; 2] {
     let status_count = |st: &str| appts.iter().filter(|a| a.status == st).count();
     let honoured = status_count(codes::APPT_HONOURED);
     let excused = status_count(codes::APPT_EXCUSED);
@@ -516,15 +572,18 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         RowKind::Normal,
         vec![Cell::Count(pending as u64)],
     );
-    tables.push(t);
+    [t, media_table(rf, appts, offered)]
+}
 
+/// Table 3b: offered appointments by medium (share of all `offered`) and their honoured share.
+fn media_table(rf: &Referential, appts: &[&Appointment], offered: usize) -> Table {
     let mut t = Table::new("3b. Rendez-vous par modalité", &["Proposés", "Réalisés"]);
     let mut media: Vec<(String, String)> = rf
         .appointment_media
         .iter()
         .map(|m| (m.code.clone(), m.label.clone()))
         .collect();
-    for a in &appts {
+    for a in appts {
         if !media.iter().any(|(c, _)| c == &a.medium) {
             media.push((a.medium.clone(), a.medium.clone()));
         }
@@ -540,18 +599,45 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         let o = h + of_medium(codes::APPT_EXCUSED) + of_medium(codes::APPT_ABSENT);
         t.push(label, RowKind::Normal, vec![share(o, offered), share(h, o)]);
     }
-    tables.push(t);
+    t
+}
 
-    // 4. Délais (service rules).
-    let mut honoured_days: HashMap<Id, Vec<NaiveDate>> = HashMap::new();
-    for a in &cohort.appointments {
+/// Days of honoured individual interviews (collective sessions excluded), by person.
+fn honoured_days(appointments: &[Appointment]) -> HashMap<Id, Vec<NaiveDate>> {
+    let mut days: HashMap<Id, Vec<NaiveDate>> = HashMap::new();
+    for a in appointments {
         if a.status == codes::APPT_HONOURED && a.medium != MEDIUM_COLLECTIVE {
             if let Some(s) = a.start {
-                honoured_days.entry(a.person_id).or_default().push(s.date());
+                days.entry(a.person_id).or_default().push(s.date());
             }
         }
     }
-    let oriented: Vec<&Suivi> = current
+    days
+}
+
+/// Person-months of support in the period (entered, not yet left).
+fn support_months(sc: &Scope) -> HashSet<(Id, i32, u32)> {
+    let mut months: HashSet<(Id, i32, u32)> = HashSet::new();
+    for s in &sc.current {
+        let Some(entry) = s.date_entree else { continue };
+        let from = entry.max(sc.du);
+        let to = s.sortie_date.unwrap_or(sc.au).min(sc.au);
+        let mut m = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
+        while m <= to {
+            months.insert((s.person_id, m.year(), m.month()));
+            m = m
+                .checked_add_months(Months::new(1))
+                .unwrap_or(NaiveDate::MAX);
+        }
+    }
+    months
+}
+
+/// Table 4: délais (service rules) and person-months with an honoured interview.
+fn delays_table(sc: &Scope, honoured_days: &HashMap<Id, Vec<NaiveDate>>) -> Table {
+    let (du, au) = (sc.du, sc.au);
+    let oriented: Vec<&Suivi> = sc
+        .current
         .iter()
         .copied()
         .filter(|s| in_range(s.date_orientation, du, au))
@@ -572,21 +658,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             interview_ok += 1;
         }
     }
-    // Person-months of support in the period (entered, not yet left), and those with an
-    // honoured individual interview.
-    let mut months: HashSet<(Id, i32, u32)> = HashSet::new();
-    for s in &current {
-        let Some(entry) = s.date_entree else { continue };
-        let from = entry.max(du);
-        let to = s.sortie_date.unwrap_or(au).min(au);
-        let mut m = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
-        while m <= to {
-            months.insert((s.person_id, m.year(), m.month()));
-            m = m
-                .checked_add_months(Months::new(1))
-                .unwrap_or(NaiveDate::MAX);
-        }
-    }
+    let months = support_months(sc);
     let seen: HashSet<(Id, i32, u32)> = honoured_days
         .iter()
         .flat_map(|(id, days)| {
@@ -622,9 +694,12 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         RowKind::Normal,
         vec![share(months_seen, months.len())],
     );
-    tables.push(t);
+    t
+}
 
-    // 5. Durée moyenne d'accompagnement.
+/// Table 5: mean length of support, for the period's exits and for those still followed.
+fn durations_table(sc: &Scope, exits_now: &[&Suivi]) -> Table {
+    let au = sc.au;
     let exit_durations: Vec<f64> = exits_now
         .iter()
         .filter_map(|s| match (s.date_entree, s.sortie_date) {
@@ -632,7 +707,8 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             _ => None,
         })
         .collect();
-    let ongoing: Vec<f64> = current
+    let ongoing: Vec<f64> = sc
+        .current
         .iter()
         .filter(|s| followed_at(s, au))
         .filter_map(|s| s.date_entree.map(|e| months_between(e, au)))
@@ -657,9 +733,11 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             Cell::Months(mean(&ongoing)),
         ],
     );
-    tables.push(t);
+    t
+}
 
-    // À vérifier: counted, but incomplete or with a code the referential no longer has.
+/// « À vérifier »: exits counted, but incomplete or with a code the referential no longer has.
+fn to_check(rf: &Referential, persons: &HashMap<Id, &Person>, exits_now: &[&Suivi]) -> Vec<String> {
     let dossier = |id: Id| {
         persons
             .get(&id)
@@ -667,7 +745,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             .unwrap_or_else(|| format!("personne {id}"))
     };
     let mut to_check = Vec::new();
-    for s in &exits_now {
+    for s in exits_now {
         let when = s.sortie_date.map(format_date).unwrap_or_default();
         if s.date_entree.is_none() {
             to_check.push(format!(
@@ -687,8 +765,11 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             _ => {}
         }
     }
+    to_check
+}
 
-    let empty = total == 0 && exits_now.is_empty() && appts.is_empty();
+/// The dispositif filter as shown in the report's header: « label (code) », or « tous ».
+fn dispositif_label(rf: &Referential, period: &Period) -> String {
     let label_of = |code: &str| {
         rf.dispositifs
             .iter()
@@ -696,20 +777,11 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
             .map(|d| format!("{} ({code})", d.label))
             .unwrap_or_else(|| code.to_string())
     };
-    Report {
-        period: period.clone(),
-        dispositif_label: period
-            .dispositif
-            .as_deref()
-            .map(label_of)
-            .unwrap_or_else(|| "tous".into()),
-        referent_label: period.referent.clone().unwrap_or_else(|| "tou·tes".into()),
-        empty,
-        tables,
-        unavailable: UNAVAILABLE.to_string(),
-        to_check,
-        definitions: definitions(),
-    }
+    period
+        .dispositif
+        .as_deref()
+        .map(label_of)
+        .unwrap_or_else(|| "tous".into())
 }
 
 /// Table 2: exits by the referential's typology, with group sub-totals, the sous-total of
