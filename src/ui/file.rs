@@ -217,19 +217,9 @@ fn fit(s: &str, w: usize) -> String {
     format!("{t}{}", " ".repeat(pad))
 }
 
-fn draw_diagnostic(
-    frame: &mut Frame,
-    app: &App,
-    file: &FileState,
-    area: Rect,
-    selected: usize,
-    sel: Style,
-) {
-    let data = &file.data;
-    let cur = data.current_diagnostic();
-    let prev = data.previous_diagnostic();
-    let narrow = area.width < 56;
-    let title = match cur {
+/// The diagnostic pane's title: the current snapshot's kind and date, or how to start.
+fn diagnostic_title(app: &App, data: &crate::domain::PersonFile, narrow: bool) -> String {
+    match data.current_diagnostic() {
         Some(d) if narrow => format!(
             "Diagnostic · {}",
             d.date.map(format_date).unwrap_or_default()
@@ -245,44 +235,57 @@ fn draw_diagnostic(
             }
         ),
         None => "Diagnostic · à commencer (0 à 4)".into(),
-    };
+    }
+}
+
+/// The professional block in one line (pinned on top of the diagnostic pane), or the key
+/// that fills it in.
+fn professional_line(app: &App, cur: Option<&crate::domain::Diagnostic>) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = cur {
+        if !d.niveau.is_empty() {
+            parts.push(format!("Niv. {}", d.niveau));
+        }
+        if !d.projet.is_empty() {
+            parts.push(d.projet.clone());
+        }
+        if !d.envies.is_empty() {
+            parts.push(format!("envies : {}", d.envies));
+        }
+        if !d.competences.is_empty() {
+            parts.push(format!("atouts : {}", d.competences.replace('\n', " ")));
+        }
+    }
+    if parts.is_empty() {
+        format!(
+            "Volet pro : {} pour renseigner niveau, projet, compétences, envies",
+            app.keymap
+                .key_label(Context::Diagnostic, Action::EditProfessional)
+        )
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn draw_diagnostic(
+    frame: &mut Frame,
+    app: &App,
+    file: &FileState,
+    area: Rect,
+    selected: usize,
+    sel: Style,
+) {
+    let data = &file.data;
+    let cur = data.current_diagnostic();
+    let prev = data.previous_diagnostic();
+    let title = diagnostic_title(app, data, area.width < 56);
     let block = pane_block(app, file, Pane::Diagnostic, title);
     let w = area.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     // Professional block, pinned on top when there is room.
     let pinned = if area.height >= 12 { 1 } else { 0 };
     if pinned == 1 {
-        let pro = match cur {
-            Some(d) => {
-                let mut parts = Vec::new();
-                if !d.niveau.is_empty() {
-                    parts.push(format!("Niv. {}", d.niveau));
-                }
-                if !d.projet.is_empty() {
-                    parts.push(d.projet.clone());
-                }
-                if !d.envies.is_empty() {
-                    parts.push(format!("envies : {}", d.envies));
-                }
-                if !d.competences.is_empty() {
-                    parts.push(format!("atouts : {}", d.competences.replace('\n', " ")));
-                }
-                if parts.is_empty() {
-                    format!(
-                        "Volet pro : {} pour renseigner niveau, projet, compétences, envies",
-                        app.keymap
-                            .key_label(Context::Diagnostic, Action::EditProfessional)
-                    )
-                } else {
-                    parts.join(" · ")
-                }
-            }
-            None => format!(
-                "Volet pro : {} pour renseigner niveau, projet, compétences, envies",
-                app.keymap
-                    .key_label(Context::Diagnostic, Action::EditProfessional)
-            ),
-        };
+        let pro = professional_line(app, cur);
         lines.push(Line::from(Span::styled(
             truncate_width(&pro, w),
             style::dim(),
