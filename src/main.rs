@@ -372,6 +372,7 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
                 &cli.compte,
                 cli.mot_de_passe_fichier.as_deref(),
                 cli.command,
+                hooks.clock(),
             );
         }
     }
@@ -1340,10 +1341,14 @@ fn on_server(
     compte: &Option<String>,
     file: Option<&Path>,
     command: Option<Command>,
+    clock: Clock,
 ) -> Result<()> {
+    if let Some(Command::Backup { dest, garder }) = command {
+        return server_backup(url, compte.as_deref(), file, dest, garder, clock);
+    }
     let Some(Command::Compte { action }) = command else {
         return Err(CliError::Message(
-            "Cette version ne travaille sur le serveur partagé que pour « compte » et « serveur » ; l'écran et les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
+            "Cette version ne travaille sur le serveur partagé que pour « compte », « backup » et « serveur » ; l'écran et les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
         ));
     };
     let mut client = server_client(url, compte.as_deref(), file)?;
@@ -1384,5 +1389,57 @@ fn on_server(
             println!("Mot de passe changé sur le serveur.");
             Ok(())
         }
+    }
+}
+
+/// `backup` with `--db postgresql://…`: `pg_dump`, run as the connecting role (the IT person,
+/// member of the owner's role, so that row-level security leaves no note out).
+fn server_backup(
+    url: &str,
+    user: Option<&str>,
+    file: Option<&Path>,
+    dest: Option<PathBuf>,
+    keep: usize,
+    clock: Clock,
+) -> Result<()> {
+    let dest = match dest {
+        Some(d) => d,
+        None => config::default_db_path()
+            .and_then(|p| p.parent().map(|d| d.join("sauvegardes-serveur")))
+            .ok_or(CliError::NoDataDir)?,
+    };
+    let url = match user {
+        Some(u) => with_user(url, u),
+        None => url.to_string(),
+    };
+    let pw = server_password(&url, user, file)?;
+    match server::dump::dump(&url, pw.as_ref().map(|p| p.as_str()), &dest, keep, clock.now())? {
+        server::dump::Outcome::Done(d) => {
+            println!(
+                "Sauvegarde du serveur vérifiée : {} ({} Ko, {} tables)",
+                d.path.display(),
+                d.bytes / 1024,
+                d.tables
+            );
+            for old in d.removed {
+                println!("  ancienne sauvegarde supprimée : {}", old.display());
+            }
+            println!("Pensez à la copier hors du serveur (support chiffré).");
+            Ok(())
+        }
+        server::dump::Outcome::NoPgDump { command } => Err(CliError::Message(format!(
+            "pg_dump est absent de ce poste : aucune sauvegarde faite. Sur le serveur, planifiez chaque nuit (cron) :\n  {command}"
+        ))),
+    }
+}
+
+/// The URL with `user@` (for `--compte`), replacing a user it names.
+fn with_user(url: &str, user: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
     }
 }

@@ -252,6 +252,7 @@ fn cli(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
         cmd.env_remove(k);
     }
     cmd.env("PARCOURS_NOW", NOW);
+    cmd.env_remove("PGCONNECT_TIMEOUT");
     cmd.envs(env.iter().copied());
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -546,4 +547,68 @@ fn a_local_base_moves_to_the_server_whole() {
         "{}",
         text(&again)
     );
+}
+
+#[test]
+fn backup_of_the_server_is_a_verified_pg_dump() {
+    let Some(srv) = initialised("sauvegarde") else {
+        return;
+    };
+    let mut chef = login(&srv, CHEF, CHEF_PW);
+    chef.batch_execute(PERSON).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("sauvegardes");
+    let args = [
+        "--db",
+        &srv.url_as(&srv.superuser),
+        "backup",
+        dest.to_str().unwrap(),
+        "--garder",
+        "1",
+    ];
+    let env = [("PGPASSWORD", srv.superuser_password.as_str())];
+    // An older dump in the folder: past `--garder 1`, it goes.
+    std::fs::create_dir_all(&dest).unwrap();
+    std::fs::write(
+        dest.join("parcours-serveur-2020-01-01-000000.dump"),
+        "ancienne",
+    )
+    .unwrap();
+    let out = cli(&args, &env, "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Sauvegarde du serveur vérifiée"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("ancienne sauvegarde supprimée"),
+        "{}",
+        text(&out)
+    );
+    let files: Vec<_> = std::fs::read_dir(&dest)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "--garder 1 keeps the newest only: {files:?}"
+    );
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.starts_with("parcours-serveur-") && name.ends_with(".dump"),
+        "{name}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a dump holds every file: private to its owner");
+    }
+    // A wrong password: a French refusal, no file left behind.
+    let bad = cli(&args, &[("PGPASSWORD", "faux")], "");
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("pg_dump"), "{}", text(&bad));
+    assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 1);
 }

@@ -11,6 +11,7 @@
 //! second backend is the next part of the issue.
 
 pub mod ddl;
+pub mod dump;
 
 use super::{Store, StoreError};
 use ddl::{quote, ColumnType, Roles, SCHEMA};
