@@ -5,6 +5,7 @@ use parcours::auth::password::read_secret;
 use parcours::auth::{keyring_path, Account, AuthError, Keyring, Role};
 use parcours::clock::{Clock, TestHooks};
 use parcours::export::ExportError;
+use parcours::store::server::{self, ServerError};
 use parcours::store::{Store, StoreError};
 use parcours::{config, demo, document, export, session};
 use std::io::IsTerminal;
@@ -122,6 +123,38 @@ enum Command {
         #[arg(long)]
         oui: bool,
     },
+    /// Serveur PostgreSQL partagé (travail en équipe) : préparer une base du serveur, y
+    /// copier une base locale. Les comptes du serveur : « parcours --db postgresql://… compte »
+    Serveur {
+        #[command(subcommand)]
+        action: ServeurAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ServeurAction {
+    /// Prépare une base PostgreSQL vide pour parcours : schéma, rôles, droits, premier compte
+    /// administrateur (son mot de passe est demandé deux fois). À lancer par le
+    /// propriétaire de la base (la personne chargée de l'informatique)
+    Initialiser {
+        /// Adresse de la base, ex. postgresql://informatique@serveur/parcours
+        url: String,
+        /// Identifiant du premier compte administrateur
+        #[arg(long)]
+        admin: String,
+        /// Nom affiché du premier compte administrateur
+        #[arg(long, default_value = "")]
+        nom: String,
+    },
+    /// Copie une base locale (fichier) vers une base du serveur initialisée et vide, en une
+    /// seule transaction vérifiée (lignes comptées des deux côtés). À lancer par le
+    /// propriétaire de la base du serveur ; --compte et --mot-de-passe-fichier ouvrent le fichier
+    Migrer {
+        /// La base locale (fichier .db)
+        fichier: PathBuf,
+        /// Adresse de la base du serveur
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,6 +213,8 @@ enum CliError {
     Export(#[from] ExportError),
     #[error(transparent)]
     Report(#[from] parcours::report::ReportError),
+    #[error(transparent)]
+    Server(#[from] ServerError),
     #[error("{0}")]
     App(Box<dyn std::error::Error>),
     #[error(
@@ -321,6 +356,26 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
     if let Some(f) = &cli.mot_de_passe_fichier {
         warn_if_shared(f);
     }
+    if let Some(Command::Serveur { action }) = cli.command {
+        return serveur(
+            &cli.compte,
+            cli.mot_de_passe_fichier.as_deref(),
+            hooks,
+            action,
+        );
+    }
+    if let Some(url) = cli.db.as_ref().and_then(|p| p.to_str()) {
+        if server::is_server_url(url) {
+            let url = url.to_string();
+            return on_server(
+                &url,
+                &cli.compte,
+                cli.mot_de_passe_fichier.as_deref(),
+                cli.command,
+                hooks.clock(),
+            );
+        }
+    }
     let ctx = Ctx {
         path: db_path(cli.db)?,
         clock: hooks.clock(),
@@ -388,6 +443,7 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
         Some(Command::Compte { action }) => compte(&ctx, action),
         Some(Command::Backup { dest, garder }) => backup(&ctx, dest, garder),
         Some(Command::Restore { src, oui }) => restore(&ctx, &src, oui),
+        Some(Command::Serveur { .. }) => unreachable!("handled before the database path"),
     }
 }
 
@@ -1195,4 +1251,195 @@ fn compte_ajouter(
     audit_accounts(s)?;
     println!("Compte « {identifiant} » ajouté.");
     Ok(())
+}
+
+/// The password of the role connecting to a server: in the URL, `PGPASSWORD` (as psql),
+/// the password file, or asked.
+fn server_password(
+    url: &str,
+    user: Option<&str>,
+    file: Option<&Path>,
+) -> Result<Option<zeroize::Zeroizing<String>>> {
+    if server::url_has_password(url)? {
+        return Ok(None);
+    }
+    if let Ok(p) = std::env::var("PGPASSWORD") {
+        return Ok(Some(zeroize::Zeroizing::new(p)));
+    }
+    let who = match user {
+        Some(u) => u.to_string(),
+        None => server::url_user(url)?.unwrap_or_default(),
+    };
+    let prompt = format!("Mot de passe du serveur pour « {who} » : ");
+    Ok(Some(read_secret(&prompt, file).map_err(CliError::Message)?))
+}
+
+fn server_client(url: &str, user: Option<&str>, file: Option<&Path>) -> Result<postgres::Client> {
+    let pw = server_password(url, user, file)?;
+    Ok(server::connect(
+        url,
+        &server::Credentials {
+            user,
+            password: pw.as_ref().map(|p| p.as_str()),
+        },
+    )?)
+}
+
+/// `serveur initialiser | migrer`.
+fn serveur(
+    compte: &Option<String>,
+    file: Option<&Path>,
+    hooks: &TestHooks,
+    action: ServeurAction,
+) -> Result<()> {
+    match action {
+        ServeurAction::Initialiser { url, admin, nom } => {
+            let admin = one_line(&admin);
+            if admin.is_empty() {
+                return Err(CliError::Message("--admin : identifiant vide".into()));
+            }
+            let mut client = server_client(&url, compte.as_deref(), file)?;
+            let pw = new_password(&format!("Nouveau mot de passe pour {admin} : "))?;
+            let roles = server::initialise(&mut client, &admin, &pw, &one_line(&nom))?;
+            println!(
+                "Base du serveur prête. Compte administrateur « {admin} » créé (groupe {}). Groupes : {} (conseiller·ères), {} (administrateur·rices).",
+                roles.admin, roles.advisor, roles.admin
+            );
+            Ok(())
+        }
+        ServeurAction::Migrer { fichier, url } => {
+            let ctx = Ctx {
+                path: db_path(Some(fichier))?,
+                clock: hooks.clock(),
+                auth: Auth {
+                    compte: compte.clone(),
+                    file: file.map(Path::to_path_buf),
+                },
+            };
+            let s = login(&ctx)?;
+            // The server's password cannot come from the file's password file.
+            let mut client = server_client(&url, None, None)?;
+            let done = server::migrate(&s.store, &mut client)?;
+            let rows: i64 = done.tables.iter().map(|t| t.1).sum();
+            let persons = done
+                .tables
+                .iter()
+                .find(|t| t.0 == "persons")
+                .map_or(0, |t| t.1);
+            println!(
+                "Base copiée sur le serveur : {persons} dossier(s), {rows} ligne(s) dans {} tables, comptées des deux côtés. Le fichier local n'a pas été modifié.",
+                done.tables.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A command with `--db postgresql://…`: accounts work on the server; the rest does not yet.
+fn on_server(
+    url: &str,
+    compte: &Option<String>,
+    file: Option<&Path>,
+    command: Option<Command>,
+    clock: Clock,
+) -> Result<()> {
+    if let Some(Command::Backup { dest, garder }) = command {
+        return server_backup(url, compte.as_deref(), file, dest, garder, clock);
+    }
+    let Some(Command::Compte { action }) = command else {
+        return Err(CliError::Message(
+            "Cette version ne travaille sur le serveur partagé que pour « compte », « backup » et « serveur » ; l'écran et les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
+        ));
+    };
+    let mut client = server_client(url, compte.as_deref(), file)?;
+    server::check_schema(&mut client)?;
+    match action {
+        CompteAction::Liste => {
+            let mut out = String::new();
+            for a in server::accounts(&mut client)? {
+                let role = if a.admin {
+                    Role::Admin.label()
+                } else {
+                    Role::Conseiller.label()
+                };
+                out.push_str(&format!("{:<20} {:<30} {}\n", a.login, a.name, role));
+            }
+            print_stdout(&out)
+        }
+        CompteAction::Ajouter {
+            identifiant,
+            nom,
+            admin,
+        } => {
+            let pw = new_password(&format!("Nouveau mot de passe pour {identifiant} : "))?;
+            server::add_account(&mut client, &identifiant, &pw, admin, &nom)?;
+            println!("Compte « {identifiant} » ajouté sur le serveur.");
+            Ok(())
+        }
+        CompteAction::Supprimer { identifiant } => {
+            server::remove_account(&mut client, &identifiant)?;
+            println!(
+                "Compte « {identifiant} » supprimé du serveur : il ne peut plus s'y connecter."
+            );
+            Ok(())
+        }
+        CompteAction::MotDePasse => {
+            let pw = new_password("Nouveau mot de passe : ")?;
+            server::set_password(&mut client, None, &pw)?;
+            println!("Mot de passe changé sur le serveur.");
+            Ok(())
+        }
+    }
+}
+
+/// `backup` with `--db postgresql://…`: `pg_dump`, run as the connecting role (the IT person,
+/// member of the owner's role, so that row-level security leaves no note out).
+fn server_backup(
+    url: &str,
+    user: Option<&str>,
+    file: Option<&Path>,
+    dest: Option<PathBuf>,
+    keep: usize,
+    clock: Clock,
+) -> Result<()> {
+    let dest = match dest {
+        Some(d) => d,
+        None => config::default_db_path()
+            .and_then(|p| p.parent().map(|d| d.join("sauvegardes-serveur")))
+            .ok_or(CliError::NoDataDir)?,
+    };
+    let url = match user {
+        Some(u) => with_user(url, u),
+        None => url.to_string(),
+    };
+    let pw = server_password(&url, user, file)?;
+    match server::dump::dump(&url, pw.as_ref().map(|p| p.as_str()), &dest, keep, clock.now())? {
+        server::dump::Outcome::Done(d) => {
+            println!(
+                "Sauvegarde du serveur vérifiée : {} ({} Ko, {} tables)",
+                d.path.display(),
+                d.bytes / 1024,
+                d.tables
+            );
+            for old in d.removed {
+                println!("  ancienne sauvegarde supprimée : {}", old.display());
+            }
+            println!("Pensez à la copier hors du serveur (support chiffré).");
+            Ok(())
+        }
+        server::dump::Outcome::NoPgDump { command } => Err(CliError::Message(format!(
+            "pg_dump est absent de ce poste : aucune sauvegarde faite. Sur le serveur, planifiez chaque nuit (cron) :\n  {command}"
+        ))),
+    }
+}
+
+/// The URL with `user@` (for `--compte`), replacing a user it names.
+fn with_user(url: &str, user: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
 }

@@ -18,6 +18,7 @@ mod queries;
 mod records;
 mod report;
 pub mod schema;
+pub mod server;
 mod sql;
 mod tables;
 

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod pg;
 pub mod protect;
 pub mod pty;
 
