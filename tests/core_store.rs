@@ -209,6 +209,7 @@ fn full_file(store: &mut Store) -> PersonFile {
         actions: vec![action],
         appointments: vec![appt],
         notes: vec![note],
+        ..Default::default()
     }
 }
 

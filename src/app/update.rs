@@ -687,6 +687,9 @@ fn version_of(r: &Record) -> i64 {
         Record::Action(x) => x.version,
         Record::Appointment(x) => x.version,
         Record::Note(x) => x.version,
+        Record::Etape(x) => x.version,
+        Record::Saisine(x) => x.version,
+        Record::Veille(x) => x.version,
     }
 }
 
@@ -704,6 +707,9 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
         RecordKind::Action => find(&data.actions, id, |x| (x.id, x.version)),
         RecordKind::Appointment => find(&data.appointments, id, |x| (x.id, x.version)),
         RecordKind::Note => find(&data.notes, id, |x| (x.id, x.version)),
+        RecordKind::Etape => find(&data.etapes, id, |x| (x.id, x.version)),
+        RecordKind::Saisine => find(&data.saisines, id, |x| (x.id, x.version)),
+        RecordKind::Veille => find(&data.veilles, id, |x| (x.id, x.version)),
     }
 }
 

@@ -31,7 +31,7 @@ pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
-use crate::domain::{Change, Id, PersonFile, PlanAction, Record};
+use crate::domain::{Change, Id, PersonFile, PlanAction, Record, Saisine, Veille};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -635,7 +635,7 @@ impl Store {
                 rows.iter().cloned().map(wrap).collect()
             }
             let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
-            each(rows(&f.suivis, Record::Suivi))?;
+            let suivi_ids = each(rows(&f.suivis, Record::Suivi))?;
             each(rows(&f.diagnostics, Record::Diagnostic))?;
             let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
             let objective_ids = each(rows(&f.objectives, Record::Objective))?;
@@ -651,6 +651,21 @@ impl Store {
             }
             each(rows(&f.appointments, Record::Appointment))?;
             each(rows(&f.notes, Record::Note))?;
+            each(rows(&f.etapes, Record::Etape))?;
+            // A saisine's or veille's suivi is its position in the file (see `Saisine`).
+            let on_suivi = |pos: Id| pick(&suivi_ids, Some(pos)).unwrap_or(0);
+            for s in &f.saisines {
+                put(Record::Saisine(Saisine {
+                    suivi_id: on_suivi(s.suivi_id),
+                    ..s.clone()
+                }))?;
+            }
+            for v in &f.veilles {
+                put(Record::Veille(Veille {
+                    suivi_id: on_suivi(v.suivi_id),
+                    ..v.clone()
+                }))?;
+            }
             ids.push(pid);
         }
         tx.commit()?;

@@ -399,6 +399,55 @@ ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- order. `appointments_by_start` stays for the today view.
 CREATE INDEX appointments_for_report ON appointments(start, person_id, status, medium);
 "#,
+    // 6: wt-year: étapes de parcours, saisines, veilles à 6 mois (issue 12)
+    r#"
+-- Ids never reused (AUTOINCREMENT, as every record table since migration 3): the audit log
+-- names records by id. Each goes with its person (erasure) and, for saisines and veilles,
+-- with its suivi.
+CREATE TABLE etapes (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL,
+    debut     TEXT,
+    fin       TEXT,
+    organisme TEXT NOT NULL DEFAULT '',
+    note      TEXT NOT NULL DEFAULT '',
+    version   INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list (person_id = ?, by start) and the cascade from persons.
+CREATE INDEX etapes_by_person ON etapes(person_id, debut);
+-- The report's étapes of a period (debut BETWEEN ? AND ?) across all people.
+CREATE INDEX etapes_by_debut ON etapes(debut);
+
+CREATE TABLE saisines (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    suivi_id  INTEGER NOT NULL REFERENCES suivis(id) ON DELETE CASCADE,
+    date      TEXT,
+    motif     TEXT NOT NULL,
+    detail    TEXT NOT NULL DEFAULT '',
+    version   INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list (person_id = ?, by date) and the cascade from persons.
+CREATE INDEX saisines_by_person ON saisines(person_id, date);
+-- The cascade from suivis would otherwise scan every saisine.
+CREATE INDEX saisines_by_suivi ON saisines(suivi_id);
+
+CREATE TABLE veilles (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    suivi_id  INTEGER NOT NULL REFERENCES suivis(id) ON DELETE CASCADE,
+    date      TEXT,
+    situation TEXT NOT NULL,
+    note      TEXT NOT NULL DEFAULT '',
+    version   INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list (person_id = ?, by date) and the cascade from persons.
+CREATE INDEX veilles_by_person ON veilles(person_id, date);
+-- The today view's « veille due » test (NOT EXISTS ... WHERE suivi_id = ?) and the cascade
+-- from suivis.
+CREATE INDEX veilles_by_suivi ON veilles(suivi_id);
+"#,
 ];
 
 /// The schema version this binary writes.
