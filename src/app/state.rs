@@ -171,6 +171,9 @@ pub struct FileState {
     pub undo: Vec<(Change, String)>,
     /// Journal selection when open.
     pub journal_selected: usize,
+    /// The parcours list (étapes, saisines, veilles) is open over the file.
+    pub parcours: bool,
+    pub parcours_selected: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
