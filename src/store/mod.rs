@@ -15,6 +15,7 @@ pub mod exports;
 pub mod preflight;
 mod protect;
 mod queries;
+mod parcours;
 mod records;
 mod report;
 pub mod schema;
@@ -27,6 +28,7 @@ pub use error::{Result, StoreError};
 pub use protect::{
     delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
 };
+pub use parcours::VeilleDue;
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;

@@ -447,6 +447,9 @@ CREATE INDEX veilles_by_person ON veilles(person_id, date);
 -- The today view's « veille due » test (NOT EXISTS ... WHERE suivi_id = ?) and the cascade
 -- from suivis.
 CREATE INDEX veilles_by_suivi ON veilles(suivi_id);
+-- The today view's exits 6 months old or more (sortie_date <= ?), latest first, without
+-- reading the suivis still open (most of them).
+CREATE INDEX suivis_by_exit ON suivis(sortie_date) WHERE sortie_date IS NOT NULL;
 "#,
 ];
 
