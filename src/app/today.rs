@@ -227,7 +227,7 @@ impl App {
                 person_id: it.person_id,
                 when: format_date(it.sortie_date),
                 who: it.person_name,
-                what: format!("veille à 6 mois : sortie il y a 6 mois ou plus ({key} dans le dossier)"),
+                what: format!("situation après la sortie à noter ({key})"),
                 alert: true,
             })
             .collect())
