@@ -209,7 +209,11 @@ fn build(db: &Path) -> (String, String) {
         "2025-03-05",
         "rdv",
         "honore",
-        &["emp_techniques", "emp_mise_en_relation", "lien_prescripteur"],
+        &[
+            "emp_techniques",
+            "emp_mise_en_relation",
+            "lien_prescripteur",
+        ],
     );
     b.appt(p3, "2025-04-07", "atelier", "honore");
     // Saisine after the first honoured interview (05/03).

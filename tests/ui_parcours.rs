@@ -56,10 +56,18 @@ fn an_etape_is_entered_from_the_file_listed_and_undone() {
     let e = &stored[0];
     assert_eq!(
         (e.kind.as_str(), e.debut, e.fin, e.organisme.as_str()),
-        ("cddi", day(2026, 11, 2), day(2027, 5, 31), "Régie de quartier")
+        (
+            "cddi",
+            day(2026, 11, 2),
+            day(2027, 5, 31),
+            "Régie de quartier"
+        )
     );
     snap("parcours_rows", &c);
-    on_screen(&c, "02/11/2026 → 31/05/2027 · Étape · CDDI · Régie de quartier");
+    on_screen(
+        &c,
+        "02/11/2026 → 31/05/2027 · Étape · CDDI · Régie de quartier",
+    );
 
     // Undo from the list takes it away again.
     c.press("u");
@@ -104,7 +112,11 @@ fn a_veille_needs_an_exit() {
     let mut c = david();
     c.press("Pv");
     assert!(c.app.overlay.is_none());
-    assert!(c.status().contains("Aucune sortie enregistrée"), "{}", c.status());
+    assert!(
+        c.status().contains("Aucune sortie enregistrée"),
+        "{}",
+        c.status()
+    );
 }
 
 #[test]
@@ -139,7 +151,10 @@ fn the_today_view_reminds_the_veille_until_it_is_recorded() {
     c.press("<Esc>v23/11/2026<Tab><Right><Right><C-s>");
     assert!(c.app.overlay.is_none(), "saved: {}", c.status());
     let v = &c.stored(c.person_id()).veilles[0];
-    assert_eq!((v.date, v.situation.as_str()), (day(2026, 11, 23), "formation"));
+    assert_eq!(
+        (v.date, v.situation.as_str()),
+        (day(2026, 11, 23), "formation")
+    );
     c.press("<Esc><Esc><F2>");
     let s = c.render(120, 40);
     assert!(!s.contains("Veille à 6 mois"), "{s}");

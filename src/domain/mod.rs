@@ -14,7 +14,7 @@ mod veille;
 
 pub use etape::*;
 pub use model::*;
-pub use saisine::*;
-pub use veille::*;
 pub use referential::Referential;
 pub use rules::RuleError;
+pub use saisine::*;
+pub use veille::*;

@@ -162,7 +162,15 @@ macro_rules! coded {
         }
     )*};
 }
-coded!(DemarcheCategory, Item, Theme, Level, Status, ActionType, ExitCategory);
+coded!(
+    DemarcheCategory,
+    Item,
+    Theme,
+    Level,
+    Status,
+    ActionType,
+    ExitCategory
+);
 
 /// Label for `code` in `list`, or the raw code when unknown (never dropped).
 pub fn label_in<'a, T: Coded>(list: &'a [T], code: &'a str) -> &'a str {

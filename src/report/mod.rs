@@ -994,7 +994,10 @@ fn saisines_table(
         .collect();
     for (s, _) in &counted {
         if !motifs.iter().any(|(c, _)| c == &s.motif) {
-            motifs.push((s.motif.clone(), label_in(&rf.saisine_motifs, &s.motif).into()));
+            motifs.push((
+                s.motif.clone(),
+                label_in(&rf.saisine_motifs, &s.motif).into(),
+            ));
         }
     }
     for (code, label) in motifs {

@@ -12,10 +12,10 @@ mod backup;
 mod cipher;
 mod error;
 pub mod exports;
+mod parcours;
 pub mod preflight;
 mod protect;
 mod queries;
-mod parcours;
 mod records;
 mod report;
 pub mod schema;
@@ -25,10 +25,10 @@ mod tables;
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use error::{Result, StoreError};
+pub use parcours::VeilleDue;
 pub use protect::{
     delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
 };
-pub use parcours::VeilleDue;
 pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;

@@ -747,7 +747,10 @@ fn draw_parcours(frame: &mut Frame, app: &App, file: &FileState) {
         match *r {
             ParcoursRow::Etape(i) => {
                 let e = &file.data.etapes[i];
-                let end = e.fin.map(|f| format!(" → {}", format_date(f))).unwrap_or_default();
+                let end = e
+                    .fin
+                    .map(|f| format!(" → {}", format_date(f)))
+                    .unwrap_or_default();
                 (
                     format!(
                         "{}{end} · Étape · {} · {}",

@@ -29,7 +29,16 @@ macro_rules! keyed {
         })*
     };
 }
-keyed!(Barrier, PlanAction, Objective, Appointment, Note, Etape, Saisine, Veille);
+keyed!(
+    Barrier,
+    PlanAction,
+    Objective,
+    Appointment,
+    Note,
+    Etape,
+    Saisine,
+    Veille
+);
 
 impl App {
     /// Opens a person's file; the consultation is written in the audit log (a file that

@@ -178,7 +178,10 @@ pub fn etape_form(rf: &Referential, existing: Option<&Etape>) -> Form {
         None => ("Nouvelle étape de parcours", Purpose::NewEtape),
     };
     let kind = if e.kind.is_empty() {
-        rf.etape_types.first().map(|t| t.code.clone()).unwrap_or_default()
+        rf.etape_types
+            .first()
+            .map(|t| t.code.clone())
+            .unwrap_or_default()
     } else {
         e.kind.clone()
     };
@@ -242,7 +245,10 @@ pub fn saisine_form(rf: &Referential, existing: Option<&Saisine>) -> Form {
         None => ("Nouvelle saisine du Département", Purpose::NewSaisine),
     };
     let motif = if s.motif.is_empty() {
-        rf.saisine_motifs.first().map(|m| m.code.clone()).unwrap_or_default()
+        rf.saisine_motifs
+            .first()
+            .map(|m| m.code.clone())
+            .unwrap_or_default()
     } else {
         s.motif.clone()
     };
@@ -307,7 +313,10 @@ pub fn veille_form(rf: &Referential, existing: Option<&Veille>) -> Form {
         None => ("Veille à 6 mois", Purpose::NewVeille),
     };
     let situation = if v.situation.is_empty() {
-        rf.veille_situations.first().map(|m| m.code.clone()).unwrap_or_default()
+        rf.veille_situations
+            .first()
+            .map(|m| m.code.clone())
+            .unwrap_or_default()
     } else {
         v.situation.clone()
     };
