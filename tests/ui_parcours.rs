@@ -159,3 +159,31 @@ fn the_today_view_reminds_the_veille_until_it_is_recorded() {
     let s = c.render(120, 40);
     assert!(!s.contains("Veille à 6 mois"), "{s}");
 }
+
+#[test]
+fn the_records_go_with_their_suivi_and_with_the_erased_person() {
+    let mut c = david();
+    let pid = c.person_id();
+    c.press("Pa<Tab>02/11/2026<C-s>");
+    c.press("s20/11/2026<C-s>");
+    let stored = c.stored(pid);
+    assert_eq!((stored.etapes.len(), stored.saisines.len()), (1, 1));
+    let count = |c: &Ctx, t: &str| {
+        c.counts()
+            .into_iter()
+            .find(|(n, _)| n == t)
+            .map(|(_, n)| n)
+            .unwrap()
+    };
+    // Deleting the suivi takes its saisine; the étape stays with the person.
+    let sid = stored.saisines[0].suivi_id;
+    c.store
+        .apply(&Change::Delete(RecordKind::Suivi, sid))
+        .unwrap();
+    assert_eq!(count(&c, "saisines"), 0);
+    assert_eq!(count(&c, "etapes"), 1);
+    // Erasure removes everything of the person.
+    c.store.erase_person(pid).unwrap();
+    assert_eq!(count(&c, "etapes"), 0);
+    assert_eq!(c.store.integrity_problems().unwrap(), Vec::<String>::new());
+}

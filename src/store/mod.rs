@@ -654,8 +654,14 @@ impl Store {
             each(rows(&f.appointments, Record::Appointment))?;
             each(rows(&f.notes, Record::Note))?;
             each(rows(&f.etapes, Record::Etape))?;
-            // A saisine's or veille's suivi is its position in the file (see `Saisine`).
-            let on_suivi = |pos: Id| pick(&suivi_ids, Some(pos)).unwrap_or(0);
+            // A saisine's or veille's suivi is its position in the file (see `Saisine`); a
+            // position the file does not have goes on its last suivi (none: refused by the
+            // foreign key, nothing of the file written).
+            let on_suivi = |pos: Id| {
+                pick(&suivi_ids, Some(pos))
+                    .or(suivi_ids.last().copied())
+                    .unwrap_or(0)
+            };
             for s in &f.saisines {
                 put(Record::Saisine(Saisine {
                     suivi_id: on_suivi(s.suivi_id),
