@@ -379,6 +379,14 @@ const EXPECTED_2025: Expected = &[
                 "Formation qualifiante",
                 &["1 soit 20,00 %", "0 soit 0,00 %"],
             ),
+            (
+                "Formation pré-qualifiante",
+                &["0 soit 0,00 %", "0 soit 0,00 %"],
+            ),
+            (
+                "Autre sortie vers l'emploi",
+                &["0 soit 0,00 %", "0 soit 0,00 %"],
+            ),
             ("Sorties positives", &["1 soit 20,00 %", "0 soit 0,00 %"]),
             (
                 "Sous-total sorties dynamiques",
@@ -388,8 +396,17 @@ const EXPECTED_2025: Expected = &[
                 "Réorientation vers France Travail",
                 &["0 soit 0,00 %", "1 soit 50,00 %"],
             ),
+            (
+                "Relais création d'entreprise",
+                &["0 soit 0,00 %", "0 soit 0,00 %"],
+            ),
             ("Réorientations", &["0 soit 0,00 %", "1 soit 50,00 %"]),
             ("Déménagement", &["1 soit 20,00 %", "0 soit 0,00 %"]),
+            (
+                "Chômage (demandeur d'emploi)",
+                &["0 soit 0,00 %", "0 soit 0,00 %"],
+            ),
+            ("Inactivité", &["0 soit 0,00 %", "0 soit 0,00 %"]),
             ("Autres sorties", &["1 soit 20,00 %", "0 soit 0,00 %"]),
             (
                 "Type inconnu ou absent (à vérifier)",
@@ -1083,4 +1100,59 @@ fn the_report_is_audited_like_an_export() {
     assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Rapport d'activité"));
     assert_eq!(exports(), before + 1, "one export entry for the report");
+}
+
+#[test]
+fn the_exit_codes_follow_the_dgefp_typology() {
+    let rf = Referential::embedded();
+    let group = |code: &str| {
+        let e = rf
+            .exit_category(code)
+            .unwrap_or_else(|| panic!("{code} missing"));
+        (e.group.as_str(), e.dynamic)
+    };
+    assert_eq!(group("sp_preformation"), ("sortie_positive", true));
+    assert_eq!(group("sp_autre_emploi"), ("sortie_positive", true));
+    assert_eq!(group("sp_accompagnement"), ("reorientation", false));
+    assert_eq!(group("ro_creation"), ("reorientation", false));
+    assert_eq!(group("au_chomage"), ("autre", false));
+    assert_eq!(group("au_inactivite"), ("autre", false));
+    // A new exit counts where it belongs: a pré-qualifiante exit is a dynamic one.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sorties.db");
+    let store = Store::open(&db, Clock::fixed(now())).unwrap();
+    let mut b = Builder { store };
+    for code in ["sp_preformation", "au_chomage", "au_inactivite"] {
+        let p = b.person("F", d("1990-01-01"));
+        let _ = b.suivi(
+            p,
+            "plie",
+            "claire",
+            d("2025-01-02"),
+            d("2025-01-03"),
+            d("2025-01-06"),
+            d("2025-06-30"),
+            Some(code),
+        );
+    }
+    drop(b);
+    check_data(
+        &report_of(&db, &Period::year(2025)),
+        &[(
+            "2. Sorties",
+            &[
+                ("Formation pré-qualifiante", &["1 soit 33,33 %", "0 soit —"]),
+                (
+                    "Sous-total sorties dynamiques",
+                    &["1 soit 33,33 %", "0 soit —"],
+                ),
+                (
+                    "Chômage (demandeur d'emploi)",
+                    &["1 soit 33,33 %", "0 soit —"],
+                ),
+                ("Inactivité", &["1 soit 33,33 %", "0 soit —"]),
+                ("Autres sorties", &["2 soit 66,67 %", "0 soit —"]),
+            ],
+        )],
+    );
 }
