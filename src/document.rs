@@ -28,6 +28,9 @@ pub const TABLE_SECTIONS: &[(&str, &str)] = &[
     ("appointments", "Rendez-vous"),
     ("demarches", "Rendez-vous"),
     ("notes", "Journal"),
+    ("etapes", "Étapes de parcours"),
+    ("saisines", "Saisines du Département"),
+    ("veilles", "Veille à 6 mois"),
 ];
 
 /// Label of a private note in the document.
@@ -162,8 +165,8 @@ fn partner(rf: &Referential, v: &str) -> String {
 }
 
 fn theme(rf: &Referential, code: &str) -> String {
-    rf.theme(code)
-        .map(|t| t.label.clone())
+    rf.demarche_label(code)
+        .map(str::to_string)
         .unwrap_or_else(|| code.to_string())
 }
 
@@ -610,6 +613,8 @@ pub fn person_html_nir(
         );
     }
 
+    parcours_sections(&mut page, file, rf);
+
     // ----- journal (notes) -----
     page.h2("Journal");
     if file.notes.is_empty() {
@@ -638,4 +643,81 @@ pub fn person_html_nir(
          d'accompagnement mais font partie de votre dossier.</footer>\n</body>\n</html>\n",
     );
     page.html
+}
+
+/// The suivi a saisine or veille is on, as « dispositif (entrée → sortie) ».
+fn suivi_label(rf: &Referential, file: &PersonFile, id: Id) -> String {
+    file.suivis
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| {
+            let d = label_in(&rf.dispositifs, &s.dispositif);
+            match s.sortie_date {
+                Some(x) => format!("{d} (sortie le {})", format_date(x)),
+                None => d.to_string(),
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// Étapes de parcours, saisines and veilles à 6 mois.
+fn parcours_sections(page: &mut Page, file: &PersonFile, rf: &Referential) {
+    page.h2("Étapes de parcours");
+    if file.etapes.is_empty() {
+        page.empty("Aucune étape de parcours enregistrée.");
+    } else {
+        let rows: Vec<Vec<String>> = file
+            .etapes
+            .iter()
+            .map(|e| {
+                vec![
+                    label_in(&rf.etape_types, &e.kind).to_string(),
+                    date(e.debut),
+                    date(e.fin),
+                    e.organisme.clone(),
+                    e.note.clone(),
+                ]
+            })
+            .collect();
+        page.table(
+            &["Étape", "Début", "Fin", "Employeur ou organisme", "Note"],
+            &rows,
+        );
+    }
+    page.h2("Saisines du Département");
+    if file.saisines.is_empty() {
+        page.empty("Aucune saisine.");
+    } else {
+        let rows: Vec<Vec<String>> = file
+            .saisines
+            .iter()
+            .map(|s| {
+                vec![
+                    date(s.date),
+                    label_in(&rf.saisine_motifs, &s.motif).to_string(),
+                    s.detail.clone(),
+                    suivi_label(rf, file, s.suivi_id),
+                ]
+            })
+            .collect();
+        page.table(&["Date", "Motif", "Précisions", "Suivi"], &rows);
+    }
+    page.h2("Veille à 6 mois");
+    if file.veilles.is_empty() {
+        page.empty("Aucune veille enregistrée.");
+    } else {
+        let rows: Vec<Vec<String>> = file
+            .veilles
+            .iter()
+            .map(|v| {
+                vec![
+                    date(v.date),
+                    label_in(&rf.veille_situations, &v.situation).to_string(),
+                    v.note.clone(),
+                    suivi_label(rf, file, v.suivi_id),
+                ]
+            })
+            .collect();
+        page.table(&["Date", "Situation", "Note", "Suivi"], &rows);
+    }
 }

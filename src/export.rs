@@ -6,7 +6,8 @@
 //!   "exported_at": "2026-11-22T10:00:00",
 //!   "persons": [ { "person": {...}, "suivis": [...], "diagnostics": [{..., "themes": [...]}],
 //!                  "barriers": [...], "objectives": [...], "actions": [...],
-//!                  "appointments": [{..., "demarches": [...]}], "notes": [...] } ] }
+//!                  "appointments": [{..., "demarches": [...]}], "notes": [...],
+//!                  "etapes": [...], "saisines": [...], "veilles": [...] } ] }
 //! ```
 //! Values are the stored codes; dates are ISO-8601. Persons are written one by one, so
 //! memory stays flat on large databases.
@@ -42,6 +43,9 @@ pub const TABLE_KEYS: &[(&str, &str)] = &[
     ("appointments", "appointments"),
     ("demarches", "appointments[].demarches"),
     ("notes", "notes"),
+    ("etapes", "etapes"),
+    ("saisines", "saisines"),
+    ("veilles", "veilles"),
 ];
 
 #[derive(Debug, thiserror::Error)]

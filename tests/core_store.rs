@@ -200,6 +200,30 @@ fn full_file(store: &mut Store) -> PersonFile {
     appt.id = upsert(store, Record::Appointment(appt.clone()));
     let mut note = sample_note(pid);
     note.id = upsert(store, Record::Note(note.clone()));
+    let mut etape = Etape {
+        person_id: pid,
+        kind: "cdd".into(),
+        debut: NaiveDate::from_ymd_opt(2026, 10, 1),
+        organisme: "Boulangerie".into(),
+        ..Default::default()
+    };
+    etape.id = upsert(store, Record::Etape(etape.clone()));
+    let mut saisine = Saisine {
+        person_id: pid,
+        suivi_id: suivi.id,
+        date: NaiveDate::from_ymd_opt(2026, 10, 5),
+        motif: "injoignable".into(),
+        ..Default::default()
+    };
+    saisine.id = upsert(store, Record::Saisine(saisine.clone()));
+    let mut veille = Veille {
+        person_id: pid,
+        suivi_id: suivi.id,
+        date: NaiveDate::from_ymd_opt(2026, 11, 1),
+        situation: "formation".into(),
+        ..Default::default()
+    };
+    veille.id = upsert(store, Record::Veille(veille.clone()));
     PersonFile {
         person,
         suivis: vec![suivi],
@@ -209,6 +233,9 @@ fn full_file(store: &mut Store) -> PersonFile {
         actions: vec![action],
         appointments: vec![appt],
         notes: vec![note],
+        etapes: vec![etape],
+        saisines: vec![saisine],
+        veilles: vec![veille],
     }
 }
 

@@ -35,7 +35,7 @@ fn file_with_a_marker_per_table(store: &mut Store) -> (Id, Vec<(&'static str, &'
             ..Default::default()
         }),
     );
-    up(
+    let sid = up(
         store,
         Record::Suivi(Suivi {
             person_id: pid,
@@ -143,7 +143,42 @@ fn file_with_a_marker_per_table(store: &mut Store) -> (Id, Vec<(&'static str, &'
             ..Default::default()
         }),
     );
+    up(
+        store,
+        Record::Etape(Etape {
+            person_id: pid,
+            kind: "pmsmp".into(),
+            debut: Some(d("2026-03-02")),
+            organisme: "Qzvetapes cuisine centrale".into(),
+            ..Default::default()
+        }),
+    );
+    up(
+        store,
+        Record::Saisine(Saisine {
+            person_id: pid,
+            suivi_id: sid,
+            date: Some(d("2026-02-10")),
+            motif: "absences".into(),
+            detail: "Qzvsaisines trois absences".into(),
+            ..Default::default()
+        }),
+    );
+    up(
+        store,
+        Record::Veille(Veille {
+            person_id: pid,
+            suivi_id: sid,
+            date: Some(d("2026-11-20")),
+            situation: "emploi_durable".into(),
+            note: "Qzvveilles toujours en poste".into(),
+            ..Default::default()
+        }),
+    );
     let markers = vec![
+        ("etapes", "Qzvetapes"),
+        ("saisines", "Qzvsaisines"),
+        ("veilles", "Qzvveilles"),
         ("persons", "Qzvpersons"),
         ("suivis", "Qzvsuivis CDI &lt;propreté&gt; &amp; co"),
         ("diagnostics", "Qzvdiagnostics"),

@@ -66,7 +66,7 @@ impl Builder {
         entry: Option<NaiveDate>,
         exit: Option<NaiveDate>,
         code: Option<&str>,
-    ) {
+    ) -> Id {
         let s = Suivi {
             person_id: person,
             dispositif: dispositif.into(),
@@ -79,7 +79,36 @@ impl Builder {
             sortie_categorie: code.map(str::to_string),
             ..Default::default()
         };
-        self.store.apply(&Change::Upsert(Record::Suivi(s))).unwrap();
+        self.store
+            .apply(&Change::Upsert(Record::Suivi(s)))
+            .unwrap()
+            .id
+    }
+
+    fn etape(&mut self, person: Id, kind: &str, debut: &str, fin: Option<&str>) {
+        let e = Etape {
+            person_id: person,
+            kind: kind.into(),
+            debut: d(debut),
+            fin: fin.and_then(d),
+            organisme: "Employeur".into(),
+            ..Default::default()
+        };
+        self.store.apply(&Change::Upsert(Record::Etape(e))).unwrap();
+    }
+
+    fn saisine(&mut self, person: Id, suivi: Id, date: &str, motif: &str) {
+        let s = Saisine {
+            person_id: person,
+            suivi_id: suivi,
+            date: d(date),
+            motif: motif.into(),
+            detail: "précisions".into(),
+            ..Default::default()
+        };
+        self.store
+            .apply(&Change::Upsert(Record::Saisine(s)))
+            .unwrap();
     }
 
     fn diag(&mut self, person: Id, date: &str, niveau: &str, inactivite: Option<u32>) {
@@ -97,7 +126,19 @@ impl Builder {
     }
 
     fn appt(&mut self, person: Id, day: &str, medium: &str, status: &str) {
+        self.appt_with(person, day, medium, status, &[]);
+    }
+
+    /// An appointment with one démarche per theme (social theme or démarche category).
+    fn appt_with(&mut self, person: Id, day: &str, medium: &str, status: &str, themes: &[&str]) {
         let a = Appointment {
+            demarches: themes
+                .iter()
+                .map(|t| Demarche {
+                    theme: t.to_string(),
+                    label: "démarche".into(),
+                })
+                .collect(),
             person_id: person,
             start: at(day),
             duration_min: 45,
@@ -119,7 +160,7 @@ fn build(db: &Path) -> (String, String) {
     let mut b = Builder { store };
     // P1 F, 35 at 31/12/2025; oriented in 2024; 2025-01-10 → 2025-07-10 CDI.
     let p1 = b.person("F", d("1990-05-01"));
-    b.suivi(
+    let _ = b.suivi(
         p1,
         "plie",
         "claire",
@@ -130,10 +171,20 @@ fn build(db: &Path) -> (String, String) {
         Some("ed_cdi"),
     );
     b.diag(p1, "2025-01-10", "NV5", Some(3));
-    b.appt(p1, "2025-01-15", "rdv", "honore");
+    // Démarches: 1 social (logement), 1 emploi (offres).
+    b.appt_with(
+        p1,
+        "2025-01-15",
+        "rdv",
+        "honore",
+        &["logement", "emp_mise_en_relation"],
+    );
+    // Étapes begun in 2025: a CDD and a PMSMP.
+    b.etape(p1, "cdd", "2025-02-01", Some("2025-05-31"));
+    b.etape(p1, "pmsmp", "2025-01-20", Some("2025-01-31"));
     // P2 H, 24; contact after 19 days; 2025-03-01 → 2025-09-01 CDD < 6 mois.
     let p2 = b.person("H", d("2001-03-01"));
-    b.suivi(
+    let s2 = b.suivi(
         p2,
         "plie",
         "claire",
@@ -145,11 +196,13 @@ fn build(db: &Path) -> (String, String) {
     );
     b.diag(p2, "2025-03-01", "C3A", Some(12));
     b.appt(p2, "2025-02-25", "telephone", "honore");
+    // Saisine before the first honoured interview (25/02).
+    b.saisine(p2, s2, "2025-02-10", "injoignable");
     b.appt(p2, "2025-03-20", "rdv", "absent");
     b.appt(p2, "2025-04-10", "rdv", "excuse");
     // P3 F, 50; still followed at the end.
     let p3 = b.person("F", d("1975-06-15"));
-    b.suivi(
+    let s3 = b.suivi(
         p3,
         "plie",
         "marc",
@@ -160,19 +213,38 @@ fn build(db: &Path) -> (String, String) {
         None,
     );
     b.diag(p3, "2025-03-10", "NV4", Some(30));
-    b.appt(p3, "2025-03-05", "rdv", "honore");
+    // Démarches: 2 emploi (TRE, offres), 1 social (lien avec le prescripteur).
+    b.appt_with(
+        p3,
+        "2025-03-05",
+        "rdv",
+        "honore",
+        &[
+            "emp_techniques",
+            "emp_mise_en_relation",
+            "lien_prescripteur",
+        ],
+    );
     b.appt(p3, "2025-04-07", "atelier", "honore");
+    // Saisine after the first honoured interview (05/03).
+    b.saisine(p3, s3, "2025-06-20", "engagements");
+    // A formation begun in 2025; a flat found in 2024 is not counted.
+    b.etape(p3, "formation_qualifiante", "2025-09-01", None);
+    b.etape(p3, "logement", "2024-12-01", None);
     b.appt(p3, "2025-05-12", "rdv", "annule");
     b.appt(p3, "2025-06-10", "visio", "honore");
-    b.appt(p3, "2026-01-05", "rdv", "a_venir");
+    // After the period: its démarche is not counted.
+    b.appt_with(p3, "2026-01-05", "rdv", "a_venir", &["emp_formation"]);
     // P4 sex unknown, no birth date: oriented, not entered (en cours d'intégration).
     let p4 = b.person("NR", None);
-    b.suivi(p4, "plie", "marc", d("2025-11-20"), None, None, None, None);
+    let s4 = b.suivi(p4, "plie", "marc", d("2025-11-20"), None, None, None, None);
     b.appt(p4, "2025-12-01", "rdv", "absent");
+    // Saisine without any honoured interview: before the first one.
+    b.saisine(p4, s4, "2025-12-15", "absences");
     // P5 H, 65: an exit in N-1 (réorientation), back in 2025 with an exit code the
     // referential no longer has.
     let p5 = b.person("H", d("1960-01-01"));
-    b.suivi(
+    let s5 = b.suivi(
         p5,
         "plie",
         "marc",
@@ -193,7 +265,10 @@ fn build(db: &Path) -> (String, String) {
         Some("zz_ancien_code"),
     );
     b.diag(p5, "2025-04-15", "NV2", Some(8));
-    b.appt(p5, "2025-06-01", "rdv", "honore");
+    // Démarche: 1 social (santé).
+    b.appt_with(p5, "2025-06-01", "rdv", "honore", &["sante"]);
+    // A saisine of N-1 on the first suivi: not in 2025.
+    b.saisine(p5, s5, "2024-01-10", "autre");
     b.appt(p5, "2025-12-20", "rdv", "a_venir");
     // P6 F, 40: an exit without any entry date; a diagnostic after the period is ignored.
     let p6 = b.person("F", d("1985-01-01"));
@@ -221,7 +296,8 @@ fn build(db: &Path) -> (String, String) {
         d("2025-12-01"),
         Some("au_demenagement"),
     );
-    b.appt(p7, "2025-01-20", "rdv", "honore");
+    // A démarche whose theme the referential does not know.
+    b.appt_with(p7, "2025-01-20", "rdv", "honore", &["zz_theme"]);
     // P8: only in N-1 (CDD ≥ 6 mois); its 2025 appointment is not counted.
     let p8 = b.person("H", d("1980-01-01"));
     b.suivi(
@@ -234,7 +310,6 @@ fn build(db: &Path) -> (String, String) {
         d("2024-06-30"),
         Some("ed_cdd6"),
     );
-    b.appt(p8, "2025-03-01", "rdv", "honore");
     // RSA rights: counted when « ouvert » or « suspendu », opened by 31/12/2025 or at an
     // unknown date: P1, P2, P6, P7 (P8 has no suivi in 2025).
     b.rsa(p1, "ouvert", d("2024-06-01"));
@@ -245,6 +320,9 @@ fn build(db: &Path) -> (String, String) {
     b.rsa(p6, "ouvert", d("2025-05-01"));
     b.rsa(p7, "ouvert", d("2020-01-01"));
     b.rsa(p8, "ouvert", d("2020-01-01"));
+    // Not counted (P8 is not supported in 2025): démarche, étape.
+    b.appt_with(p8, "2025-03-01", "rdv", "honore", &["logement"]);
+    b.etape(p8, "cdi", "2025-02-01", None);
     let dossier = |id| b.store.person_file(id).unwrap().person.dossier;
     (dossier(p5), dossier(p6))
 }
@@ -327,6 +405,14 @@ const EXPECTED_2025: Expected = &[
                 &["1 soit 20,00 %", "1", "0 soit 0,00 %"],
             ),
             (
+                "Formation pré-qualifiante",
+                &["0 soit 0,00 %", "0", "0 soit 0,00 %"],
+            ),
+            (
+                "Autre sortie vers l'emploi",
+                &["0 soit 0,00 %", "0", "0 soit 0,00 %"],
+            ),
+            (
                 "Sorties positives",
                 &["1 soit 20,00 %", "1", "0 soit 0,00 %"],
             ),
@@ -338,8 +424,17 @@ const EXPECTED_2025: Expected = &[
                 "Réorientation vers France Travail",
                 &["0 soit 0,00 %", "0", "1 soit 50,00 %"],
             ),
+            (
+                "Relais création d'entreprise",
+                &["0 soit 0,00 %", "0", "0 soit 0,00 %"],
+            ),
             ("Réorientations", &["0 soit 0,00 %", "0", "1 soit 50,00 %"]),
             ("Déménagement", &["1 soit 20,00 %", "1", "0 soit 0,00 %"]),
+            (
+                "Chômage (demandeur d'emploi)",
+                &["0 soit 0,00 %", "0", "0 soit 0,00 %"],
+            ),
+            ("Inactivité", &["0 soit 0,00 %", "0", "0 soit 0,00 %"]),
             ("Autres sorties", &["1 soit 20,00 %", "1", "0 soit 0,00 %"]),
             (
                 "Type inconnu ou absent (à vérifier)",
@@ -393,6 +488,51 @@ const EXPECTED_2025: Expected = &[
         &[
             ("Sorties de la période (entrée → sortie)", &["4", "7,2"]),
             ("Toujours suivies (entrée → 31/12/2025)", &["1", "9,7"]),
+        ],
+    ),
+    (
+        "6. Démarches par thème",
+        &[
+            ("Logement / hébergement", &["1 soit 14,29 %"]),
+            ("Santé", &["1 soit 14,29 %"]),
+            ("Mobilité", &["0 soit 0,00 %"]),
+            ("Lien avec le prescripteur", &["1 soit 14,29 %"]),
+            ("Social", &["3 soit 42,86 %"]),
+            ("Mises en relation sur des offres", &["2 soit 28,57 %"]),
+            ("Techniques de recherche d'emploi", &["1 soit 14,29 %"]),
+            ("Emploi / formation", &["0 soit 0,00 %"]),
+            ("Emploi", &["3 soit 42,86 %"]),
+            ("Thème inconnu du référentiel", &["1 soit 14,29 %"]),
+            ("Total des démarches", &["7"]),
+        ],
+    ),
+    (
+        "7. Étapes de parcours",
+        &[
+            ("CDD", &["1 soit 33,33 %"]),
+            ("CDDI", &["0 soit 0,00 %"]),
+            ("CDI", &["0 soit 0,00 %"]),
+            ("PMSMP (immersion)", &["1 soit 33,33 %"]),
+            ("Formation qualifiante", &["1 soit 33,33 %"]),
+            ("Mise en logement", &["0 soit 0,00 %"]),
+            ("Total des étapes", &["3"]),
+            ("Personnes ayant au moins une étape", &["2 soit 28,57 %"]),
+        ],
+    ),
+    (
+        "8. Saisines du Département",
+        &[
+            ("Saisines de la période", &["3"]),
+            ("Avant le premier entretien honoré", &["2 soit 66,67 %"]),
+            ("Absences répétées aux rendez-vous", &["1 soit 33,33 %"]),
+            ("Personne injoignable", &["1 soit 33,33 %"]),
+            ("Non-respect des engagements", &["1 soit 33,33 %"]),
+            (
+                "Refus de signer le contrat d'engagement",
+                &["0 soit 0,00 %"],
+            ),
+            ("Autre motif", &["0 soit 0,00 %"]),
+            ("Personnes concernées", &["3"]),
         ],
     ),
 ];
@@ -660,6 +800,23 @@ fn every_figure_of_every_table_in_the_data_and_the_three_formats() {
         "{text}"
     );
     assert!(text.contains("Définitions"));
+    // Étapes, saisines and démarches by theme are delivered: no longer announced as missing.
+    let missing = text
+        .lines()
+        .find(|l| l.contains("Non disponible dans cette version"))
+        .unwrap_or("");
+    for delivered in ["étapes", "saisines", "démarches"] {
+        assert!(!missing.contains(delivered), "{missing}");
+    }
+    let definitions = &text[text.rfind("Définitions").unwrap()..];
+    for defined in [
+        "Démarches par thème",
+        "Étapes de parcours",
+        "Saisines",
+        "Saisine avant le premier entretien",
+    ] {
+        assert!(definitions.contains(defined), "{defined} is defined");
+    }
     assert!(!text.contains("NaN") && !text.contains("inf"));
     // No name and no report content leaves in the report.
     assert!(!text.contains("TEST") && !text.contains("compte rendu"));
@@ -729,6 +886,14 @@ fn filters_by_dispositif_and_referent() {
             "3. Rendez-vous",
             &[("Proposés (honorés + excusés + absents)", &["9"])],
         ),
+        // P7's démarche (unknown theme) goes with its RSA suivi.
+        (
+            "6. Démarches par thème",
+            &[
+                ("Thème inconnu du référentiel", &["0 soit 0,00 %"]),
+                ("Total des démarches", &["6"]),
+            ],
+        ),
     ];
     let mut p = Period::year(2025);
     p.dispositif = Some("plie".into());
@@ -757,6 +922,14 @@ fn filters_by_dispositif_and_referent() {
                     &["2 soit 100,00 %", "2", "0 soit —"],
                 ),
                 ("Total des sorties", &["2", "2", "0"]),
+            ],
+        ),
+        // P2's saisine only, made before its first honoured interview.
+        (
+            "8. Saisines du Département",
+            &[
+                ("Saisines de la période", &["1"]),
+                ("Avant le premier entretien honoré", &["1 soit 100,00 %"]),
             ],
         ),
     ];
@@ -811,6 +984,29 @@ fn an_empty_period_says_so_and_divides_by_nothing() {
         (
             "5. Durée moyenne d'accompagnement",
             &[("Sorties de la période (entrée → sortie)", &["0", "—"])],
+        ),
+        (
+            "6. Démarches par thème",
+            &[
+                ("Social", &["0 soit —"]),
+                ("Mises en relation sur des offres", &["0 soit —"]),
+                ("Total des démarches", &["0"]),
+            ],
+        ),
+        (
+            "7. Étapes de parcours",
+            &[
+                ("CDD", &["0 soit —"]),
+                ("Personnes ayant au moins une étape", &["0 soit —"]),
+                ("Total des étapes", &["0"]),
+            ],
+        ),
+        (
+            "8. Saisines du Département",
+            &[
+                ("Saisines de la période", &["0"]),
+                ("Avant le premier entretien honoré", &["0 soit —"]),
+            ],
         ),
     ];
     check_data(&r, expected);
@@ -946,4 +1142,59 @@ fn the_report_is_audited_like_an_export() {
     assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Rapport d'activité"));
     assert_eq!(exports(), before + 1, "one export entry for the report");
+}
+
+#[test]
+fn the_exit_codes_follow_the_dgefp_typology() {
+    let rf = Referential::embedded();
+    let group = |code: &str| {
+        let e = rf
+            .exit_category(code)
+            .unwrap_or_else(|| panic!("{code} missing"));
+        (e.group.as_str(), e.dynamic)
+    };
+    assert_eq!(group("sp_preformation"), ("sortie_positive", true));
+    assert_eq!(group("sp_autre_emploi"), ("sortie_positive", true));
+    assert_eq!(group("sp_accompagnement"), ("reorientation", false));
+    assert_eq!(group("ro_creation"), ("reorientation", false));
+    assert_eq!(group("au_chomage"), ("autre", false));
+    assert_eq!(group("au_inactivite"), ("autre", false));
+    // A new exit counts where it belongs: a pré-qualifiante exit is a dynamic one.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sorties.db");
+    let store = Store::open(&db, Clock::fixed(now())).unwrap();
+    let mut b = Builder { store };
+    for code in ["sp_preformation", "au_chomage", "au_inactivite"] {
+        let p = b.person("F", d("1990-01-01"));
+        let _ = b.suivi(
+            p,
+            "plie",
+            "claire",
+            d("2025-01-02"),
+            d("2025-01-03"),
+            d("2025-01-06"),
+            d("2025-06-30"),
+            Some(code),
+        );
+    }
+    drop(b);
+    check_data(
+        &report_of(&db, &Period::year(2025)),
+        &[(
+            "2. Sorties",
+            &[
+                ("Formation pré-qualifiante", &["1 soit 33,33 %", "0 soit —"]),
+                (
+                    "Sous-total sorties dynamiques",
+                    &["1 soit 33,33 %", "0 soit —"],
+                ),
+                (
+                    "Chômage (demandeur d'emploi)",
+                    &["1 soit 33,33 %", "0 soit —"],
+                ),
+                ("Inactivité", &["1 soit 33,33 %", "0 soit —"]),
+                ("Autres sorties", &["2 soit 66,67 %", "0 soit —"]),
+            ],
+        )],
+    );
 }

@@ -63,7 +63,11 @@ fn fixture(db: &Path, version: usize) -> Vec<PersonFile> {
         )
     };
     let rf = Referential::embedded();
-    let files = parcours::demo::generate(&rf, 8, 3, clock().now());
+    let mut files = parcours::demo::generate(&rf, 8, 3, clock().now());
+    // Records of tables an earlier schema does not have cannot be copied into it: left out.
+    for f in &mut files {
+        f.veilles.clear();
+    }
     let ids = latest.insert_files(&files).unwrap();
     let stored: Vec<PersonFile> = ids
         .iter()

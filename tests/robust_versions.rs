@@ -171,6 +171,9 @@ fn version(r: &Record) -> i64 {
         Record::Action(x) => x.version,
         Record::Appointment(x) => x.version,
         Record::Note(x) => x.version,
+        Record::Etape(x) => x.version,
+        Record::Saisine(x) => x.version,
+        Record::Veille(x) => x.version,
     }
 }
 
@@ -189,6 +192,9 @@ fn content(r: &Record) -> Record {
         Record::Action(x) => x.version = 0,
         Record::Appointment(x) => x.version = 0,
         Record::Note(x) => x.version = 0,
+        Record::Etape(x) => x.version = 0,
+        Record::Saisine(x) => x.version = 0,
+        Record::Veille(x) => x.version = 0,
     }
     r
 }

@@ -444,6 +444,12 @@ pub enum Purpose {
     Report(i64),
     NewNote,
     EditNote(i64),
+    NewEtape,
+    EditEtape(i64),
+    NewSaisine,
+    EditSaisine(i64),
+    NewVeille,
+    EditVeille(i64),
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

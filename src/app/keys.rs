@@ -44,6 +44,8 @@ pub enum Context {
     Edit,
     /// The login and lock screen.
     Login,
+    /// The parcours list of a file: étapes, saisines, veilles à 6 mois.
+    Parcours,
 }
 
 impl Context {
@@ -68,6 +70,7 @@ impl Context {
             Context::Choice => "Choix dans une liste, cases à cocher",
             Context::Edit => "Saisie de texte (formulaires, recherche, connexion)",
             Context::Login => "Écran de connexion",
+            Context::Parcours => "Étapes de parcours, saisines, veille à 6 mois",
         }
     }
 
@@ -194,6 +197,11 @@ pub enum Action {
     DeleteAfter,
     DeleteWord,
     ClearText,
+    // The parcours list.
+    Parcours,
+    AddEtape,
+    AddSaisine,
+    AddVeille,
 }
 
 impl Action {
@@ -415,6 +423,7 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
     (C::File,         "A",                   A::EditRights,        "",                    "Droits et situation administrative (RSA, ASS, AAH, RQTH, QPV, ZRR…)"),
     (C::File,         "N",                   A::ToggleNir,         "",                    "Afficher le NIR en clair / le masquer (ce dossier seulement)"),
+    (C::File,         "P",                   A::Parcours,          "",                    "Étapes de parcours, saisines du Département, veille à 6 mois"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
     (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),
@@ -447,6 +456,13 @@ const DEFAULTS: &[Row] = &[
     (C::Journal,      "x|delete",            A::Delete,            "",                    "Supprimer la note"),
     (C::Journal,      "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
     (C::Journal,      "esc|q",               A::Back,              "fermer",              "Fermer le journal"),
+    (C::Parcours,     "a",                   A::AddEtape,          "étape",               "Ajouter une étape de parcours (contrat, immersion, formation, logement)"),
+    (C::Parcours,     "s",                   A::AddSaisine,        "saisine",             "Saisir le Département (personne qui ne participe pas), sur le suivi en cours"),
+    (C::Parcours,     "v",                   A::AddVeille,         "veille 6 mois",       "Veille à 6 mois : situation après la dernière sortie"),
+    (C::Parcours,     "enter|e",             A::Edit,              "modifier",            "Modifier la ligne"),
+    (C::Parcours,     "x|delete",            A::Delete,            "",                    "Supprimer la ligne"),
+    (C::Parcours,     "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
+    (C::Parcours,     "esc|q",               A::Back,              "fermer",              "Fermer la liste"),
     (C::Retention,    "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier"),
     (C::Retention,    "a",                   A::ToggleArchive,     "archiver",            "Archiver le dossier (masqué de la file active) / le désarchiver"),
     (C::Retention,    "x|delete",            A::ErasePerson,       "effacer",             "Effacer définitivement le dossier (le n° de dossier est demandé)"),
@@ -770,6 +786,7 @@ mod tests {
         C::Choice,
         C::Edit,
         C::Login,
+        C::Parcours,
     ];
 
     #[test]

@@ -173,6 +173,9 @@ pub struct FileState {
     pub journal_selected: usize,
     /// The NIR shown in full (a key toggles it for this file only; masked when reopened).
     pub nir_shown: bool,
+    /// The parcours list (étapes, saisines, veilles) is open over the file.
+    pub parcours: bool,
+    pub parcours_selected: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -106,6 +106,15 @@ impl App {
             Ok(contact.into_iter().take(100).collect()),
             "Personne à relancer",
         );
+        // Shown only when one is due: the section is a reminder, not a daily list.
+        match self.veille_rows(store, today) {
+            Ok(items) if items.is_empty() => {}
+            items => section(
+                "Veille à 6 mois à faire",
+                items,
+                "Aucune veille à 6 mois à faire",
+            ),
+        }
         if let Some(e) = err {
             rows.insert(0, TodayRow::Empty(e));
         }
@@ -206,6 +215,22 @@ impl App {
             }
         }
         contact
+    }
+
+    /// Exits 6 months old or more whose situation is not recorded yet.
+    fn veille_rows(&self, store: &Store, today: NaiveDate) -> Section {
+        let items = store.veilles_due(today, 50).map_err(|e| e.to_string())?;
+        let key = self.parcours_key();
+        Ok(items
+            .into_iter()
+            .map(|it| TodayRow::Item {
+                person_id: it.person_id,
+                when: format_date(it.sortie_date),
+                who: it.person_name,
+                what: format!("situation après la sortie à noter ({key})"),
+                alert: true,
+            })
+            .collect())
     }
 
     pub fn appt_status_label(&self, a: &Appointment) -> String {

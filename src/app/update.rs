@@ -4,7 +4,7 @@
 //! This file only dispatches: the work of each screen and pane (its actions and its forms)
 //! is in its own module (`caseload`, `today`, `file/*`, `person`, `admin`).
 
-use super::file::{appointments, barriers, diagnostic, journal, plan};
+use super::file::{appointments, barriers, diagnostic, journal, parcours, plan};
 use super::form::{Form, FormOutcome, Hint, Purpose, Reader, Refusal};
 use super::keys::{Action, Context, Key};
 use super::person;
@@ -41,6 +41,9 @@ impl App {
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
+                }
+                if self.file.as_ref().is_some_and(|f| f.parcours) {
+                    return vec![Context::Parcours, Context::Global];
                 }
                 let pane = match self.file.as_ref().map(|f| f.focus) {
                     Some(Pane::Barriers) => Context::Barriers,
@@ -220,6 +223,10 @@ impl App {
             A::FocusPlan => self.focus(Pane::Plan),
             A::FocusAppointments => self.focus(Pane::Appointments),
             A::Journal => self.open_journal(),
+            A::Parcours => self.open_parcours(),
+            A::AddEtape => self.open_etape_form(),
+            A::AddSaisine => self.open_saisine_form(),
+            A::AddVeille => self.open_veille_form(),
             A::Undo => self.undo(store),
             A::EditPerson => self.open_identity_form(),
             A::EditRights => self.open_rights_form(),
@@ -549,6 +556,9 @@ impl App {
             }
             (Purpose::Report(_), Record::Appointment(a)) => appointments::report_form(rf, a),
             (Purpose::EditNote(_), Record::Note(n)) => journal::note_form(Some(n.clone())),
+            (Purpose::EditEtape(_), Record::Etape(e)) => parcours::etape_form(rf, Some(e)),
+            (Purpose::EditSaisine(_), Record::Saisine(s)) => parcours::saisine_form(rf, Some(s)),
+            (Purpose::EditVeille(_), Record::Veille(v)) => parcours::veille_form(rf, Some(v)),
             _ => return None,
         };
         Some(form.with_origin(record))
@@ -651,6 +661,28 @@ impl App {
                 let n = self.start(form, pick!(Note), |a| a.record(|d| &d.notes, *id))?;
                 journal::read_note(r, n)?
             }
+            Purpose::NewEtape => parcours::read_etape(r, parcours::new_etape(self.pid()?))?,
+            Purpose::EditEtape(id) => {
+                let e = self.start(form, pick!(Etape), |a| a.record(|d| &d.etapes, *id))?;
+                parcours::read_etape(r, e)?
+            }
+            Purpose::NewSaisine => {
+                parcours::read_saisine(r, parcours::new_saisine(self.open_data()?)?)?
+            }
+            Purpose::EditSaisine(id) => {
+                let s = self.start(form, pick!(Saisine), |a| a.record(|d| &d.saisines, *id))?;
+                parcours::read_saisine(r, s)?
+            }
+            Purpose::NewVeille => {
+                let v = parcours::new_veille(self.open_data()?)?;
+                let exit = parcours::exit_of(self.open_data()?, v.suivi_id);
+                parcours::read_veille(r, v, exit)?
+            }
+            Purpose::EditVeille(id) => {
+                let v = self.start(form, pick!(Veille), |a| a.record(|d| &d.veilles, *id))?;
+                let exit = parcours::exit_of(self.open_data()?, v.suivi_id);
+                parcours::read_veille(r, v, exit)?
+            }
         };
         match self.commit_checked(store, change, &form.title) {
             Ok(_) => {
@@ -671,6 +703,9 @@ const NEW_RECORD_FORMS: &[Purpose] = &[
     Purpose::NewObjective,
     Purpose::NewAppointment,
     Purpose::NewNote,
+    Purpose::NewEtape,
+    Purpose::NewSaisine,
+    Purpose::NewVeille,
 ];
 
 /// Keys reminder of a form whose save was refused because its record changed elsewhere.
@@ -696,6 +731,9 @@ fn version_of(r: &Record) -> i64 {
         Record::Action(x) => x.version,
         Record::Appointment(x) => x.version,
         Record::Note(x) => x.version,
+        Record::Etape(x) => x.version,
+        Record::Saisine(x) => x.version,
+        Record::Veille(x) => x.version,
     }
 }
 
@@ -713,6 +751,9 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
         RecordKind::Action => find(&data.actions, id, |x| (x.id, x.version)),
         RecordKind::Appointment => find(&data.appointments, id, |x| (x.id, x.version)),
         RecordKind::Note => find(&data.notes, id, |x| (x.id, x.version)),
+        RecordKind::Etape => find(&data.etapes, id, |x| (x.id, x.version)),
+        RecordKind::Saisine => find(&data.saisines, id, |x| (x.id, x.version)),
+        RecordKind::Veille => find(&data.veilles, id, |x| (x.id, x.version)),
     }
 }
 

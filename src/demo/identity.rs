@@ -102,7 +102,7 @@ pub(super) fn suivi(rf: &Referential, rng: &mut Rng, today: NaiveDate) -> Suivi 
     } else {
         None
     };
-    let sortie_categorie = sortie_date.map(|_| rng.pick(&rf.exit_categories).code.clone());
+    let sortie_categorie = sortie_date.map(|_| rng.pick(DEMO_EXITS).to_string());
     let prescripteur = rng
         .pick(&[
             "conseil_departemental",
@@ -144,3 +144,28 @@ pub(super) fn suivi(rf: &Referential, rng: &mut Rng, today: NaiveDate) -> Suivi 
         version: 0,
     }
 }
+
+/// Exit codes the demo draws from: the referential's list as it was when the demo was
+/// written, so codes added to the referential since do not change existing demo bases.
+const DEMO_EXITS: &[&str] = &[
+    "ed_cdi",
+    "ed_cdd6",
+    "ed_interim6",
+    "ed_creation",
+    "ed_fonction_publique",
+    "et_cdd",
+    "et_interim",
+    "et_contrat_aide",
+    "sp_formation",
+    "sp_siae",
+    "sp_accompagnement",
+    "ro_france_travail",
+    "ro_social",
+    "ro_referent",
+    "au_fin_rsa",
+    "au_demenagement",
+    "au_incarceration",
+    "au_sans_nouvelles",
+    "au_deces",
+    "au_autre",
+];

@@ -82,7 +82,43 @@ pub fn files(
     now: NaiveDateTime,
 ) -> impl Iterator<Item = PersonFile> + '_ {
     let mut rng = Rng::new(seed);
-    std::iter::repeat_with(move || person(rf, &mut rng, now))
+    // Veilles à 6 mois come from their own stream, after the rest of each file: the people
+    // drawn before they existed stay the same.
+    let mut veilles = Rng::new(seed ^ 0x5EED_0012);
+    std::iter::repeat_with(move || {
+        let mut file = person(rf, &mut rng, now);
+        add_veille(&mut veilles, &mut file, now.date());
+        file
+    })
+}
+
+/// Situations the demo draws for veilles à 6 mois.
+const DEMO_VEILLES: &[&str] = &[
+    "emploi_durable",
+    "emploi_transition",
+    "formation",
+    "recherche",
+    "sans_activite",
+    "sans_nouvelles",
+];
+
+/// A recorded veille for an exit 6 months old or more (the demo's today view then shows
+/// no reminder: advisors of the demo are up to date).
+fn add_veille(rng: &mut Rng, file: &mut PersonFile, today: NaiveDate) {
+    let Some(due) = file.suivis.first().and_then(veille_due) else {
+        return;
+    };
+    if due > today {
+        return;
+    }
+    let date = (due + Duration::days(rng.range(0, 30))).min(today);
+    file.veilles.push(Veille {
+        // The suivi's position in the new file (see `Store::insert_files`).
+        suivi_id: 1,
+        date: Some(date),
+        situation: rng.pick(DEMO_VEILLES).to_string(),
+        ..Default::default()
+    });
 }
 
 /// One person's file: identity and suivi always; the rest once the person has entered.

@@ -5,11 +5,17 @@
 //! field's value must respect (whoever writes it) are in [`rules`].
 
 pub mod codes;
+mod etape;
 mod model;
 pub mod nir;
 pub mod referential;
 pub mod rules;
+mod saisine;
+mod veille;
 
+pub use etape::*;
 pub use model::*;
 pub use referential::Referential;
 pub use rules::RuleError;
+pub use saisine::*;
+pub use veille::*;

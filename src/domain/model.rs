@@ -306,6 +306,15 @@ pub struct PersonFile {
     pub actions: Vec<PlanAction>,
     pub appointments: Vec<Appointment>,
     pub notes: Vec<Note>,
+    /// Étapes de parcours (absent from exports made before them).
+    #[serde(default)]
+    pub etapes: Vec<super::Etape>,
+    /// Saisines of the Département, on the suivis.
+    #[serde(default)]
+    pub saisines: Vec<super::Saisine>,
+    /// Veilles à 6 mois after the exits.
+    #[serde(default)]
+    pub veilles: Vec<super::Veille>,
 }
 
 impl PersonFile {
@@ -348,6 +357,9 @@ pub enum Record {
     Action(PlanAction),
     Appointment(Appointment),
     Note(Note),
+    Etape(super::Etape),
+    Saisine(super::Saisine),
+    Veille(super::Veille),
 }
 
 /// Which kind of record, for deletes and audit.
@@ -361,6 +373,9 @@ pub enum RecordKind {
     Action,
     Appointment,
     Note,
+    Etape,
+    Saisine,
+    Veille,
 }
 
 impl Record {
@@ -374,6 +389,9 @@ impl Record {
             Record::Action(_) => RecordKind::Action,
             Record::Appointment(_) => RecordKind::Appointment,
             Record::Note(_) => RecordKind::Note,
+            Record::Etape(_) => RecordKind::Etape,
+            Record::Saisine(_) => RecordKind::Saisine,
+            Record::Veille(_) => RecordKind::Veille,
         }
     }
 
@@ -387,6 +405,9 @@ impl Record {
             Record::Action(r) => r.id,
             Record::Appointment(r) => r.id,
             Record::Note(r) => r.id,
+            Record::Etape(r) => r.id,
+            Record::Saisine(r) => r.id,
+            Record::Veille(r) => r.id,
         }
     }
 
@@ -401,6 +422,9 @@ impl Record {
             Record::Action(r) => r.person_id,
             Record::Appointment(r) => r.person_id,
             Record::Note(r) => r.person_id,
+            Record::Etape(r) => r.person_id,
+            Record::Saisine(r) => r.person_id,
+            Record::Veille(r) => r.person_id,
         }
     }
 }

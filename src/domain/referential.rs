@@ -71,6 +71,22 @@ pub struct ExitCategory {
     pub dynamic: bool,
 }
 
+/// A category of démarche beside the social themes (employment, link with the prescripteur).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemarcheCategory {
+    pub code: String,
+    pub label: String,
+    /// Short label for the report form's check boxes (at most 10 characters).
+    pub short: String,
+    /// Group of the activity report: [`GROUP_SOCIAL`] or [`GROUP_EMPLOI`].
+    pub group: String,
+}
+
+/// Démarche group of the social themes (and of « lien avec le prescripteur »).
+pub const GROUP_SOCIAL: &str = "social";
+/// Démarche group of the employment categories.
+pub const GROUP_EMPLOI: &str = "emploi";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Referential {
     pub version: u32,
@@ -100,6 +116,18 @@ pub struct Referential {
     pub protection_statuses: Vec<Item>,
     /// Level of French (inférieur à A1 ... langue maternelle).
     pub french_levels: Vec<Item>,
+    /// Démarche categories beside the social themes (grouped social / emploi).
+    #[serde(default)]
+    pub demarche_categories: Vec<DemarcheCategory>,
+    /// Types of étape de parcours (CDD, PMSMP, mise en logement...).
+    #[serde(default)]
+    pub etape_types: Vec<Item>,
+    /// Motifs of a saisine of the Département.
+    #[serde(default)]
+    pub saisine_motifs: Vec<Item>,
+    /// Situations recorded by the veille à 6 mois.
+    #[serde(default)]
+    pub veille_situations: Vec<Item>,
 }
 
 fn yes() -> bool {
@@ -144,7 +172,15 @@ macro_rules! coded {
         }
     )*};
 }
-coded!(Item, Theme, Level, Status, ActionType, ExitCategory);
+coded!(
+    DemarcheCategory,
+    Item,
+    Theme,
+    Level,
+    Status,
+    ActionType,
+    ExitCategory
+);
 
 /// Label for `code` in `list`, or the raw code when unknown (never dropped).
 pub fn label_in<'a, T: Coded>(list: &'a [T], code: &'a str) -> &'a str {
@@ -298,6 +334,24 @@ impl Referential {
             ],
         )?;
         need("french_levels", &self.french_levels, &[c::FRENCH_BELOW_A1])?;
+        unique("demarche_categories", &self.demarche_categories)?;
+        unique("etape_types", &self.etape_types)?;
+        unique("saisine_motifs", &self.saisine_motifs)?;
+        unique("veille_situations", &self.veille_situations)?;
+        // A démarche is tagged by a theme or a category code: one list of codes.
+        let tags: Vec<Item> = self
+            .themes
+            .iter()
+            .map(|t| Item {
+                code: t.code.clone(),
+                label: t.label.clone(),
+            })
+            .chain(self.demarche_categories.iter().map(|c| Item {
+                code: c.code.clone(),
+                label: c.label.clone(),
+            }))
+            .collect();
+        unique("themes + demarche_categories", &tags)?;
         need("levels", &self.levels, &[c::LEVEL_NOT_ADDRESSED])?;
         need(
             "appointment_statuses",
@@ -389,6 +443,29 @@ impl Referential {
             .unwrap_or(true)
     }
 
+    /// What a démarche may be tagged with, in the report form's order: the active social
+    /// themes (short labels), then the categories. (code, short label, group).
+    pub fn demarche_tags(&self) -> Vec<(String, String, String)> {
+        self.active_themes()
+            .map(|t| (t.code.clone(), t.short.clone(), GROUP_SOCIAL.to_string()))
+            .chain(
+                self.demarche_categories
+                    .iter()
+                    .map(|c| (c.code.clone(), c.short.clone(), c.group.clone())),
+            )
+            .collect()
+    }
+
+    /// Label of what a démarche is tagged with (theme or category), `None` when unknown.
+    pub fn demarche_label(&self, code: &str) -> Option<&str> {
+        self.theme(code).map(|t| t.label.as_str()).or_else(|| {
+            self.demarche_categories
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| c.label.as_str())
+        })
+    }
+
     pub fn exit_category(&self, code: &str) -> Option<&ExitCategory> {
         self.exit_categories.iter().find(|e| e.code == code)
     }
@@ -415,6 +492,10 @@ impl Referential {
             "niveaux" => has(&self.niveaux, code),
             "diagnostic_kinds" => has(&self.diagnostic_kinds, code),
             "sexes" => has(&self.sexes, code),
+            "demarche_categories" => has(&self.demarche_categories, code),
+            "etape_types" => has(&self.etape_types, code),
+            "saisine_motifs" => has(&self.saisine_motifs, code),
+            "veille_situations" => has(&self.veille_situations, code),
             _ => false,
         }
     }

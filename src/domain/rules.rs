@@ -65,7 +65,7 @@ impl Range {
     }
 
     /// `value` in range, or unchanged from `before` (the stored value).
-    fn check(
+    pub(crate) fn check(
         self,
         field: &'static str,
         what: &str,

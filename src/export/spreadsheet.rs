@@ -222,7 +222,7 @@ fn appointment_cells(
     let themes: Vec<&str> = a
         .demarche_themes
         .iter()
-        .map(|t| rf.theme(t).map(|th| th.label.as_str()).unwrap_or(t))
+        .map(|t| rf.demarche_label(t).unwrap_or(t))
         .collect();
     vec![
         date(appt.start.map(|s| s.date())),

@@ -3,13 +3,15 @@
 //! [`Cohort`] for a [`Period`] (`Store::report_cohort`); [`compute`] turns it into a
 //! [`Report`] of generic tables; [`render`] writes them as text, CSV or HTML.
 //!
-//! First slice of issue 12 §1: étapes de parcours, saisines and démarches by theme need data
-//! the base does not hold yet and are announced as « non disponible ».
+//! What the base does not hold yet is announced as « non disponible » (see [`UNAVAILABLE`]).
 
 pub mod render;
 
 use crate::dates::{age_on, format_date};
-use crate::domain::{codes, Appointment, Code, Diagnostic, Id, Person, Referential, Suivi};
+use crate::domain::referential::{label_in, GROUP_EMPLOI, GROUP_SOCIAL};
+use crate::domain::{
+    codes, Appointment, Code, Diagnostic, Etape, Id, Person, Referential, Saisine, Suivi,
+};
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -18,7 +20,7 @@ pub const FIRST_CONTACT_DAYS: i64 = 15;
 /// The first honoured interview is due within this many days of the orientation.
 pub const FIRST_INTERVIEW_DAYS: i64 = 30;
 /// Medium of collective sessions: not an individual interview.
-const MEDIUM_COLLECTIVE: &str = "atelier";
+pub(crate) const MEDIUM_COLLECTIVE: &str = "atelier";
 /// Average month length in days (365.25 / 12), for durations in months.
 const MONTH_DAYS: f64 = 30.4375;
 
@@ -183,6 +185,22 @@ pub struct Cohort {
     /// Appointments from the start of the period to [`Period::appointments_until`]
     /// (person, start, medium, status; no report text).
     pub appointments: Vec<Appointment>,
+    /// The démarches of the period's appointments (table 6).
+    pub demarches: Vec<TaggedDemarche>,
+    /// Étapes de parcours begun in the period (table 7).
+    pub etapes: Vec<Etape>,
+    /// Saisines dated in the period, each with its person's first honoured individual
+    /// interview, if any (table 8).
+    pub saisines: Vec<(Saisine, Option<NaiveDate>)>,
+}
+
+/// One démarche of an appointment, as the report needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaggedDemarche {
+    pub person_id: Id,
+    pub date: Option<NaiveDate>,
+    /// Social theme or démarche category code.
+    pub theme: Code,
 }
 
 /// One figure of a table.
@@ -264,8 +282,6 @@ pub struct Report {
     pub definitions: Vec<(String, String)>,
 }
 
-pub const UNAVAILABLE: &str = "Non disponible dans cette version : étapes de parcours, \
-     saisines, démarches par thème, occupation de la convention.";
 
 /// Bénéficiaire du RSA during [.., `au`]: the RSA right recorded in the file is « ouvert » or
 /// « suspendu » (a suspended right is still a right), opened by the last day of the period
@@ -276,6 +292,7 @@ pub fn rsa_beneficiary(p: &Person, au: NaiveDate) -> bool {
         codes::BENEFIT_OPEN | codes::BENEFIT_SUSPENDED
     ) && p.rsa_depuis.is_none_or(|d| d <= au)
 }
+pub const UNAVAILABLE: &str = "Non disponible dans cette version : occupation de la convention.";
 
 /// Exit typology groups in report order, with their labels.
 const EXIT_GROUPS: &[(&str, &str)] = &[
@@ -396,6 +413,10 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
 
     tables.push(delays_table(&scope, &honoured_days(&cohort.appointments)));
     tables.push(durations_table(&scope, &exits_now));
+    tables.push(demarches_table(rf, &scope, &cohort.demarches));
+    tables.push(etapes_table(rf, &scope, &cohort.etapes));
+    let suivi_ids: HashSet<Id> = suivis.iter().map(|s| s.id).collect();
+    tables.push(saisines_table(rf, &scope, &suivi_ids, &cohort.saisines));
 
     let to_check = to_check(rf, &scope.persons, &exits_now);
     let empty = scope.total == 0 && exits_now.is_empty() && appts.is_empty();
@@ -891,6 +912,148 @@ fn exits_table(
 
 /// Header of table 2's RSA column.
 pub const RSA_COLUMN: &str = "dont bénéficiaires du RSA";
+/// Table 6: démarches of the period's appointments by theme, grouped social / emploi, each
+/// with its share of all démarches.
+fn demarches_table(rf: &Referential, sc: &Scope, demarches: &[TaggedDemarche]) -> Table {
+    let counted: Vec<&TaggedDemarche> = demarches
+        .iter()
+        .filter(|d| sc.people.contains(&d.person_id) && in_range(d.date, sc.du, sc.au))
+        .collect();
+    let total = counted.len();
+    let tags = rf.demarche_tags();
+    // Every theme of the referential, switched off or not: a démarche tagged before a theme
+    // was switched off still counts under it.
+    let mut rows: Vec<(String, String, String)> = rf
+        .themes
+        .iter()
+        .map(|t| (t.code.clone(), t.label.clone(), GROUP_SOCIAL.to_string()))
+        .collect();
+    for c in &rf.demarche_categories {
+        rows.push((c.code.clone(), c.label.clone(), c.group.clone()));
+    }
+    let count = |code: &str| counted.iter().filter(|d| d.theme == code).count();
+    let known = |code: &str| rows.iter().any(|(c, _, _)| c == code);
+    let mut t = Table::new("6. Démarches par thème", &["Démarches"]);
+    for (group, label) in [(GROUP_SOCIAL, "Social"), (GROUP_EMPLOI, "Emploi")] {
+        let mut in_group = 0;
+        for (code, name, g) in rows.iter().filter(|(_, _, g)| g == group) {
+            let n = count(code);
+            in_group += n;
+            // Themes switched off show only when they hold démarches.
+            let active = tags.iter().any(|(c, _, _)| c == code) || g != GROUP_SOCIAL;
+            if n > 0 || active {
+                t.push(format!("  {name}"), RowKind::Normal, vec![share(n, total)]);
+            }
+        }
+        t.push(label, RowKind::Subtotal, vec![share(in_group, total)]);
+    }
+    let other = counted.iter().filter(|d| !known(&d.theme)).count();
+    t.push(
+        "Thème inconnu du référentiel",
+        RowKind::Normal,
+        vec![share(other, total)],
+    );
+    t.push(
+        "Total des démarches",
+        RowKind::Total,
+        vec![Cell::Count(total as u64)],
+    );
+    t
+}
+
+/// Table 7: étapes de parcours begun in the period, by type, with the people concerned.
+fn etapes_table(rf: &Referential, sc: &Scope, etapes: &[Etape]) -> Table {
+    let counted: Vec<&Etape> = etapes
+        .iter()
+        .filter(|e| sc.people.contains(&e.person_id) && in_range(e.debut, sc.du, sc.au))
+        .collect();
+    let total = counted.len();
+    let mut t = Table::new("7. Étapes de parcours", &["Étapes"]);
+    let mut kinds: Vec<(String, String)> = rf
+        .etape_types
+        .iter()
+        .map(|k| (k.code.clone(), k.label.clone()))
+        .collect();
+    for e in &counted {
+        if !kinds.iter().any(|(c, _)| c == &e.kind) {
+            kinds.push((e.kind.clone(), e.kind.clone()));
+        }
+    }
+    for (code, label) in kinds {
+        let n = counted.iter().filter(|e| e.kind == code).count();
+        t.push(label, RowKind::Normal, vec![share(n, total)]);
+    }
+    t.push(
+        "Total des étapes",
+        RowKind::Total,
+        vec![Cell::Count(total as u64)],
+    );
+    let people: BTreeSet<Id> = counted.iter().map(|e| e.person_id).collect();
+    t.push(
+        "Personnes ayant au moins une étape",
+        RowKind::Normal,
+        vec![share(people.len(), sc.total)],
+    );
+    t
+}
+
+/// Table 8: saisines of the Département dated in the period (on the suivis of the report's
+/// filters), by motif, and those made before the person's first honoured interview.
+fn saisines_table(
+    rf: &Referential,
+    sc: &Scope,
+    suivi_ids: &HashSet<Id>,
+    saisines: &[(Saisine, Option<NaiveDate>)],
+) -> Table {
+    let counted: Vec<&(Saisine, Option<NaiveDate>)> = saisines
+        .iter()
+        .filter(|(s, _)| suivi_ids.contains(&s.suivi_id) && in_range(s.date, sc.du, sc.au))
+        .collect();
+    let total = counted.len();
+    let before_first = counted
+        .iter()
+        .filter(|(s, first)| match (s.date, first) {
+            (_, None) => true,
+            (Some(d), Some(f)) => d < *f,
+            (None, Some(_)) => false,
+        })
+        .count();
+    let people: BTreeSet<Id> = counted.iter().map(|(s, _)| s.person_id).collect();
+    let mut t = Table::new("8. Saisines du Département", &["Saisines"]);
+    t.push(
+        "Saisines de la période",
+        RowKind::Total,
+        vec![Cell::Count(total as u64)],
+    );
+    t.push(
+        "Avant le premier entretien honoré",
+        RowKind::Normal,
+        vec![share(before_first, total)],
+    );
+    let mut motifs: Vec<(String, String)> = rf
+        .saisine_motifs
+        .iter()
+        .map(|m| (m.code.clone(), m.label.clone()))
+        .collect();
+    for (s, _) in &counted {
+        if !motifs.iter().any(|(c, _)| c == &s.motif) {
+            motifs.push((
+                s.motif.clone(),
+                label_in(&rf.saisine_motifs, &s.motif).into(),
+            ));
+        }
+    }
+    for (code, label) in motifs {
+        let n = counted.iter().filter(|(s, _)| s.motif == code).count();
+        t.push(format!("  {label}"), RowKind::Normal, vec![share(n, total)]);
+    }
+    t.push(
+        "Personnes concernées",
+        RowKind::Normal,
+        vec![Cell::Count(people.len() as u64)],
+    );
+    t
+}
 
 fn definitions() -> Vec<(String, String)> {
     let d = |a: &str, b: &str| (a.to_string(), b.to_string());
@@ -911,6 +1074,10 @@ fn definitions() -> Vec<(String, String)> {
         d("Premier entretien sous 30 jours", "orientations de la période suivies d'un entretien individuel honoré (hors atelier collectif) au plus 30 jours après l'orientation."),
         d("Mois avec un entretien", "pour chaque personne, chaque mois de la période où elle était entrée et pas sortie ; part de ces mois avec au moins un entretien individuel honoré."),
         d("Durée moyenne", "en mois de 30,44 jours, une décimale : de l'entrée à la sortie pour les sorties de la période, de l'entrée au dernier jour pour les personnes toujours suivies ; les suivis sans date d'entrée n'y entrent pas."),
+        d("Démarches par thème", "démarches notées dans les comptes rendus des rendez-vous des personnes accompagnées datés dans la période (quel que soit leur statut), une par thème coché ; groupe social (thèmes sociaux et lien avec le prescripteur) et groupe emploi (mises en relation sur des offres, techniques de recherche d'emploi, emploi / formation) ; la part est calculée sur le total des démarches."),
+        d("Étapes de parcours", "étapes (contrats, missions, formations, immersions, mise en logement…) des personnes accompagnées dont la date de début est dans la période, par type ; la part est calculée sur le total des étapes, celle des personnes sur les personnes accompagnées."),
+        d("Saisines", "saisines du Département datées dans la période, sur un suivi du dispositif et du ou de la référent·e choisis, par motif."),
+        d("Saisine avant le premier entretien", "saisine datée avant le premier entretien individuel honoré de la personne (hors atelier collectif), ou sans aucun entretien honoré ; la part est calculée sur les saisines de la période."),
         d("Pourcentages", "deux décimales ; « — » quand il n'y a rien à diviser."),
         d("À vérifier", "sorties sans date d'entrée ou dont le type n'existe plus dans le référentiel : comptées, et listées pour correction."),
     ]

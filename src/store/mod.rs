@@ -12,6 +12,7 @@ mod backup;
 mod cipher;
 mod error;
 pub mod exports;
+mod parcours;
 pub mod preflight;
 mod protect;
 mod queries;
@@ -25,6 +26,7 @@ mod tables;
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use error::{Result, StoreError};
+pub use parcours::VeilleDue;
 pub use protect::{
     delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
 };
@@ -32,7 +34,7 @@ pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
-use crate::domain::{Change, Id, PersonFile, PlanAction, Record};
+use crate::domain::{Change, Id, PersonFile, PlanAction, Record, Saisine, Veille};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -636,7 +638,7 @@ impl Store {
                 rows.iter().cloned().map(wrap).collect()
             }
             let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
-            each(rows(&f.suivis, Record::Suivi))?;
+            let suivi_ids = each(rows(&f.suivis, Record::Suivi))?;
             each(rows(&f.diagnostics, Record::Diagnostic))?;
             let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
             let objective_ids = each(rows(&f.objectives, Record::Objective))?;
@@ -652,6 +654,27 @@ impl Store {
             }
             each(rows(&f.appointments, Record::Appointment))?;
             each(rows(&f.notes, Record::Note))?;
+            each(rows(&f.etapes, Record::Etape))?;
+            // A saisine's or veille's suivi is its position in the file (see `Saisine`); a
+            // position the file does not have goes on its last suivi (none: refused by the
+            // foreign key, nothing of the file written).
+            let on_suivi = |pos: Id| {
+                pick(&suivi_ids, Some(pos))
+                    .or(suivi_ids.last().copied())
+                    .unwrap_or(0)
+            };
+            for s in &f.saisines {
+                put(Record::Saisine(Saisine {
+                    suivi_id: on_suivi(s.suivi_id),
+                    ..s.clone()
+                }))?;
+            }
+            for v in &f.veilles {
+                put(Record::Veille(Veille {
+                    suivi_id: on_suivi(v.suivi_id),
+                    ..v.clone()
+                }))?;
+            }
             ids.push(pid);
         }
         tx.commit()?;

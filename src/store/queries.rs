@@ -137,6 +137,9 @@ impl Store {
             actions: sql::list(c, person_id)?,
             appointments: sql::list(c, person_id)?,
             notes: sql::list(c, person_id)?,
+            etapes: sql::list(c, person_id)?,
+            saisines: sql::list(c, person_id)?,
+            veilles: sql::list(c, person_id)?,
         })
     }
 

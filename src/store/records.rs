@@ -106,6 +106,9 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
             let at = Some(r.at.unwrap_or(now));
             sql::write(conn, &Note { at, ..r.clone() }, id, exists)?
         }
+        Record::Etape(r) => sql::write(conn, r, id, exists)?,
+        Record::Saisine(r) => sql::write(conn, r, id, exists)?,
+        Record::Veille(r) => sql::write(conn, r, id, exists)?,
     };
     touch(conn, record.person_id(), now)?;
     Ok(written)
@@ -160,6 +163,9 @@ fn stamps_mut(record: &mut Record) -> (Option<&mut Id>, &mut i64) {
         Record::Action(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Appointment(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Note(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Etape(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Saisine(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Veille(r) => (Some(&mut r.person_id), &mut r.version),
     }
 }
 
@@ -260,5 +266,8 @@ pub(super) fn load(conn: &Connection, kind: RecordKind, id: Id) -> Result<Option
         RecordKind::Action => sql::one(conn, id)?.map(Record::Action),
         RecordKind::Appointment => sql::one(conn, id)?.map(Record::Appointment),
         RecordKind::Note => sql::one(conn, id)?.map(Record::Note),
+        RecordKind::Etape => sql::one(conn, id)?.map(Record::Etape),
+        RecordKind::Saisine => sql::one(conn, id)?.map(Record::Saisine),
+        RecordKind::Veille => sql::one(conn, id)?.map(Record::Veille),
     })
 }

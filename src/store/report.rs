@@ -3,13 +3,17 @@
 //! pass each (one suivi per person or so, and every one may matter for the period), the
 //! latest diagnostics come in `diagnostics_by_person` order, and the appointments of the
 //! period are a range of `appointments_for_report` (migration 5), read from that covering
-//! index alone, so the year's report reads that year's appointments only.
+//! index alone, so the year's report reads that year's appointments only. The démarches of
+//! those appointments are read by the same range joined to `demarches` by its primary key;
+//! the étapes of the period come from `etapes_by_debut` (migration 6); saisines are few (a
+//! handful per person at most), read in one pass, each with one seek into
+//! `appointments_by_person_status` for the person's first honoured interview.
 
 use super::sql;
-use super::tables::{Stored, SUIVIS};
+use super::tables::{Stored, ETAPES, SAISINES, SUIVIS};
 use super::{Result, Store};
-use crate::domain::{Appointment, Diagnostic, Id, Person, Suivi};
-use crate::report::{Cohort, Period};
+use crate::domain::{Appointment, Diagnostic, Etape, Id, Person, Saisine, Suivi};
+use crate::report::{Cohort, Period, TaggedDemarche};
 use std::collections::HashMap;
 
 /// Suivis open at some point of [?1, ?2]: started (entry, else orientation, else exit, or
@@ -21,6 +25,12 @@ const OVERLAPPING: &str = "(sortie_date IS NULL OR sortie_date >= ?1)
 /// The period's appointments, from the covering index `appointments_for_report` alone.
 const APPOINTMENTS_SQL: &str = "SELECT person_id, start, medium, status FROM appointments
      WHERE start >= ?1 AND start < ?2";
+
+/// The démarches of the period's appointments: the same range, each appointment's démarches
+/// by the primary key of `demarches`.
+const DEMARCHES_SQL: &str = "SELECT a.person_id, a.start, d.theme FROM appointments a
+     JOIN demarches d ON d.appointment_id = a.id
+     WHERE a.start >= ?1 AND a.start < ?2";
 
 impl Store {
     /// What the report of `period` needs: the suivis from the start of N-1 to the end of
@@ -108,12 +118,85 @@ impl Store {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows
         };
+        let (demarches, etapes, saisines) = self.report_year_records(period)?;
         Ok(Cohort {
             persons,
             suivis,
             diagnostics,
             appointments,
+            demarches,
+            etapes,
+            saisines,
         })
+    }
+
+    /// The period's démarches, étapes (begun in it) and saisines (dated in it, with the
+    /// person's first honoured individual interview).
+    #[allow(clippy::type_complexity)]
+    fn report_year_records(
+        &self,
+        period: &Period,
+    ) -> Result<(
+        Vec<TaggedDemarche>,
+        Vec<Etape>,
+        Vec<(Saisine, Option<chrono::NaiveDate>)>,
+    )> {
+        let c = &self.conn;
+        let (du, au) = (period.du, period.au);
+        let until = au.succ_opt().unwrap_or(au);
+        let demarches = c
+            .prepare(DEMARCHES_SQL)?
+            .query_map(rusqlite::params![du, until], |r| {
+                let start: Option<chrono::NaiveDateTime> = r.get(1)?;
+                Ok(TaggedDemarche {
+                    person_id: r.get(0)?,
+                    date: start.map(|s| s.date()),
+                    theme: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let etapes = {
+            let q = format!(
+                "SELECT {} FROM etapes WHERE debut >= ?1 AND debut <= ?2 ORDER BY debut, id",
+                sql::select_list(&ETAPES, None)
+            );
+            let mut stmt = c.prepare(&q)?;
+            let at = sql::columns::<Etape>(&stmt)?;
+            let rows = stmt
+                .query_map(rusqlite::params![du, au], |r| Etape::from_columns(r, &at))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        };
+        let saisines = {
+            // The first honoured interview: a seek into appointments_by_person_status
+            // (person_id, status, start), collective sessions skipped.
+            let q = format!(
+                "SELECT {}, (SELECT MIN(a.start) FROM appointments a
+                     WHERE a.person_id = s.person_id AND a.status = ?3 AND a.medium <> ?4)
+                     AS first_honoured
+                 FROM saisines s WHERE s.date >= ?1 AND s.date <= ?2 ORDER BY s.date, s.id",
+                sql::select_list(&SAISINES, Some("s"))
+            );
+            let mut stmt = c.prepare(&q)?;
+            let at = sql::columns::<Saisine>(&stmt)?;
+            let first = stmt.column_index("first_honoured")?;
+            let rows = stmt
+                .query_map(
+                    rusqlite::params![
+                        du,
+                        au,
+                        crate::domain::codes::APPT_HONOURED,
+                        crate::report::MEDIUM_COLLECTIVE
+                    ],
+                    |r| {
+                        let f: Option<chrono::NaiveDateTime> = r.get(first)?;
+                        Ok((Saisine::from_columns(r, &at)?, f.map(|f| f.date())))
+                    },
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows
+        };
+        Ok((demarches, etapes, saisines))
     }
 
     /// Every référent·e named on a suivi (to check a `--referent` filter).

@@ -431,6 +431,58 @@ ALTER TABLE persons ADD COLUMN qpv INTEGER;
 ALTER TABLE persons ADD COLUMN niveau_francais TEXT NOT NULL DEFAULT '';
 ALTER TABLE persons ADD COLUMN parent_isole INTEGER;
 "#,
+    // 7: wt-year: étapes de parcours, saisines, veilles à 6 mois (issue 12)
+    r#"
+-- Ids never reused (AUTOINCREMENT, as every record table since migration 3): the audit log
+-- names records by id. Each goes with its person (erasure) and, for saisines and veilles,
+-- with its suivi.
+CREATE TABLE etapes (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL,
+    debut     TEXT,
+    fin       TEXT,
+    organisme TEXT NOT NULL DEFAULT '',
+    note      TEXT NOT NULL DEFAULT '',
+    version   INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list (person_id = ?, by start) and the cascade from persons.
+CREATE INDEX etapes_by_person ON etapes(person_id, debut);
+-- The report's étapes of a period (debut BETWEEN ? AND ?) across all people.
+CREATE INDEX etapes_by_debut ON etapes(debut);
+
+CREATE TABLE saisines (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    suivi_id  INTEGER NOT NULL REFERENCES suivis(id) ON DELETE CASCADE,
+    date      TEXT,
+    motif     TEXT NOT NULL,
+    detail    TEXT NOT NULL DEFAULT '',
+    version   INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list (person_id = ?, by date) and the cascade from persons.
+CREATE INDEX saisines_by_person ON saisines(person_id, date);
+-- The cascade from suivis would otherwise scan every saisine.
+CREATE INDEX saisines_by_suivi ON saisines(suivi_id);
+
+CREATE TABLE veilles (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    suivi_id  INTEGER NOT NULL REFERENCES suivis(id) ON DELETE CASCADE,
+    date      TEXT,
+    situation TEXT NOT NULL,
+    note      TEXT NOT NULL DEFAULT '',
+    version   INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list (person_id = ?, by date) and the cascade from persons.
+CREATE INDEX veilles_by_person ON veilles(person_id, date);
+-- The today view's « veille due » test (NOT EXISTS ... WHERE suivi_id = ?) and the cascade
+-- from suivis.
+CREATE INDEX veilles_by_suivi ON veilles(suivi_id);
+-- The today view's exits 6 months old or more (sortie_date <= ?), latest first, without
+-- reading the suivis still open (most of them).
+CREATE INDEX suivis_by_exit ON suivis(sortie_date) WHERE sortie_date IS NOT NULL;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -230,6 +230,27 @@ stored! {
     }
 }
 
+stored! {
+    Etape in "etapes" as ETAPES, order ["debut", "id"] {
+        id: Key, person_id: Owner, kind: Data, debut: Data, fin: Data, organisme: Data,
+        note: Data, version: Version,
+    }
+}
+
+stored! {
+    Saisine in "saisines" as SAISINES, order ["date", "id"] {
+        id: Key, person_id: Owner, suivi_id: Data, date: Data, motif: Data, detail: Data,
+        version: Version,
+    }
+}
+
+stored! {
+    Veille in "veilles" as VEILLES, order ["date", "id"] {
+        id: Key, person_id: Owner, suivi_id: Data, date: Data, situation: Data, note: Data,
+        version: Version,
+    }
+}
+
 impl RecordKind {
     /// The table of this kind of record (also its name in the audit log).
     pub(crate) fn table(self) -> &'static Table {
@@ -242,6 +263,9 @@ impl RecordKind {
             RecordKind::Action => &ACTIONS,
             RecordKind::Appointment => &APPOINTMENTS,
             RecordKind::Note => &NOTES,
+            RecordKind::Etape => &ETAPES,
+            RecordKind::Saisine => &SAISINES,
+            RecordKind::Veille => &VEILLES,
         }
     }
 }

@@ -34,6 +34,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if file.journal.is_some() {
         draw_journal(frame, app, file);
     }
+    if file.parcours {
+        draw_parcours(frame, app, file);
+    }
 }
 
 fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
@@ -176,7 +179,7 @@ fn width(s: &str) -> usize {
 }
 
 fn pane_block(app: &App, file: &FileState, pane: Pane, title: String) -> Block<'static> {
-    let focused = file.focus == pane && file.journal.is_none();
+    let focused = file.focus == pane && file.journal.is_none() && !file.parcours;
     let action = match pane {
         Pane::Diagnostic => Action::FocusDiagnostic,
         Pane::Barriers => Action::FocusBarriers,
@@ -202,7 +205,7 @@ fn pane_block(app: &App, file: &FileState, pane: Pane, title: String) -> Block<'
 }
 
 fn draw_pane(frame: &mut Frame, app: &App, file: &FileState, pane: Pane, area: Rect) {
-    let focused = file.focus == pane && file.journal.is_none();
+    let focused = file.focus == pane && file.journal.is_none() && !file.parcours;
     let sel_style = if focused {
         style::selected()
     } else {
@@ -728,6 +731,106 @@ fn draw_journal(frame: &mut Frame, app: &App, file: &FileState) {
         let text: String = n.text.chars().take(4000).collect();
         frame.render_widget(
             Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().border_style(style::border())),
+            detail,
+        );
+    }
+}
+
+/// The parcours list: étapes, saisines and veilles of the file, newest first, with the
+/// selected row's details below.
+fn draw_parcours(frame: &mut Frame, app: &App, file: &FileState) {
+    use crate::app::file::parcours::{parcours_rows, ParcoursRow};
+    let area = centered(frame.area(), 100, frame.area().height.saturating_sub(4));
+    let (block, inner) = popup(frame, area, "Parcours — étapes, saisines, veille à 6 mois");
+    frame.render_widget(block, area);
+    let rows = parcours_rows(&file.data);
+    let [list, detail] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Min(3)]).areas(inner);
+    let rf = &app.rf;
+    let d = |x: Option<chrono::NaiveDate>| x.map(format_date).unwrap_or_else(|| "?".into());
+    if rows.is_empty() {
+        let key = |a| app.keymap.key_label(Context::Parcours, a);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(
+                    "Rien d'enregistré : {} étape de parcours · {} saisine du Département · {} veille à 6 mois",
+                    key(Action::AddEtape),
+                    key(Action::AddSaisine),
+                    key(Action::AddVeille)
+                ),
+                style::dim(),
+            ))
+            .wrap(Wrap { trim: true }),
+            list,
+        );
+        return;
+    }
+    let line_of = |r: &ParcoursRow| -> (String, String) {
+        match *r {
+            ParcoursRow::Etape(i) => {
+                let e = &file.data.etapes[i];
+                let end = e
+                    .fin
+                    .map(|f| format!(" → {}", format_date(f)))
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "{}{end} · Étape · {} · {}",
+                        d(e.debut),
+                        label_in(&rf.etape_types, &e.kind),
+                        e.organisme
+                    ),
+                    e.note.clone(),
+                )
+            }
+            ParcoursRow::Saisine(i) => {
+                let s = &file.data.saisines[i];
+                (
+                    format!(
+                        "{} · Saisine · {}",
+                        d(s.date),
+                        label_in(&rf.saisine_motifs, &s.motif)
+                    ),
+                    s.detail.clone(),
+                )
+            }
+            ParcoursRow::Veille(i) => {
+                let v = &file.data.veilles[i];
+                (
+                    format!(
+                        "{} · Veille 6 mois · {}",
+                        d(v.date),
+                        label_in(&rf.veille_situations, &v.situation)
+                    ),
+                    v.note.clone(),
+                )
+            }
+        }
+    };
+    let sel = file.parcours_selected;
+    let w = list.width as usize;
+    let off = scroll_offset(sel, list.height as usize);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(off)
+        .take(list.height as usize)
+        .map(|(pos, r)| {
+            let mut l = Line::from(truncate_width(line_of(r).0.trim_end_matches(" · "), w));
+            if pos == sel {
+                l = l.style(style::selected());
+            }
+            l
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    if let Some(r) = rows.get(sel) {
+        let (head, text) = line_of(r);
+        let text: String = text.chars().take(4000).collect();
+        frame.render_widget(
+            Paragraph::new(format!("{head}\n{text}"))
                 .wrap(Wrap { trim: false })
                 .block(Block::bordered().border_style(style::border())),
             detail,

@@ -27,6 +27,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: usize) {
             C::Plan,
             C::Appointments,
             C::Journal,
+            C::Parcours,
         ] {
             if !contexts.contains(&c) {
                 contexts.push(c);

@@ -145,9 +145,11 @@ pub fn report_form(rf: &Referential, a: &Appointment) -> Form {
             .map(crate::dates::format_datetime)
             .unwrap_or_default()
     );
+    // The social themes, then the employment categories and the link with the prescripteur.
     let themes = rf
-        .active_themes()
-        .map(|t| (t.code.clone(), t.short.clone()))
+        .demarche_tags()
+        .into_iter()
+        .map(|(code, short, _)| (code, short))
         .collect();
     Form::new(
         &title,

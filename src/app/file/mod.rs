@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod barriers;
 pub mod diagnostic;
 pub mod journal;
+pub mod parcours;
 pub mod plan;
 
 use super::form::Refusal;
@@ -28,7 +29,16 @@ macro_rules! keyed {
         })*
     };
 }
-keyed!(Barrier, PlanAction, Objective, Appointment, Note);
+keyed!(
+    Barrier,
+    PlanAction,
+    Objective,
+    Appointment,
+    Note,
+    Etape,
+    Saisine,
+    Veille
+);
 
 impl App {
     /// Opens a person's file; the consultation is written in the audit log (a file that
@@ -49,6 +59,8 @@ impl App {
                     undo: Vec::new(),
                     journal_selected: 0,
                     nir_shown: false,
+                    parcours: false,
+                    parcours_selected: 0,
                 };
                 // Start the checklist on its first situation row, not a theme header.
                 file.selected[Pane::Barriers.index()] = 1;
@@ -127,6 +139,8 @@ impl App {
     pub(super) fn leave_file(&mut self, store: &Store) {
         if let Some(f) = self.file.as_mut().filter(|f| f.journal.is_some()) {
             f.journal = None;
+        } else if let Some(f) = self.file.as_mut().filter(|f| f.parcours) {
+            f.parcours = false;
         } else {
             self.back_to_caseload(store);
         }
@@ -136,6 +150,7 @@ impl App {
         if let Some(f) = self.file.as_mut() {
             f.focus = pane;
             f.journal = None;
+            f.parcours = false;
         }
     }
 
@@ -150,6 +165,9 @@ impl App {
         let Some(file) = self.file.as_ref() else {
             return;
         };
+        if file.parcours {
+            return self.move_in_parcours(step);
+        }
         if file.journal.is_some() {
             let s = step(file.journal_selected, file.data.notes.len());
             if let Some(f) = self.file.as_mut() {
@@ -182,6 +200,9 @@ impl App {
         if f.journal.is_some() {
             return self.edit_selected_note();
         }
+        if f.parcours {
+            return self.edit_selected_parcours();
+        }
         match f.focus {
             Pane::Diagnostic => self.open_comment_form(),
             Pane::Barriers => self.open_barrier_details_form(),
@@ -194,6 +215,9 @@ impl App {
         let Some(f) = &self.file else { return };
         if f.journal.is_some() {
             return self.delete_selected_note(store);
+        }
+        if f.parcours {
+            return self.delete_selected_parcours(store);
         }
         match f.focus {
             Pane::Plan => self.delete_selected_plan_row(store),
