@@ -687,6 +687,7 @@ fn version_of(r: &Record) -> i64 {
         Record::Action(x) => x.version,
         Record::Appointment(x) => x.version,
         Record::Note(x) => x.version,
+        Record::Session(x) => x.version,
     }
 }
 
@@ -704,6 +705,8 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
         RecordKind::Action => find(&data.actions, id, |x| (x.id, x.version)),
         RecordKind::Appointment => find(&data.appointments, id, |x| (x.id, x.version)),
         RecordKind::Note => find(&data.notes, id, |x| (x.id, x.version)),
+        // Sessions are not part of the file (their version is checked by the store).
+        RecordKind::Session => None,
     }
 }
 

@@ -8,7 +8,9 @@ pub mod codes;
 mod model;
 pub mod referential;
 pub mod rules;
+mod session;
 
 pub use model::*;
 pub use referential::Referential;
 pub use rules::RuleError;
+pub use session::*;

@@ -298,6 +298,8 @@ pub enum Record {
     Action(PlanAction),
     Appointment(Appointment),
     Note(Note),
+    /// A collective session, with its participants (not owned by one person).
+    Session(crate::domain::Session),
 }
 
 /// Which kind of record, for deletes and audit.
@@ -311,6 +313,7 @@ pub enum RecordKind {
     Action,
     Appointment,
     Note,
+    Session,
 }
 
 impl Record {
@@ -324,6 +327,7 @@ impl Record {
             Record::Action(_) => RecordKind::Action,
             Record::Appointment(_) => RecordKind::Appointment,
             Record::Note(_) => RecordKind::Note,
+            Record::Session(_) => RecordKind::Session,
         }
     }
 
@@ -337,10 +341,11 @@ impl Record {
             Record::Action(r) => r.id,
             Record::Appointment(r) => r.id,
             Record::Note(r) => r.id,
+            Record::Session(r) => r.id,
         }
     }
 
-    /// The person this record belongs to.
+    /// The person this record belongs to (0 for a collective session).
     pub fn person_id(&self) -> Id {
         match self {
             Record::Person(r) => r.id,
@@ -351,6 +356,8 @@ impl Record {
             Record::Action(r) => r.person_id,
             Record::Appointment(r) => r.person_id,
             Record::Note(r) => r.person_id,
+            // A session belongs to nobody: its participants' files are touched instead.
+            Record::Session(_) => 0,
         }
     }
 }

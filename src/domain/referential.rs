@@ -90,6 +90,9 @@ pub struct Referential {
     pub diagnostic_kinds: Vec<Item>,
     pub sexes: Vec<Item>,
     pub job_needs: Vec<Item>,
+    /// Types of collective sessions (atelier, information collective, sortie, forum...).
+    #[serde(default)]
+    pub session_types: Vec<Item>,
 }
 
 fn yes() -> bool {
@@ -107,6 +110,7 @@ pub struct Override {
     pub action_types: Vec<ActionType>,
     pub partners: Vec<Item>,
     pub dispositifs: Vec<Item>,
+    pub session_types: Vec<Item>,
 }
 
 /// Problems with a referential file, in French for the user.
@@ -209,6 +213,7 @@ impl Referential {
         merge_list(&mut self.action_types, o.action_types);
         merge_list(&mut self.partners, o.partners);
         merge_list(&mut self.dispositifs, o.dispositifs);
+        merge_list(&mut self.session_types, o.session_types);
         for t in &mut self.themes {
             if o.disabled_themes.iter().any(|d| d == &t.code) {
                 t.enabled = false;
@@ -267,6 +272,7 @@ impl Referential {
         unique("diagnostic_kinds", &self.diagnostic_kinds)?;
         unique("sexes", &self.sexes)?;
         unique("job_needs", &self.job_needs)?;
+        unique("session_types", &self.session_types)?;
         need("levels", &self.levels, &[c::LEVEL_NOT_ADDRESSED])?;
         need(
             "appointment_statuses",

@@ -18,6 +18,7 @@ mod queries;
 mod records;
 mod report;
 pub mod schema;
+mod sessions;
 mod sql;
 mod tables;
 

@@ -106,9 +106,33 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
             let at = Some(r.at.unwrap_or(now));
             sql::write(conn, &Note { at, ..r.clone() }, id, exists)?
         }
+        Record::Session(r) => return write_session(conn, r, exists, now),
     };
     touch(conn, record.person_id(), now)?;
     Ok(written)
+}
+
+/// A session belongs to nobody: the files of the people whose participation it adds,
+/// removes or changes are touched instead (their rendez-vous pane shows it).
+fn write_session(conn: &Connection, s: &Session, exists: bool, now: NaiveDateTime) -> Result<Id> {
+    let before: Vec<Participation> = if exists {
+        sql::list(conn, s.id)?
+    } else {
+        Vec::new()
+    };
+    let id = sql::write(conn, s, s.id, exists)?;
+    let mut touched: Vec<Id> = Vec::new();
+    for p in before.iter().chain(&s.participants) {
+        let same = before.iter().find(|b| b.person_id == p.person_id)
+            == s.participants.iter().find(|n| n.person_id == p.person_id);
+        if !same && !touched.contains(&p.person_id) {
+            touched.push(p.person_id);
+        }
+    }
+    for pid in touched {
+        touch(conn, pid, now)?;
+    }
+    Ok(id)
 }
 
 /// A person's generated fields: the n° de dossier and creation time when new, the time of
@@ -160,6 +184,7 @@ fn stamps_mut(record: &mut Record) -> (Option<&mut Id>, &mut i64) {
         Record::Action(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Appointment(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Note(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Session(r) => (None, &mut r.version),
     }
 }
 
@@ -243,7 +268,16 @@ fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Re
             .optional()?,
         None => None,
     };
+    // A session's participants lose it from their files.
+    let participants: Vec<Participation> = if kind == RecordKind::Session {
+        sql::list(conn, id)?
+    } else {
+        Vec::new()
+    };
     exec(conn, &sql::delete_by_id(table), [id])?;
+    for p in participants {
+        touch(conn, p.person_id, now)?;
+    }
     if let Some(p) = person {
         touch(conn, p, now)?;
     }
@@ -260,5 +294,6 @@ pub(super) fn load(conn: &Connection, kind: RecordKind, id: Id) -> Result<Option
         RecordKind::Action => sql::one(conn, id)?.map(Record::Action),
         RecordKind::Appointment => sql::one(conn, id)?.map(Record::Appointment),
         RecordKind::Note => sql::one(conn, id)?.map(Record::Note),
+        RecordKind::Session => sql::one(conn, id)?.map(Record::Session),
     })
 }
