@@ -442,6 +442,8 @@ pub enum Purpose {
     Report(i64),
     NewNote,
     EditNote(i64),
+    /// Collective sessions' forms (see `app::sessions`).
+    Session(crate::app::sessions::SessionForm),
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

@@ -38,6 +38,9 @@ impl App {
             Screen::Today => vec![Context::Today, Context::Global],
             Screen::Retention => vec![Context::Retention, Context::Global],
             Screen::Audit => vec![Context::Audit, Context::Global],
+            Screen::Sessions => vec![Context::Sessions, Context::Global],
+            Screen::Attendance => vec![Context::Attendance, Context::Global],
+            Screen::Enrol => vec![Context::Enrol, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
@@ -132,6 +135,9 @@ impl App {
         {
             return Outcome::Redraw;
         }
+        if self.screen == Screen::Enrol && self.enrol_key(&key, store) {
+            return Outcome::Redraw;
+        }
         let k = Key::from_event(&key);
         match self.keymap.lookup(&self.contexts(), &k) {
             Some(a) => {
@@ -195,6 +201,9 @@ impl App {
 
     fn do_action(&mut self, action: Action, store: &mut Store) -> Outcome {
         use Action as A;
+        if self.session_action(action, store) {
+            return Outcome::Redraw;
+        }
         match action {
             A::Quit => return Outcome::Quit,
             A::Lock => return Outcome::Lock,
@@ -266,7 +275,7 @@ impl App {
             Screen::File => self.leave_file(store),
             Screen::Retention => self.back_to_caseload(store),
             Screen::Audit => self.leave_audit(store),
-            Screen::Caseload => {}
+            Screen::Caseload | Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
         }
     }
 
@@ -277,6 +286,7 @@ impl App {
             Screen::Today => self.open_today_row(store),
             Screen::Retention => self.open_retention_row(store),
             Screen::File | Screen::Audit => {}
+            Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
         }
     }
 
@@ -296,6 +306,9 @@ impl App {
             Screen::Audit => {
                 let a = &mut self.audit;
                 a.selected = step(a.selected, a.entries.len());
+            }
+            Screen::Sessions | Screen::Attendance | Screen::Enrol => {
+                self.move_in_sessions(step)
             }
         }
     }
@@ -598,6 +611,7 @@ impl App {
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
             Purpose::NewPerson => return self.create_person(r, store),
+            Purpose::Session(p) => return self.apply_session_form(form, p.clone(), r, store),
             Purpose::EditPerson => {
                 let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
                 person::read_identity(r, p)?

@@ -55,6 +55,7 @@ impl App {
                 file.checked_only = !file.data.barriers.is_empty();
                 self.file = Some(file);
                 self.screen = Screen::File;
+                self.load_file_sessions(store);
                 self.clamp_selection();
             }
             Err(e) => self.set_error(e.to_string()),
@@ -101,6 +102,7 @@ impl App {
                 self.set_error(msg);
             }
         }
+        self.load_file_sessions(store);
         self.clamp_selection();
     }
 
