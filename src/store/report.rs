@@ -106,11 +106,17 @@ impl Store {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows
         };
+        let sessions = {
+            let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            let until = period.au.succ_opt().unwrap_or(period.au);
+            self.sessions_between(day(period.du), day(until))?
+        };
         Ok(Cohort {
             persons,
             suivis,
             diagnostics,
             appointments,
+            sessions,
         })
     }
 
