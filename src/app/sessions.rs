@@ -250,6 +250,7 @@ impl App {
                     }
                 }
                 self.reload_sessions(store);
+                self.remember_version(applied.id);
                 Ok(applied.id)
             }
             Err(StoreError::Conflict) => {
@@ -260,14 +261,37 @@ impl App {
         }
     }
 
+    /// The version session `id` is at after this window's write (see `undo_session`).
+    fn remember_version(&mut self, id: Id) {
+        match self.sessions.list.iter().find(|s| s.id == id) {
+            Some(s) => {
+                self.sessions.written.insert(id, s.version);
+            }
+            None => {
+                self.sessions.written.remove(&id);
+            }
+        }
+    }
+
     fn undo_session(&mut self, store: &mut Store) {
-        let Some((change, what)) = self.sessions.undo.pop() else {
+        let Some((mut change, what)) = self.sessions.undo.pop() else {
             self.set_info("Rien à annuler");
             return;
         };
+        // Undoing two edits of one session in a row: the older inverse carries a version
+        // this window has since moved on. When the session is still at the version this
+        // window last wrote (nobody else changed it), the inverse is applied on it; an
+        // edit made elsewhere meanwhile still makes the undo refused.
+        if let Change::Upsert(Record::Session(s)) = &mut change {
+            let stored = store.session(s.id).ok().flatten().map(|x| x.version);
+            if stored.is_some() && stored == self.sessions.written.get(&s.id).copied() {
+                s.version = stored.unwrap_or(s.version);
+            }
+        }
         match store.apply(&change) {
-            Ok(_) => {
+            Ok(applied) => {
                 self.reload_sessions(store);
+                self.remember_version(applied.id);
                 if self.screen == Screen::Attendance && self.current_session().is_none() {
                     self.screen = Screen::Sessions;
                 }
@@ -753,9 +777,9 @@ pub fn session_form(rf: &Referential, s: &Session, purpose: SessionForm) -> Form
             Field::choice(k::KIND, "Type", items(&rf.session_types), kind),
             Field::datetime(k::START, "Date et heure", s.start).required(),
             Field::text(k::END, "Fin (heure)", &end),
+            Field::number(k::CAPACITY, "Capacité (places)", Some(capacity)),
             Field::text(k::PLACE, "Lieu", &s.place),
             Field::completion(k::PARTNER, "Partenaire", items(&rf.partners), &s.partner),
-            Field::number(k::CAPACITY, "Capacité (places)", Some(capacity)),
             Field::multicheck(k::THEMES, "Thèmes", themes, &s.theme_codes()),
             Field::text(k::ANIMATEUR, "Animateur·rice", &s.animateur),
         ],

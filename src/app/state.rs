@@ -275,6 +275,8 @@ pub struct SessionsState {
     pub counts_as_interview: bool,
     /// Where Échap from the list goes back to.
     pub back_to: Option<Screen>,
+    /// The version each session is at after this window's last write or undo.
+    pub written: std::collections::HashMap<Id, i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
