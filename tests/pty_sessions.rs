@@ -80,4 +80,26 @@ fn create_enrol_and_mark_a_session_in_the_real_binary() {
         .filter(|p| p["sessions"].as_array().is_some_and(|s| s.len() == 1))
         .count();
     assert_eq!(with, 3);
+
+    // The CSV table of sessions: one line per participant.
+    let csv = run_cli(
+        &db,
+        &config,
+        &[
+            "--compte",
+            "demo",
+            "--mot-de-passe-fichier",
+            pw.to_str().unwrap(),
+            "export",
+            "--format",
+            "csv",
+            "--quoi",
+            "seances",
+        ],
+    );
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("Date;Heure;Durée (heures);Séance;Type"), "{csv}");
+    assert!(lines[1].contains(";Atelier numérique;Atelier;"), "{csv}");
+    assert!(lines[1].ends_with(";Excusé"), "{csv}");
 }
