@@ -570,16 +570,16 @@ fn with_sessions(
                 vec![
                     datetime(s.start),
                     format!("{} min", s.duration_min),
-                    format!(
-                        "{} — {}",
-                        label_in(&rf.session_types, &s.kind),
-                        s.title
-                    ),
-                    [s.place.clone(), partner(rf, &s.partner), s.animateur.clone()]
-                        .into_iter()
-                        .filter(|v| !v.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" · "),
+                    format!("{} — {}", label_in(&rf.session_types, &s.kind), s.title),
+                    [
+                        s.place.clone(),
+                        partner(rf, &s.partner),
+                        s.animateur.clone(),
+                    ]
+                    .into_iter()
+                    .filter(|v| !v.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                     themes,
                     status,
                     s.note.clone(),

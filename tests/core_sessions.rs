@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use parcours::clock::Clock;
 use parcours::domain::*;
-use parcours::store::{schema, Store, StoreError};
+use parcours::store::{Store, StoreError};
 use parcours::{document, export};
 
 const NOW: &str = "2026-11-22 10:00:00";
@@ -62,16 +62,24 @@ fn load(store: &Store, id: Id) -> Session {
 #[test]
 fn a_session_round_trips_with_its_participants_and_undoes() {
     let (_dir, mut store) = temp_store();
-    assert!(schema::LATEST >= 6);
     let a = person(&mut store, "Alpha");
     let b = person(&mut store, "Beta");
     let written = session(&[a, b]);
     let applied = store
         .apply(&Change::Upsert(Record::Session(written.clone())))
         .unwrap();
-    assert_eq!(applied.inverse, Some(Change::Delete(RecordKind::Session, applied.id)));
+    assert_eq!(
+        applied.inverse,
+        Some(Change::Delete(RecordKind::Session, applied.id))
+    );
     let read = load(&store, applied.id);
-    assert_eq!(read, Session { id: applied.id, ..written.clone() });
+    assert_eq!(
+        read,
+        Session {
+            id: applied.id,
+            ..written.clone()
+        }
+    );
     assert_eq!(store.sessions().unwrap(), vec![read.clone()]);
 
     // Attendance: an update at the version read, undone by its inverse.
@@ -146,10 +154,7 @@ fn erasing_one_participant_keeps_the_session_without_them() {
     let b = person(&mut store, "Qzverase");
     let mut s = session(&[a, b]);
     s.participants[1].note = "Qzvnote à effacer".into();
-    let id = store
-        .apply(&Change::Upsert(Record::Session(s)))
-        .unwrap()
-        .id;
+    let id = store.apply(&Change::Upsert(Record::Session(s))).unwrap().id;
     store.erase_person(b).unwrap();
     let kept = load(&store, id);
     assert_eq!(kept.participants.len(), 1);
@@ -167,9 +172,7 @@ fn the_persons_export_and_document_list_their_sessions_only() {
     s.participants[0].status = codes::APPT_HONOURED.into();
     s.participants[0].note = "Qzvmine".into();
     s.participants[1].note = "Qzvother".into();
-    store
-        .apply(&Change::Upsert(Record::Session(s)))
-        .unwrap();
+    store.apply(&Change::Upsert(Record::Session(s))).unwrap();
 
     let mut out = Vec::new();
     export::write_json(&store, Some(&[a]), &mut out).unwrap();
@@ -181,8 +184,14 @@ fn the_persons_export_and_document_list_their_sessions_only() {
     assert_eq!(mine[0]["status"], "honore");
     assert_eq!(mine[0]["note"], "Qzvmine");
     assert_eq!(mine[0]["enrolled"], 2);
-    assert!(!text.contains("Qzvother"), "another participant's note leaked");
-    assert!(json.get("sessions").is_none(), "one person: no base-wide list");
+    assert!(
+        !text.contains("Qzvother"),
+        "another participant's note leaked"
+    );
+    assert!(
+        json.get("sessions").is_none(),
+        "one person: no base-wide list"
+    );
 
     // The whole base: the sessions themselves, every participant.
     let mut out = Vec::new();

@@ -99,7 +99,10 @@ fn create_enrol_and_mark_a_session_in_the_real_binary() {
     );
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[0].starts_with("Date;Heure;Durée (heures);Séance;Type"), "{csv}");
+    assert!(
+        lines[0].starts_with("Date;Heure;Durée (heures);Séance;Type"),
+        "{csv}"
+    );
     assert!(lines[1].contains(";Atelier numérique;Atelier;"), "{csv}");
     assert!(lines[1].ends_with(";Excusé"), "{csv}");
 }

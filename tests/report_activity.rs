@@ -254,7 +254,11 @@ fn build(db: &Path) -> (String, String) {
     // of those people, all set: 3 present (P1 twice, P7), 2 excused, 1 absent; 2 people
     // present at least once. Not counted: one in N-1, one whose only participant (P8) is
     // not followed in 2025.
-    b.session("2025-03-10", "atelier", &[(p1, "honore"), (p2, "absent"), (p3, "excuse")]);
+    b.session(
+        "2025-03-10",
+        "atelier",
+        &[(p1, "honore"), (p2, "absent"), (p3, "excuse")],
+    );
     b.session("2025-06-05", "info_co", &[(p1, "honore"), (p7, "honore")]);
     b.session("2025-09-01", "sortie", &[(p2, "excuse")]);
     b.session("2024-05-01", "atelier", &[(p1, "honore")]);

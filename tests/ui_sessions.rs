@@ -33,7 +33,11 @@ fn people(ctx: &mut Ctx) -> Vec<Id> {
                 referent: ME.into(),
                 date_orientation: NaiveDateExt::d(2026, 1, 5),
                 date_entree: NaiveDateExt::d(2026, 1, 12),
-                sortie_date: if exited { NaiveDateExt::d(2026, 10, 1) } else { None },
+                sortie_date: if exited {
+                    NaiveDateExt::d(2026, 10, 1)
+                } else {
+                    None
+                },
                 sortie_categorie: exited.then(|| "au_demenagement".into()),
                 ..Default::default()
             })))
@@ -63,7 +67,9 @@ fn create_session(ctx: &mut Ctx) {
     ctx.press("c");
     assert_eq!(ctx.app.screen, Screen::Sessions);
     ctx.press("n");
-    ctx.press("Atelier CV<Enter><Enter>23/11 9h00<Enter>11h00<Enter><Enter>Salle 2, mairie annexe<F10>");
+    ctx.press(
+        "Atelier CV<Enter><Enter>23/11 9h00<Enter>11h00<Enter><Enter>Salle 2, mairie annexe<F10>",
+    );
     assert!(ctx.app.overlay.is_none(), "{}", ctx.render(120, 40));
 }
 
@@ -88,7 +94,11 @@ fn a_session_from_creation_to_the_report() {
     ctx.press("<Tab><Tab><Tab><Tab><Tab><Enter>");
     assert_eq!(ctx.keys - before, 6, "five marks and one confirmation");
     assert_eq!(ctx.app.screen, Screen::Attendance);
-    assert!(ctx.status().contains("5 personnes inscrites"), "{}", ctx.status());
+    assert!(
+        ctx.status().contains("5 personnes inscrites"),
+        "{}",
+        ctx.status()
+    );
     assert!(ctx.status().contains("5 / 10 inscrits"), "{}", ctx.status());
     let s = only_session(&ctx);
     assert_eq!(s.participants.len(), 5);
@@ -120,7 +130,11 @@ fn a_session_from_creation_to_the_report() {
     // The today view lists each participant.
     ctx.press("<F2>");
     let today = ctx.render(120, 40);
-    assert_eq!(today.matches("[collectif] Atelier CV").count(), 5, "{today}");
+    assert_eq!(
+        today.matches("[collectif] Atelier CV").count(),
+        5,
+        "{today}"
+    );
 
     // The monthly rule still counts individual interviews only (no setting).
     let row = ctx
@@ -134,21 +148,44 @@ fn a_session_from_creation_to_the_report() {
     // With the setting, an honoured session counts.
     ctx.app.sessions.counts_as_interview = true;
     ctx.app.reload_caseload(&ctx.store).unwrap();
-    let row = ctx.app.caseload.rows.iter().find(|r| r.person_id == first).unwrap();
+    let row = ctx
+        .app
+        .caseload
+        .rows
+        .iter()
+        .find(|r| r.person_id == first)
+        .unwrap();
     assert_eq!(row.last_honoured, s.start);
 
     // The report counts it apart from individual interviews.
     let rf = Referential::embedded();
     let period = Period::year(2026);
     let r = report::compute(&ctx.store.report_cohort(&period).unwrap(), &period, &rf);
-    let t = r.tables.iter().find(|t| t.title.starts_with("3c.")).unwrap();
+    let t = r
+        .tables
+        .iter()
+        .find(|t| t.title.starts_with("3c."))
+        .unwrap();
     let cell = |label: &str| t.row(label).unwrap().cells[0].text();
     assert_eq!(cell("Séances de la période"), "1");
     assert_eq!(cell("Séances tenues (au moins une personne présente)"), "1");
     assert_eq!(cell("Inscriptions"), "5");
-    assert_eq!(cell("Présents (honorés) : taux de présence"), "3 soit 60,00 %");
-    let t3 = r.tables.iter().find(|t| t.title == "3. Rendez-vous").unwrap();
-    assert_eq!(t3.row("Proposés (honorés + excusés + absents)").unwrap().cells[0].text(), "0");
+    assert_eq!(
+        cell("Présents (honorés) : taux de présence"),
+        "3 soit 60,00 %"
+    );
+    let t3 = r
+        .tables
+        .iter()
+        .find(|t| t.title == "3. Rendez-vous")
+        .unwrap();
+    assert_eq!(
+        t3.row("Proposés (honorés + excusés + absents)")
+            .unwrap()
+            .cells[0]
+            .text(),
+        "0"
+    );
     let _ = ids;
 }
 
@@ -164,7 +201,12 @@ fn capacity_double_enrolment_exited_people_and_deletion() {
 
     // Three marked for two places: the third mark is refused with a French message.
     ctx.press("iqzlef<Tab><Tab><Tab>");
-    assert!(ctx.status().contains("Plus de place : 0 / 2 inscrits et 2 cochées"), "{}", ctx.status());
+    assert!(
+        ctx.status()
+            .contains("Plus de place : 0 / 2 inscrits et 2 cochées"),
+        "{}",
+        ctx.status()
+    );
     ctx.press("<Enter>");
     assert_eq!(only_session(&ctx).participants.len(), 2);
 
@@ -172,25 +214,42 @@ fn capacity_double_enrolment_exited_people_and_deletion() {
     ctx.press("<Esc>e<Down><Down><Down><Down><C-u>1<F10>");
     let form = ctx.form();
     let field = form.field("capacity").unwrap();
-    assert!(field.error.as_deref().unwrap().contains("2 personnes sont déjà inscrites"));
+    assert!(field
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("2 personnes sont déjà inscrites"));
     ctx.press("<Esc>");
 
     // The same person twice: refused.
     ctx.press("iqzlef<Tab>");
-    assert!(ctx.status().contains("est déjà inscrit·e"), "{}", ctx.status());
+    assert!(
+        ctx.status().contains("est déjà inscrit·e"),
+        "{}",
+        ctx.status()
+    );
     ctx.press("<Esc>");
 
     // An exited person: enrolled, with a warning (capacity raised first).
     ctx.press("e<Down><Down><Down><Down><C-u>10<F10>");
     ctx.press("iqzlefèvre farid<Enter>");
-    assert!(ctx.status().contains("attention : QZLEFÈVRE Farid est sorti·e du dispositif"), "{}", ctx.status());
+    assert!(
+        ctx.status()
+            .contains("attention : QZLEFÈVRE Farid est sorti·e du dispositif"),
+        "{}",
+        ctx.status()
+    );
     assert!(only_session(&ctx).participation(ids[5]).is_some());
 
     // Deleting with attendance set asks; the same key again deletes; u undoes.
     ctx.press("h<Esc>");
     assert_eq!(ctx.app.screen, Screen::Sessions);
     ctx.press("x");
-    assert!(ctx.status().contains("1 présence saisie"), "{}", ctx.status());
+    assert!(
+        ctx.status().contains("1 présence saisie"),
+        "{}",
+        ctx.status()
+    );
     assert_eq!(ctx.store.sessions().unwrap().len(), 1, "asked, not deleted");
     ctx.press("x");
     assert!(ctx.store.sessions().unwrap().is_empty());
@@ -210,7 +269,12 @@ fn enrolment_from_a_persons_file() {
     ctx.press("<F8>i");
     assert!(ctx.app.overlay.is_some(), "{}", ctx.status());
     ctx.press("<F10>");
-    assert!(ctx.status().contains("Inscrit·e à « Atelier CV » (1 / 10 inscrits)"), "{}", ctx.status());
+    assert!(
+        ctx.status()
+            .contains("Inscrit·e à « Atelier CV » (1 / 10 inscrits)"),
+        "{}",
+        ctx.status()
+    );
     assert_eq!(ctx.app.sessions.of_person.len(), 1);
     // Undone with the file's own undo.
     ctx.press("u");
@@ -272,7 +336,9 @@ fn snapshot_ctx() -> Ctx {
             ..Default::default()
         },
     ] {
-        ctx.store.apply(&Change::Upsert(Record::Session(s))).unwrap();
+        ctx.store
+            .apply(&Change::Upsert(Record::Session(s)))
+            .unwrap();
     }
     ctx.press("c");
     ctx

@@ -139,7 +139,10 @@ impl App {
                 let mut n = step(s.selected, len);
                 // Skip headers, in the direction of the move.
                 let down = n >= s.selected;
-                while matches!(s.rows.get(n), Some(SessionRow::Header(_) | SessionRow::Empty(_))) {
+                while matches!(
+                    s.rows.get(n),
+                    Some(SessionRow::Header(_) | SessionRow::Empty(_))
+                ) {
                     match (down, n) {
                         (true, n2) if n2 + 1 < len => n = n2 + 1,
                         (false, n2) if n2 > 0 => n = n2 - 1,
@@ -217,7 +220,9 @@ impl App {
                 self.screen = Screen::Sessions;
                 self.reload_sessions(store);
             }
-            (Screen::Attendance, A::SetHonoured) => self.set_attendance(codes::APPT_HONOURED, store),
+            (Screen::Attendance, A::SetHonoured) => {
+                self.set_attendance(codes::APPT_HONOURED, store)
+            }
             (Screen::Attendance, A::SetExcused) => self.set_attendance(codes::APPT_EXCUSED, store),
             (Screen::Attendance, A::SetAbsent) => self.set_attendance(codes::APPT_ABSENT, store),
             (Screen::Attendance, A::EditComment) => self.open_participant_note(),
@@ -240,7 +245,12 @@ impl App {
     }
 
     /// Writes a session change made on these screens and keeps its inverse for undo.
-    fn commit_session(&mut self, store: &mut Store, change: Change, what: &str) -> Result<Id, String> {
+    fn commit_session(
+        &mut self,
+        store: &mut Store,
+        change: Change,
+        what: &str,
+    ) -> Result<Id, String> {
         match store.apply(&change) {
             Ok(applied) => {
                 if let Some(inv) = applied.inverse {
@@ -367,7 +377,10 @@ impl App {
             Ok(_) => {
                 self.set_info(format!("{what} — enregistré"));
                 // Next participant: a whole list is one key each.
-                let n = self.current_session().map(|s| s.participants.len()).unwrap_or(0);
+                let n = self
+                    .current_session()
+                    .map(|s| s.participants.len())
+                    .unwrap_or(0);
                 if self.sessions.participant + 1 < n {
                     self.sessions.participant += 1;
                 }
@@ -381,12 +394,19 @@ impl App {
             return;
         };
         s.unenrol(p.person_id);
-        let what = format!("{} désinscrit·e de « {} »", self.person_name(p.person_id), s.title);
+        let what = format!(
+            "{} désinscrit·e de « {} »",
+            self.person_name(p.person_id),
+            s.title
+        );
         match self.commit_session(store, Change::Upsert(Record::Session(s)), &what) {
             Ok(_) => {
                 let hint = self.undo_hint(&what);
                 self.set_info(hint);
-                let n = self.current_session().map(|s| s.participants.len()).unwrap_or(0);
+                let n = self
+                    .current_session()
+                    .map(|s| s.participants.len())
+                    .unwrap_or(0);
                 self.sessions.participant = self.sessions.participant.min(n.saturating_sub(1));
             }
             Err(e) => self.set_error(e),
@@ -476,12 +496,8 @@ impl App {
                 self.move_selection(a);
             }
             Some(a) => {
-                let changed = self
-                    .sessions
-                    .enrol
-                    .as_mut()
-                    .and_then(|e| e.query.apply(a))
-                    == Some(true);
+                let changed =
+                    self.sessions.enrol.as_mut().and_then(|e| e.query.apply(a)) == Some(true);
                 if changed {
                     self.refresh_enrol();
                 }
@@ -498,7 +514,11 @@ impl App {
         let Some(e) = self.sessions.enrol.as_ref() else {
             return;
         };
-        let Some(row) = e.hits.get(e.selected).and_then(|i| self.caseload.rows.get(*i)) else {
+        let Some(row) = e
+            .hits
+            .get(e.selected)
+            .and_then(|i| self.caseload.rows.get(*i))
+        else {
             return;
         };
         let (id, name) = (row.person_id, row.display_name());
@@ -545,7 +565,11 @@ impl App {
         };
         let mut ids = e.marked.clone();
         if ids.is_empty() {
-            if let Some(r) = e.hits.get(e.selected).and_then(|i| self.caseload.rows.get(*i)) {
+            if let Some(r) = e
+                .hits
+                .get(e.selected)
+                .and_then(|i| self.caseload.rows.get(*i))
+            {
                 ids.push(r.person_id);
             }
         }
@@ -660,14 +684,22 @@ impl App {
                 Some(Record::Session(s)) if s.id == id => Ok(s.clone()),
                 _ => match store.session(id) {
                     Ok(Some(s)) => Ok(s),
-                    Ok(None) => Err(Refusal::Error("Cette séance a été supprimée sur un autre poste".into())),
+                    Ok(None) => Err(Refusal::Error(
+                        "Cette séance a été supprimée sur un autre poste".into(),
+                    )),
                     Err(e) => Err(Refusal::Error(e.to_string())),
                 },
             }
         };
         let (session, what) = match &purpose {
-            SessionForm::New => (read_session(r, Session::default())?, "Séance créée".to_string()),
-            SessionForm::Edit(id) => (read_session(r, stored(*id)?)?, "Séance modifiée".to_string()),
+            SessionForm::New => (
+                read_session(r, Session::default())?,
+                "Séance créée".to_string(),
+            ),
+            SessionForm::Edit(id) => (
+                read_session(r, stored(*id)?)?,
+                "Séance modifiée".to_string(),
+            ),
             SessionForm::Report(id) => {
                 let mut s = stored(*id)?;
                 s.report = r.raw(key::REPORT)?;
@@ -678,7 +710,11 @@ impl App {
                 let note = r.raw(key::NOTE)?;
                 match s.participants.iter_mut().find(|p| p.person_id == *pid) {
                     Some(p) => p.note = note,
-                    None => return Err(Refusal::Error("Cette personne n'est plus inscrite à la séance".into())),
+                    None => {
+                        return Err(Refusal::Error(
+                            "Cette personne n'est plus inscrite à la séance".into(),
+                        ))
+                    }
                 }
                 (s, format!("Note de {}", self.person_name(*pid)))
             }
@@ -744,7 +780,9 @@ impl App {
 pub fn session_choice_label(rf: &Referential, s: &Session) -> String {
     format!(
         "{} · {} — {} ({})",
-        s.start.map(crate::dates::format_datetime).unwrap_or_default(),
+        s.start
+            .map(crate::dates::format_datetime)
+            .unwrap_or_default(),
         label_in(&rf.session_types, &s.kind),
         s.title,
         s.capacity_label()
@@ -758,7 +796,10 @@ pub fn session_form(rf: &Referential, s: &Session, purpose: SessionForm) -> Form
         SessionForm::New => "Nouvelle séance collective".to_string(),
         _ => format!("Séance — {}", s.title),
     };
-    let end = s.end().map(|e| e.format("%Hh%M").to_string()).unwrap_or_default();
+    let end = s
+        .end()
+        .map(|e| e.format("%Hh%M").to_string())
+        .unwrap_or_default();
     let themes = rf
         .active_themes()
         .map(|t| (t.code.clone(), t.short.clone()))
@@ -768,7 +809,11 @@ pub fn session_form(rf: &Referential, s: &Session, purpose: SessionForm) -> Form
     } else {
         s.capacity
     };
-    let kind = if s.kind.is_empty() { "atelier" } else { s.kind.as_str() };
+    let kind = if s.kind.is_empty() {
+        "atelier"
+    } else {
+        s.kind.as_str()
+    };
     Form::new(
         &title,
         Purpose::Session(purpose),
@@ -803,8 +848,9 @@ pub fn read_session(r: &Reader, mut s: Session) -> Result<Session, Refusal> {
             }
         }
         (Some(start), text) => {
-            let at = crate::dates::parse_datetime(text, start)
-                .map_err(|e| Refusal::field(k::END, format!("Heure de fin illisible : {e} (ex. 16h30)")))?;
+            let at = crate::dates::parse_datetime(text, start).map_err(|e| {
+                Refusal::field(k::END, format!("Heure de fin illisible : {e} (ex. 16h30)"))
+            })?;
             Session::minutes_until(start, at.time()).map_err(|e| Refusal::rule(e, key_of))?
         }
         (None, _) => s.duration_min,
@@ -828,14 +874,16 @@ mod tests {
     #[test]
     fn the_session_form_reads_back_and_refuses_bad_input() {
         let rf = Referential::embedded();
-        let mut s = Session::default();
-        s.participants = (1..=4)
-            .map(|i| Participation {
-                person_id: i,
-                status: codes::APPT_PLANNED.into(),
-                note: String::new(),
-            })
-            .collect();
+        let s = Session {
+            participants: (1..=4)
+                .map(|i| Participation {
+                    person_id: i,
+                    status: codes::APPT_PLANNED.into(),
+                    note: String::new(),
+                })
+                .collect(),
+            ..Default::default()
+        };
         let build = |f: fn(&mut Form)| {
             let mut form = session_form(&rf, &s, SessionForm::Edit(1));
             set(&mut form, key::TITLE, "Atelier CV");
@@ -861,14 +909,20 @@ mod tests {
         match read_session(&Reader::new(&below, now()), s.clone()) {
             Err(Refusal::Field { key, message }) => {
                 assert_eq!(key, key::CAPACITY);
-                assert!(message.contains("4 personnes sont déjà inscrites"), "{message}");
+                assert!(
+                    message.contains("4 personnes sont déjà inscrites"),
+                    "{message}"
+                );
             }
             other => panic!("{other:?}"),
         }
         let zero = build(|f| set(f, key::CAPACITY, "0"));
         assert!(matches!(
             read_session(&Reader::new(&zero, now()), s.clone()),
-            Err(Refusal::Field { key: key::CAPACITY, .. })
+            Err(Refusal::Field {
+                key: key::CAPACITY,
+                ..
+            })
         ));
     }
 }

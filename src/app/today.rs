@@ -166,10 +166,16 @@ impl App {
             .filter(|r| r.archived)
             .map(|r| r.person_id)
             .collect();
-        let sessions = store.sessions_between(from, to).map_err(|e| e.to_string())?;
+        let sessions = store
+            .sessions_between(from, to)
+            .map_err(|e| e.to_string())?;
         let mut rows = Vec::new();
         for s in &sessions {
-            for p in s.participants.iter().filter(|p| !archived.contains(&p.person_id)) {
+            for p in s
+                .participants
+                .iter()
+                .filter(|p| !archived.contains(&p.person_id))
+            {
                 let to_set = p.status == codes::APPT_PLANNED && s.start.is_some_and(|t| t < now);
                 let status = if to_set {
                     "Statut à préciser".to_string()
@@ -178,7 +184,10 @@ impl App {
                 };
                 rows.push(TodayRow::Item {
                     person_id: p.person_id,
-                    when: s.start.map(|t| t.format("%Hh%M").to_string()).unwrap_or_default(),
+                    when: s
+                        .start
+                        .map(|t| t.format("%Hh%M").to_string())
+                        .unwrap_or_default(),
                     who: self.person_name(p.person_id),
                     what: format!("[collectif] {} · {status}", s.title),
                     alert: to_set,

@@ -307,9 +307,7 @@ impl App {
                 let a = &mut self.audit;
                 a.selected = step(a.selected, a.entries.len());
             }
-            Screen::Sessions | Screen::Attendance | Screen::Enrol => {
-                self.move_in_sessions(step)
-            }
+            Screen::Sessions | Screen::Attendance | Screen::Enrol => self.move_in_sessions(step),
         }
     }
 

@@ -423,7 +423,10 @@ mod tests {
         assert!(e.message.contains("3 personnes sont déjà inscrites"), "{e}");
         assert_eq!(s.capacity_label(), "3 / 3 inscrits");
         let full = s.enrol(4, "DUPONT Marie", Standing::Followed).unwrap_err();
-        assert!(full.message.starts_with("Séance complète (3 / 3 inscrits)"), "{full}");
+        assert!(
+            full.message.starts_with("Séance complète (3 / 3 inscrits)"),
+            "{full}"
+        );
         assert_eq!(s.participants.len(), 3);
     }
 
@@ -470,7 +473,10 @@ mod tests {
             .map(|i| (i, format!("P{i}"), Standing::Followed))
             .collect();
         let e = s.enrol_all(&people).unwrap_err();
-        assert!(e.message.starts_with("Capacité dépassée : 1 / 3 inscrits"), "{e}");
+        assert!(
+            e.message.starts_with("Capacité dépassée : 1 / 3 inscrits"),
+            "{e}"
+        );
         assert_eq!(s.participants.len(), 1, "all or nothing");
         assert_eq!(s.enrol_all(&people[..2]), Ok(vec![]));
         assert_eq!(s.capacity_label(), "3 / 3 inscrits");

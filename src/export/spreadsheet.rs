@@ -211,7 +211,9 @@ fn write_sessions(
         }
         let facts = vec![
             date(day),
-            s.start.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+            s.start
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default(),
             decimal(f64::from(s.duration_min) / 60.0, 2),
             s.title.clone(),
             label_in(&rf.session_types, &s.kind).to_string(),
@@ -234,7 +236,9 @@ fn write_sessions(
                 _ => Person::default(),
             };
             let status = match s.start {
-                Some(t) if p.status == codes::APPT_PLANNED && t < now => "Statut à préciser".to_string(),
+                Some(t) if p.status == codes::APPT_PLANNED && t < now => {
+                    "Statut à préciser".to_string()
+                }
                 _ => label_in(&rf.appointment_statuses, &p.status).to_string(),
             };
             let mut cells = facts.clone();

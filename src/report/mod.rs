@@ -617,16 +617,39 @@ fn sessions_table(sc: &Scope, sessions: &[crate::domain::Session], filtered: boo
         n(codes::APPT_ABSENT),
     );
     let offered = h + e + a;
-    let mut t = Table::new("3c. Actions collectives (à part des entretiens individuels)", &["Nombre"]);
+    let mut t = Table::new(
+        "3c. Actions collectives (à part des entretiens individuels)",
+        &["Nombre"],
+    );
     let c = |v: usize| vec![Cell::Count(v as u64)];
     t.push("Séances de la période", RowKind::Normal, c(scheduled));
-    t.push("Séances tenues (au moins une personne présente)", RowKind::Total, c(held));
+    t.push(
+        "Séances tenues (au moins une personne présente)",
+        RowKind::Total,
+        c(held),
+    );
     t.push("Inscriptions", RowKind::Total, c(statuses.len()));
-    t.push("Présents (honorés) : taux de présence", RowKind::Normal, vec![share(h, offered)]);
+    t.push(
+        "Présents (honorés) : taux de présence",
+        RowKind::Normal,
+        vec![share(h, offered)],
+    );
     t.push("Excusés", RowKind::Normal, vec![share(e, offered)]);
-    t.push("Absents non excusés", RowKind::Normal, vec![share(a, offered)]);
-    t.push("À venir ou statut à préciser (à part)", RowKind::Normal, c(statuses.len() - offered));
-    t.push("Personnes présentes au moins une fois", RowKind::Normal, c(present.len()));
+    t.push(
+        "Absents non excusés",
+        RowKind::Normal,
+        vec![share(a, offered)],
+    );
+    t.push(
+        "À venir ou statut à préciser (à part)",
+        RowKind::Normal,
+        c(statuses.len() - offered),
+    );
+    t.push(
+        "Personnes présentes au moins une fois",
+        RowKind::Normal,
+        c(present.len()),
+    );
     t
 }
 

@@ -18,13 +18,14 @@ impl Store {
 
     /// Sessions starting in [from, to), in date order (through `sessions_by_start`).
     pub fn sessions_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Session>> {
-        self.sessions_where(
-            "start >= ?1 AND start < ?2",
-            rusqlite::params![from, to],
-        )
+        self.sessions_where("start >= ?1 AND start < ?2", rusqlite::params![from, to])
     }
 
-    fn sessions_where(&self, condition: &str, params: impl rusqlite::Params) -> Result<Vec<Session>> {
+    fn sessions_where(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Session>> {
         let q = format!(
             "SELECT {} FROM {} WHERE {condition} ORDER BY start, id",
             sql::select_list(&SESSIONS, None),

@@ -43,7 +43,11 @@ fn block(title: String) -> Block<'static> {
 /// The sessions list: upcoming, statuses to set, past.
 pub fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
     let s = &app.sessions;
-    let b = block(format!("Actions collectives · {} séance{}", s.list.len(), if s.list.len() > 1 { "s" } else { "" }));
+    let b = block(format!(
+        "Actions collectives · {} séance{}",
+        s.list.len(),
+        if s.list.len() > 1 { "s" } else { "" }
+    ));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let w = inner.width as usize;
@@ -70,7 +74,10 @@ pub fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
         .take(h)
         .map(|(i, row)| match row {
             SessionRow::Header(t) => Line::from(Span::styled(truncate_width(t, w), style::title())),
-            SessionRow::Empty(t) => Line::from(Span::styled(format!("  {}", truncate_width(t, w.saturating_sub(2))), style::dim())),
+            SessionRow::Empty(t) => Line::from(Span::styled(
+                format!("  {}", truncate_width(t, w.saturating_sub(2))),
+                style::dim(),
+            )),
             SessionRow::Session(k) => {
                 let x = &s.list[*k];
                 let kind = label_in(&app.rf.session_types, &x.kind);
@@ -78,13 +85,29 @@ pub fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
                 let right = if to_set > 0 {
                     format!("{} · {to_set} à préciser", x.capacity_label())
                 } else if x.start.is_some_and(|t| t < now) {
-                    format!("{} · {} présent{}", x.capacity_label(), x.count(codes::APPT_HONOURED), if x.count(codes::APPT_HONOURED) > 1 { "s" } else { "" })
+                    format!(
+                        "{} · {} présent{}",
+                        x.capacity_label(),
+                        x.count(codes::APPT_HONOURED),
+                        if x.count(codes::APPT_HONOURED) > 1 {
+                            "s"
+                        } else {
+                            ""
+                        }
+                    )
                 } else {
                     x.capacity_label()
                 };
-                let left_w = w.saturating_sub(unicode_width::UnicodeWidthStr::width(right.as_str()) + 1);
+                let left_w =
+                    w.saturating_sub(unicode_width::UnicodeWidthStr::width(right.as_str()) + 1);
                 let left = if wide {
-                    format!("  {} {} {} · {}", pad(&when(app, x), 18), pad(kind, 22), x.title, x.place)
+                    format!(
+                        "  {} {} {} · {}",
+                        pad(&when(app, x), 18),
+                        pad(kind, 22),
+                        x.title,
+                        x.place
+                    )
                 } else {
                     format!("  {} {} · {}", pad(&when(app, x), 18), x.title, kind)
                 };
@@ -124,22 +147,37 @@ pub fn draw_attendance(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(report_h),
     ])
     .areas(inner);
-    let end = x.end().map(|e| e.format("%Hh%M").to_string()).unwrap_or_default();
+    let end = x
+        .end()
+        .map(|e| e.format("%Hh%M").to_string())
+        .unwrap_or_default();
     let themes = x
         .theme_codes()
         .iter()
-        .map(|t| app.rf.theme(t).map(|th| th.short.clone()).unwrap_or_else(|| t.clone()))
+        .map(|t| {
+            app.rf
+                .theme(t)
+                .map(|th| th.short.clone())
+                .unwrap_or_else(|| t.clone())
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let line1 = format!(
         "{} · {} – {end} · {}",
         label_in(&app.rf.session_types, &x.kind),
         when(app, x),
-        if x.place.is_empty() { "lieu non précisé" } else { &x.place }
+        if x.place.is_empty() {
+            "lieu non précisé"
+        } else {
+            &x.place
+        }
     );
     let mut extra = Vec::new();
     if !x.partner.is_empty() {
-        extra.push(format!("Partenaire : {}", label_in(&app.rf.partners, &x.partner)));
+        extra.push(format!(
+            "Partenaire : {}",
+            label_in(&app.rf.partners, &x.partner)
+        ));
     }
     if !x.animateur.is_empty() {
         extra.push(format!("Animation : {}", x.animateur));
@@ -150,7 +188,10 @@ pub fn draw_attendance(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(truncate_width(&line1, w)),
-            Line::from(Span::styled(truncate_width(&extra.join(" · "), w), style::dim())),
+            Line::from(Span::styled(
+                truncate_width(&extra.join(" · "), w),
+                style::dim(),
+            )),
         ]),
         facts,
     );
@@ -174,7 +215,9 @@ pub fn draw_attendance(frame: &mut Frame, app: &App, area: Rect) {
             .take(h)
             .map(|(i, p)| {
                 let status = match x.start {
-                    Some(t) if p.status == codes::APPT_PLANNED && t < now => "Statut à préciser".to_string(),
+                    Some(t) if p.status == codes::APPT_PLANNED && t < now => {
+                        "Statut à préciser".to_string()
+                    }
                     _ => label_in(&app.rf.appointment_statuses, &p.status).to_string(),
                 };
                 let name_w = 30.min(w / 2);
@@ -211,7 +254,8 @@ pub fn draw_attendance(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled(
             format!(
                 "Aucun : {} pour l'écrire",
-                app.keymap.key_label(Context::Attendance, Action::SessionReport)
+                app.keymap
+                    .key_label(Context::Attendance, Action::SessionReport)
             ),
             style::dim(),
         )
@@ -253,7 +297,10 @@ pub fn draw_enrol(frame: &mut Frame, app: &App, area: Rect) {
     let offset = scroll_offset(e.selected, h);
     let enrolled = app.current_session();
     let lines: Vec<Line> = if e.hits.is_empty() {
-        vec![Line::from(Span::styled("Aucune personne ne correspond", style::dim()))]
+        vec![Line::from(Span::styled(
+            "Aucune personne ne correspond",
+            style::dim(),
+        ))]
     } else {
         e.hits
             .iter()
