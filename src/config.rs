@@ -43,17 +43,24 @@ pub fn load_referential() -> (Referential, Option<String>) {
     Referential::with_override(text.as_deref())
 }
 
+/// Setting: honoured collective sessions count for the monthly-interview rule.
+pub const COLLECTIVE_KEY: &str = "collectif_compte_comme_entretien";
+
 /// Settings of this post, from `reglages.toml` in the config directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Minutes without a key before the screen locks (`verrouillage_minutes`, 1 to 15).
     pub lock_minutes: u32,
+    /// An honoured collective session counts for the monthly-interview rule
+    /// (`collectif_compte_comme_entretien`, off by default: only individual interviews).
+    pub collective_counts_as_interview: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             lock_minutes: LOCK_MINUTES_DEFAULT,
+            collective_counts_as_interview: false,
         }
     }
 }
@@ -94,6 +101,16 @@ impl Settings {
                         LOCK_MINUTES_RANGE.start(),
                         LOCK_MINUTES_RANGE.end(),
                         LOCK_MINUTES_DEFAULT
+                    ))
+                }
+            }
+        }
+        if let Some(v) = table.get(COLLECTIVE_KEY) {
+            match v.as_bool() {
+                Some(b) => settings.collective_counts_as_interview = b,
+                None => {
+                    warning = Some(format!(
+                        "{SETTINGS_FILE} : {COLLECTIVE_KEY} = {v} n'est ni true ni false ; seuls les entretiens individuels comptent pour la règle mensuelle"
                     ))
                 }
             }

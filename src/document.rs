@@ -31,7 +31,11 @@ pub const TABLE_SECTIONS: &[(&str, &str)] = &[
     ("etapes", "Étapes de parcours"),
     ("saisines", "Saisines du Département"),
     ("veilles", "Veille à 6 mois"),
+    ("session_participants", SESSIONS_SECTION),
 ];
+
+/// Section of the document listing the person's collective sessions.
+pub const SESSIONS_SECTION: &str = "Actions collectives";
 
 /// Label of a private note in the document.
 pub const PRIVATE_NOTE: &str = "Note privée (équipe)";
@@ -65,6 +69,7 @@ pub fn write_document<W: std::io::Write>(
 ) -> Result<(), ExportError> {
     let file = store.person_file(person_id)?;
     let html = person_html(&file, rf, store.clock().now());
+    let html = with_sessions(html, store, rf, person_id)?;
     out.write_all(html.as_bytes())?;
     out.flush()?;
     Ok(())
@@ -94,6 +99,7 @@ pub fn write_to_dir_nir(
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file_name(&file.person.dossier, now));
     let html = person_html_nir(&file, rf, now, nir_shown);
+    let html = with_sessions(html, store, rf, person_id)?;
     let mut f = create_private(&path)?;
     std::io::Write::write_all(&mut f, html.as_bytes())?;
     f.sync_all()?;
@@ -720,4 +726,75 @@ fn parcours_sections(page: &mut Page, file: &PersonFile, rf: &Referential) {
             .collect();
         page.table(&["Date", "Situation", "Note", "Suivi"], &rows);
     }
+}
+
+/// `html` (a person's document) with the section of their collective sessions before the
+/// journal: their own status and note at each (the other participants are not named).
+fn with_sessions(
+    html: String,
+    store: &Store,
+    rf: &Referential,
+    person_id: Id,
+) -> Result<String, ExportError> {
+    let sessions = store.person_sessions(person_id)?;
+    let now = store.clock().now();
+    let mut page = Page {
+        html: String::new(),
+    };
+    page.h2(SESSIONS_SECTION);
+    if sessions.is_empty() {
+        page.empty("Aucune action collective.");
+    } else {
+        let rows: Vec<Vec<String>> = sessions
+            .iter()
+            .map(|s| {
+                let status = s.effective_status(now);
+                let status = if status == codes::APPT_TO_SET {
+                    "statut à préciser".to_string()
+                } else {
+                    label_in(&rf.appointment_statuses, status).to_string()
+                };
+                let themes = s
+                    .themes
+                    .split_whitespace()
+                    .map(|t| theme(rf, t))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                vec![
+                    datetime(s.start),
+                    format!("{} min", s.duration_min),
+                    format!("{} — {}", label_in(&rf.session_types, &s.kind), s.title),
+                    [
+                        s.place.clone(),
+                        partner(rf, &s.partner),
+                        s.animateur.clone(),
+                    ]
+                    .into_iter()
+                    .filter(|v| !v.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                    themes,
+                    status,
+                    s.note.clone(),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                "Date",
+                "Durée",
+                "Séance",
+                "Lieu, partenaire, animation",
+                "Thèmes",
+                "Statut",
+                "Note",
+            ],
+            &rows,
+        );
+    }
+    let journal = "<h2>Journal</h2>";
+    Ok(match html.find(journal) {
+        Some(at) => format!("{}{}{}", &html[..at], page.html, &html[at..]),
+        None => html + &page.html,
+    })
 }

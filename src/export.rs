@@ -8,7 +8,13 @@
 //!                  "barriers": [...], "objectives": [...], "actions": [...],
 //!                  "appointments": [{..., "demarches": [...]}], "notes": [...],
 //!                  "etapes": [...], "saisines": [...], "veilles": [...] } ] }
+//!                  "sessions": [...] } ],
+//!   "sessions": [ {..., "participants": [...]} ] }
 //! ```
+//! A person's `sessions` are the collective sessions they are enrolled in, with their own
+//! status and note only (not the other participants, nor the shared report, which may
+//! name them). The top-level `sessions` (the whole base only) are the sessions themselves,
+//! with every participant by person id.
 //! Values are the stored codes; dates are ISO-8601. Persons are written one by one, so
 //! memory stays flat on large databases.
 //!
@@ -46,6 +52,7 @@ pub const TABLE_KEYS: &[(&str, &str)] = &[
     ("etapes", "etapes"),
     ("saisines", "saisines"),
     ("veilles", "veilles"),
+    ("session_participants", "sessions"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -111,9 +118,20 @@ pub fn write_json<W: Write>(
         }
         out.write_all(b"\n")?;
         let file = store.person_file(*id)?;
-        serde_json::to_writer(&mut out, &file)?;
+        // The file as before, then its sessions as one more key (the file's own keys keep
+        // their order).
+        let text = serde_json::to_string(&file)?;
+        out.write_all(text.strip_suffix('}').unwrap_or(&text).as_bytes())?;
+        out.write_all(b",\"sessions\":")?;
+        serde_json::to_writer(&mut out, &store.person_sessions(*id)?)?;
+        out.write_all(b"}")?;
     }
-    out.write_all(b"\n]}\n")?;
+    out.write_all(b"\n]")?;
+    if persons.is_none() {
+        out.write_all(b",\"sessions\":")?;
+        serde_json::to_writer(&mut out, &store.sessions()?)?;
+    }
+    out.write_all(b"}\n")?;
     out.flush()?;
     Ok(ids.len())
 }

@@ -224,6 +224,23 @@ fn full_file(store: &mut Store) -> PersonFile {
         ..Default::default()
     };
     veille.id = upsert(store, Record::Veille(veille.clone()));
+    // A collective session this person is enrolled in (its participation refers to them).
+    upsert(
+        store,
+        Record::Session(Session {
+            title: "Information collective PLIE".into(),
+            kind: "info_co".into(),
+            start: Some(dt("2026-11-20 09:30:00")),
+            duration_min: 90,
+            capacity: 12,
+            participants: vec![Participation {
+                person_id: pid,
+                status: codes::APPT_HONOURED.into(),
+                note: "Intéressée par le PLIE".into(),
+            }],
+            ..Default::default()
+        }),
+    );
     PersonFile {
         person,
         suivis: vec![suivi],
@@ -490,8 +507,10 @@ fn deleting_a_person_removes_the_whole_file() {
     assert_eq!(applied.inverse, None, "no undo for a whole file");
     for (table, n) in store.table_counts().unwrap() {
         // The audit log outlives the records it names (ids only, no content), and the
-        // n° de dossier counters the files they numbered (a year and a number).
-        if table != "audit" && table != "dossier_counters" {
+        // n° de dossier counters the files they numbered (a year and a number); a
+        // collective session stays for its other participants (this person's
+        // participation goes: `session_participants` is checked like the rest).
+        if table != "audit" && table != "dossier_counters" && table != "sessions" {
             assert_eq!(n, 0, "{table} still has rows");
         }
     }

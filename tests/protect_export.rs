@@ -175,10 +175,27 @@ fn file_with_a_marker_per_table(store: &mut Store) -> (Id, Vec<(&'static str, &'
             ..Default::default()
         }),
     );
+    up(
+        store,
+        Record::Session(Session {
+            title: "Atelier CV".into(),
+            kind: "atelier".into(),
+            start: Some(dt("2026-11-05 14:00:00")),
+            duration_min: 120,
+            capacity: 8,
+            participants: vec![Participation {
+                person_id: pid,
+                status: "honore".into(),
+                note: "Qzvsession_participants CV terminé".into(),
+            }],
+            ..Default::default()
+        }),
+    );
     let markers = vec![
         ("etapes", "Qzvetapes"),
         ("saisines", "Qzvsaisines"),
         ("veilles", "Qzvveilles"),
+        ("session_participants", "Qzvsession_participants"),
         ("persons", "Qzvpersons"),
         ("suivis", "Qzvsuivis CDI &lt;propreté&gt; &amp; co"),
         ("diagnostics", "Qzvdiagnostics"),

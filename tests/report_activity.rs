@@ -153,6 +153,31 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// A collective session on `day` with (person, status) participants.
+    fn session(&mut self, day: &str, kind: &str, people: &[(Id, &str)]) {
+        let s = Session {
+            title: format!("Séance {kind}"),
+            kind: kind.into(),
+            start: at(day),
+            duration_min: 120,
+            capacity: 10,
+            participants: people
+                .iter()
+                .map(|(p, st)| Participation {
+                    person_id: *p,
+                    status: st.to_string(),
+                    note: "compte rendu personnel".into(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        self.store
+            .apply(&Change::Upsert(Record::Session(s)))
+            .unwrap();
+    }
+}
+
 /// The cohort (figures worked out by hand in the comments; period 2025, N-1 2024).
 /// Returns the n° de dossier of the two files « à vérifier » (unknown exit code, no entry).
 fn build(db: &Path) -> (String, String) {
@@ -323,6 +348,19 @@ fn build(db: &Path) -> (String, String) {
     // Not counted (P8 is not supported in 2025): démarche, étape.
     b.appt_with(p8, "2025-03-01", "rdv", "honore", &["logement"]);
     b.etape(p8, "cdi", "2025-02-01", None);
+    // Collective sessions (table 3c): 3 in 2025 with people counted, 2 held; 6 enrolments
+    // of those people, all set: 3 present (P1 twice, P7), 2 excused, 1 absent; 2 people
+    // present at least once. Not counted: one in N-1, one whose only participant (P8) is
+    // not followed in 2025.
+    b.session(
+        "2025-03-10",
+        "atelier",
+        &[(p1, "honore"), (p2, "absent"), (p3, "excuse")],
+    );
+    b.session("2025-06-05", "info_co", &[(p1, "honore"), (p7, "honore")]);
+    b.session("2025-09-01", "sortie", &[(p2, "excuse")]);
+    b.session("2024-05-01", "atelier", &[(p1, "honore")]);
+    b.session("2025-10-01", "forum", &[(p8, "honore")]);
     let dossier = |id| b.store.person_file(id).unwrap().person.dossier;
     (dossier(p5), dossier(p6))
 }
@@ -465,6 +503,19 @@ const EXPECTED_2025: Expected = &[
             ("À domicile", &["0 soit 0,00 %", "0 soit —"]),
             ("Extérieur", &["0 soit 0,00 %", "0 soit —"]),
             ("Atelier collectif", &["1 soit 10,00 %", "1 soit 100,00 %"]),
+        ],
+    ),
+    (
+        "3c. Actions collectives (à part des entretiens individuels)",
+        &[
+            ("Séances de la période", &["3"]),
+            ("Séances tenues (au moins une personne présente)", &["2"]),
+            ("Inscriptions", &["6"]),
+            ("Présents (honorés) : taux de présence", &["3 soit 50,00 %"]),
+            ("Excusés", &["2 soit 33,33 %"]),
+            ("Absents non excusés", &["1 soit 16,67 %"]),
+            ("À venir ou statut à préciser (à part)", &["0"]),
+            ("Personnes présentes au moins une fois", &["2"]),
         ],
     ),
     (

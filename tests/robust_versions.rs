@@ -159,6 +159,25 @@ const CASES: &[Case] = &[
         theirs: edit!(Note, |n| n.text = "Premier entretien, avec sa mère".into()),
         mine: edit!(Note, |n| n.private = false),
     },
+    Case {
+        name: "collective session",
+        make: Some(|pid| {
+            Record::Session(Session {
+                title: "Atelier CV".into(),
+                kind: "atelier".into(),
+                duration_min: 120,
+                capacity: 10,
+                participants: vec![Participation {
+                    person_id: pid,
+                    status: "a_venir".into(),
+                    note: String::new(),
+                }],
+                ..Default::default()
+            })
+        }),
+        theirs: edit!(Session, |s| s.title = "Atelier CV et lettre".into()),
+        mine: edit!(Session, |s| s.participants[0].status = "excuse".into()),
+    },
 ];
 
 fn version(r: &Record) -> i64 {
@@ -174,6 +193,7 @@ fn version(r: &Record) -> i64 {
         Record::Etape(x) => x.version,
         Record::Saisine(x) => x.version,
         Record::Veille(x) => x.version,
+        Record::Session(x) => x.version,
     }
 }
 
@@ -195,6 +215,7 @@ fn content(r: &Record) -> Record {
         Record::Etape(x) => x.version = 0,
         Record::Saisine(x) => x.version = 0,
         Record::Veille(x) => x.version = 0,
+        Record::Session(x) => x.version = 0,
     }
     r
 }

@@ -56,6 +56,7 @@ impl App {
             export_dir: None,
             last_input: now,
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
+            sessions: Default::default(),
         };
         app.reload_caseload(store)?;
         // "Ma file active" when this advisor has people in the list.
@@ -83,7 +84,8 @@ impl App {
     /// Reloads the caseload rows and rebuilds the search index (keeps the selection's person).
     pub fn reload_caseload(&mut self, store: &Store) -> Result<(), StoreError> {
         let keep = self.selected_person();
-        let rows = store.caseload(&self.open_statuses())?;
+        let mut rows = store.caseload(&self.open_statuses())?;
+        self.with_collective_contacts(store, &mut rows);
         let entries = rows
             .iter()
             .map(|r| SearchEntry {

@@ -450,6 +450,8 @@ pub enum Purpose {
     EditSaisine(i64),
     NewVeille,
     EditVeille(i64),
+    /// Collective sessions' forms (see `app::sessions`).
+    Session(crate::app::sessions::SessionForm),
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

@@ -30,6 +30,12 @@ pub enum Context {
     Journal,
     Retention,
     Audit,
+    /// The collective sessions list.
+    Sessions,
+    /// One session's attendance.
+    Attendance,
+    /// Enrolment in a session (the caseload's search; typed characters go to it).
+    Enrol,
     /// The help overlay.
     Help,
     /// Every form field (confirmation forms included).
@@ -63,6 +69,9 @@ impl Context {
             Context::Journal => "Journal",
             Context::Retention => "Conservation des dossiers (admin)",
             Context::Audit => "Journal d'audit (admin)",
+            Context::Sessions => "Actions collectives",
+            Context::Attendance => "Présences d'une séance",
+            Context::Enrol => "Inscription à une séance (recherche)",
             Context::Help => "Cette aide",
             Context::Form => "Dans un formulaire",
             Context::Multiline => "Texte sur plusieurs lignes (notes, comptes rendus)",
@@ -85,6 +94,7 @@ impl Context {
         matches!(
             self,
             Context::Search
+                | Context::Enrol
                 | Context::Form
                 | Context::Multiline
                 | Context::Completion
@@ -169,6 +179,11 @@ pub enum Action {
     CycleAuditAction,
     EditRights,
     ToggleNir,
+    // Collective sessions.
+    Sessions,
+    NewSession,
+    Enrol,
+    SessionReport,
     // The search line.
     ClearSearch,
     // Forms.
@@ -400,6 +415,7 @@ const DEFAULTS: &[Row] = &[
     (C::Caseload,     "D",                   A::LoadDemo,          "",                    "Charger la file active de démonstration (base vide)"),
     (C::Caseload,     "r",                   A::Retention,         "",                    "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)"),
     (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
+    (C::Caseload,     "c",                   A::Sessions,          "",                    "Actions collectives : séances à venir, statuts à préciser, passées"),
     (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
     (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
     (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
@@ -450,6 +466,7 @@ const DEFAULTS: &[Row] = &[
     (C::Appointments, "c",                   A::SetCancelled,      "",                    "Statut : annulé par la structure"),
     (C::Appointments, "enter|r",             A::Edit,              "compte rendu",        "Compte rendu et démarches"),
     (C::Appointments, "x|delete",            A::Delete,            "",                    "Supprimer le rendez-vous"),
+    (C::Appointments, "i",                   A::Enrol,             "",                    "Inscrire la personne à une action collective"),
     (C::Journal,      "a",                   A::AddNote,           "note",                "Ajouter une note"),
     (C::Journal,      "enter|e",             A::Edit,              "modifier",            "Modifier la note"),
     (C::Journal,      "p",                   A::TogglePrivate,     "privée/partagée",     "Note privée / partagée"),
@@ -471,6 +488,29 @@ const DEFAULTS: &[Row] = &[
     (C::Audit,        "c",                   A::CycleAuditAccount, "compte",              "Filtrer par compte (tous, puis chacun)"),
     (C::Audit,        "a",                   A::CycleAuditAction,  "action",              "Filtrer par action (toutes, puis chacune)"),
     (C::Audit,        "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::Sessions,     "n",                   A::NewSession,        "nouvelle séance",     "Créer une séance (atelier, information collective, sortie, forum…)"),
+    (C::Sessions,     "enter",               A::Open,              "présences",           "Présences de la séance (statut de chaque personne, compte rendu)"),
+    (C::Sessions,     "e",                   A::Edit,              "modifier",            "Modifier la séance (date, lieu, capacité…)"),
+    (C::Sessions,     "i",                   A::Enrol,             "inscrire",            "Inscrire des personnes (recherche de la file active)"),
+    (C::Sessions,     "x|delete",            A::Delete,            "",                    "Supprimer la séance (demande confirmation si des présences sont saisies)"),
+    (C::Sessions,     "u|ctrl+z",            A::Undo,              "annuler",             "Annuler la dernière modification"),
+    (C::Sessions,     "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::Attendance,   "h",                   A::SetHonoured,       "honoré",              "Statut de la personne : honoré (présente)"),
+    (C::Attendance,   "e",                   A::SetExcused,        "excusé",              "Statut de la personne : excusé"),
+    (C::Attendance,   "n",                   A::SetAbsent,         "absent",              "Statut de la personne : absent non excusé"),
+    (C::Attendance,   "c|enter",             A::EditComment,       "note",                "Note sur la personne pour cette séance"),
+    (C::Attendance,   "r",                   A::SessionReport,     "compte rendu",        "Compte rendu commun de la séance"),
+    (C::Attendance,   "i",                   A::Enrol,             "inscrire",            "Inscrire d'autres personnes"),
+    (C::Attendance,   "x|delete",            A::Delete,            "",                    "Désinscrire la personne"),
+    (C::Attendance,   "u|ctrl+z",            A::Undo,              "annuler",             "Annuler la dernière modification"),
+    (C::Attendance,   "esc|q",               A::Back,              "retour",              "Revenir aux actions collectives"),
+    (C::Enrol,        "tab",                 A::Toggle,            "cocher",              "Cocher / décocher la personne surlignée"),
+    (C::Enrol,        "enter",               A::Submit,            "inscrire",            "Inscrire les personnes cochées (ou la personne surlignée)"),
+    (C::Enrol,        "up",                  A::Up,                "",                    "Personne précédente"),
+    (C::Enrol,        "down",                A::Down,              "",                    "Personne suivante"),
+    (C::Enrol,        "pageup",              A::PageUp,            "",                    "Page précédente"),
+    (C::Enrol,        "pagedown",            A::PageDown,          "",                    "Page suivante"),
+    (C::Enrol,        "esc",                 A::Cancel,            "annuler",             "Revenir sans inscrire personne"),
     (C::Help,         "esc",                 A::Back,              "fermer",              "Fermer l'aide (toute autre touche aussi)"),
     (C::Help,         "up|k",                A::Up,                "défiler",             "Remonter"),
     (C::Help,         "down|j",              A::Down,              "défiler",             "Descendre"),
@@ -779,6 +819,9 @@ mod tests {
         C::Journal,
         C::Retention,
         C::Audit,
+        C::Sessions,
+        C::Attendance,
+        C::Enrol,
         C::Help,
         C::Form,
         C::Multiline,

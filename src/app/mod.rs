@@ -17,6 +17,7 @@ pub mod login;
 pub mod person;
 mod resume;
 mod rows;
+pub mod sessions;
 pub mod shell;
 pub mod state;
 mod today;

@@ -239,6 +239,12 @@ impl Shell {
             }
         };
         app.idle_lock = self.settings.lock_after();
+        app.sessions.counts_as_interview = self.settings.collective_counts_as_interview;
+        if app.sessions.counts_as_interview {
+            if let Err(e) = app.reload_caseload(&session.store) {
+                app.set_error(e.to_string());
+            }
+        }
         if let Some(rp) = resume.filter(|rp| rp.login == session.account.login) {
             app.restore(&rp, &session.store);
         } else if first_account {

@@ -30,6 +30,12 @@ pub enum Screen {
     Retention,
     /// The audit log (admin).
     Audit,
+    /// Collective sessions: upcoming, statuses to set, past.
+    Sessions,
+    /// One session's attendance: each participant's status and note, the shared report.
+    Attendance,
+    /// Enrolment: the caseload's search, several people marked, then confirmed.
+    Enrol,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +251,58 @@ pub struct App {
     pub last_input: chrono::NaiveDateTime,
     /// Idle time after which the session locks.
     pub idle_lock: chrono::Duration,
+    /// Collective sessions: list, attendance, enrolment, the open file's sessions.
+    pub sessions: SessionsState,
+}
+
+/// The collective-sessions screens (see `app::sessions`).
+#[derive(Debug, Clone, Default)]
+pub struct SessionsState {
+    /// Every session, in date order.
+    pub list: Vec<Session>,
+    /// Rows of the list screen (sections and sessions, by index into `list`).
+    pub rows: Vec<SessionRow>,
+    pub selected: usize,
+    /// The session of the attendance screen.
+    pub current: Option<Id>,
+    /// Selected participant on the attendance screen.
+    pub participant: usize,
+    pub enrol: Option<EnrolState>,
+    /// Inverse changes of the last edits on these screens, most recent last.
+    pub undo: Vec<(Change, String)>,
+    /// A session whose deletion was asked while attendance is set: the same key again
+    /// deletes it.
+    pub pending_delete: Option<Id>,
+    /// The open file's sessions (its rendez-vous pane).
+    pub of_person: Vec<PersonSession>,
+    /// From `reglages.toml`: an honoured collective session counts for the monthly
+    /// interview rule (off by default: only individual interviews count).
+    pub counts_as_interview: bool,
+    /// Where Échap from the list goes back to.
+    pub back_to: Option<Screen>,
+    /// The version each session is at after this window's last write or undo.
+    pub written: std::collections::HashMap<Id, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionRow {
+    Header(String),
+    Session(usize),
+    Empty(String),
+}
+
+/// Enrolment in session `session_id` with the caseload's search.
+#[derive(Debug, Clone)]
+pub struct EnrolState {
+    pub session_id: Id,
+    pub query: TextInput,
+    /// Indexes into the caseload's rows, best match first.
+    pub hits: Vec<usize>,
+    pub selected: usize,
+    /// People marked, in the order marked.
+    pub marked: Vec<Id>,
+    /// Where Échap goes back to.
+    pub back_to: Screen,
 }
 
 pub const UNDO_DEPTH: usize = 20;

@@ -133,7 +133,7 @@ impl App {
     ) -> Section {
         let now = self.clock.now();
         let items = store.agenda(from, to).map_err(|e| e.to_string())?;
-        Ok(items
+        let mut rows: Vec<TodayRow> = items
             .into_iter()
             .map(|it| TodayRow::Item {
                 person_id: it.person_id,
@@ -150,7 +150,60 @@ impl App {
                 ),
                 alert: it.appointment.effective_status(now) == codes::APPT_TO_SET,
             })
-            .collect())
+            .collect();
+        rows.extend(self.session_agenda_rows(store, from, to)?);
+        // Appointments and sessions together, by time (stable: names stay in order).
+        rows.sort_by(|a, b| match (a, b) {
+            (TodayRow::Item { when: x, .. }, TodayRow::Item { when: y, .. }) => x.cmp(y),
+            _ => std::cmp::Ordering::Equal,
+        });
+        Ok(rows)
+    }
+
+    /// One line per participant of each session in [from, to), marked « [collectif] ».
+    fn session_agenda_rows(
+        &self,
+        store: &Store,
+        from: chrono::NaiveDateTime,
+        to: chrono::NaiveDateTime,
+    ) -> Result<Vec<TodayRow>, String> {
+        let now = self.clock.now();
+        let archived: HashSet<Id> = self
+            .caseload
+            .rows
+            .iter()
+            .filter(|r| r.archived)
+            .map(|r| r.person_id)
+            .collect();
+        let sessions = store
+            .sessions_between(from, to)
+            .map_err(|e| e.to_string())?;
+        let mut rows = Vec::new();
+        for s in &sessions {
+            for p in s
+                .participants
+                .iter()
+                .filter(|p| !archived.contains(&p.person_id))
+            {
+                let to_set = p.status == codes::APPT_PLANNED && s.start.is_some_and(|t| t < now);
+                let status = if to_set {
+                    "Statut à préciser".to_string()
+                } else {
+                    label_in(&self.rf.appointment_statuses, &p.status).to_string()
+                };
+                rows.push(TodayRow::Item {
+                    person_id: p.person_id,
+                    when: s
+                        .start
+                        .map(|t| t.format("%Hh%M").to_string())
+                        .unwrap_or_default(),
+                    who: self.person_name(p.person_id),
+                    what: format!("[collectif] {} · {status}", s.title),
+                    alert: to_set,
+                });
+            }
+        }
+        Ok(rows)
     }
 
     fn to_set_rows(&self, store: &Store) -> Section {

@@ -38,6 +38,9 @@ impl App {
             Screen::Today => vec![Context::Today, Context::Global],
             Screen::Retention => vec![Context::Retention, Context::Global],
             Screen::Audit => vec![Context::Audit, Context::Global],
+            Screen::Sessions => vec![Context::Sessions, Context::Global],
+            Screen::Attendance => vec![Context::Attendance, Context::Global],
+            Screen::Enrol => vec![Context::Enrol, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
@@ -135,6 +138,9 @@ impl App {
         {
             return Outcome::Redraw;
         }
+        if self.screen == Screen::Enrol && self.enrol_key(&key, store) {
+            return Outcome::Redraw;
+        }
         let k = Key::from_event(&key);
         match self.keymap.lookup(&self.contexts(), &k) {
             Some(a) => {
@@ -198,6 +204,9 @@ impl App {
 
     fn do_action(&mut self, action: Action, store: &mut Store) -> Outcome {
         use Action as A;
+        if self.session_action(action, store) {
+            return Outcome::Redraw;
+        }
         match action {
             A::Quit => return Outcome::Quit,
             A::Lock => return Outcome::Lock,
@@ -275,7 +284,7 @@ impl App {
             Screen::File => self.leave_file(store),
             Screen::Retention => self.back_to_caseload(store),
             Screen::Audit => self.leave_audit(store),
-            Screen::Caseload => {}
+            Screen::Caseload | Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
         }
     }
 
@@ -286,6 +295,7 @@ impl App {
             Screen::Today => self.open_today_row(store),
             Screen::Retention => self.open_retention_row(store),
             Screen::File | Screen::Audit => {}
+            Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
         }
     }
 
@@ -306,6 +316,7 @@ impl App {
                 let a = &mut self.audit;
                 a.selected = step(a.selected, a.entries.len());
             }
+            Screen::Sessions | Screen::Attendance | Screen::Enrol => self.move_in_sessions(step),
         }
     }
 
@@ -613,6 +624,7 @@ impl App {
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
             Purpose::NewPerson => return self.create_person(r, store),
+            Purpose::Session(p) => return self.apply_session_form(form, p.clone(), r, store),
             Purpose::EditPerson => {
                 let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
                 person::read_identity(r, p)?
@@ -734,6 +746,7 @@ fn version_of(r: &Record) -> i64 {
         Record::Etape(x) => x.version,
         Record::Saisine(x) => x.version,
         Record::Veille(x) => x.version,
+        Record::Session(x) => x.version,
     }
 }
 
@@ -754,6 +767,8 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
         RecordKind::Etape => find(&data.etapes, id, |x| (x.id, x.version)),
         RecordKind::Saisine => find(&data.saisines, id, |x| (x.id, x.version)),
         RecordKind::Veille => find(&data.veilles, id, |x| (x.id, x.version)),
+        // Sessions are not part of the file (their version is checked by the store).
+        RecordKind::Session => None,
     }
 }
 

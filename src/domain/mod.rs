@@ -12,6 +12,7 @@ pub mod referential;
 pub mod rules;
 mod saisine;
 mod veille;
+mod session;
 
 pub use etape::*;
 pub use model::*;
@@ -19,3 +20,4 @@ pub use referential::Referential;
 pub use rules::RuleError;
 pub use saisine::*;
 pub use veille::*;
+pub use session::*;

@@ -360,6 +360,8 @@ pub enum Record {
     Etape(super::Etape),
     Saisine(super::Saisine),
     Veille(super::Veille),
+    /// A collective session, with its participants (not owned by one person).
+    Session(crate::domain::Session),
 }
 
 /// Which kind of record, for deletes and audit.
@@ -376,6 +378,7 @@ pub enum RecordKind {
     Etape,
     Saisine,
     Veille,
+    Session,
 }
 
 impl Record {
@@ -392,6 +395,7 @@ impl Record {
             Record::Etape(_) => RecordKind::Etape,
             Record::Saisine(_) => RecordKind::Saisine,
             Record::Veille(_) => RecordKind::Veille,
+            Record::Session(_) => RecordKind::Session,
         }
     }
 
@@ -408,10 +412,11 @@ impl Record {
             Record::Etape(r) => r.id,
             Record::Saisine(r) => r.id,
             Record::Veille(r) => r.id,
+            Record::Session(r) => r.id,
         }
     }
 
-    /// The person this record belongs to.
+    /// The person this record belongs to (0 for a collective session).
     pub fn person_id(&self) -> Id {
         match self {
             Record::Person(r) => r.id,
@@ -425,6 +430,8 @@ impl Record {
             Record::Etape(r) => r.person_id,
             Record::Saisine(r) => r.person_id,
             Record::Veille(r) => r.person_id,
+            // A session belongs to nobody: its participants' files are touched instead.
+            Record::Session(_) => 0,
         }
     }
 }

@@ -128,6 +128,9 @@ pub struct Referential {
     /// Situations recorded by the veille à 6 mois.
     #[serde(default)]
     pub veille_situations: Vec<Item>,
+    /// Types of collective sessions (atelier, information collective, sortie, forum...).
+    #[serde(default)]
+    pub session_types: Vec<Item>,
 }
 
 fn yes() -> bool {
@@ -145,6 +148,7 @@ pub struct Override {
     pub action_types: Vec<ActionType>,
     pub partners: Vec<Item>,
     pub dispositifs: Vec<Item>,
+    pub session_types: Vec<Item>,
 }
 
 /// Problems with a referential file, in French for the user.
@@ -255,6 +259,7 @@ impl Referential {
         merge_list(&mut self.action_types, o.action_types);
         merge_list(&mut self.partners, o.partners);
         merge_list(&mut self.dispositifs, o.dispositifs);
+        merge_list(&mut self.session_types, o.session_types);
         for t in &mut self.themes {
             if o.disabled_themes.iter().any(|d| d == &t.code) {
                 t.enabled = false;
@@ -352,6 +357,7 @@ impl Referential {
             }))
             .collect();
         unique("themes + demarche_categories", &tags)?;
+        unique("session_types", &self.session_types)?;
         need("levels", &self.levels, &[c::LEVEL_NOT_ADDRESSED])?;
         need(
             "appointment_statuses",

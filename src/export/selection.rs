@@ -45,6 +45,8 @@ pub enum What {
     Actions,
     /// Une ligne par sortie
     Sorties,
+    /// Une ligne par personne inscrite à une action collective (séance sans inscrit : une ligne)
+    Seances,
 }
 
 impl What {
@@ -55,6 +57,7 @@ impl What {
             What::RendezVous => "rendez-vous",
             What::Actions => "actions",
             What::Sorties => "sorties",
+            What::Seances => "seances",
         }
     }
 }
@@ -123,6 +126,11 @@ impl SelectionArgs {
                 ))
             }
         };
+        if what == What::Seances && (self.referent.is_some() || self.dispositif.is_some()) {
+            return Err(invalid(
+                "--quoi seances se filtre par période seulement (--du, --au) : --referent et --dispositif ne s'y appliquent pas encore".into(),
+            ));
+        }
         if target == Target::Csv && self.avec_noms {
             return Err(invalid(
                 "--avec-noms s'applique au format ics (le tableau CSV contient déjà les noms)"

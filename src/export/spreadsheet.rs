@@ -91,6 +91,24 @@ pub const EXITS_HEADER: &[&str] = &[
     "Précision",
 ];
 
+pub const SESSIONS_HEADER: &[&str] = &[
+    "Date",
+    "Heure",
+    "Durée (heures)",
+    "Séance",
+    "Type",
+    "Lieu",
+    "Partenaire",
+    "Animateur·rice",
+    "Capacité",
+    "Inscrits",
+    "Présents",
+    "N° de dossier",
+    "Nom",
+    "Prénom",
+    "Statut",
+];
+
 /// The header row of a table.
 pub fn header(what: What) -> &'static [&'static str] {
     match what {
@@ -98,6 +116,7 @@ pub fn header(what: What) -> &'static [&'static str] {
         What::RendezVous => APPOINTMENTS_HEADER,
         What::Actions => ACTIONS_HEADER,
         What::Sorties => EXITS_HEADER,
+        What::Seances => SESSIONS_HEADER,
     }
 }
 
@@ -167,8 +186,67 @@ pub fn write_csv<W: Write>(
         }
         What::Actions => store.export_actions(f, |a| row(action_cells(rf, today, &a)))?,
         What::Sorties => store.export_exits(f, |p, s| row(exit_cells(rf, &p, &s)))?,
+        What::Seances => write_sessions(store, rf, f, now, &mut row)?,
     };
     w.flush()?;
+    Ok(n)
+}
+
+/// One row per participant of each session of the period (one row for a session without
+/// participants); returns the number of rows.
+fn write_sessions(
+    store: &Store,
+    rf: &Referential,
+    f: &crate::store::exports::ExportFilter,
+    now: chrono::NaiveDateTime,
+    row: &mut dyn FnMut(Vec<String>) -> Result<(), ExportError>,
+) -> Result<usize, ExportError> {
+    let mut n = 0;
+    for s in store.sessions()? {
+        let day = s.start.map(|t| t.date());
+        if f.from.is_some_and(|d| day.is_none_or(|x| x < d))
+            || f.to.is_some_and(|d| day.is_none_or(|x| x > d))
+        {
+            continue;
+        }
+        let facts = vec![
+            date(day),
+            s.start
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default(),
+            decimal(f64::from(s.duration_min) / 60.0, 2),
+            s.title.clone(),
+            label_in(&rf.session_types, &s.kind).to_string(),
+            s.place.clone(),
+            label_in(&rf.partners, &s.partner).to_string(),
+            s.animateur.clone(),
+            s.capacity.to_string(),
+            s.participants.len().to_string(),
+            s.count(codes::APPT_HONOURED).to_string(),
+        ];
+        if s.participants.is_empty() {
+            let mut cells = facts.clone();
+            cells.extend([String::new(), String::new(), String::new(), String::new()]);
+            row(cells)?;
+            n += 1;
+        }
+        for p in &s.participants {
+            let person = match store.load(crate::domain::RecordKind::Person, p.person_id)? {
+                Some(crate::domain::Record::Person(x)) => x,
+                _ => Person::default(),
+            };
+            let status = match s.start {
+                Some(t) if p.status == codes::APPT_PLANNED && t < now => {
+                    "Statut à préciser".to_string()
+                }
+                _ => label_in(&rf.appointment_statuses, &p.status).to_string(),
+            };
+            let mut cells = facts.clone();
+            cells.extend([person.dossier, person.nom, person.prenom, status]);
+            row(cells)?;
+            n += 1;
+        }
+    }
     Ok(n)
 }
 

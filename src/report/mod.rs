@@ -192,6 +192,8 @@ pub struct Cohort {
     /// Saisines dated in the period, each with its person's first honoured individual
     /// interview, if any (table 8).
     pub saisines: Vec<(Saisine, Option<NaiveDate>)>,
+    /// Collective sessions dated in the period, with their participants.
+    pub sessions: Vec<crate::domain::Session>,
 }
 
 /// One démarche of an appointment, as the report needs it.
@@ -410,6 +412,8 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         })
         .collect();
     tables.extend(appointment_tables(rf, &appts));
+    let filtered = period.dispositif.is_some() || period.referent.is_some();
+    tables.push(sessions_table(&scope, &cohort.sessions, filtered));
 
     tables.push(delays_table(&scope, &honoured_days(&cohort.appointments)));
     tables.push(durations_table(&scope, &exits_now));
@@ -619,6 +623,80 @@ fn appointment_tables(rf: &Referential, appts: &[&Appointment]) -> [Table; 2] {
         vec![Cell::Count(pending as u64)],
     );
     [t, media_table(rf, appts, offered)]
+}
+
+/// Table 3c: collective sessions, apart from individual interviews. Sessions of the
+/// period with a participant among the people counted (any session when no filter is
+/// set); enrolments and attendance of those people only.
+fn sessions_table(sc: &Scope, sessions: &[crate::domain::Session], filtered: bool) -> Table {
+    let mut held = 0;
+    let mut scheduled = 0;
+    let mut statuses: Vec<&str> = Vec::new();
+    let mut present: HashSet<Id> = HashSet::new();
+    for s in sessions {
+        if !in_range(s.start.map(|t| t.date()), sc.du, sc.au) {
+            continue;
+        }
+        let ours: Vec<_> = s
+            .participants
+            .iter()
+            .filter(|p| sc.people.contains(&p.person_id))
+            .collect();
+        if ours.is_empty() && (filtered || !s.participants.is_empty()) {
+            continue;
+        }
+        scheduled += 1;
+        if ours.iter().any(|p| p.status == codes::APPT_HONOURED) {
+            held += 1;
+        }
+        for p in &ours {
+            statuses.push(p.status.as_str());
+            if p.status == codes::APPT_HONOURED {
+                present.insert(p.person_id);
+            }
+        }
+    }
+    let n = |st: &str| statuses.iter().filter(|s| **s == st).count();
+    let (h, e, a) = (
+        n(codes::APPT_HONOURED),
+        n(codes::APPT_EXCUSED),
+        n(codes::APPT_ABSENT),
+    );
+    let offered = h + e + a;
+    let mut t = Table::new(
+        "3c. Actions collectives (à part des entretiens individuels)",
+        &["Nombre"],
+    );
+    let c = |v: usize| vec![Cell::Count(v as u64)];
+    t.push("Séances de la période", RowKind::Normal, c(scheduled));
+    t.push(
+        "Séances tenues (au moins une personne présente)",
+        RowKind::Total,
+        c(held),
+    );
+    t.push("Inscriptions", RowKind::Total, c(statuses.len()));
+    t.push(
+        "Présents (honorés) : taux de présence",
+        RowKind::Normal,
+        vec![share(h, offered)],
+    );
+    t.push("Excusés", RowKind::Normal, vec![share(e, offered)]);
+    t.push(
+        "Absents non excusés",
+        RowKind::Normal,
+        vec![share(a, offered)],
+    );
+    t.push(
+        "À venir ou statut à préciser (à part)",
+        RowKind::Normal,
+        c(statuses.len() - offered),
+    );
+    t.push(
+        "Personnes présentes au moins une fois",
+        RowKind::Normal,
+        c(present.len()),
+    );
+    t
 }
 
 /// Table 3b: offered appointments by medium (share of all `offered`) and their honoured share.
@@ -1067,6 +1145,7 @@ fn definitions() -> Vec<(String, String)> {
         d("Âge", "âge au dernier jour de la période, d'après la date de naissance."),
         d("Niveau de formation, durée d'inactivité", "d'après le dernier diagnostic daté au plus tard du dernier jour."),
         d("Sorties", "suivis dont la date de sortie est dans la période, par type de sortie du référentiel ; la part est calculée sur le total des sorties."),
+        d("Actions collectives", "séances collectives (ateliers, sorties, forums…) datées dans la période ; comptées à part des rendez-vous individuels du tableau 3. Une séance est tenue quand au moins une personne y a été présente ; le taux de présence est calculé sur les inscriptions dont le statut est saisi (honoré, excusé, absent)."),
         d("Sorties dynamiques", "types marqués « sortie dynamique » dans le référentiel (emploi durable, emploi de transition, sorties positives)."),
         d("Rendez-vous proposés", "rendez-vous des personnes accompagnées datés dans la période, honorés, excusés ou absents non excusés ; les rendez-vous annulés par la structure et ceux encore à venir ou à préciser sont comptés à part."),
         d("Taux de présence / d'absence", "honorés / proposés ; (excusés + absents) / proposés."),

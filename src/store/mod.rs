@@ -20,6 +20,7 @@ mod records;
 mod report;
 pub mod schema;
 pub mod server;
+mod sessions;
 mod sql;
 mod tables;
 

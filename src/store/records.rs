@@ -109,9 +109,33 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
         Record::Etape(r) => sql::write(conn, r, id, exists)?,
         Record::Saisine(r) => sql::write(conn, r, id, exists)?,
         Record::Veille(r) => sql::write(conn, r, id, exists)?,
+        Record::Session(r) => return write_session(conn, r, exists, now),
     };
     touch(conn, record.person_id(), now)?;
     Ok(written)
+}
+
+/// A session belongs to nobody: the files of the people whose participation it adds,
+/// removes or changes are touched instead (their rendez-vous pane shows it).
+fn write_session(conn: &Connection, s: &Session, exists: bool, now: NaiveDateTime) -> Result<Id> {
+    let before: Vec<Participation> = if exists {
+        sql::list(conn, s.id)?
+    } else {
+        Vec::new()
+    };
+    let id = sql::write(conn, s, s.id, exists)?;
+    let mut touched: Vec<Id> = Vec::new();
+    for p in before.iter().chain(&s.participants) {
+        let same = before.iter().find(|b| b.person_id == p.person_id)
+            == s.participants.iter().find(|n| n.person_id == p.person_id);
+        if !same && !touched.contains(&p.person_id) {
+            touched.push(p.person_id);
+        }
+    }
+    for pid in touched {
+        touch(conn, pid, now)?;
+    }
+    Ok(id)
 }
 
 /// A person's generated fields: the n° de dossier and creation time when new, the time of
@@ -166,6 +190,7 @@ fn stamps_mut(record: &mut Record) -> (Option<&mut Id>, &mut i64) {
         Record::Etape(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Saisine(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Veille(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Session(r) => (None, &mut r.version),
     }
 }
 
@@ -249,7 +274,16 @@ fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Re
             .optional()?,
         None => None,
     };
+    // A session's participants lose it from their files.
+    let participants: Vec<Participation> = if kind == RecordKind::Session {
+        sql::list(conn, id)?
+    } else {
+        Vec::new()
+    };
     exec(conn, &sql::delete_by_id(table), [id])?;
+    for p in participants {
+        touch(conn, p.person_id, now)?;
+    }
     if let Some(p) = person {
         touch(conn, p, now)?;
     }
@@ -269,5 +303,6 @@ pub(super) fn load(conn: &Connection, kind: RecordKind, id: Id) -> Result<Option
         RecordKind::Etape => sql::one(conn, id)?.map(Record::Etape),
         RecordKind::Saisine => sql::one(conn, id)?.map(Record::Saisine),
         RecordKind::Veille => sql::one(conn, id)?.map(Record::Veille),
+        RecordKind::Session => sql::one(conn, id)?.map(Record::Session),
     })
 }

@@ -119,6 +119,11 @@ impl Store {
             rows
         };
         let (demarches, etapes, saisines) = self.report_year_records(period)?;
+        let sessions = {
+            let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            let until = period.au.succ_opt().unwrap_or(period.au);
+            self.sessions_between(day(period.du), day(until))?
+        };
         Ok(Cohort {
             persons,
             suivis,
@@ -127,6 +132,7 @@ impl Store {
             demarches,
             etapes,
             saisines,
+            sessions,
         })
     }
 

@@ -483,6 +483,38 @@ CREATE INDEX veilles_by_suivi ON veilles(suivi_id);
 -- reading the suivis still open (most of them).
 CREATE INDEX suivis_by_exit ON suivis(sortie_date) WHERE sortie_date IS NOT NULL;
 "#,
+    // 8: wt-sessions: collective sessions and their participants (issue 14 §2)
+    r#"
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    title        TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    start        TEXT,
+    duration_min INTEGER NOT NULL DEFAULT 0,
+    place        TEXT NOT NULL DEFAULT '',
+    partner      TEXT NOT NULL DEFAULT '',
+    capacity     INTEGER NOT NULL CHECK (capacity >= 1),
+    themes       TEXT NOT NULL DEFAULT '',
+    animateur    TEXT NOT NULL DEFAULT '',
+    report       TEXT NOT NULL DEFAULT '',
+    version      INTEGER NOT NULL DEFAULT 0
+);
+-- Sessions list, today view and report: sessions of a date range, in date order.
+CREATE INDEX sessions_by_start ON sessions(start);
+
+CREATE TABLE session_participants (
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    person_id  INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    note       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (session_id, position),
+    UNIQUE (session_id, person_id)
+) WITHOUT ROWID;
+-- A person's sessions (their file, document, export) and the cascade when a person is
+-- erased: both look participations up by person.
+CREATE INDEX session_participants_by_person ON session_participants(person_id);
+"#,
 ];
 
 /// The schema version this binary writes.

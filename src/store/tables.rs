@@ -251,6 +251,25 @@ stored! {
     }
 }
 
+stored! {
+    /// A collective session; its participants are its sub-rows (one version covers them).
+    Session in "sessions" as SESSIONS, order ["start", "id"] {
+        id: Key, title: Data, kind: Data, start: Data, duration_min: Data, place: Data,
+        partner: Data, capacity: Data, themes: Data, animateur: Data, report: Data,
+        version: Version,
+    }
+    sub_rows { participants }
+}
+
+stored! {
+    /// The people enrolled in a session, in enrolment order. Each row refers to its person:
+    /// erasing the person removes it (the session stays).
+    Participation in "session_participants" as SESSION_PARTICIPANTS, order ["position"] {
+        person_id: Data, status: Data, note: Data,
+    }
+    owned_by { session_id: Owner, position: Position }
+}
+
 impl RecordKind {
     /// The table of this kind of record (also its name in the audit log).
     pub(crate) fn table(self) -> &'static Table {
@@ -266,6 +285,7 @@ impl RecordKind {
             RecordKind::Etape => &ETAPES,
             RecordKind::Saisine => &SAISINES,
             RecordKind::Veille => &VEILLES,
+            RecordKind::Session => &SESSIONS,
         }
     }
 }

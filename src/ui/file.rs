@@ -668,7 +668,58 @@ fn draw_appointments(
             })
             .collect()
     };
+    let mut lines = lines;
+    lines.extend(collective_lines(app, w));
     render_lines(frame, block, area, lines, selected, 0);
+}
+
+/// The person's collective sessions under their appointments, marked « [collectif] »
+/// (not selectable here: their attendance is set on the session's screen).
+fn collective_lines(app: &App, w: usize) -> Vec<Line<'static>> {
+    let now = app.clock.now();
+    let today = now.date();
+    app.sessions
+        .of_person
+        .iter()
+        .map(|s| {
+            let when = s
+                .start
+                .map(|t| {
+                    format!(
+                        "{} {} {}",
+                        weekday_fr(t.date()),
+                        format_short_date(t.date(), today),
+                        t.format("%Hh%M")
+                    )
+                })
+                .unwrap_or_else(|| "sans date".into());
+            let eff = s.effective_status(now);
+            let status = if eff == codes::APPT_TO_SET {
+                "Statut à préciser".to_string()
+            } else {
+                label_in(&app.rf.appointment_statuses, eff).to_string()
+            };
+            let upcoming = s.start.is_none_or(|t| t >= now);
+            let left = format!(
+                "{}{} [collectif] {}",
+                if upcoming { "▸" } else { " " },
+                fit(&when, 18),
+                s.title
+            );
+            let rw = unicode_width::UnicodeWidthStr::width(status.as_str());
+            let st = match eff {
+                codes::APPT_TO_SET => style::alert(),
+                codes::APPT_HONOURED => style::ok(),
+                codes::APPT_PLANNED => Style::default(),
+                _ => style::warn(),
+            };
+            Line::from(vec![
+                Span::raw(fit(&left, w.saturating_sub(rw + 2))),
+                Span::raw(" "),
+                Span::styled(status, st),
+            ])
+        })
+        .collect()
 }
 
 fn draw_journal(frame: &mut Frame, app: &App, file: &FileState) {

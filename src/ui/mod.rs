@@ -6,6 +6,7 @@ mod file;
 mod form;
 mod help;
 pub mod login;
+mod sessions;
 pub mod style;
 mod today;
 
@@ -47,6 +48,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::File => file::draw(frame, app, main),
         Screen::Retention => admin::draw_retention(frame, app, main),
         Screen::Audit => admin::draw_audit(frame, app, main),
+        Screen::Sessions => sessions::draw_list(frame, app, main),
+        Screen::Attendance => sessions::draw_attendance(frame, app, main),
+        Screen::Enrol => sessions::draw_enrol(frame, app, main),
     }
     draw_status(frame, app, status);
     draw_bar(frame, app, bar);
@@ -77,6 +81,9 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
         Screen::File => "Dossier",
         Screen::Retention => "Conservation des dossiers",
         Screen::Audit => "Journal d'audit",
+        Screen::Sessions => "Actions collectives",
+        Screen::Attendance => "Présences",
+        Screen::Enrol => "Inscription",
     };
     let now = app.clock.now();
     let date = format!(

@@ -68,6 +68,7 @@ impl App {
                 file.checked_only = !file.data.barriers.is_empty();
                 self.file = Some(file);
                 self.screen = Screen::File;
+                self.load_file_sessions(store);
                 self.clamp_selection();
             }
             Err(e) => self.set_error(e.to_string()),
@@ -114,6 +115,7 @@ impl App {
                 self.set_error(msg);
             }
         }
+        self.load_file_sessions(store);
         self.clamp_selection();
     }
 
