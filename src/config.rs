@@ -48,12 +48,16 @@ pub fn load_referential() -> (Referential, Option<String>) {
 pub struct Settings {
     /// Minutes without a key before the screen locks (`verrouillage_minutes`, 1 to 15).
     pub lock_minutes: u32,
+    /// Setting a level in the diagnostic moves to the next theme
+    /// (`diagnostic_theme_suivant`, true by default).
+    pub level_advances: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             lock_minutes: LOCK_MINUTES_DEFAULT,
+            level_advances: true,
         }
     }
 }
@@ -95,6 +99,20 @@ impl Settings {
                         LOCK_MINUTES_RANGE.end(),
                         LOCK_MINUTES_DEFAULT
                     ))
+                }
+            }
+        }
+        if let Some(v) = table.get("diagnostic_theme_suivant") {
+            match v.as_bool() {
+                Some(b) => settings.level_advances = b,
+                None => {
+                    let msg = format!(
+                        "{SETTINGS_FILE} : diagnostic_theme_suivant = {v} n'est ni true ni false ; passage au thème suivant après un niveau"
+                    );
+                    warning = Some(match warning {
+                        Some(w) => format!("{w} ; {msg}"),
+                        None => msg,
+                    });
                 }
             }
         }
@@ -140,6 +158,13 @@ mod tests {
             assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT, "{bad}");
             assert!(w.unwrap().contains("entre 1 et 15"), "{bad}");
         }
+        // The diagnostic's move to the next theme after a level: on unless turned off.
+        assert!(Settings::default().level_advances);
+        let (s, w) = Settings::from_toml(Some("diagnostic_theme_suivant = false"));
+        assert_eq!((s.level_advances, s.lock_minutes, w), (false, LOCK_MINUTES_DEFAULT, None));
+        let (s, w) = Settings::from_toml(Some("diagnostic_theme_suivant = \"non\""));
+        assert!(s.level_advances);
+        assert!(w.unwrap().contains("ni true ni false"));
         let (s, w) = Settings::from_toml(Some("verrouillage_minutes = ["));
         assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT);
         assert!(w.unwrap().contains("illisible"));

@@ -239,6 +239,7 @@ impl Shell {
             }
         };
         app.idle_lock = self.settings.lock_after();
+        app.level_advances = self.settings.level_advances;
         if let Some(rp) = resume.filter(|rp| rp.login == session.account.login) {
             app.restore(&rp, &session.store);
         } else if first_account {

@@ -171,6 +171,8 @@ pub struct FileState {
     pub undo: Vec<(Change, String)>,
     /// Journal selection when open.
     pub journal_selected: usize,
+    /// The jump prefix key was pressed: the next letter jumps to a theme.
+    pub jump_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +242,9 @@ pub struct App {
     pub last_input: chrono::NaiveDateTime,
     /// Idle time after which the session locks.
     pub idle_lock: chrono::Duration,
+    /// Setting a level in the diagnostic moves to the next theme (`reglages.toml`:
+    /// `diagnostic_theme_suivant`).
+    pub level_advances: bool,
 }
 
 pub const UNDO_DEPTH: usize = 20;
