@@ -615,6 +615,10 @@ fn action_head(label: &str, partner: &str, room: usize) -> String {
     // "  • " + label + " · " + partner
     let fixed = 4 + 3;
     let avail = room.saturating_sub(fixed);
+    // Too narrow for both to be read (an 80-column screen): the label alone, as before.
+    if avail < 22 {
+        return format!("  • {label}");
+    }
     let partner_w = width(partner).min(avail / 2).max(avail.saturating_sub(width(label)));
     let label_w = avail.saturating_sub(partner_w);
     format!(

@@ -189,22 +189,25 @@ pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
             focus_rows = (start, rows.len());
         }
     }
-    let footer = footer_fitting(keymap, hints(form).0, (width as usize).saturating_sub(2));
-    // A footer too long for the border: wrapped on the last rows inside, always shown.
-    let footer_rows: Vec<Line> = match &footer {
-        Ok(_) => Vec::new(),
-        Err(text) => wrap_hints(text, (width as usize).saturating_sub(2))
-            .into_iter()
-            .map(|l| Line::from(Span::styled(l, style::dim())))
-            .collect(),
+    let border_w = (width as usize).saturating_sub(2);
+    // A footer too long for the border is wrapped between its hints: its last row goes on
+    // the border, the others on the last rows inside. Never cut.
+    let (footer, footer_rows) = match footer_fitting(keymap, hints(form).0, border_w) {
+        Ok(text) => (text, Vec::new()),
+        Err(text) => {
+            let mut lines = wrap_hints(&text, border_w.saturating_sub(2));
+            let last = lines.pop().unwrap_or_default();
+            let inside: Vec<Line> = lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, style::dim())))
+                .collect();
+            (last, inside)
+        }
     };
     let needed = (rows.len() + footer_rows.len()) as u16 + 3;
     let area = centered(full, width, needed.min(full.height.saturating_sub(2)));
     let (block, inner) = popup(frame, area, &form.title);
-    let block = match &footer {
-        Ok(text) => block.title_bottom(Span::styled(format!(" {text} "), style::dim())),
-        Err(_) => block,
-    };
+    let block = block.title_bottom(Span::styled(format!(" {footer} "), style::dim()));
     frame.render_widget(block, area);
     let inner = if footer_rows.is_empty() {
         inner
