@@ -31,7 +31,7 @@ fn first_interview_at_100x30_through_the_binary() {
     tui.wait_for("DURAND Léa ·");
 
     // Diagnostic: one digit per theme.
-    tui.send("321321112411");
+    tui.send("321321124112");
     tui.wait_for("Isolement / lien social : Vigilance — enregistré");
 
     // Obstacles: a letter jumps to a theme, a digit ticks its n-th situation.
