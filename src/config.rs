@@ -161,7 +161,10 @@ mod tests {
         // The diagnostic's move to the next theme after a level: on unless turned off.
         assert!(Settings::default().level_advances);
         let (s, w) = Settings::from_toml(Some("diagnostic_theme_suivant = false"));
-        assert_eq!((s.level_advances, s.lock_minutes, w), (false, LOCK_MINUTES_DEFAULT, None));
+        assert_eq!(
+            (s.level_advances, s.lock_minutes, w),
+            (false, LOCK_MINUTES_DEFAULT, None)
+        );
         let (s, w) = Settings::from_toml(Some("diagnostic_theme_suivant = \"non\""));
         assert!(s.level_advances);
         assert!(w.unwrap().contains("ni true ni false"));

@@ -61,8 +61,8 @@ fn letters_jump_to_themes_in_the_diagnostic_and_bound_letters_keep_their_action(
     // (keys, theme selected after)
     let cases = [
         ("n", "numerique"),
-        ("d", "finances"),  // « Difficultés financières »
-        ("dd", "droits"),   // then « Droits » (short label)
+        ("d", "finances"), // « Difficultés financières »
+        ("dd", "droits"),  // then « Droits » (short label)
         ("l", "logement"),
         ("ll", "langue"),
         ("lll", "logement"), // wraps round
@@ -270,7 +270,8 @@ fn honoured_is_refused_before_the_start_time_on_the_same_day() {
         } else {
             assert_eq!(status, codes::APPT_PLANNED, "{start} {status_key}");
             assert!(
-                c.status().contains("commence à 11h00"),
+                c.status()
+                    .contains("Rendez-vous à 11h00, pas encore eu lieu"),
                 "{start}: {}",
                 c.status()
             );
@@ -303,4 +304,64 @@ fn at_100_columns_the_plan_shows_partners_and_form_footers_are_whole() {
             "{keys} at {size:?}:\n{screen}"
         );
     }
+}
+
+#[test]
+fn login_with_one_account_accepts_both_habits() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use parcours::app::shell::Shell;
+    use parcours::clock::Clock;
+    const LOGIN: &str = "cfontaine";
+    const PW: &str = "une phrase de passe assez longue";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("parcours.db");
+    let clock = Clock::fixed(now());
+    drop(parcours::session::create_first_account(&db, clock.clone(), LOGIN, ME, PW).unwrap());
+    // (keys typed on the prefilled login screen; « <PW> » stands for the password)
+    let cases = [
+        "<PW><Enter>",                        // the password only: cursor already there
+        "cfontaine<Tab><PW><Enter>",          // identifier, Tab, password
+        "cfontaine<Enter><PW><Enter>",        // identifier, Entrée, password
+        "<BackTab>cfontaine<Tab><PW><Enter>", // into the prefilled identifier: replaced
+    ];
+    for keys in cases {
+        let mut shell = Shell::new(
+            &db,
+            clock.clone(),
+            parcours::domain::Referential::embedded(),
+            parcours::app::keys::Keymap::defaults(),
+            parcours::config::Settings::default(),
+        )
+        .expect("login screen");
+        let l = shell.login_screen().expect("login");
+        assert_eq!((l.form.value("login").as_str(), l.form.focus), (LOGIN, 1));
+        for e in parse_keys(&keys.replace("<PW>", PW)) {
+            shell.handle_event(&Event::Key(e));
+            while shell.pending() {
+                shell.run_pending();
+            }
+        }
+        assert!(
+            shell.app().is_some(),
+            "{keys}: not logged in: {:?}",
+            shell.login_screen().map(|l| l.form.error.clone())
+        );
+    }
+    // A password typed then Tab is never moved into the identifier field.
+    let mut shell = Shell::new(
+        &db,
+        clock,
+        parcours::domain::Referential::embedded(),
+        parcours::app::keys::Keymap::defaults(),
+        parcours::config::Settings::default(),
+    )
+    .unwrap();
+    for c in "pas un identifiant".chars() {
+        shell.handle_event(&Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    shell.handle_event(&Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    assert_eq!(shell.login_screen().unwrap().form.value("login"), LOGIN);
 }

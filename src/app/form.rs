@@ -227,7 +227,7 @@ impl Field {
         }
         let m = SkimMatcherV2::default();
         // (exact, word start, preferred, starts, -score, index): smallest first.
-        let mut scored: Vec<((u8, u8, u8, u8, i64), usize)> = self
+        let mut scored: Vec<(Rank, usize)> = self
             .choices
             .iter()
             .enumerate()
@@ -334,6 +334,10 @@ impl Field {
         }
     }
 }
+
+/// A suggestion's rank, smallest first: (not the exact label, no word starting with the
+/// text, not preferred, not starting with the text, fuzzy score negated).
+type Rank = (u8, u8, u8, u8, i64);
 
 /// Width of a value named in a « changed elsewhere » message.
 const CHANGED_VALUE_WIDTH: usize = 24;

@@ -231,7 +231,11 @@ impl LoginScreen {
         if matches!(self.mode, LoginMode::FirstAccount { .. }) {
             return false;
         }
-        let Some(field) = self.form.focused().filter(|f| f.kind == FieldKind::Password) else {
+        let Some(field) = self
+            .form
+            .focused()
+            .filter(|f| f.kind == FieldKind::Password)
+        else {
             return false;
         };
         let moves_on = keymap
@@ -241,7 +245,11 @@ impl LoginScreen {
             return false;
         }
         let typed = field.input.secret_text();
-        let Some(login) = self.logins.iter().find(|l| !l.is_empty() && **l == *typed).cloned()
+        let Some(login) = self
+            .logins
+            .iter()
+            .find(|l| !l.is_empty() && **l == *typed)
+            .cloned()
         else {
             return false;
         };

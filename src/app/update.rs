@@ -156,7 +156,9 @@ impl App {
             }
             None => {
                 match k.letter() {
-                    Some(c) if self.keymap.letter_action(&contexts) == Some(Action::JumpToLetter) => {
+                    Some(c)
+                        if self.keymap.letter_action(&contexts) == Some(Action::JumpToLetter) =>
+                    {
                         self.status = None;
                         self.jump_to_letter(c);
                     }

@@ -464,7 +464,11 @@ impl Appointment {
 
     /// [`Appointment::check_status`] to the minute: on its own day, an appointment cannot
     /// be honoured or missed before its start time either.
-    pub fn check_status_at(&self, status: &str, now: chrono::NaiveDateTime) -> Result<(), RuleError> {
+    pub fn check_status_at(
+        &self,
+        status: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), RuleError> {
         self.check_status(status, now.date())?;
         let later_today = self.start.filter(|s| s.date() == now.date() && *s > now);
         if let Some(s) = later_today {
@@ -472,7 +476,7 @@ impl Appointment {
                 return Err(RuleError::new(
                     "status",
                     &format!(
-                        "Ce rendez-vous commence à {} : il ne peut pas encore être honoré ou manqué, seulement excusé ou annulé",
+                        "Rendez-vous à {}, pas encore eu lieu : seulement excusé ou annulé",
                         s.format("%Hh%M")
                     ),
                 ));
@@ -1212,14 +1216,34 @@ mod tests {
         let now = today().and_hms_opt(6, 56, 0).unwrap();
         let at = |h, m| Some(today().and_hms_opt(h, m, 0).unwrap());
         let cases = [
-            ("honoured_before_start", at(9, 0), codes::APPT_HONOURED, false),
+            (
+                "honoured_before_start",
+                at(9, 0),
+                codes::APPT_HONOURED,
+                false,
+            ),
             ("absent_before_start", at(9, 0), codes::APPT_ABSENT, false),
             ("excused_before_start", at(9, 0), codes::APPT_EXCUSED, true),
-            ("cancelled_before_start", at(9, 0), codes::APPT_CANCELLED, true),
+            (
+                "cancelled_before_start",
+                at(9, 0),
+                codes::APPT_CANCELLED,
+                true,
+            ),
             ("honoured_at_start", at(6, 56), codes::APPT_HONOURED, true),
             ("honoured_after_start", at(6, 0), codes::APPT_HONOURED, true),
-            ("honoured_yesterday", Some(dt(2026, 3, 9, 18)), codes::APPT_HONOURED, true),
-            ("honoured_tomorrow", Some(dt(2026, 3, 11, 6)), codes::APPT_HONOURED, false),
+            (
+                "honoured_yesterday",
+                Some(dt(2026, 3, 9, 18)),
+                codes::APPT_HONOURED,
+                true,
+            ),
+            (
+                "honoured_tomorrow",
+                Some(dt(2026, 3, 11, 6)),
+                codes::APPT_HONOURED,
+                false,
+            ),
             ("undated_honoured", None, codes::APPT_HONOURED, true),
         ];
         for (name, start, status, ok) in cases {
@@ -1232,7 +1256,12 @@ mod tests {
             if name == "honoured_before_start" {
                 let e = got.unwrap_err();
                 assert_eq!(e.field, "status");
-                assert!(e.message.contains("commence à 09h00"), "{}", e.message);
+                assert!(
+                    e.message
+                        .contains("Rendez-vous à 09h00, pas encore eu lieu"),
+                    "{}",
+                    e.message
+                );
             }
         }
     }

@@ -441,11 +441,8 @@ fn draw_barriers(
                     }
                     BarrierRow::Free(b) => {
                         let bar = &data.barriers[*b];
-                        let label = format!(
-                            "{:nth_w$} [x] {} (libre)",
-                            "",
-                            app.rf.barrier_label(bar)
-                        );
+                        let label =
+                            format!("{:nth_w$} [x] {} (libre)", "", app.rf.barrier_label(bar));
                         barrier_line(app, bar, &label, w, status_w, today)
                     }
                 };
@@ -619,7 +616,9 @@ fn action_head(label: &str, partner: &str, room: usize) -> String {
     if avail < 22 {
         return format!("  • {label}");
     }
-    let partner_w = width(partner).min(avail / 2).max(avail.saturating_sub(width(label)));
+    let partner_w = width(partner)
+        .min(avail / 2)
+        .max(avail.saturating_sub(width(label)));
     let label_w = avail.saturating_sub(partner_w);
     format!(
         "  • {} · {}",

@@ -213,9 +213,11 @@ pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
         inner
     } else {
         let n = (footer_rows.len() as u16).min(inner.height.saturating_sub(1));
-        let [fields, foot] =
-            ratatui::layout::Layout::vertical([ratatui::layout::Constraint::Min(1), ratatui::layout::Constraint::Length(n)])
-                .areas(inner);
+        let [fields, foot] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Min(1),
+            ratatui::layout::Constraint::Length(n),
+        ])
+        .areas(inner);
         frame.render_widget(Paragraph::new(footer_rows), foot);
         fields
     };

@@ -107,7 +107,11 @@ impl App {
             .and_then(|t| t.situations.get(n.wrapping_sub(1)))
             .map(|s| s.code.clone())
         else {
-            let label = self.rf.theme(&theme).map(|t| t.label.as_str()).unwrap_or("");
+            let label = self
+                .rf
+                .theme(&theme)
+                .map(|t| t.label.as_str())
+                .unwrap_or("");
             self.set_info(format!("Pas de situation n° {n} dans « {label} »"));
             return;
         };
@@ -130,9 +134,10 @@ impl App {
     /// Selects the checklist row of situation `code`, when it is shown.
     fn select_situation(&mut self, code: &str) {
         let Some(f) = self.file.as_ref() else { return };
-        let row = self.barrier_rows(f).iter().position(
-            |r| matches!(r, BarrierRow::Situation { code: c, .. } if c == code),
-        );
+        let row = self
+            .barrier_rows(f)
+            .iter()
+            .position(|r| matches!(r, BarrierRow::Situation { code: c, .. } if c == code));
         if let (Some(row), Some(f)) = (row, self.file.as_mut()) {
             f.selected[Pane::Barriers.index()] = row;
         }

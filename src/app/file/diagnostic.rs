@@ -55,16 +55,28 @@ impl App {
     /// A level key (`0`–`4`): sets the level, then moves to the next theme (unless
     /// `reglages.toml` says otherwise), so a whole grid is one digit per theme.
     pub(crate) fn set_level_rank(&mut self, rank: u8, store: &mut Store) {
-        let Some(code) = self.rf.levels.iter().find(|l| l.rank == rank).map(|l| l.code.clone())
+        let Some(code) = self
+            .rf
+            .levels
+            .iter()
+            .find(|l| l.rank == rank)
+            .map(|l| l.code.clone())
         else {
             return;
         };
         let before = self.file.as_ref().map(|f| f.data.person.version);
         self.set_level(code, store);
         let written = self.file.as_ref().map(|f| f.data.person.version) != before
-            && self.status.as_ref().is_some_and(|s| s.kind == StatusKind::Info);
+            && self
+                .status
+                .as_ref()
+                .is_some_and(|s| s.kind == StatusKind::Info);
         let len = self.diag_rows().len();
-        if let Some(f) = self.file.as_mut().filter(|_| written && self.level_advances) {
+        if let Some(f) = self
+            .file
+            .as_mut()
+            .filter(|_| written && self.level_advances)
+        {
             let sel = &mut f.selected[Pane::Diagnostic.index()];
             if *sel + 1 < len {
                 *sel += 1;

@@ -145,7 +145,11 @@ impl App {
 
     /// Moves the focus `by` panes forward (3 = one back).
     pub(super) fn next_pane(&mut self, by: usize) {
-        let Some(pane) = self.file.as_ref().map(|f| Pane::ALL[(f.focus.index() + by) % 4]) else {
+        let Some(pane) = self
+            .file
+            .as_ref()
+            .map(|f| Pane::ALL[(f.focus.index() + by) % 4])
+        else {
             return;
         };
         self.focus(pane);
