@@ -458,7 +458,7 @@ const DEFAULTS: &[Row] = &[
     (C::Barriers,     "f",                   A::ToggleCheckedOnly, "cochés seuls",        "Afficher seulement les situations cochées"),
     (C::Barriers,     "lettre",              A::JumpToLetter,      "",                    "Aller au thème suivant qui commence par cette lettre (une lettre qui a déjà une action ici la garde : t puis la lettre)"),
     (C::Barriers,     "t",                   A::JumpPrefix,        "",                    "Puis une lettre : aller au thème suivant qui commence par elle, même si la lettre a une action"),
-    (C::Barriers,     "1|2|3|4|5|6|7|8|9",   A::TickNth,           "…9 cocher n°",         "Cocher / décocher la 1re… 9e situation du thème de la ligne (numéros affichés)"),
+    (C::Barriers,     "1|2|3|4|5|6|7|8|9",   A::TickNth,           "cocher n°",           "Cocher / décocher la 1re… 9e situation du thème de la ligne (numéros affichés)"),
     (C::Plan,         "a",                   A::AddAction,         "action",              "Ajouter une action"),
     (C::Plan,         "o",                   A::AddObjective,      "objectif",            "Ajouter un objectif"),
     (C::Plan,         "s",                   A::CycleStatus,       "statut",              "Statut suivant"),
@@ -769,7 +769,11 @@ impl Keymap {
                     flush(&mut group, label);
                     label = b.bar;
                 }
-                group.push(k.label());
+                // One action on a run of keys (« 1 » to « 9 »): shown as its ends.
+                match b.keys.last().filter(|_| b.keys.len() > 2) {
+                    Some(last) => group.push(format!("{}…{}", k.label(), last.label())),
+                    None => group.push(k.label()),
+                }
             }
             flush(&mut group, label);
         }
@@ -928,6 +932,10 @@ mod tests {
             map.bar(&[C::Help]),
             vec![("Échap".into(), "fermer"), ("↑↓".into(), "défiler")]
         );
+        // One action on a run of keys shows its ends.
+        assert!(map
+            .bar(&[C::Barriers])
+            .contains(&("1…9".into(), "cocher n°")));
     }
 
     #[test]
