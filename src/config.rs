@@ -54,6 +54,9 @@ pub struct Settings {
     /// An honoured collective session counts for the monthly-interview rule
     /// (`collectif_compte_comme_entretien`, off by default: only individual interviews).
     pub collective_counts_as_interview: bool,
+    /// Setting a level in the diagnostic moves to the next theme
+    /// (`diagnostic_theme_suivant`, true by default).
+    pub level_advances: bool,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
         Settings {
             lock_minutes: LOCK_MINUTES_DEFAULT,
             collective_counts_as_interview: false,
+            level_advances: true,
         }
     }
 }
@@ -115,6 +119,20 @@ impl Settings {
                 }
             }
         }
+        if let Some(v) = table.get("diagnostic_theme_suivant") {
+            match v.as_bool() {
+                Some(b) => settings.level_advances = b,
+                None => {
+                    let msg = format!(
+                        "{SETTINGS_FILE} : diagnostic_theme_suivant = {v} n'est ni true ni false ; passage au thème suivant après un niveau"
+                    );
+                    warning = Some(match warning {
+                        Some(w) => format!("{w} ; {msg}"),
+                        None => msg,
+                    });
+                }
+            }
+        }
         (settings, warning)
     }
 }
@@ -157,6 +175,16 @@ mod tests {
             assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT, "{bad}");
             assert!(w.unwrap().contains("entre 1 et 15"), "{bad}");
         }
+        // The diagnostic's move to the next theme after a level: on unless turned off.
+        assert!(Settings::default().level_advances);
+        let (s, w) = Settings::from_toml(Some("diagnostic_theme_suivant = false"));
+        assert_eq!(
+            (s.level_advances, s.lock_minutes, w),
+            (false, LOCK_MINUTES_DEFAULT, None)
+        );
+        let (s, w) = Settings::from_toml(Some("diagnostic_theme_suivant = \"non\""));
+        assert!(s.level_advances);
+        assert!(w.unwrap().contains("ni true ni false"));
         let (s, w) = Settings::from_toml(Some("verrouillage_minutes = ["));
         assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT);
         assert!(w.unwrap().contains("illisible"));

@@ -284,6 +284,8 @@ fn an_edit_on_a_file_changed_elsewhere_is_refused_and_the_new_data_shown() {
     // A change elsewhere in another record of the file (the identity) does not refuse an
     // edit of the diagnostic: each record has its own version (issue 10).
     other_edits_identity(&mut other, pid, "Roubaix");
+    // Back to the first theme: a level moves on to the next one.
+    app.handle_key(key('k'), &mut mine);
     app.handle_key(key('2'), &mut mine);
     assert!(!status(&app).1, "{:?}", status(&app));
     let after = mine.person_file(pid).unwrap();

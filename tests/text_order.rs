@@ -65,6 +65,7 @@ fn ctx() -> Ctx {
         store,
         app,
         keys: 0,
+        count: Default::default(),
     }
 }
 

@@ -202,11 +202,11 @@ fn the_login_screen_follows_rebound_form_keys() {
     };
     let screen = draw(&shell);
     assert!(
-        screen.contains("F9 : valider · Tab : champ suivant · Ctrl+C : quitter"),
+        screen.contains("F9 : champ suivant ; au dernier : créer le compte · Ctrl+C : quitter"),
         "{screen}"
     );
     assert!(
-        bottom_line(&screen).starts_with(" F9  valider  Tab  champ suivant"),
+        bottom_line(&screen).starts_with(" F9  champ suivant ; au dernier : créer le compte"),
         "{screen}"
     );
     let key = |code| Event::Key(KeyEvent::new(code, KeyModifiers::NONE));

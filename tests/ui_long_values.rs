@@ -29,6 +29,7 @@ fn file_of(edit: impl Fn(&mut parcours::domain::PersonFile)) -> Ctx {
         store,
         app,
         keys: 0,
+        count: Default::default(),
     }
 }
 

@@ -57,6 +57,7 @@ impl App {
             last_input: now,
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
             sessions: Default::default(),
+            level_advances: true,
         };
         app.reload_caseload(store)?;
         // "Ma file active" when this advisor has people in the list.

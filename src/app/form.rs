@@ -48,6 +48,12 @@ pub struct Field {
     pub checked: Vec<bool>,
     /// Highlighted suggestion (Completion).
     pub suggestion: Option<usize>,
+    /// Codes of the choices suggested first among equally good matches (Completion): the
+    /// referential's items of the theme in hand.
+    pub preferred: Vec<String>,
+    /// A pre-filled value that the first character typed replaces (the identifier of the
+    /// login form); any editing key keeps it instead.
+    pub replace_on_type: bool,
     /// The value a warning was shown for (see [`Form::warn`]): confirming again with the
     /// same value stores it as typed.
     pub warned: Option<String>,
@@ -67,6 +73,8 @@ impl Field {
             choice: 0,
             checked: Vec::new(),
             suggestion: None,
+            preferred: Vec::new(),
+            replace_on_type: false,
             warned: None,
         }
     }
@@ -189,7 +197,8 @@ impl Field {
         }
     }
 
-    /// Moves a choice list to the next choice starting with `c` (accents and case ignored).
+    /// Moves a choice list (or the cursor of a list of check boxes) to the next choice
+    /// starting with `c` (accents and case ignored).
     fn jump_to_letter(&mut self, c: char) {
         let c = crate::text::fold(&c.to_string());
         let n = self.choices.len();
@@ -203,29 +212,73 @@ impl Field {
     }
 
     /// Suggestions for a completion field: (index into choices), best first, at most 6.
+    /// A label typed in other letters (`ofii`) comes first, in its own spelling; then the
+    /// labels starting with what was typed, then those with a word starting with it (the
+    /// [`Field::preferred`] ones first among these), then the other fuzzy matches; the
+    /// referential's order breaks ties.
     pub fn suggestions(&self) -> Vec<usize> {
         if self.kind != FieldKind::Completion {
             return Vec::new();
         }
-        let q = crate::text::fold(self.input.text().trim());
+        let typed = self.input.text();
+        let q = crate::text::fold(typed.trim());
         if q.is_empty() {
             return (0..self.choices.len().min(6)).collect();
         }
         let m = SkimMatcherV2::default();
-        let mut scored: Vec<(i64, usize)> = self
+        // (exact, word start, preferred, starts, -score, index): smallest first.
+        let mut scored: Vec<(Rank, usize)> = self
             .choices
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, label))| {
-                m.fuzzy_match(&crate::text::fold(label), &q).map(|s| (s, i))
+            .filter_map(|(i, (code, label))| {
+                let l = crate::text::fold(label);
+                let score = m.fuzzy_match(&l, &q)?;
+                let starts = l.starts_with(&q);
+                let word = starts
+                    || l.split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w.starts_with(&q));
+                let preferred = self.preferred.contains(code);
+                let key = (
+                    u8::from(l != q),
+                    u8::from(!word),
+                    u8::from(!(word && preferred)),
+                    u8::from(!starts),
+                    // Word-start matches keep the referential's order.
+                    if word { 0 } else { -score },
+                );
+                Some((key, i))
             })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        // An exact label is already chosen: no need to suggest.
-        if scored.len() == 1 && crate::text::fold(&self.choices[scored[0].1].1) == q {
-            return Vec::new();
+        scored.sort();
+        // The label typed exactly as it is spelt: already chosen, nothing to suggest.
+        if let Some((_, i)) = scored.first() {
+            if scored.len() == 1 && self.choices[*i].1 == typed.trim() {
+                return Vec::new();
+            }
         }
         scored.into_iter().take(6).map(|(_, i)| i).collect()
+    }
+
+    /// A completion field holding a label (or code) of its list in other letters takes the
+    /// label's own spelling (`ofii` becomes « OFII »).
+    fn canonicalize(&mut self) {
+        if self.kind != FieldKind::Completion {
+            return;
+        }
+        let typed = self.input.text();
+        let t = crate::text::fold(typed.trim());
+        if t.is_empty() {
+            return;
+        }
+        let label = self
+            .choices
+            .iter()
+            .find(|(c, l)| crate::text::fold(l) == t || crate::text::fold(c) == t)
+            .map(|(_, l)| l.clone());
+        if let Some(l) = label.filter(|l| *l != typed) {
+            self.input.set(&l);
+        }
     }
 
     /// The code of a completion field: the code of a list entry whose label was typed or
@@ -281,6 +334,10 @@ impl Field {
         }
     }
 }
+
+/// A suggestion's rank, smallest first: (not the exact label, no word starting with the
+/// text, not preferred, not starting with the text, fuzzy score negated).
+type Rank = (u8, u8, u8, u8, i64);
 
 /// Width of a value named in a « changed elsewhere » message.
 const CHANGED_VALUE_WIDTH: usize = 24;
@@ -599,12 +656,24 @@ impl Form {
 
     fn next(&mut self) {
         if self.focus + 1 < self.fields.len() {
+            self.leave_field();
             self.focus += 1;
         }
     }
 
     fn prev(&mut self) {
-        self.focus = self.focus.saturating_sub(1);
+        if self.focus > 0 {
+            self.leave_field();
+            self.focus -= 1;
+        }
+    }
+
+    /// The focused field is left: a label typed in other letters takes its own spelling.
+    fn leave_field(&mut self) {
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            f.canonicalize();
+            f.replace_on_type = false;
+        }
     }
 
     /// Handles one key, looked up in the focused field's contexts of the key table (see
@@ -617,6 +686,9 @@ impl Form {
             return FormOutcome::Cancel;
         };
         if let Some(c) = key.text().filter(|_| field.is_text_like()) {
+            if std::mem::take(&mut field.replace_on_type) {
+                field.input.set("");
+            }
             field.input.insert(c);
             field.error = None;
             field.suggestion = None;
@@ -628,8 +700,11 @@ impl Form {
                 return outcome;
             }
         }
-        if let (Some(c), Some(field)) = (key.text(), self.fields.get_mut(self.focus)) {
-            if field.kind == FieldKind::Choice {
+        // A letter without an action of its own jumps in a choice list or a list of check
+        // boxes (« lettre » in the table).
+        if let (Some(c), Some(field)) = (key.letter(), self.fields.get_mut(self.focus)) {
+            let jumps = keymap.letter_action(field.contexts()) == Some(Action::JumpToLetter);
+            if jumps && matches!(field.kind, FieldKind::Choice | FieldKind::MultiCheck) {
                 field.jump_to_letter(c);
             }
         }
@@ -647,6 +722,19 @@ impl Form {
             Action::Cancel => return Some(Cancel),
             Action::Submit => return Some(Submit),
             Action::NextOrSubmit if last => return Some(Submit),
+            // In a list of check boxes ↑/↓ move among the boxes, and leave the list only
+            // past its first / last box.
+            Action::Down
+                if kind == FieldKind::MultiCheck && field.choice + 1 < field.choices.len() =>
+            {
+                field.choice += 1
+            }
+            Action::Up if kind == FieldKind::MultiCheck && field.choice > 0 => field.choice -= 1,
+            Action::FirstChoice if kind == FieldKind::MultiCheck => field.choice = 0,
+            Action::LastChoice if kind == FieldKind::MultiCheck => {
+                field.choice = field.choices.len().saturating_sub(1)
+            }
+            Action::FirstChoice | Action::LastChoice => return None,
             Action::NextOrSubmit | Action::NextField | Action::Down => self.next(),
             Action::PrevField | Action::Up => self.prev(),
             Action::Newline => field.input.newline(),
@@ -715,7 +803,10 @@ impl Form {
                 _ => return None,
             },
             other => {
-                if field.input.apply(other)? {
+                let changed = field.input.apply(other)?;
+                // Moving in or editing the pre-filled value keeps it.
+                field.replace_on_type = false;
+                if changed {
                     field.error = None;
                     field.suggestion = None;
                 }
@@ -727,6 +818,9 @@ impl Form {
     pub fn paste(&mut self, text: &str) {
         if let Some(f) = self.fields.get_mut(self.focus) {
             if f.is_text_like() {
+                if std::mem::take(&mut f.replace_on_type) {
+                    f.input.set("");
+                }
                 f.input.insert_str(text);
                 f.error = None;
             }
@@ -739,6 +833,7 @@ impl Form {
         let mut first_bad = None;
         for (i, f) in self.fields.iter_mut().enumerate() {
             f.error = None;
+            f.canonicalize();
             if f.kind == FieldKind::Password {
                 // No copy of a password: only its presence is checked here.
                 if f.required && f.input.is_empty() {

@@ -201,6 +201,17 @@ pub enum Action {
     PickSuggestion,
     PrevChoice,
     NextChoice,
+    /// In a list of check boxes: the first / last item.
+    FirstChoice,
+    LastChoice,
+    /// A letter that has no other action jumps to the next item starting with it (a theme
+    /// in the panes, a choice in a form): bound to the pseudo-key « lettre ».
+    JumpToLetter,
+    /// The next key is a letter to jump with, even one that has its own action.
+    JumpPrefix,
+    /// Ticks / unticks the n-th situation of the selected row's theme (n = the position of
+    /// the key pressed in the binding: « 1 » to « 9 »).
+    TickNth,
     // Text editing.
     CursorLeft,
     CursorRight,
@@ -317,6 +328,8 @@ impl Key {
             "end" => KeyCode::End,
             "delete" | "suppr" => KeyCode::Delete,
             "backspace" => KeyCode::Backspace,
+            // Any letter without another action here (see `Action::JumpToLetter`).
+            "lettre" | "letter" => KeyCode::Null,
             f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
                 KeyCode::F(f[1..].parse().ok()?)
             }
@@ -352,6 +365,7 @@ impl Key {
             KeyCode::Backspace => "Retour".to_string(),
             KeyCode::F(n) => format!("F{n}"),
             KeyCode::Char(c) => c.to_string(),
+            KeyCode::Null => "lettre".to_string(),
             _ => "?".to_string(),
         };
         match (self.ctrl, self.alt) {
@@ -361,6 +375,21 @@ impl Key {
             (_, true) => format!("Alt+{base}"),
             _ => base,
         }
+    }
+}
+
+/// The pseudo-key « lettre » of the table: any letter that has no action of its own in the
+/// context (see [`Action::JumpToLetter`]). No terminal sends it.
+pub const LETTER: Key = Key {
+    code: KeyCode::Null,
+    ctrl: false,
+    alt: false,
+};
+
+impl Key {
+    /// The letter this key is, when it could jump (a letter without Ctrl or Alt).
+    pub fn letter(&self) -> Option<char> {
+        self.text().filter(|c| c.is_alphabetic() && !self.alt)
     }
 }
 
@@ -449,11 +478,16 @@ const DEFAULTS: &[Row] = &[
     (C::Diagnostic,   "c|enter",             A::EditComment,       "commentaire",         "Commenter le thème"),
     (C::Diagnostic,   "p",                   A::EditProfessional,  "volet pro",           "Volet professionnel (niveau, situation, projet, compétences, envies)"),
     (C::Diagnostic,   "r",                   A::NewReview,         "bilan",               "Nouveau bilan (repart du précédent)"),
+    (C::Diagnostic,   "lettre",              A::JumpToLetter,      "",                    "Aller au thème suivant qui commence par cette lettre (une lettre qui a déjà une action ici la garde : t puis la lettre)"),
+    (C::Diagnostic,   "t",                   A::JumpPrefix,        "",                    "Puis une lettre : aller au thème suivant qui commence par elle, même si la lettre a une action"),
     (C::Barriers,     "space",               A::Toggle,            "cocher",              "Cocher / décocher la situation"),
     (C::Barriers,     "s",                   A::CycleStatus,       "statut",              "Statut suivant (identifié, en cours, levé, non traité)"),
     (C::Barriers,     "enter|e",             A::Edit,              "détails",             "Dates et note de l'obstacle"),
     (C::Barriers,     "a",                   A::AddFree,           "autre",               "Ajouter un obstacle libre"),
     (C::Barriers,     "f",                   A::ToggleCheckedOnly, "cochés seuls",        "Afficher seulement les situations cochées"),
+    (C::Barriers,     "lettre",              A::JumpToLetter,      "",                    "Aller au thème suivant qui commence par cette lettre (une lettre qui a déjà une action ici la garde : t puis la lettre)"),
+    (C::Barriers,     "t",                   A::JumpPrefix,        "",                    "Puis une lettre : aller au thème suivant qui commence par elle, même si la lettre a une action"),
+    (C::Barriers,     "1|2|3|4|5|6|7|8|9",   A::TickNth,           "cocher n°",           "Cocher / décocher la 1re… 9e situation du thème de la ligne (numéros affichés)"),
     (C::Plan,         "a",                   A::AddAction,         "action",              "Ajouter une action"),
     (C::Plan,         "o",                   A::AddObjective,      "objectif",            "Ajouter un objectif"),
     (C::Plan,         "s",                   A::CycleStatus,       "statut",              "Statut suivant"),
@@ -534,6 +568,9 @@ const DEFAULTS: &[Row] = &[
     (C::Choice,       "left",                A::PrevChoice,        "",                    "Choix précédent"),
     (C::Choice,       "right",               A::NextChoice,        "",                    "Choix suivant"),
     (C::Choice,       "space",               A::Toggle,            "",                    "Cocher / décocher ; dans une liste : choix suivant"),
+    (C::Choice,       "lettre",              A::JumpToLetter,      "",                    "Aller au choix suivant qui commence par cette lettre"),
+    (C::Choice,       "home",                A::FirstChoice,       "",                    "Cases à cocher : première case"),
+    (C::Choice,       "end",                 A::LastChoice,        "",                    "Cases à cocher : dernière case"),
     (C::Edit,         "left",                A::CursorLeft,        "",                    "Caractère précédent"),
     (C::Edit,         "right",               A::CursorRight,       "",                    "Caractère suivant"),
     (C::Edit,         "ctrl+left",           A::WordLeft,          "",                    "Mot précédent"),
@@ -704,6 +741,28 @@ impl Keymap {
             .find(|b| b.context == context && b.action == action)
     }
 
+    /// The position of `key` among the keys of `action` in the first of `contexts` that binds
+    /// it (« 3 » is the third key of `tick_nth`).
+    pub fn key_position(&self, contexts: &[Context], action: Action, key: &Key) -> Option<usize> {
+        contexts
+            .iter()
+            .find_map(|ctx| self.binding(*ctx, action))
+            .and_then(|b| b.keys.iter().position(|k| k == key))
+    }
+
+    /// The labels of every key of `action` in `context`, in order (« 1 » … « 9 »).
+    pub fn key_labels(&self, context: Context, action: Action) -> Vec<String> {
+        self.binding(context, action)
+            .map(|b| b.keys.iter().map(Key::label).collect())
+            .unwrap_or_default()
+    }
+
+    /// What a letter without a binding of its own does in `contexts` (the pseudo-key
+    /// « lettre »), if anything.
+    pub fn letter_action(&self, contexts: &[Context]) -> Option<Action> {
+        self.lookup(contexts, &LETTER)
+    }
+
     /// The label of the first key of `action` in `context`, for messages and short hints
     /// (« u pour annuler »): it follows `touches.toml`.
     pub fn key_label(&self, context: Context, action: Action) -> String {
@@ -770,7 +829,11 @@ impl Keymap {
                     flush(&mut group, label);
                     label = b.bar;
                 }
-                group.push(k.label());
+                // One action on a run of keys (« 1 » to « 9 »): shown as its ends.
+                match b.keys.last().filter(|_| b.keys.len() > 2) {
+                    Some(last) => group.push(format!("{}…{}", k.label(), last.label())),
+                    None => group.push(k.label()),
+                }
             }
             flush(&mut group, label);
         }
@@ -933,6 +996,10 @@ mod tests {
             map.bar(&[C::Help]),
             vec![("Échap".into(), "fermer"), ("↑↓".into(), "défiler")]
         );
+        // One action on a run of keys shows its ends.
+        assert!(map
+            .bar(&[C::Barriers])
+            .contains(&("1…9".into(), "cocher n°")));
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub struct LoginScreen {
     /// The wait imposed after repeated failures (read from the accounts file), shown as it
     /// runs; what is typed meanwhile is kept.
     pub wait: Option<Wait>,
+    /// The identifiers of the accounts file: one typed into the password field of a
+    /// pre-filled form, then Tab or Entrée, is taken as the identifier (see
+    /// [`LoginScreen::handle_key`]).
+    pub logins: Vec<String>,
 }
 
 /// Attempts for `login` are refused until `until` (throttling after repeated failures).
@@ -68,6 +72,16 @@ pub const LOGIN_HINTS: &[Hint] = &[
     (Context::Login, Action::Quit, "quitter"),
 ];
 
+/// The same for the first-account form, where Entrée moves on until the last field.
+pub const FIRST_ACCOUNT_HINTS: &[Hint] = &[
+    (
+        Context::Form,
+        Action::NextOrSubmit,
+        "champ suivant ; au dernier : créer le compte",
+    ),
+    (Context::Login, Action::Quit, "quitter"),
+];
+
 impl LoginScreen {
     /// The screen for a database without accounts.
     pub fn first_account(plain: bool, now: NaiveDateTime) -> LoginScreen {
@@ -86,13 +100,14 @@ impl LoginScreen {
             ],
         )
         .with_hint(&hint);
-        form.footer = Some(LOGIN_HINTS);
+        form.footer = Some(FIRST_ACCOUNT_HINTS);
         LoginScreen {
             mode: LoginMode::FirstAccount { plain },
             form,
             busy: false,
             last_input: now,
             wait: None,
+            logins: Vec::new(),
         }
     }
 
@@ -104,6 +119,7 @@ impl LoginScreen {
         };
         let mut s = LoginScreen::with_login_form("Connexion", only, LoginMode::Login, now);
         s.form.hint = Some("Identifiez-vous pour ouvrir la base (chiffrée).".into());
+        s.logins = accounts.iter().map(|a| a.login.clone()).collect();
         s
     }
 
@@ -146,7 +162,10 @@ impl LoginScreen {
         );
         form.footer = Some(LOGIN_HINTS);
         if !login.is_empty() {
+            // The password is what is left to type; someone who types the identifier
+            // anyway (after Maj+Tab) replaces the one shown.
             form.focus = 1;
+            form.fields[0].replace_on_type = true;
         }
         LoginScreen {
             mode,
@@ -154,6 +173,7 @@ impl LoginScreen {
             busy: false,
             last_input: now,
             wait: None,
+            logins: vec![login.to_string()],
         }
     }
 
@@ -170,6 +190,9 @@ impl LoginScreen {
         }
         if keymap.lookup(&[Context::Login], &Key::from_event(key)) == Some(Action::Quit) {
             return LoginOutcome::Quit;
+        }
+        if self.identifier_typed_as_password(key, keymap) {
+            return LoginOutcome::Continue;
         }
         match self.form.handle_key(key, keymap) {
             FormOutcome::Continue => LoginOutcome::Continue,
@@ -197,6 +220,49 @@ impl LoginScreen {
                 }
             }
         }
+    }
+
+    /// The form opened with the identifier filled in and the cursor in the password: someone
+    /// used to typing « identifier, Tab, password » types the identifier there. When the
+    /// password field holds exactly an identifier of the accounts file and Tab or Entrée
+    /// is pressed, it becomes the identifier and the password field is emptied, ready for
+    /// the password. (Only a known identifier moves: a password is never shown in clear.)
+    fn identifier_typed_as_password(&mut self, key: &KeyEvent, keymap: &Keymap) -> bool {
+        if matches!(self.mode, LoginMode::FirstAccount { .. }) {
+            return false;
+        }
+        let Some(field) = self
+            .form
+            .focused()
+            .filter(|f| f.kind == FieldKind::Password)
+        else {
+            return false;
+        };
+        let moves_on = keymap
+            .actions(field.contexts(), &Key::from_event(key))
+            .any(|a| matches!(a, Action::NextField | Action::NextOrSubmit | Action::Submit));
+        if !moves_on {
+            return false;
+        }
+        let typed = field.input.secret_text();
+        let Some(login) = self
+            .logins
+            .iter()
+            .find(|l| !l.is_empty() && **l == *typed)
+            .cloned()
+        else {
+            return false;
+        };
+        let focus = self.form.focus;
+        if let Some(id) = self.form.field_mut("login") {
+            id.input.set(&login);
+            id.replace_on_type = false;
+            id.error = None;
+        }
+        self.form.wipe_secrets();
+        self.form.focus = focus;
+        self.form.error = None;
+        true
     }
 
     /// Seconds left before the identifier typed may be tried again (`None`: no wait).

@@ -245,6 +245,7 @@ impl Shell {
                 app.set_error(e.to_string());
             }
         }
+        app.level_advances = self.settings.level_advances;
         if let Some(rp) = resume.filter(|rp| rp.login == session.account.login) {
             app.restore(&rp, &session.store);
         } else if first_account {

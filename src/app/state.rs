@@ -182,6 +182,8 @@ pub struct FileState {
     /// The parcours list (étapes, saisines, veilles) is open over the file.
     pub parcours: bool,
     pub parcours_selected: usize,
+    /// The jump prefix key was pressed: the next letter jumps to a theme.
+    pub jump_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +253,9 @@ pub struct App {
     pub last_input: chrono::NaiveDateTime,
     /// Idle time after which the session locks.
     pub idle_lock: chrono::Duration,
+    /// Setting a level in the diagnostic moves to the next theme (`reglages.toml`:
+    /// `diagnostic_theme_suivant`).
+    pub level_advances: bool,
     /// Collective sessions: list, attendance, enrolment, the open file's sessions.
     pub sessions: SessionsState,
 }

@@ -142,15 +142,48 @@ impl App {
             return Outcome::Redraw;
         }
         let k = Key::from_event(&key);
-        match self.keymap.lookup(&self.contexts(), &k) {
+        let contexts = self.contexts();
+        // After the jump prefix, a letter jumps even when it has an action of its own.
+        if let Some(f) = self.file.as_mut().filter(|f| f.jump_pending) {
+            f.jump_pending = false;
+            if let Some(c) = k.letter() {
+                self.status = None;
+                self.jump_to_letter(c);
+                return Outcome::Redraw;
+            }
+        }
+        match self.keymap.lookup(&contexts, &k) {
+            Some(Action::TickNth) => {
+                self.status = None;
+                let n = self.keymap.key_position(&contexts, Action::TickNth, &k);
+                self.tick_nth(n.map_or(0, |p| p + 1), store);
+                Outcome::Redraw
+            }
             Some(a) => {
                 self.status = None;
                 self.do_action(a, store)
             }
             None => {
-                self.unbound_key(&key);
+                match k.letter() {
+                    Some(c)
+                        if self.keymap.letter_action(&contexts) == Some(Action::JumpToLetter) =>
+                    {
+                        self.status = None;
+                        self.jump_to_letter(c);
+                    }
+                    _ => self.unbound_key(&key),
+                }
                 Outcome::Redraw
             }
+        }
+    }
+
+    /// A letter in a pane that lists themes: the next theme starting with it.
+    fn jump_to_letter(&mut self, c: char) {
+        match self.file.as_ref().map(|f| f.focus) {
+            Some(Pane::Diagnostic) => self.jump_diagnostic(c),
+            Some(Pane::Barriers) => self.jump_barriers(c),
+            _ => {}
         }
     }
 
@@ -253,6 +286,12 @@ impl App {
             A::Edit => self.edit_selected(),
             A::AddFree => self.open_free_barrier_form(),
             A::ToggleCheckedOnly => self.toggle_checked_only(),
+            A::JumpPrefix => {
+                if let Some(f) = self.file.as_mut() {
+                    f.jump_pending = true;
+                }
+                self.set_info("Thème : tapez sa première lettre");
+            }
             A::AddAction => self.open_action_form(None),
             A::AddObjective => self.open_objective_form(None),
             A::Delete => self.delete_selected(store),

@@ -504,6 +504,29 @@ impl Appointment {
         }
         Ok(())
     }
+
+    /// [`Appointment::check_status`] to the minute: on its own day, an appointment cannot
+    /// be honoured or missed before its start time either.
+    pub fn check_status_at(
+        &self,
+        status: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), RuleError> {
+        self.check_status(status, now.date())?;
+        let later_today = self.start.filter(|s| s.date() == now.date() && *s > now);
+        if let Some(s) = later_today {
+            if status == codes::APPT_HONOURED || status == codes::APPT_ABSENT {
+                return Err(RuleError::new(
+                    "status",
+                    &format!(
+                        "Rendez-vous à {}, pas encore eu lieu : seulement excusé ou annulé",
+                        s.format("%Hh%M")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -1302,6 +1325,62 @@ mod tests {
                 want,
                 "{name}"
             );
+        }
+    }
+
+    #[test]
+    fn appointment_status_on_its_own_day_waits_for_its_start_time() {
+        // Now: 06h56 on the appointment's day (the 09h00 one of the first interview).
+        let now = today().and_hms_opt(6, 56, 0).unwrap();
+        let at = |h, m| Some(today().and_hms_opt(h, m, 0).unwrap());
+        let cases = [
+            (
+                "honoured_before_start",
+                at(9, 0),
+                codes::APPT_HONOURED,
+                false,
+            ),
+            ("absent_before_start", at(9, 0), codes::APPT_ABSENT, false),
+            ("excused_before_start", at(9, 0), codes::APPT_EXCUSED, true),
+            (
+                "cancelled_before_start",
+                at(9, 0),
+                codes::APPT_CANCELLED,
+                true,
+            ),
+            ("honoured_at_start", at(6, 56), codes::APPT_HONOURED, true),
+            ("honoured_after_start", at(6, 0), codes::APPT_HONOURED, true),
+            (
+                "honoured_yesterday",
+                Some(dt(2026, 3, 9, 18)),
+                codes::APPT_HONOURED,
+                true,
+            ),
+            (
+                "honoured_tomorrow",
+                Some(dt(2026, 3, 11, 6)),
+                codes::APPT_HONOURED,
+                false,
+            ),
+            ("undated_honoured", None, codes::APPT_HONOURED, true),
+        ];
+        for (name, start, status, ok) in cases {
+            let a = Appointment {
+                start,
+                ..Default::default()
+            };
+            let got = a.check_status_at(status, now);
+            assert_eq!(got.is_ok(), ok, "{name}: {got:?}");
+            if name == "honoured_before_start" {
+                let e = got.unwrap_err();
+                assert_eq!(e.field, "status");
+                assert!(
+                    e.message
+                        .contains("Rendez-vous à 09h00, pas encore eu lieu"),
+                    "{}",
+                    e.message
+                );
+            }
         }
     }
 }

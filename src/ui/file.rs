@@ -387,15 +387,29 @@ fn draw_barriers(
         .iter()
         .filter(|b| b.status != codes::BARRIER_LIFTED)
         .count();
+    let only_key = app
+        .keymap
+        .key_label(Context::Barriers, Action::ToggleCheckedOnly);
     let title = format!(
         "Obstacles · {open} actif{} / {checked}{}",
         if open > 1 { "s" } else { "" },
         if file.checked_only {
-            " · cochés seuls (f)"
+            format!(" · cochés seuls ({only_key})")
         } else {
-            ""
+            String::new()
         }
     );
+    // Each situation shows the key that ticks it (its number in its theme).
+    let nth = app.keymap.key_labels(Context::Barriers, Action::TickNth);
+    let nth_w = nth.iter().map(|k| width(k)).max().unwrap_or(0);
+    let number = |theme: &str, code: &str| -> String {
+        let pos = app
+            .rf
+            .theme(theme)
+            .and_then(|t| t.situations.iter().position(|s| s.code == code));
+        let key = pos.and_then(|p| nth.get(p)).cloned().unwrap_or_default();
+        format!("{key:>nth_w$}")
+    };
     let block = pane_block(app, file, Pane::Barriers, title);
     let w = area.width.saturating_sub(2) as usize;
     let rows = app.barrier_rows(file);
@@ -404,7 +418,10 @@ fn draw_barriers(
     let status_w = if w >= 60 { 22 } else { 12.min(w / 3) };
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(Span::styled(
-            "Rien de coché : f liste complète · a autre",
+            format!(
+                "Rien de coché : {only_key} liste complète · {} autre",
+                app.keymap.key_label(Context::Barriers, Action::AddFree)
+            ),
             style::dim(),
         ))]
     } else {
@@ -426,22 +443,33 @@ fn draw_barriers(
                             style::title(),
                         ))
                     }
-                    BarrierRow::Situation { code, barrier, .. } => {
+                    BarrierRow::Situation {
+                        theme,
+                        code,
+                        barrier,
+                    } => {
                         let label = app
                             .rf
                             .situation(code)
                             .map(|(_, s)| s.label.clone())
                             .unwrap_or(code.clone());
+                        let n = number(theme, code);
                         match barrier {
-                            None => Line::from(Span::raw(fit(&format!(" [ ] {label}"), w))),
-                            Some(b) => {
-                                barrier_line(app, &data.barriers[*b], &label, w, status_w, today)
-                            }
+                            None => Line::from(Span::raw(fit(&format!("{n} [ ] {label}"), w))),
+                            Some(b) => barrier_line(
+                                app,
+                                &data.barriers[*b],
+                                &format!("{n} [x] {label}"),
+                                w,
+                                status_w,
+                                today,
+                            ),
                         }
                     }
                     BarrierRow::Free(b) => {
                         let bar = &data.barriers[*b];
-                        let label = format!("{} (libre)", app.rf.barrier_label(bar));
+                        let label =
+                            format!("{:nth_w$} [x] {} (libre)", "", app.rf.barrier_label(bar));
                         barrier_line(app, bar, &label, w, status_w, today)
                     }
                 };
@@ -477,7 +505,7 @@ fn barrier_line(
     let tail = format!("{}{}", fit(&status, status_w), date);
     let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
     Line::from(vec![
-        Span::raw(fit(&format!(" [x] {label}"), w.saturating_sub(tail_w + 1))),
+        Span::raw(fit(label, w.saturating_sub(tail_w + 1))),
         Span::raw(" "),
         Span::styled(tail, st),
     ])
@@ -512,9 +540,22 @@ fn draw_plan(
     let w = area.width.saturating_sub(2) as usize;
     let today = app.clock.today();
     let rows = app.plan_rows(file);
+    // The due-date column is as wide as the longest date shown (none: no column), so a
+    // narrow pane keeps its room for the label and the partner.
+    let due_w = data
+        .actions
+        .iter()
+        .filter_map(|a| a.due)
+        .map(|d| width(&format_short_date(d, today)))
+        .max()
+        .unwrap_or(0);
     let lines: Vec<Line> = if rows.is_empty() {
         vec![Line::from(Span::styled(
-            "Vide : o objectif · a action",
+            format!(
+                "Vide : {} objectif · {} action",
+                app.keymap.key_label(Context::Plan, Action::AddObjective),
+                app.keymap.key_label(Context::Plan, Action::AddAction)
+            ),
             style::dim(),
         ))]
     } else {
@@ -545,19 +586,21 @@ fn draw_plan(
                         // A late action says so in place of its status: the label keeps
                         // its room even in a narrow pane.
                         let status_w = if w >= 60 { 22 } else { 10 };
-                        let tail = if late {
-                            format!("{} EN RETARD", fit(&due, 8))
+                        let due_col = if due_w > 0 {
+                            format!("{} ", fit(&due, due_w))
                         } else {
-                            format!("{} {}", fit(&due, 8), truncate_width(st, status_w))
+                            String::new()
+                        };
+                        let tail = if late {
+                            format!("{due_col}EN RETARD")
+                        } else {
+                            format!("{due_col}{}", truncate_width(st, status_w))
                         };
                         let tail_w = unicode_width::UnicodeWidthStr::width(tail.as_str());
-                        let head = if partner.is_empty() {
-                            format!("  • {}", a.label)
-                        } else {
-                            format!("  • {} · {}", a.label, partner)
-                        };
+                        let room = w.saturating_sub(tail_w + 1);
+                        let head = action_head(&a.label, partner, room);
                         Line::from(vec![
-                            Span::raw(fit(&head, w.saturating_sub(tail_w + 1))),
+                            Span::raw(fit(&head, room)),
                             Span::raw(" "),
                             Span::styled(
                                 tail,
@@ -580,6 +623,35 @@ fn draw_plan(
             .collect()
     };
     render_lines(frame, block, area, lines, selected, 0);
+}
+
+/// « • label · partner » in `room` columns: when both do not fit, the label gives up room
+/// first (down to about half), so that the partner stays visible.
+fn action_head(label: &str, partner: &str, room: usize) -> String {
+    let full = if partner.is_empty() {
+        format!("  • {label}")
+    } else {
+        format!("  • {label} · {partner}")
+    };
+    if partner.is_empty() || width(&full) <= room {
+        return full;
+    }
+    // "  • " + label + " · " + partner
+    let fixed = 4 + 3;
+    let avail = room.saturating_sub(fixed);
+    // Too narrow for both to be read (an 80-column screen): the label alone, as before.
+    if avail < 22 {
+        return format!("  • {label}");
+    }
+    let partner_w = width(partner)
+        .min(avail / 2)
+        .max(avail.saturating_sub(width(label)));
+    let label_w = avail.saturating_sub(partner_w);
+    format!(
+        "  • {} · {}",
+        truncate_width(label, label_w),
+        truncate_width(partner, partner_w)
+    )
 }
 
 fn draw_appointments(

@@ -72,6 +72,31 @@ pub(crate) fn footer_line(keymap: &Keymap, hints: &[Hint]) -> String {
     parts.join(" · ")
 }
 
+/// The same with only the first key of each action (« F10 : enregistrer »).
+pub(crate) fn short_footer_line(keymap: &Keymap, hints: &[Hint]) -> String {
+    let parts: Vec<String> = bar_entries(keymap, hints)
+        .into_iter()
+        .map(|(k, t)| format!("{k} : {t}"))
+        .collect();
+    parts.join(" · ")
+}
+
+/// The footer that fits on the popup's bottom border (`w` columns inside the corners):
+/// every key, else the first key of each action; `None` when even that is too long (it
+/// is then written inside the popup, wrapped, never cut).
+fn footer_fitting(keymap: &Keymap, hints: &[Hint], w: usize) -> Result<String, String> {
+    let full = footer_line(keymap, hints);
+    if full.width() + 2 <= w {
+        return Ok(full);
+    }
+    let short = short_footer_line(keymap, hints);
+    if short.width() + 2 <= w {
+        Ok(short)
+    } else {
+        Err(short)
+    }
+}
+
 /// Bottom-bar entries (first key, words) for `hints`.
 pub(crate) fn bar_entries(keymap: &Keymap, hints: &[Hint]) -> Vec<(String, &'static str)> {
     hints
@@ -164,12 +189,38 @@ pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
             focus_rows = (start, rows.len());
         }
     }
-    let footer = footer_line(keymap, hints(form).0);
-    let needed = rows.len() as u16 + 3;
+    let border_w = (width as usize).saturating_sub(2);
+    // A footer too long for the border is wrapped between its hints: its last row goes on
+    // the border, the others on the last rows inside. Never cut.
+    let (footer, footer_rows) = match footer_fitting(keymap, hints(form).0, border_w) {
+        Ok(text) => (text, Vec::new()),
+        Err(text) => {
+            let mut lines = wrap_hints(&text, border_w.saturating_sub(2));
+            let last = lines.pop().unwrap_or_default();
+            let inside: Vec<Line> = lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, style::dim())))
+                .collect();
+            (last, inside)
+        }
+    };
+    let needed = (rows.len() + footer_rows.len()) as u16 + 3;
     let area = centered(full, width, needed.min(full.height.saturating_sub(2)));
     let (block, inner) = popup(frame, area, &form.title);
     let block = block.title_bottom(Span::styled(format!(" {footer} "), style::dim()));
     frame.render_widget(block, area);
+    let inner = if footer_rows.is_empty() {
+        inner
+    } else {
+        let n = (footer_rows.len() as u16).min(inner.height.saturating_sub(1));
+        let [fields, foot] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Min(1),
+            ratatui::layout::Constraint::Length(n),
+        ])
+        .areas(inner);
+        frame.render_widget(Paragraph::new(footer_rows), foot);
+        fields
+    };
     let h = inner.height as usize;
     // Keep the focused field (and its suggestions / error) in view.
     let mut off = 0;
@@ -367,6 +418,23 @@ fn slide(text: &str, cursor: usize, w: usize) -> (String, usize) {
         shown = s;
     }
     (shown, col_of(start, cursor))
+}
+
+/// Wraps a footer between its hints (« · »), never inside one when it fits on a row.
+fn wrap_hints(text: &str, w: usize) -> Vec<String> {
+    let mut out: Vec<String> = vec![String::new()];
+    for part in text.split(" · ") {
+        let last = out.last_mut().expect("one line");
+        if !last.is_empty() && last.width() + part.width() + 3 > w {
+            out.push(String::new());
+        }
+        let last = out.last_mut().expect("one line");
+        if !last.is_empty() {
+            last.push_str(" · ");
+        }
+        last.push_str(part);
+    }
+    out.into_iter().flat_map(|l| wrap(&l, w)).collect()
 }
 
 fn wrap(text: &str, w: usize) -> Vec<String> {

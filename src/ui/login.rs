@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, shell: &Shell, login: &LoginScreen) {
         );
     }
     let mut spans = Vec::new();
-    for (k, label) in bar_entries(&shell.keymap, LOGIN_HINTS) {
+    for (k, label) in bar_entries(&shell.keymap, login.form.footer.unwrap_or(LOGIN_HINTS)) {
         spans.push(Span::styled(format!(" {k} "), style::key()));
         spans.push(Span::raw(format!(" {label} ")));
     }

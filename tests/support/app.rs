@@ -43,6 +43,22 @@ pub struct Ctx {
     pub app: App,
     /// Keystrokes sent through [`Ctx::press`] since creation.
     pub keys: usize,
+    /// The same keystrokes sorted by what they did (see [`KeyCount`]).
+    pub count: KeyCount,
+}
+
+/// Keystrokes sorted by what they did, for the interview's key budget.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyCount {
+    /// Characters typed into a form field: a printable character in a text field or a
+    /// choice list (« F » for Femme), a new line in a multi-line field.
+    pub typed: usize,
+    /// Keys that only moved from one form field to another (Entrée / Tab / ↓ between
+    /// fields, Tab taking a suggestion and moving on): the form stays open.
+    pub field_moves: usize,
+    /// Everything else: opening and saving forms, levels, ticks, moving in lists, panes,
+    /// statuses, moving inside a list of check boxes.
+    pub commands: usize,
 }
 
 impl Ctx {
@@ -67,14 +83,25 @@ impl Ctx {
             store,
             app,
             keys: 0,
+            count: KeyCount::default(),
         }
     }
 
     /// Types `keys` (key language) and returns how many keystrokes that was.
     pub fn press(&mut self, keys: &str) -> usize {
-        let n = press(&mut self.app, &mut self.store, keys);
-        self.keys += n;
-        n
+        let events = parse_keys(keys);
+        for e in &events {
+            let kind = key_kind(&self.app, e);
+            self.app.handle_key(*e, &mut self.store);
+            match kind(&self.app) {
+                KeyKind::Typed => self.count.typed += 1,
+                KeyKind::FieldMove => self.count.field_moves += 1,
+                KeyKind::Command => self.count.commands += 1,
+            }
+        }
+        self.app.settle();
+        self.keys += events.len();
+        events.len()
     }
 
     pub fn render(&self, w: u16, h: u16) -> String {
@@ -124,6 +151,45 @@ pub fn status_text(app: &App) -> String {
         Some(s) if s.kind == StatusKind::Error => format!("ERREUR: {}", s.text),
         Some(s) => s.text.clone(),
         None => String::new(),
+    }
+}
+
+/// What a keystroke did (see [`KeyCount`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Typed,
+    FieldMove,
+    Command,
+}
+
+/// Looks at the app before `key` and returns what decides, after it, what the key did.
+fn key_kind(app: &App, key: &KeyEvent) -> impl Fn(&App) -> KeyKind {
+    use parcours::app::form::FieldKind;
+    use parcours::app::keys::{Action, Key};
+    let before = match &app.overlay {
+        Some(Overlay::Form(f)) => f.focused().map(|field| {
+            let k = Key::from_event(key);
+            let typed = match field.kind {
+                FieldKind::MultiCheck | FieldKind::Check => false,
+                FieldKind::Choice => k.text().is_some(),
+                FieldKind::Multiline => {
+                    k.text().is_some()
+                        || app.keymap.lookup(field.contexts(), &k) == Some(Action::Newline)
+                }
+                _ => k.text().is_some(),
+            };
+            (f.purpose.clone(), f.focus, typed)
+        }),
+        _ => None,
+    };
+    move |after: &App| match (&before, &after.overlay) {
+        (Some((_, _, true)), _) => KeyKind::Typed,
+        (Some((purpose, focus, false)), Some(Overlay::Form(f)))
+            if f.purpose == *purpose && f.focus != *focus =>
+        {
+            KeyKind::FieldMove
+        }
+        _ => KeyKind::Command,
     }
 }
 

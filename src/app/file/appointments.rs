@@ -26,7 +26,7 @@ impl App {
             return;
         };
         let mut a = f.data.appointments[i].clone();
-        if let Err(e) = a.check_status(status, self.clock.today()) {
+        if let Err(e) = a.check_status_at(status, self.clock.now()) {
             self.set_error(e.message);
             return;
         }
@@ -167,8 +167,18 @@ pub fn read_report(r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
     use report_key as k;
     a.report = r.raw(k::REPORT)?;
     let label = r.text(k::DEMARCHES)?;
-    a.demarches = r
-        .checked_codes(k::THEMES)?
+    let themes = r.checked_codes(k::THEMES)?;
+    // A démarche is counted per theme: typed without one, it would be lost.
+    if themes.is_empty() && !label.is_empty() {
+        return Err(Refusal::field(
+            k::THEMES,
+            format!(
+                "Cochez le thème de la démarche « {} » : sans thème elle ne serait pas comptée (rien n'est perdu)",
+                crate::text::truncate_width(&label, 40)
+            ),
+        ));
+    }
+    a.demarches = themes
         .into_iter()
         .map(|theme| Demarche {
             theme,

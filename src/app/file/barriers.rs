@@ -42,32 +42,12 @@ impl App {
 
     pub(crate) fn toggle_barrier(&mut self, store: &mut Store) {
         let Some(f) = &self.file else { return };
-        let pid = f.data.person.id;
         match self.selected_barrier_row() {
             Some(BarrierRow::Situation {
                 theme,
                 code,
                 barrier: None,
-            }) => {
-                let b = Barrier {
-                    person_id: pid,
-                    theme,
-                    situation: Some(code.clone()),
-                    status: codes::BARRIER_IDENTIFIED.into(),
-                    since: Some(self.clock.today()),
-                    ..Default::default()
-                };
-                let label = self
-                    .rf
-                    .situation(&code)
-                    .map(|(_, s)| s.label.clone())
-                    .unwrap_or(code);
-                self.commit_or_report(
-                    store,
-                    Change::Upsert(Record::Barrier(b)),
-                    &format!("Obstacle coché : {label}"),
-                );
-            }
+            }) => self.tick_situation(theme, code, store),
             Some(BarrierRow::Situation {
                 barrier: Some(i), ..
             })
@@ -81,6 +61,116 @@ impl App {
                 );
             }
             _ => {}
+        }
+    }
+
+    /// Ticks a situation of the referential (dated today).
+    fn tick_situation(&mut self, theme: String, code: String, store: &mut Store) {
+        let Some(f) = &self.file else { return };
+        let b = Barrier {
+            person_id: f.data.person.id,
+            theme,
+            situation: Some(code.clone()),
+            status: codes::BARRIER_IDENTIFIED.into(),
+            since: Some(self.clock.today()),
+            ..Default::default()
+        };
+        let label = self
+            .rf
+            .situation(&code)
+            .map(|(_, s)| s.label.clone())
+            .unwrap_or(code);
+        self.commit_or_report(
+            store,
+            Change::Upsert(Record::Barrier(b)),
+            &format!("Obstacle coché : {label}"),
+        );
+    }
+
+    /// The theme of the selected row of the checklist.
+    fn selected_barrier_theme(&self) -> Option<String> {
+        match self.selected_barrier_row()? {
+            BarrierRow::Situation { theme, .. } | BarrierRow::Theme(theme) => Some(theme),
+            BarrierRow::Free(i) => Some(self.file.as_ref()?.data.barriers.get(i)?.theme.clone()),
+        }
+    }
+
+    /// A digit key: ticks (or unticks) the `n`-th situation (from 1) of the selected row's
+    /// theme, and selects it. The checklist shows these numbers.
+    pub(crate) fn tick_nth(&mut self, n: usize, store: &mut Store) {
+        let Some(theme) = self.selected_barrier_theme() else {
+            return;
+        };
+        let Some(code) = self
+            .rf
+            .theme(&theme)
+            .and_then(|t| t.situations.get(n.wrapping_sub(1)))
+            .map(|s| s.code.clone())
+        else {
+            let label = self
+                .rf
+                .theme(&theme)
+                .map(|t| t.label.as_str())
+                .unwrap_or("");
+            self.set_info(format!("Pas de situation n° {n} dans « {label} »"));
+            return;
+        };
+        let ticked = self.file.as_ref().and_then(|f| {
+            f.data
+                .barriers
+                .iter()
+                .position(|b| b.situation.as_deref() == Some(code.as_str()))
+        });
+        match ticked {
+            Some(_) => {
+                self.select_situation(&code);
+                self.toggle_barrier(store);
+            }
+            None => self.tick_situation(theme, code.clone(), store),
+        }
+        self.select_situation(&code);
+    }
+
+    /// Selects the checklist row of situation `code`, when it is shown.
+    fn select_situation(&mut self, code: &str) {
+        let Some(f) = self.file.as_ref() else { return };
+        let row = self
+            .barrier_rows(f)
+            .iter()
+            .position(|r| matches!(r, BarrierRow::Situation { code: c, .. } if c == code));
+        if let (Some(row), Some(f)) = (row, self.file.as_mut()) {
+            f.selected[Pane::Barriers.index()] = row;
+        }
+        self.clamp_selection();
+    }
+
+    /// A letter in the checklist: the first row of the next theme (after the selected row,
+    /// wrapping round) whose label or short label starts with it.
+    pub(crate) fn jump_barriers(&mut self, c: char) {
+        let Some(f) = self.file.as_ref() else { return };
+        let rows = self.barrier_rows(f);
+        let sel = f.selected[Pane::Barriers.index()];
+        let n = rows.len();
+        let found = (1..=n).map(|step| (sel + step) % n).find(|&i| {
+            matches!(&rows[i], BarrierRow::Theme(t)
+                if self.rf.theme(t).is_some_and(|t| super::theme_starts_with(t, c)))
+        });
+        match found {
+            Some(i) => {
+                if let Some(f) = self.file.as_mut() {
+                    f.selected[Pane::Barriers.index()] = (i + 1).min(n - 1);
+                }
+            }
+            None if f.checked_only => {
+                let full = self.keymap.key_label(
+                    crate::app::keys::Context::Barriers,
+                    crate::app::keys::Action::ToggleCheckedOnly,
+                );
+                self.set_info(format!(
+                    "Aucun thème coché ne commence par « {c} » ({full} : liste complète)"
+                ))
+            }
+            None => self.set_info(format!("Aucun thème ne commence par « {c} »")),
         }
     }
 

@@ -52,9 +52,55 @@ impl App {
         self.commit_or_report(store, Change::Upsert(Record::Diagnostic(d)), &what);
     }
 
+    /// A level key (`0`–`4`): sets the level, then moves to the next theme (unless
+    /// `reglages.toml` says otherwise), so a whole grid is one digit per theme.
     pub(crate) fn set_level_rank(&mut self, rank: u8, store: &mut Store) {
-        if let Some(l) = self.rf.levels.iter().find(|l| l.rank == rank) {
-            self.set_level(l.code.clone(), store);
+        let Some(code) = self
+            .rf
+            .levels
+            .iter()
+            .find(|l| l.rank == rank)
+            .map(|l| l.code.clone())
+        else {
+            return;
+        };
+        let before = self.file.as_ref().map(|f| f.data.person.version);
+        self.set_level(code, store);
+        let written = self.file.as_ref().map(|f| f.data.person.version) != before
+            && self
+                .status
+                .as_ref()
+                .is_some_and(|s| s.kind == StatusKind::Info);
+        let len = self.diag_rows().len();
+        if let Some(f) = self
+            .file
+            .as_mut()
+            .filter(|_| written && self.level_advances)
+        {
+            let sel = &mut f.selected[Pane::Diagnostic.index()];
+            if *sel + 1 < len {
+                *sel += 1;
+            }
+        }
+    }
+
+    /// A letter in the diagnostic: the next theme (after the selected one, wrapping round)
+    /// whose label or short label starts with it.
+    pub(crate) fn jump_diagnostic(&mut self, c: char) {
+        let rows = self.diag_rows();
+        let Some(f) = self.file.as_ref() else { return };
+        let sel = f.selected[Pane::Diagnostic.index()];
+        let n = rows.len();
+        let found = (1..=n)
+            .map(|step| (sel + step) % n)
+            .find(|&i| super::theme_starts_with(rows[i], c));
+        match found {
+            Some(i) => {
+                if let Some(f) = self.file.as_mut() {
+                    f.selected[Pane::Diagnostic.index()] = i;
+                }
+            }
+            None => self.set_info(format!("Aucun thème ne commence par « {c} »")),
         }
     }
 

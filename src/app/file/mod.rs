@@ -61,6 +61,7 @@ impl App {
                     nir_shown: false,
                     parcours: false,
                     parcours_selected: 0,
+                    jump_pending: false,
                 };
                 // Start the checklist on its first situation row, not a theme header.
                 file.selected[Pane::Barriers.index()] = 1;
@@ -149,17 +150,38 @@ impl App {
     }
 
     pub(super) fn focus(&mut self, pane: Pane) {
+        if self.file.as_ref().is_some_and(|f| f.focus != pane) {
+            self.leave_pane();
+        }
         if let Some(f) = self.file.as_mut() {
             f.focus = pane;
             f.journal = None;
             f.parcours = false;
         }
+        self.clamp_selection();
     }
 
     /// Moves the focus `by` panes forward (3 = one back).
     pub(super) fn next_pane(&mut self, by: usize) {
+        let Some(pane) = self
+            .file
+            .as_ref()
+            .map(|f| Pane::ALL[(f.focus.index() + by) % 4])
+        else {
+            return;
+        };
+        self.focus(pane);
+    }
+
+    /// Leaving the obstacles pane with something ticked folds it to the ticked situations:
+    /// the full checklist is taller than any pane, and what matters afterwards is what was
+    /// ticked (one key, `f` by default, shows the whole list again).
+    fn leave_pane(&mut self) {
         if let Some(f) = self.file.as_mut() {
-            f.focus = Pane::ALL[(f.focus.index() + by) % 4];
+            if f.focus == Pane::Barriers && !f.checked_only && !f.data.barriers.is_empty() {
+                f.checked_only = true;
+                f.selected[Pane::Barriers.index()] = 1;
+            }
         }
     }
 
@@ -258,6 +280,16 @@ impl App {
             .cloned()
             .ok_or(Refusal::Stale)
     }
+}
+
+/// Does the theme's label or short label start with the letter `c` (accents and case
+/// ignored)? « d » finds « Difficultés financières » and « Droits ».
+pub(crate) fn theme_starts_with(theme: &crate::domain::referential::Theme, c: char) -> bool {
+    let c = crate::text::fold(&c.to_string());
+    !c.is_empty()
+        && [&theme.label, &theme.short]
+            .iter()
+            .any(|l| crate::text::fold(l).starts_with(&c))
 }
 
 /// Theme choices of the active referential, with « (aucun) » first if asked.

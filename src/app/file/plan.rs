@@ -99,7 +99,51 @@ impl App {
             &self.keymap,
         );
         form.origin = origin;
+        let themes = self.themes_in_hand(objective_id);
+        if let Some(field) = form.field_mut(action_key::LABEL) {
+            field.preferred = self
+                .rf
+                .action_types
+                .iter()
+                .filter(|t| t.theme.as_ref().is_some_and(|th| themes.contains(th)))
+                .map(|t| t.code.clone())
+                .collect();
+        }
         self.overlay = Some(Overlay::Form(Box::new(form)));
+    }
+
+    /// The themes a new action most likely belongs to, for the order of its suggestions:
+    /// its objective's theme; else the themes of the open obstacles; else those the
+    /// diagnostic rates as an obstacle.
+    fn themes_in_hand(&self, objective_id: Option<Id>) -> Vec<String> {
+        let Some(f) = &self.file else {
+            return Vec::new();
+        };
+        let d = &f.data;
+        if let Some(t) = objective_id
+            .and_then(|id| d.objectives.iter().find(|o| o.id == id))
+            .and_then(|o| o.theme.clone())
+        {
+            return vec![t];
+        }
+        let open: Vec<String> = d
+            .barriers
+            .iter()
+            .filter(|b| b.status != codes::BARRIER_LIFTED)
+            .map(|b| b.theme.clone())
+            .collect();
+        if !open.is_empty() {
+            return open;
+        }
+        d.current_diagnostic()
+            .map(|diag| {
+                diag.themes
+                    .iter()
+                    .filter(|t| self.rf.level_rank(&t.level) >= 3)
+                    .map(|t| t.theme.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub(crate) fn open_objective_form(&mut self, existing: Option<Objective>) {
