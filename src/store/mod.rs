@@ -27,7 +27,9 @@ pub use error::{Result, StoreError};
 pub use protect::{
     delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
 };
-pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
+pub use queries::{
+    AgendaItem, CaseloadReader, CaseloadStart, OverdueItem, CASELOAD_SMALL, CASELOAD_SQL,
+};
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
