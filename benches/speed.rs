@@ -1228,7 +1228,12 @@ fn bench_exports(rf: &Referential, dbs: &[(usize, PathBuf)], table: &mut String)
 /// One login as the terminal does it after the password, in this process: `Store::open_keyed`,
 /// the app, the first 200x50 draw; then, for the progressive app, the wait until the whole
 /// list and its index are taken. Returns (to first frame, to whole list).
-fn login_once(rf: &Referential, db: &Path, key: &DbKey, progressive: bool) -> Res<(Duration, Duration)> {
+fn login_once(
+    rf: &Referential,
+    db: &Path,
+    key: &DbKey,
+    progressive: bool,
+) -> Res<(Duration, Duration)> {
     let t = Instant::now();
     let store = Store::open_keyed(db, clock(), key)?;
     let mut app = if progressive {

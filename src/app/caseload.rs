@@ -109,7 +109,11 @@ impl App {
         let statuses = app.open_statuses();
         let c = &app.caseload;
         let start = store.caseload_first(&statuses, screen_rows, FIRST_READ_MAX, |r| {
-            shown(c, !me_f.is_empty() && crate::text::fold(&r.referent) == me_f, r)
+            shown(
+                c,
+                !me_f.is_empty() && crate::text::fold(&r.referent) == me_f,
+                r,
+            )
         })?;
         if start.complete {
             app.set_rows(start.rows, None);
@@ -215,9 +219,9 @@ impl App {
                     self.set_info("Recherche prête");
                 }
             }
-            Some(Err(e)) => self.set_error(format!(
-                "La liste n'a pu être chargée qu'en partie : {e}"
-            )),
+            Some(Err(e)) => {
+                self.set_error(format!("La liste n'a pu être chargée qu'en partie : {e}"))
+            }
             None => self.set_error("La liste n'a pu être chargée qu'en partie"),
         }
         true

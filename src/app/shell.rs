@@ -226,7 +226,8 @@ impl Shell {
             self.keymap.clone(),
             self.clock.clone(),
             session.account.display_name.clone(),
-            self.size.map_or(crate::app::FIRST_SCREEN, |(_, h)| usize::from(h)),
+            self.size
+                .map_or(crate::app::FIRST_SCREEN, |(_, h)| usize::from(h)),
         );
         let mut app = match app {
             Ok(app) => app,

@@ -228,24 +228,28 @@ impl Store {
             });
         }
         let now = self.clock.now();
-        let names = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(crate::text::SortKey, Id)>> {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let v = stmt
-                .query_map(p, |r| {
-                    let nom: String = r.get(1)?;
-                    let prenom: String = r.get(2)?;
-                    Ok((name_key(&nom, &prenom), r.get(0)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(v)
-        };
+        let names =
+            |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(crate::text::SortKey, Id)>> {
+                let mut stmt = self.conn.prepare_cached(sql)?;
+                let v = stmt
+                    .query_map(p, |r| {
+                        let nom: String = r.get(1)?;
+                        let prenom: String = r.get(2)?;
+                        Ok((name_key(&nom, &prenom), r.get(0)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(v)
+            };
         // One range of `persons_by_nom` each (checked by a test with EXPLAIN QUERY PLAN).
         const BETWEEN: &str = "SELECT id, nom, prenom FROM persons WHERE nom >= ?1 AND nom < ?2";
         let between = |a: &str, b: &str| names(BETWEEN, &[&a, &b]);
         // Not starting with an ASCII letter: before A, between Z and a, after z.
         let mut pending = names("SELECT id, nom, prenom FROM persons WHERE nom < 'A'", &[])?;
         pending.extend(between("[", "a")?);
-        pending.extend(names("SELECT id, nom, prenom FROM persons WHERE nom >= '{'", &[])?);
+        pending.extend(names(
+            "SELECT id, nom, prenom FROM persons WHERE nom >= '{'",
+            &[],
+        )?);
         let mut order: Vec<Id> = Vec::new(); // known prefix, sorted
         let mut next = 0; // first of `order` whose full row is not read yet
         let mut rows = Vec::new();
@@ -302,9 +306,9 @@ impl Store {
         if me.is_empty() {
             return Ok(false);
         }
-        let mut next = self.conn.prepare_cached(
-            "SELECT MIN(referent) FROM suivis WHERE referent > ?1",
-        )?;
+        let mut next = self
+            .conn
+            .prepare_cached("SELECT MIN(referent) FROM suivis WHERE referent > ?1")?;
         let mut current = self.conn.prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM suivis s WHERE s.referent = ?1 AND s.id = (
                 SELECT s2.id FROM suivis s2 WHERE s2.person_id = s.person_id

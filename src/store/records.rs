@@ -95,7 +95,11 @@ fn apply_change(conn: &Connection, change: &Change, now: NaiveDateTime) -> Resul
 /// [`apply`] without its audit entry and without bumping the person's version, which the
 /// caller does once for the whole file with [`touch_n`] (a bulk insert of 100 000 files
 /// otherwise rewrites each person's row once per record: ~30 times).
-pub(super) fn insert_in_new_file(conn: &Connection, record: &Record, now: NaiveDateTime) -> Result<Id> {
+pub(super) fn insert_in_new_file(
+    conn: &Connection,
+    record: &Record,
+    now: NaiveDateTime,
+) -> Result<Id> {
     debug_assert_eq!(record.id(), 0, "only new records");
     upsert(conn, record, false, now)
 }
@@ -207,7 +211,12 @@ fn touch(conn: &Connection, person_id: Id, now: NaiveDateTime) -> Result<()> {
 }
 
 /// [`touch`] for `changes` changes at once: the same end state as `changes` touches.
-pub(super) fn touch_n(conn: &Connection, person_id: Id, changes: i64, now: NaiveDateTime) -> Result<()> {
+pub(super) fn touch_n(
+    conn: &Connection,
+    person_id: Id,
+    changes: i64,
+    now: NaiveDateTime,
+) -> Result<()> {
     let n = exec(
         conn,
         "UPDATE persons SET updated_at=?2, version=version+?3 WHERE id=?1",
