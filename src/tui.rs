@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 /// line current.
 const TICK: Duration = Duration::from_secs(2);
 
+/// How often the loop looks for the caseload loaded in the background.
+const LOADING_POLL: Duration = Duration::from_millis(5);
+
 /// Loads the user's key bindings (a bad file is reported, defaults used).
 pub fn load_keymap() -> (Keymap, Option<String>) {
     let text = config::config_dir()
@@ -108,6 +111,9 @@ fn event_loop(
         let counting = shell.counting_down();
         let timeout = if counting {
             until_next_second().min(TICK)
+        } else if shell.loading() {
+            // The caseload loads on another thread: look for it often, keys still first.
+            LOADING_POLL
         } else {
             TICK
         };
@@ -121,6 +127,7 @@ fn event_loop(
                 }
             }
         }
+        dirty |= shell.poll_loading();
         if counting || last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             // Idle lock, changes made by another instance, the clock in the top line.

@@ -14,7 +14,9 @@ impl CaseloadState {
     fn new() -> CaseloadState {
         CaseloadState {
             rows: Vec::new(),
+            mine_rows: Vec::new(),
             index: SearchIndex::new(Vec::new()),
+            loading: None,
             query: TextInput::new("", false),
             searching: false,
             search_pending: false,
@@ -28,7 +30,49 @@ impl CaseloadState {
     }
 }
 
+/// Rows of the first screenful when the terminal's height is not known.
+pub const FIRST_SCREEN: usize = 120;
+/// Full rows read for the first screenful at most (a filter that keeps few people): each
+/// is a few random page reads (≈ 50 µs), unlike the sequential pages of the whole list.
+const FIRST_READ_MAX: usize = 600;
+
+/// The search entry of a row: the name column, then dossier, commune and birth date.
+fn search_entry(r: &CaseloadRow) -> SearchEntry {
+    SearchEntry {
+        id: r.person_id,
+        display: r.display_name(),
+        extra: format!(
+            "{} {} {}",
+            r.dossier,
+            r.commune,
+            r.birth_date
+                .map(crate::dates::format_date)
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// The search index over `rows`, in their order.
+fn build_index(rows: &[CaseloadRow]) -> SearchIndex {
+    SearchIndex::new(rows.iter().map(search_entry).collect())
+}
+
+/// Whether the list's filters (not the search) show `r`; `mine`: `r` is the advisor's.
+fn shown(c: &CaseloadState, mine: bool, r: &CaseloadRow) -> bool {
+    (!c.mine || mine)
+        && c.dispositif
+            .as_ref()
+            .is_none_or(|d| r.dispositif.as_deref() == Some(d.as_str()))
+        && match c.open {
+            OpenFilter::EnCours => r.is_open() && !r.archived,
+            OpenFilter::Sortis => !r.is_open() && !r.archived,
+            OpenFilter::Tous => !r.archived,
+            OpenFilter::Archives => r.archived,
+        }
+}
+
 impl App {
+    /// The app on the caseload, the whole list loaded (tests, small bases).
     pub fn new(
         store: &Store,
         rf: Referential,
@@ -36,8 +80,75 @@ impl App {
         clock: Clock,
         me: String,
     ) -> Result<App, StoreError> {
+        let mut app = App::bare(store, rf, keymap, clock, me);
+        app.reload_caseload(store)?;
+        // "Ma file active" when this advisor has people in the list.
+        app.caseload.mine = app.caseload.mine_rows.iter().any(|m| *m);
+        app.refresh_visible();
+        Ok(app)
+    }
+
+    /// The app on the caseload's first screenful, what the terminal shows after the login:
+    /// the first rows in name order from `persons_by_nom` ([`Store::caseload_first`]),
+    /// then the whole list and its search index from a second, read-only connection on
+    /// another thread ([`Store::caseload_reader`]), taken by [`App::poll_caseload`]
+    /// between events. Keys work meanwhile; a search typed before the index is ready waits
+    /// for it (« recherche prête »). Same list as [`App::new`] once loaded. `screen_rows`:
+    /// the terminal's height, the most rows the first frame can show.
+    pub fn new_progressive(
+        store: &Store,
+        rf: Referential,
+        keymap: Keymap,
+        clock: Clock,
+        me: String,
+        screen_rows: usize,
+    ) -> Result<App, StoreError> {
+        let mut app = App::bare(store, rf, keymap, clock, me);
+        let me_f = crate::text::fold(app.me.trim());
+        app.caseload.mine = store.is_referent_of_anybody(&app.me)?;
+        let statuses = app.open_statuses();
+        let c = &app.caseload;
+        let start = store.caseload_first(&statuses, screen_rows, FIRST_READ_MAX, |r| {
+            shown(
+                c,
+                !me_f.is_empty() && crate::text::fold(&r.referent) == me_f,
+                r,
+            )
+        })?;
+        if start.complete {
+            app.set_rows(start.rows, None);
+        } else {
+            let reader = store.caseload_reader()?;
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::Builder::new()
+                .name("caseload".into())
+                .spawn(move || {
+                    let loaded = reader
+                        .caseload(&statuses)
+                        .map(|rows| {
+                            let index = build_index(&rows);
+                            (rows, index)
+                        })
+                        .map_err(|e| e.to_string());
+                    // The app may be gone (locked, quit): nobody to tell.
+                    let _ = tx.send(loaded);
+                })
+                .map_err(|e| StoreError::Sqlite(e.to_string()))?;
+            // An index over the first rows (the view reads their entries); no search uses
+            // it while loading.
+            app.set_rows(start.rows, None);
+            app.caseload.loading = Some(CaseloadLoading {
+                rx,
+                search_waited: false,
+            });
+        }
+        app.refresh_visible();
+        Ok(app)
+    }
+
+    fn bare(store: &Store, rf: Referential, keymap: Keymap, clock: Clock, me: String) -> App {
         let now = clock.now();
-        let mut app = App {
+        App {
             rf,
             keymap,
             clock,
@@ -58,18 +169,78 @@ impl App {
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
             sessions: Default::default(),
             level_advances: true,
+        }
+    }
+
+    /// New rows (and their index, built here when None); the search is redone.
+    fn set_rows(&mut self, rows: Vec<CaseloadRow>, index: Option<SearchIndex>) {
+        let me = crate::text::fold(self.me.trim());
+        let c = &mut self.caseload;
+        c.index = index.unwrap_or_else(|| build_index(&rows));
+        c.mine_rows = rows
+            .iter()
+            .map(|r| !me.is_empty() && crate::text::fold(&r.referent) == me)
+            .collect();
+        c.rows = rows;
+        c.search_pending = true;
+    }
+
+    /// Takes the whole list when the loading thread has it; the loop calls this between
+    /// events. Returns true when the screen changed.
+    pub fn poll_caseload(&mut self) -> bool {
+        self.take_loaded(false)
+    }
+
+    /// Waits for the whole list (the today view needs every person; tests).
+    pub fn finish_caseload(&mut self) {
+        self.take_loaded(true);
+    }
+
+    fn take_loaded(&mut self, wait: bool) -> bool {
+        let Some(loading) = &self.caseload.loading else {
+            return false;
         };
-        app.reload_caseload(store)?;
-        // "Ma file active" when this advisor has people in the list.
-        let me_f = crate::text::fold(app.me.trim());
-        app.caseload.mine = !me_f.is_empty()
-            && app
+        let got = if wait {
+            loading.rx.recv().ok()
+        } else {
+            match loading.rx.try_recv() {
+                Ok(v) => Some(v),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        let waited = loading.search_waited;
+        self.caseload.loading = None;
+        match got {
+            Some(Ok((rows, index))) => {
+                let keep = self.selected_person();
+                self.set_rows(rows, Some(index));
+                self.refresh_visible();
+                self.select_person_row(keep);
+                if waited {
+                    self.set_info("Recherche prête");
+                }
+            }
+            Some(Err(e)) => {
+                self.set_error(format!("La liste n'a pu être chargée qu'en partie : {e}"))
+            }
+            None => self.set_error("La liste n'a pu être chargée qu'en partie"),
+        }
+        true
+    }
+
+    /// Puts the selection back on person `keep` when the list shows it.
+    fn select_person_row(&mut self, keep: Option<Id>) {
+        if let Some(id) = keep {
+            if let Some(pos) = self
                 .caseload
-                .rows
+                .visible
                 .iter()
-                .any(|r| crate::text::fold(&r.referent) == me_f);
-        app.refresh_visible();
-        Ok(app)
+                .position(|i| self.caseload.rows[*i].person_id == id)
+            {
+                self.caseload.selected = pos;
+            }
+        }
     }
 
     /// Action statuses that count as open (the caseload and today queries need them).
@@ -83,39 +254,15 @@ impl App {
     }
 
     /// Reloads the caseload rows and rebuilds the search index (keeps the selection's person).
+    /// A background load still running is superseded (its rows would be older).
     pub fn reload_caseload(&mut self, store: &Store) -> Result<(), StoreError> {
         let keep = self.selected_person();
         let mut rows = store.caseload(&self.open_statuses())?;
         self.with_collective_contacts(store, &mut rows);
-        let entries = rows
-            .iter()
-            .map(|r| SearchEntry {
-                id: r.person_id,
-                display: r.display_name(),
-                extra: format!(
-                    "{} {} {}",
-                    r.dossier,
-                    r.commune,
-                    r.birth_date
-                        .map(crate::dates::format_date)
-                        .unwrap_or_default()
-                ),
-            })
-            .collect();
-        self.caseload.index = SearchIndex::new(entries);
-        self.caseload.rows = rows;
-        self.caseload.search_pending = true;
+        self.caseload.loading = None;
+        self.set_rows(rows, None);
         self.refresh_visible();
-        if let Some(id) = keep {
-            if let Some(pos) = self
-                .caseload
-                .visible
-                .iter()
-                .position(|i| self.caseload.rows[*i].person_id == id)
-            {
-                self.caseload.selected = pos;
-            }
-        }
+        self.select_person_row(keep);
         Ok(())
     }
 
@@ -134,28 +281,24 @@ impl App {
         let c = &mut self.caseload;
         let query = c.query.text();
         let searching = !query.trim().is_empty();
+        c.search_pending = false;
+        if searching && c.loading.is_some() {
+            // No index yet: no answer rather than a wrong one (the list says it waits).
+            if let Some(l) = &mut c.loading {
+                l.search_waited = true;
+            }
+            c.visible.clear();
+            c.selected = 0;
+            return;
+        }
         let candidates: Vec<usize> = if searching {
             c.index.search(&query).iter().map(|h| h.index).collect()
         } else {
             (0..c.rows.len()).collect()
         };
-        c.search_pending = false;
-        let me = crate::text::fold(self.me.trim());
         let mut visible: Vec<usize> = candidates
             .into_iter()
-            .filter(|i| {
-                let r = &c.rows[*i];
-                (!c.mine || crate::text::fold(&r.referent) == me)
-                    && c.dispositif
-                        .as_ref()
-                        .is_none_or(|d| r.dispositif.as_deref() == Some(d.as_str()))
-                    && match c.open {
-                        OpenFilter::EnCours => r.is_open() && !r.archived,
-                        OpenFilter::Sortis => !r.is_open() && !r.archived,
-                        OpenFilter::Tous => !r.archived,
-                        OpenFilter::Archives => r.archived,
-                    }
-            })
+            .filter(|i| shown(c, c.mine_rows[*i], &c.rows[*i]))
             .collect();
         if !searching {
             let rows = &c.rows;

@@ -23,6 +23,7 @@ pub mod state;
 mod today;
 mod update;
 
+pub use caseload::FIRST_SCREEN;
 pub use file::journal::NOTE_REMINDER;
 pub use resume::ResumePoint;
 pub use state::*;

@@ -220,12 +220,14 @@ impl Shell {
     /// Builds the `App` for a new session, restoring the resume point of the same account.
     fn start(&mut self, session: Session, first_account: bool) {
         let resume = self.resume.take();
-        let app = App::new(
+        let app = App::new_progressive(
             &session.store,
             self.rf.clone(),
             self.keymap.clone(),
             self.clock.clone(),
             session.account.display_name.clone(),
+            self.size
+                .map_or(crate::app::FIRST_SCREEN, |(_, h)| usize::from(h)),
         );
         let mut app = match app {
             Ok(app) => app,
@@ -293,6 +295,19 @@ impl Shell {
             let _ = r.session.store.audit(actions::LOGOUT, None);
             let now = self.clock.now();
             self.phase = Phase::Login(Box::new(LoginScreen::login(&[], now)));
+        }
+    }
+
+    /// The caseload is still loading in the background (the loop polls it).
+    pub fn loading(&self) -> bool {
+        self.app().is_some_and(|a| a.caseload.is_loading())
+    }
+
+    /// Takes the caseload once loaded. Returns true when the screen must be redrawn.
+    pub fn poll_loading(&mut self) -> bool {
+        match &mut self.phase {
+            Phase::Running(r) => r.app.poll_caseload(),
+            Phase::Login(_) => false,
         }
     }
 

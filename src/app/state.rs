@@ -112,9 +112,25 @@ impl Sort {
     }
 }
 
+/// The whole caseload and its search index, built on another thread after the first
+/// screenful is drawn (see `App::new_progressive`).
+pub type LoadedCaseload = Result<(Vec<CaseloadRow>, SearchIndex), String>;
+
+/// The caseload being completed: `rows` holds the first screenful only.
+pub struct CaseloadLoading {
+    pub(crate) rx: std::sync::mpsc::Receiver<LoadedCaseload>,
+    /// A search was typed before the index was ready: say « recherche prête » when it is.
+    pub search_waited: bool,
+}
+
 pub struct CaseloadState {
     pub rows: Vec<CaseloadRow>,
+    /// Per row of `rows`: this session's advisor is its referent (folded once per load, not
+    /// on every keystroke of a search in « ma file active »).
+    pub mine_rows: Vec<bool>,
     pub index: SearchIndex,
+    /// Some while the list is completed in the background; None once whole.
+    pub loading: Option<CaseloadLoading>,
     pub query: TextInput,
     pub searching: bool,
     /// The query changed since the last search: search once after draining events.
@@ -126,6 +142,18 @@ pub struct CaseloadState {
     /// Indexes into `rows`, filtered and ordered.
     pub visible: Vec<usize>,
     pub selected: usize,
+}
+
+impl CaseloadState {
+    /// The list holds only its first rows: the rest is loading.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// A search is typed but its index is not ready: the list shows no answer yet.
+    pub fn search_waiting(&self) -> bool {
+        self.is_loading() && !self.query.text().trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

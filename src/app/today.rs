@@ -15,6 +15,7 @@ type Section = Result<Vec<TodayRow>, String>;
 
 impl App {
     pub(super) fn show_today(&mut self, store: &Store) {
+        self.finish_caseload(); // the view counts every person
         if self.screen != Screen::Today {
             self.previous_screen = self.screen;
         }
@@ -24,6 +25,7 @@ impl App {
 
     /// Rebuilds the view, keeping the selection where it was.
     pub(super) fn refresh_today(&mut self, store: &Store) {
+        self.finish_caseload();
         let sel = self.today.selected;
         self.today = self.build_today(store);
         self.today.selected = sel.min(self.today.rows.len().saturating_sub(1));

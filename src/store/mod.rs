@@ -31,7 +31,9 @@ pub use parcours::VeilleDue;
 pub use protect::{
     delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
 };
-pub use queries::{AgendaItem, OverdueItem, CASELOAD_SQL};
+pub use queries::{
+    AgendaItem, CaseloadReader, CaseloadStart, OverdueItem, CASELOAD_SMALL, CASELOAD_SQL,
+};
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
@@ -46,6 +48,10 @@ const SIDE_FILES_REFUSED: &str = "le fichier ou ceux que parcours crée à côt�
 
 /// How long a write waits for another instance's transaction before reporting "occupée".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Page cache during a bulk insert ([`Store::insert_files_each`]), in KiB: the indexes of
+/// a 100 000-person base (appointments by start, by person…) are written in random order.
+const BULK_CACHE_KIB: i64 = 128 * 1024;
 
 pub struct Store {
     conn: Connection,
@@ -611,15 +617,48 @@ impl Store {
     /// `objective_id` / `barrier_id`, when set, is the 1-based position of the objective /
     /// barrier in the same file, remapped here to the stored ids.
     pub fn insert_files(&mut self, files: &[PersonFile]) -> Result<Vec<Id>> {
+        let mut ids = Vec::with_capacity(files.len());
+        self.insert_files_each(files.iter().cloned(), |id| ids.push(id))?;
+        Ok(ids)
+    }
+
+    /// [`Store::insert_files`] for a stream of files (`parcours demo`: 100 000 files without
+    /// holding them all), in ONE transaction; `inserted` gets each new person's id. The
+    /// statements are the write path's own, prepared once (statement cache); each file's
+    /// person row is bumped once for all its records ([`records::touch_n`]), which gives
+    /// the same stored versions as one bump per record. The page cache is enlarged for the
+    /// transaction: the index pages of a large base stay decrypted in memory between files.
+    pub fn insert_files_each(
+        &mut self,
+        files: impl IntoIterator<Item = PersonFile>,
+        mut inserted: impl FnMut(Id),
+    ) -> Result<usize> {
         self.writable()?;
         let now = self.clock.now();
+        let cache: i64 = self.pragma_i64("cache_size")?;
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB};"))?;
+        let result = self.insert_files_tx(files, now, &mut inserted);
+        let _ = self
+            .conn
+            .execute_batch(&format!("PRAGMA cache_size = {cache};"));
+        let n = result?;
+        self.wrote();
+        Ok(n)
+    }
+
+    fn insert_files_tx(
+        &mut self,
+        files: impl IntoIterator<Item = PersonFile>,
+        now: chrono::NaiveDateTime,
+        inserted: &mut impl FnMut(Id),
+    ) -> Result<usize> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut ids = Vec::with_capacity(files.len());
+        let mut count = 0;
         for f in files {
-            let up = |r: Record| Change::Upsert(r);
-            let pid = records::apply(&tx, &up(Record::Person(f.person.clone())), now, None)?.id;
+            let pid = records::insert_in_new_file(&tx, &Record::Person(f.person), now)?;
             // One audit entry per imported file, not one per row.
             audit::write(
                 &tx,
@@ -631,31 +670,48 @@ impl Store {
                 Some(pid),
             )?;
             // The rows of the file, in their order, moved into the person just written.
-            let put = |r: Record| -> Result<Id> {
-                let r = records::in_file(r, pid);
-                Ok(records::apply(&tx, &Change::Upsert(r), now, None)?.id)
+            let mut changes = 0;
+            let mut put = |r: Record| -> Result<Id> {
+                changes += 1;
+                records::insert_in_new_file(&tx, &records::in_file(r, pid), now)
             };
-            fn rows<T: Clone>(rows: &[T], wrap: fn(T) -> Record) -> Vec<Record> {
-                rows.iter().cloned().map(wrap).collect()
+            let suivi_ids = f
+                .suivis
+                .into_iter()
+                .map(|r| put(Record::Suivi(r)))
+                .collect::<Result<Vec<_>>>()?;
+            for r in f.diagnostics {
+                put(Record::Diagnostic(r))?;
             }
-            let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
-            let suivi_ids = each(rows(&f.suivis, Record::Suivi))?;
-            each(rows(&f.diagnostics, Record::Diagnostic))?;
-            let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
-            let objective_ids = each(rows(&f.objectives, Record::Objective))?;
+            let barrier_ids = f
+                .barriers
+                .into_iter()
+                .map(|r| put(Record::Barrier(r)))
+                .collect::<Result<Vec<_>>>()?;
+            let objective_ids = f
+                .objectives
+                .into_iter()
+                .map(|r| put(Record::Objective(r)))
+                .collect::<Result<Vec<_>>>()?;
             let pick = |ids: &[Id], pos: Option<Id>| {
                 pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
             };
-            for a in &f.actions {
+            for a in f.actions {
                 put(Record::Action(PlanAction {
                     objective_id: pick(&objective_ids, a.objective_id),
                     barrier_id: pick(&barrier_ids, a.barrier_id),
-                    ..a.clone()
+                    ..a
                 }))?;
             }
-            each(rows(&f.appointments, Record::Appointment))?;
-            each(rows(&f.notes, Record::Note))?;
-            each(rows(&f.etapes, Record::Etape))?;
+            for r in f.appointments {
+                put(Record::Appointment(r))?;
+            }
+            for r in f.notes {
+                put(Record::Note(r))?;
+            }
+            for r in f.etapes {
+                put(Record::Etape(r))?;
+            }
             // A saisine's or veille's suivi is its position in the file (see `Saisine`); a
             // position the file does not have goes on its last suivi (none: refused by the
             // foreign key, nothing of the file written).
@@ -664,23 +720,26 @@ impl Store {
                     .or(suivi_ids.last().copied())
                     .unwrap_or(0)
             };
-            for s in &f.saisines {
+            for s in f.saisines {
                 put(Record::Saisine(Saisine {
                     suivi_id: on_suivi(s.suivi_id),
-                    ..s.clone()
+                    ..s
                 }))?;
             }
-            for v in &f.veilles {
+            for v in f.veilles {
                 put(Record::Veille(Veille {
                     suivi_id: on_suivi(v.suivi_id),
-                    ..v.clone()
+                    ..v
                 }))?;
             }
-            ids.push(pid);
+            if changes > 0 {
+                records::touch_n(&tx, pid, changes, now)?;
+            }
+            inserted(pid);
+            count += 1;
         }
         tx.commit()?;
-        self.wrote();
-        Ok(ids)
+        Ok(count)
     }
 
     /// Loads one record by kind and id.

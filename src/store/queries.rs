@@ -4,7 +4,7 @@ use super::tables::{Stored, ACTIONS, APPOINTMENTS, PERSONS};
 use super::{sql, Result, Store, StoreError};
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{params, OptionalExtension, Params};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Params};
 
 /// An appointment with who it is for (today view).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,42 +87,242 @@ fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate
     r.get(i)
 }
 
+/// Builds one caseload row from a row of [`CASELOAD_SQL`].
+fn caseload_row(r: &rusqlite::Row) -> rusqlite::Result<CaseloadRow> {
+    Ok(CaseloadRow {
+        person_id: r.get(0)?,
+        dossier: r.get(1)?,
+        nom: r.get(2)?,
+        prenom: r.get(3)?,
+        nom_usage: r.get(4)?,
+        birth_date: date_at(r, 5)?,
+        commune: r.get(6)?,
+        dispositif: r.get(7)?,
+        referent: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        date_orientation: date_at(r, 9)?,
+        date_premier_contact: date_at(r, 10)?,
+        sortie_date: date_at(r, 11)?,
+        contrat_fin: date_at(r, 12)?,
+        last_honoured: datetime_at(r, 13)?,
+        next_appt: datetime_at(r, 14)?,
+        to_set: r.get(15)?,
+        overdue: r.get(16)?,
+        archived: r.get(17)?,
+    })
+}
+
+/// The caseload rows of `persons p` matching `condition` (SQL after `WHERE`, may use
+/// `?4`), unordered.
+fn caseload_where(
+    conn: &Connection,
+    now: NaiveDateTime,
+    open_action_statuses: &[String],
+    condition: Option<(&str, &dyn rusqlite::ToSql)>,
+) -> Result<Vec<CaseloadRow>> {
+    let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
+    let rows = match condition {
+        None => conn
+            .prepare_cached(CASELOAD_SQL)?
+            .query_map(params![now, now.date(), statuses], caseload_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some((cond, p4)) => conn
+            .prepare_cached(&format!("{CASELOAD_SQL}\nWHERE {cond}"))?
+            .query_map(params![now, now.date(), statuses, p4], caseload_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+    };
+    Ok(rows)
+}
+
+/// The sort key of the caseload: [`crate::text::sort_key`] of nom and prénom.
+fn name_key(nom: &str, prenom: &str) -> crate::text::SortKey {
+    crate::text::sort_key(&[nom, prenom])
+}
+
+/// The whole caseload in name order on `conn` (see [`Store::caseload`]).
+fn caseload_on(
+    conn: &Connection,
+    now: NaiveDateTime,
+    open_action_statuses: &[String],
+) -> Result<Vec<CaseloadRow>> {
+    let mut rows = caseload_where(conn, now, open_action_statuses, None)?;
+    // Name order in Rust, on the folded key: SQL's byte order put « dupont »,
+    // « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET Yasmine ».
+    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+    Ok(rows)
+}
+
+/// The first rows of the caseload, as [`Store::caseload_first`] returns them.
+pub struct CaseloadStart {
+    /// A prefix of [`Store::caseload`]'s rows, in the same order.
+    pub rows: Vec<CaseloadRow>,
+    /// The prefix is the whole caseload.
+    pub complete: bool,
+}
+
+/// Below this many people the first screenful is the whole caseload (one query, as fast).
+pub const CASELOAD_SMALL: usize = 1000;
+
+/// A second, read-only connection to the same base, for loading the whole caseload on
+/// another thread while the first screenful is on screen (the store's connection stays
+/// on the terminal's thread: a `rusqlite::Connection` is `Send`, not `Sync`).
+pub struct CaseloadReader {
+    conn: Connection,
+    now: NaiveDateTime,
+}
+
+impl CaseloadReader {
+    /// [`Store::caseload`], on this connection.
+    pub fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
+        caseload_on(&self.conn, self.now, open_action_statuses)
+    }
+}
+
 impl Store {
     /// The whole caseload, one row per person, in one query, in name order
     /// ([`crate::text::sort_key`] of nom and prénom; the id between homonyms).
     /// `open_action_statuses`: action status codes that still need work (from the referential).
     pub fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
+        caseload_on(&self.conn, self.clock.now(), open_action_statuses)
+    }
+
+    /// A read-only connection to this base under the same key, the clock read now (the
+    /// rows it loads are those [`Store::caseload`] would give at this instant).
+    pub fn caseload_reader(&self) -> Result<CaseloadReader> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        if let Some(k) = self.key() {
+            super::apply_key(&conn, k)?;
+        }
+        Ok(CaseloadReader {
+            conn,
+            now: self.clock.now(),
+        })
+    }
+
+    /// The first rows of the caseload in name order, without reading every person: at
+    /// least `want` rows that `keep` accepts (the list's filters), or all of them. The
+    /// people are taken by the first letter of their nom: the odd ones (not starting with
+    /// an ASCII letter: accents, digits, spaces), then A, B… through `persons_by_nom`;
+    /// all people whose folded name starts before the next letter are then known, sorted,
+    /// and their full rows read in that order, a batch at a time. `max_rows` bounds the
+    /// full rows read (a filter that keeps few people): the prefix is then shorter.
+    pub fn caseload_first(
+        &self,
+        open_action_statuses: &[String],
+        want: usize,
+        max_rows: usize,
+        mut keep: impl FnMut(&CaseloadRow) -> bool,
+    ) -> Result<CaseloadStart> {
+        let small: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM (SELECT 1 FROM persons LIMIT {CASELOAD_SMALL})"),
+            [],
+            |r| r.get(0),
+        )?;
+        if (small as usize) < CASELOAD_SMALL {
+            return Ok(CaseloadStart {
+                rows: self.caseload(open_action_statuses)?,
+                complete: true,
+            });
+        }
         let now = self.clock.now();
-        let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
-        let mut stmt = self.conn.prepare_cached(CASELOAD_SQL)?;
-        let mut rows = stmt
-            .query_map(params![now, now.date(), statuses], |r| {
-                Ok(CaseloadRow {
-                    person_id: r.get(0)?,
-                    dossier: r.get(1)?,
-                    nom: r.get(2)?,
-                    prenom: r.get(3)?,
-                    nom_usage: r.get(4)?,
-                    birth_date: date_at(r, 5)?,
-                    commune: r.get(6)?,
-                    dispositif: r.get(7)?,
-                    referent: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
-                    date_orientation: date_at(r, 9)?,
-                    date_premier_contact: date_at(r, 10)?,
-                    sortie_date: date_at(r, 11)?,
-                    contrat_fin: date_at(r, 12)?,
-                    last_honoured: datetime_at(r, 13)?,
-                    next_appt: datetime_at(r, 14)?,
-                    to_set: r.get(15)?,
-                    overdue: r.get(16)?,
-                    archived: r.get(17)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<CaseloadRow>>>()?;
-        // Name order in Rust, on the folded key: SQL's byte order put « dupont »,
-        // « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET Yasmine ».
-        rows.sort_by_cached_key(|r| (crate::text::sort_key(&[&r.nom, &r.prenom]), r.person_id));
-        Ok(rows)
+        let names =
+            |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(crate::text::SortKey, Id)>> {
+                let mut stmt = self.conn.prepare_cached(sql)?;
+                let v = stmt
+                    .query_map(p, |r| {
+                        let nom: String = r.get(1)?;
+                        let prenom: String = r.get(2)?;
+                        Ok((name_key(&nom, &prenom), r.get(0)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(v)
+            };
+        // One range of `persons_by_nom` each (checked by a test with EXPLAIN QUERY PLAN).
+        const BETWEEN: &str = "SELECT id, nom, prenom FROM persons WHERE nom >= ?1 AND nom < ?2";
+        let between = |a: &str, b: &str| names(BETWEEN, &[&a, &b]);
+        // Not starting with an ASCII letter: before A, between Z and a, after z.
+        let mut pending = names("SELECT id, nom, prenom FROM persons WHERE nom < 'A'", &[])?;
+        pending.extend(between("[", "a")?);
+        pending.extend(names(
+            "SELECT id, nom, prenom FROM persons WHERE nom >= '{'",
+            &[],
+        )?);
+        let mut order: Vec<Id> = Vec::new(); // known prefix, sorted
+        let mut next = 0; // first of `order` whose full row is not read yet
+        let mut rows = Vec::new();
+        let mut kept = 0;
+        let mut read = 0;
+        for letter in b'a'..=b'z' {
+            let range = |c: u8| ((c as char).to_string(), ((c + 1) as char).to_string());
+            for (from, to) in [range(letter.to_ascii_uppercase()), range(letter)] {
+                pending.extend(between(&from, &to)?);
+            }
+            // Everybody whose letters come before the next letter is known now.
+            let (mut ready, rest): (Vec<_>, Vec<_>) = if letter == b'z' {
+                (std::mem::take(&mut pending), Vec::new())
+            } else {
+                let bound = crate::text::sort_key(&[&((letter + 1) as char).to_string()]);
+                std::mem::take(&mut pending)
+                    .into_iter()
+                    .partition(|(k, _)| *k < bound)
+            };
+            pending = rest;
+            ready.sort();
+            order.extend(ready.into_iter().map(|(_, id)| id));
+            // Full rows for the known prefix, in order, until enough are kept.
+            while next < order.len() && kept < want && read < max_rows {
+                // One seek per person (`p.id = ?4`): an `IN` list made SQLite scan persons.
+                let id = order[next];
+                next += 1;
+                let got = caseload_where(
+                    &self.conn,
+                    now,
+                    open_action_statuses,
+                    Some(("p.id = ?4", &id)),
+                )?;
+                read += 1;
+                kept += got.iter().filter(|r| keep(r)).count();
+                rows.extend(got);
+            }
+            if kept >= want || read >= max_rows {
+                let complete = pending.is_empty() && letter == b'z' && next == order.len();
+                return Ok(CaseloadStart { rows, complete });
+            }
+        }
+        Ok(CaseloadStart {
+            complete: next == order.len(),
+            rows,
+        })
+    }
+
+    /// Whether `me` (compared folded) is the referent of somebody's current suivi: the
+    /// distinct referents by one seek each in `suivis_by_referent`, then, for a referent
+    /// that matches, one of its suivis that is its person's current one.
+    pub fn is_referent_of_anybody(&self, me: &str) -> Result<bool> {
+        let me = crate::text::fold(me.trim());
+        if me.is_empty() {
+            return Ok(false);
+        }
+        let mut next = self
+            .conn
+            .prepare_cached("SELECT MIN(referent) FROM suivis WHERE referent > ?1")?;
+        let mut current = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM suivis s WHERE s.referent = ?1 AND s.id = (
+                SELECT s2.id FROM suivis s2 WHERE s2.person_id = s.person_id
+                ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1))",
+        )?;
+        let mut after = String::new();
+        // The empty referent never matches a non-empty name: start after it.
+        while let Some(r) = next.query_row([&after], |r| r.get::<_, Option<String>>(0))? {
+            if crate::text::fold(&r) == me && current.query_row([&r], |r| r.get::<_, bool>(0))? {
+                return Ok(true);
+            }
+            after = r;
+        }
+        Ok(false)
     }
 
     /// One person's complete file.

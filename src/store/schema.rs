@@ -515,6 +515,18 @@ CREATE TABLE session_participants (
 -- erased: both look participations up by person.
 CREATE INDEX session_participants_by_person ON session_participants(person_id);
 "#,
+    // 9: wt-speed: the caseload's first screenful without reading every person (issue 14)
+    r#"
+-- The first screenful of the caseload (name order) reads only the people whose nom starts
+-- with the first letters of the alphabet (and the odd ones: accents, digits, spaces): range
+-- scans of this index, which holds all they read (id, nom, prénom), so no table page (the
+-- wide identity rows) is decrypted for them. See `Store::caseload_first`.
+CREATE INDEX persons_by_nom ON persons(nom, prenom);
+-- « Ma file active » is the default when this advisor follows somebody: the distinct
+-- referents are found by one seek each in this index (a handful of advisors) instead of a
+-- pass over every suivi. See `Store::referents`.
+CREATE INDEX suivis_by_referent ON suivis(referent);
+"#,
 ];
 
 /// The schema version this binary writes.

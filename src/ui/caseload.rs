@@ -22,6 +22,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     draw_filters(frame, app, filters);
     if c.rows.is_empty() {
         draw_welcome(frame, app, table);
+    } else if c.search_waiting() {
+        frame.render_widget(
+            Paragraph::new("Recherche en préparation : la liste finit de se charger…")
+                .block(Block::bordered().border_style(style::border())),
+            table,
+        );
     } else if c.visible.is_empty() {
         frame.render_widget(
             Paragraph::new(empty_message(app))
@@ -42,11 +48,15 @@ fn draw_search(frame: &mut Frame, app: &App, search: Rect) {
             Span::styled(" Recherche : ", style::title()),
             Span::raw(truncate_width(&q, search.width.saturating_sub(40) as usize)),
             Span::styled(
-                format!(
-                    "  ({} résultat{})",
-                    c.visible.len(),
-                    if c.visible.len() > 1 { "s" } else { "" }
-                ),
+                if c.search_waiting() {
+                    "  (recherche en préparation…)".to_string()
+                } else {
+                    format!(
+                        "  ({} résultat{})",
+                        c.visible.len(),
+                        if c.visible.len() > 1 { "s" } else { "" }
+                    )
+                },
                 style::dim(),
             ),
         ])
@@ -89,7 +99,17 @@ fn draw_filters(frame: &mut Frame, app: &App, filters: Rect) {
         "toutes les personnes".into()
     };
     // The count matters most: it goes first; on narrow screens the labels get shorter.
-    let count = format!("{} / {} personnes", c.visible.len(), c.rows.len());
+    // While the list loads, its counts are not known yet.
+    let counts = if c.is_loading() {
+        "chargement…".to_string()
+    } else {
+        format!("{} / {}", c.visible.len(), c.rows.len())
+    };
+    let count = if c.is_loading() {
+        "liste en chargement…".to_string()
+    } else {
+        format!("{counts} personnes")
+    };
     let long = format!(
         " {count} · {who} · {disp} · {} · tri : {}",
         c.open.label(),
@@ -99,9 +119,7 @@ fn draw_filters(frame: &mut Frame, app: &App, filters: Rect) {
         long
     } else {
         format!(
-            " {} / {} · {} · {} · {} · tri {}",
-            c.visible.len(),
-            c.rows.len(),
+            " {counts} · {} · {} · {} · tri {}",
             if c.mine { "ma file" } else { "tous" },
             c.dispositif
                 .as_deref()
