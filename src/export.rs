@@ -42,6 +42,8 @@ pub const TABLE_KEYS: &[(&str, &str)] = &[
     ("appointments", "appointments"),
     ("demarches", "appointments[].demarches"),
     ("notes", "notes"),
+    ("eligibilities", "eligibilities"),
+    ("eligibility_criteria", "eligibilities[].criteria"),
 ];
 
 #[derive(Debug, thiserror::Error)]

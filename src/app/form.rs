@@ -442,6 +442,8 @@ pub enum Purpose {
     Report(i64),
     NewNote,
     EditNote(i64),
+    /// The proof seen for criterion N of the eligibility view (the draft, not the store).
+    EligibilityProof(usize),
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

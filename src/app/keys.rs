@@ -44,6 +44,8 @@ pub enum Context {
     Edit,
     /// The login and lock screen.
     Login,
+    /// The IAE eligibility view of a file.
+    Eligibility,
 }
 
 impl Context {
@@ -68,6 +70,7 @@ impl Context {
             Context::Choice => "Choix dans une liste, cases à cocher",
             Context::Edit => "Saisie de texte (formulaires, recherche, connexion)",
             Context::Login => "Écran de connexion",
+            Context::Eligibility => "Éligibilité IAE",
         }
     }
 
@@ -164,6 +167,18 @@ pub enum Action {
     AuditLog,
     CycleAuditAccount,
     CycleAuditAction,
+    // The IAE eligibility view.
+    Eligibility,
+    ConfirmMet,
+    ConfirmNotMet,
+    CycleConfirm,
+    ConfirmFromFile,
+    CycleProof,
+    EditProof,
+    CycleStructureKind,
+    TogglePrescriber,
+    RecordEligibility,
+    PrintEligibility,
     // The search line.
     ClearSearch,
     // Forms.
@@ -411,6 +426,7 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "E",                   A::ExportDocument,    "",                    "Document du dossier complet à imprimer ou remettre (droit d'accès)"),
     (C::File,         "X",                   A::ErasePerson,       "",                    "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)"),
     (C::File,         "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
+    (C::File,         "L",                   A::Eligibility,       "",                    "Éligibilité IAE : les 18 critères, justificatifs, diagnostic à enregistrer et imprimer"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
     (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),
@@ -443,6 +459,18 @@ const DEFAULTS: &[Row] = &[
     (C::Journal,      "x|delete",            A::Delete,            "",                    "Supprimer la note"),
     (C::Journal,      "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
     (C::Journal,      "esc|q",               A::Back,              "fermer",              "Fermer le journal"),
+    (C::Eligibility,  "o",                   A::ConfirmMet,        "oui",                 "Critère confirmé rempli (puis critère suivant)"),
+    (C::Eligibility,  "n",                   A::ConfirmNotMet,     "non",                 "Critère confirmé non rempli (puis critère suivant)"),
+    (C::Eligibility,  "space",               A::CycleConfirm,      "",                    "Confirmation suivante : rempli, non rempli, à confirmer"),
+    (C::Eligibility,  "r",                   A::ConfirmFromFile,   "reprendre",           "Reprendre ce que le dossier indique (critères connus seulement)"),
+    (C::Eligibility,  "p",                   A::CycleProof,        "justificatif",        "Justificatif vu suivant (attestation CAF, notification MDPH…)"),
+    (C::Eligibility,  "enter|e",             A::EditProof,         "",                    "Saisir le justificatif vu (texte libre, suggestions)"),
+    (C::Eligibility,  "t",                   A::CycleStructureKind, "structure",          "Type de structure : ACI, EI, EITI, AI, ETTI"),
+    (C::Eligibility,  "P",                   A::TogglePrescriber,  "",                    "Réalisé par un prescripteur (valable 6 mois) / par la structure"),
+    (C::Eligibility,  "s",                   A::RecordEligibility, "enregistrer",         "Enregistrer le diagnostic daté"),
+    (C::Eligibility,  "i",                   A::PrintEligibility,  "imprimer",            "Page A4 à imprimer (exports, non chiffrée)"),
+    (C::Eligibility,  "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
+    (C::Eligibility,  "esc|q",               A::Back,              "fermer",              "Fermer l'éligibilité IAE"),
     (C::Retention,    "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier"),
     (C::Retention,    "a",                   A::ToggleArchive,     "archiver",            "Archiver le dossier (masqué de la file active) / le désarchiver"),
     (C::Retention,    "x|delete",            A::ErasePerson,       "effacer",             "Effacer définitivement le dossier (le n° de dossier est demandé)"),
@@ -766,6 +794,7 @@ mod tests {
         C::Choice,
         C::Edit,
         C::Login,
+        C::Eligibility,
     ];
 
     #[test]

@@ -171,6 +171,8 @@ pub struct FileState {
     pub undo: Vec<(Change, String)>,
     /// Journal selection when open.
     pub journal_selected: usize,
+    /// The IAE eligibility view, when open.
+    pub eligibility: Option<super::file::eligibility::EligibilityDraft>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

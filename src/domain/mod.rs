@@ -5,10 +5,13 @@
 //! field's value must respect (whoever writes it) are in [`rules`].
 
 pub mod codes;
+pub mod eligibility;
+mod eligibility_record;
 mod model;
 pub mod referential;
 pub mod rules;
 
+pub use eligibility_record::*;
 pub use model::*;
 pub use referential::Referential;
 pub use rules::RuleError;

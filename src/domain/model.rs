@@ -259,6 +259,9 @@ pub struct PersonFile {
     pub actions: Vec<PlanAction>,
     pub appointments: Vec<Appointment>,
     pub notes: Vec<Note>,
+    /// IAE eligibility diagnostics, in date order (absent from older exports).
+    #[serde(default)]
+    pub eligibilities: Vec<super::Eligibility>,
 }
 
 impl PersonFile {
@@ -298,6 +301,7 @@ pub enum Record {
     Action(PlanAction),
     Appointment(Appointment),
     Note(Note),
+    Eligibility(super::Eligibility),
 }
 
 /// Which kind of record, for deletes and audit.
@@ -311,6 +315,7 @@ pub enum RecordKind {
     Action,
     Appointment,
     Note,
+    Eligibility,
 }
 
 impl Record {
@@ -324,6 +329,7 @@ impl Record {
             Record::Action(_) => RecordKind::Action,
             Record::Appointment(_) => RecordKind::Appointment,
             Record::Note(_) => RecordKind::Note,
+            Record::Eligibility(_) => RecordKind::Eligibility,
         }
     }
 
@@ -337,6 +343,7 @@ impl Record {
             Record::Action(r) => r.id,
             Record::Appointment(r) => r.id,
             Record::Note(r) => r.id,
+            Record::Eligibility(r) => r.id,
         }
     }
 
@@ -351,6 +358,7 @@ impl Record {
             Record::Action(r) => r.person_id,
             Record::Appointment(r) => r.person_id,
             Record::Note(r) => r.person_id,
+            Record::Eligibility(r) => r.person_id,
         }
     }
 }

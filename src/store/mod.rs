@@ -10,6 +10,7 @@
 pub mod audit;
 mod backup;
 mod cipher;
+mod eligibility;
 mod error;
 pub mod exports;
 pub mod preflight;
@@ -23,6 +24,7 @@ mod tables;
 
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
+pub use eligibility::ExpiringEligibility;
 pub use error::{Result, StoreError};
 pub use protect::{
     delete_copies, old_copies, ContactBasis, Erasure, OldCopy, RetentionRow, RETENTION_MONTHS,
@@ -651,6 +653,7 @@ impl Store {
             }
             each(rows(&f.appointments, Record::Appointment))?;
             each(rows(&f.notes, Record::Note))?;
+            each(rows(&f.eligibilities, Record::Eligibility))?;
             ids.push(pid);
         }
         tx.commit()?;

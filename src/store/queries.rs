@@ -137,6 +137,7 @@ impl Store {
             actions: sql::list(c, person_id)?,
             appointments: sql::list(c, person_id)?,
             notes: sql::list(c, person_id)?,
+            eligibilities: sql::list(c, person_id)?,
         })
     }
 

@@ -102,6 +102,7 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
         Record::Objective(r) => sql::write(conn, r, id, exists)?,
         Record::Action(r) => sql::write(conn, r, id, exists)?,
         Record::Appointment(r) => sql::write(conn, r, id, exists)?,
+        Record::Eligibility(r) => sql::write(conn, r, id, exists)?,
         Record::Note(r) => {
             let at = Some(r.at.unwrap_or(now));
             sql::write(conn, &Note { at, ..r.clone() }, id, exists)?
@@ -160,6 +161,7 @@ fn stamps_mut(record: &mut Record) -> (Option<&mut Id>, &mut i64) {
         Record::Action(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Appointment(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Note(r) => (Some(&mut r.person_id), &mut r.version),
+        Record::Eligibility(r) => (Some(&mut r.person_id), &mut r.version),
     }
 }
 
@@ -260,5 +262,6 @@ pub(super) fn load(conn: &Connection, kind: RecordKind, id: Id) -> Result<Option
         RecordKind::Action => sql::one(conn, id)?.map(Record::Action),
         RecordKind::Appointment => sql::one(conn, id)?.map(Record::Appointment),
         RecordKind::Note => sql::one(conn, id)?.map(Record::Note),
+        RecordKind::Eligibility => sql::one(conn, id)?.map(Record::Eligibility),
     })
 }

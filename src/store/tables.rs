@@ -225,6 +225,23 @@ stored! {
     }
 }
 
+stored! {
+    /// IAE eligibility diagnostics (issue 13).
+    Eligibility in "eligibilities" as ELIGIBILITIES, order ["date", "id"] {
+        id: Key, person_id: Owner, date: Data, structure: Data, prescriber: Data,
+        author: Data, eligible: Data, expires: Data, version: Version,
+    }
+    sub_rows { criteria }
+}
+
+stored! {
+    /// The confirmed criteria of an eligibility diagnostic, in the order given.
+    EligibilityCriterion in "eligibility_criteria" as ELIGIBILITY_CRITERIA, order ["position"] {
+        criterion: Data, met: Data, proof: Data, source: Data,
+    }
+    owned_by { eligibility_id: Owner, position: Position }
+}
+
 impl RecordKind {
     /// The table of this kind of record (also its name in the audit log).
     pub(crate) fn table(self) -> &'static Table {
@@ -237,6 +254,7 @@ impl RecordKind {
             RecordKind::Action => &ACTIONS,
             RecordKind::Appointment => &APPOINTMENTS,
             RecordKind::Note => &NOTES,
+            RecordKind::Eligibility => &ELIGIBILITIES,
         }
     }
 }

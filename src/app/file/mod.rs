@@ -5,6 +5,7 @@
 pub mod appointments;
 pub mod barriers;
 pub mod diagnostic;
+pub mod eligibility;
 pub mod journal;
 pub mod plan;
 
@@ -48,6 +49,7 @@ impl App {
                     checked_only: false,
                     undo: Vec::new(),
                     journal_selected: 0,
+                    eligibility: None,
                 };
                 // Start the checklist on its first situation row, not a theme header.
                 file.selected[Pane::Barriers.index()] = 1;
@@ -124,7 +126,9 @@ impl App {
 
     /// Échap in the file: closes the journal, else back to the caseload.
     pub(super) fn leave_file(&mut self, store: &Store) {
-        if let Some(f) = self.file.as_mut().filter(|f| f.journal.is_some()) {
+        if self.file.as_ref().is_some_and(|f| f.eligibility.is_some()) {
+            self.close_eligibility();
+        } else if let Some(f) = self.file.as_mut().filter(|f| f.journal.is_some()) {
             f.journal = None;
         } else {
             self.back_to_caseload(store);
@@ -149,6 +153,9 @@ impl App {
         let Some(file) = self.file.as_ref() else {
             return;
         };
+        if file.eligibility.is_some() {
+            return self.move_in_eligibility(step);
+        }
         if file.journal.is_some() {
             let s = step(file.journal_selected, file.data.notes.len());
             if let Some(f) = self.file.as_mut() {
