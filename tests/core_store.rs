@@ -200,6 +200,8 @@ fn full_file(store: &mut Store) -> PersonFile {
     appt.id = upsert(store, Record::Appointment(appt.clone()));
     let mut note = sample_note(pid);
     note.id = upsert(store, Record::Note(note.clone()));
+    let mut eligibility = sample_eligibility(pid);
+    eligibility.id = upsert(store, Record::Eligibility(eligibility.clone()));
     PersonFile {
         person,
         suivis: vec![suivi],
@@ -209,6 +211,35 @@ fn full_file(store: &mut Store) -> PersonFile {
         actions: vec![action],
         appointments: vec![appt],
         notes: vec![note],
+        eligibilities: vec![eligibility],
+    }
+}
+
+fn sample_eligibility(pid: Id) -> Eligibility {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+    Eligibility {
+        person_id: pid,
+        date: Some(date),
+        structure: "ETTI".into(),
+        prescriber: true,
+        author: "Claire Fontaine".into(),
+        eligible: true,
+        expires: Eligibility::expiry_of(date, true),
+        criteria: vec![
+            EligibilityCriterion {
+                criterion: "niveau_infra_cap".into(),
+                met: true,
+                proof: "Déclaration sur l'honneur".into(),
+                source: "Diagnostic : niveau de formation CAP / BEP (rempli)".into(),
+            },
+            EligibilityCriterion {
+                criterion: "mobilite".into(),
+                met: true,
+                proof: String::new(),
+                source: "Obstacle coché : Aucun moyen de transport (rempli)".into(),
+            },
+        ],
+        ..Default::default()
     }
 }
 

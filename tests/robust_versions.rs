@@ -159,6 +159,24 @@ const CASES: &[Case] = &[
         theirs: edit!(Note, |n| n.text = "Premier entretien, avec sa mère".into()),
         mine: edit!(Note, |n| n.private = false),
     },
+    Case {
+        name: "eligibility",
+        make: Some(|pid| {
+            Record::Eligibility(Eligibility {
+                person_id: pid,
+                structure: "ACI".into(),
+                criteria: vec![EligibilityCriterion {
+                    criterion: "rsa".into(),
+                    met: true,
+                    proof: String::new(),
+                    source: String::new(),
+                }],
+                ..Default::default()
+            })
+        }),
+        theirs: edit!(Eligibility, |e| e.structure = "AI".into()),
+        mine: edit!(Eligibility, |e| e.criteria[0].proof = "Attestation CAF".into()),
+    },
 ];
 
 fn version(r: &Record) -> i64 {
@@ -171,6 +189,7 @@ fn version(r: &Record) -> i64 {
         Record::Action(x) => x.version,
         Record::Appointment(x) => x.version,
         Record::Note(x) => x.version,
+        Record::Eligibility(x) => x.version,
     }
 }
 
@@ -189,6 +208,7 @@ fn content(r: &Record) -> Record {
         Record::Action(x) => x.version = 0,
         Record::Appointment(x) => x.version = 0,
         Record::Note(x) => x.version = 0,
+        Record::Eligibility(x) => x.version = 0,
     }
     r
 }

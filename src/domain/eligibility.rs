@@ -608,7 +608,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    /// « Éligible : 1 critère de niveau 1 » / « Non éligible : 1 critère de niveau 2 sur 3 ».
+    /// « Éligible (1 critère de niveau 1) » / « Non éligible (1 critère de niveau 2 sur 3) ».
     pub fn summary(&self) -> String {
         let n2 = format!(
             "{} critère{} de niveau 2 sur {}",
@@ -618,10 +618,10 @@ impl Decision {
         );
         match (self.verdict, self.level1_met) {
             (Verdict::Eligible, n) if n > 0 => format!(
-                "Éligible : {n} critère{} de niveau 1",
+                "Éligible ({n} critère{} de niveau 1)",
                 if n > 1 { "s" } else { "" }
             ),
-            (v, _) => format!("{} : {n2}", v.label()),
+            (v, _) => format!("{} ({n2})", v.label()),
         }
     }
 }
@@ -1043,11 +1043,11 @@ mod tests {
         }
         assert_eq!(
             decide(StructureKind::Aci, [(C::Rsa, Met)]).summary(),
-            "Éligible : 1 critère de niveau 1"
+            "Éligible (1 critère de niveau 1)"
         );
         assert_eq!(
             decide(StructureKind::Ei, Criterion::ALL.map(|c| (c, NotMet))).summary(),
-            "Non éligible : 0 critère de niveau 2 sur 3"
+            "Non éligible (0 critère de niveau 2 sur 3)"
         );
     }
 

@@ -38,9 +38,12 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
 
     // The criteria table.
     let wide = w >= 110;
-    let label_w = if wide { 40 } else { 18 };
-    let rest = w.saturating_sub(2 + label_w + 1 + 10 + 1 + 4 + 1);
-    let source_w = rest * 3 / 5;
+    // Short labels: the source is what the advisor reads; the full label is below.
+    let label_w = 18;
+    // Narrow: « oui / non / ? » for what the file says, so the source keeps its room.
+    let status_w = if wide { 10 } else { 4 };
+    let rest = w.saturating_sub(2 + label_w + 1 + status_w + 1 + 4 + 1);
+    let source_w = rest * 2 / 3;
     let proof_w = rest.saturating_sub(source_w + 1);
     let pad = |s: &str, n: usize| {
         let t = truncate_width(s, n);
@@ -51,7 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
         format!(
             "N {} {} {} {} {}",
             pad("Critère", label_w),
-            pad("Dossier", 10),
+            pad(if wide { "Dossier" } else { "Dos." }, status_w),
             pad("Source", source_w),
             pad("Conf", 4),
             pad("Justificatif vu", proof_w)
@@ -62,7 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
     let off = scroll_offset(draft.selected, rows);
     for (i, e) in evaluations.iter().enumerate().skip(off).take(rows) {
         let c = e.criterion;
-        let label = if wide { c.label() } else { c.short() };
+        let label = c.short();
         let (conf, conf_style) = match draft.confirmed[i] {
             Some(true) => ("oui", style::ok()),
             Some(false) => ("non", Style::default()),
@@ -75,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
         };
         let mut line = Line::from(vec![
             Span::raw(format!("{} {} ", c.level(), pad(label, label_w))),
-            Span::styled(pad(e.status.label(), 10), status_style),
+            Span::styled(pad(status_text(e.status, wide), status_w), status_style),
             Span::styled(format!(" {} ", pad(&e.source, source_w)), style::dim()),
             Span::styled(pad(conf, 4), conf_style),
             Span::raw(format!(" {}", pad(&draft.proofs[i], proof_w))),
@@ -115,6 +118,15 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
     }
 }
 
+fn status_text(s: Status, wide: bool) -> &'static str {
+    match (s, wide) {
+        (_, true) => s.label(),
+        (Status::Met, false) => "oui",
+        (Status::NotMet, false) => "non",
+        (Status::Unknown, false) => "?",
+    }
+}
+
 /// Structure kind and who makes it; the result from the file and from the confirmations;
 /// the last recorded diagnostic and its expiry (the alert a month before).
 fn head_lines(
@@ -125,15 +137,22 @@ fn head_lines(
     w: usize,
 ) -> Vec<Line<'static>> {
     let by = if draft.prescriber {
-        "un prescripteur (valable 6 mois)"
+        "prescripteur (valable 6 mois)"
     } else {
-        "la structure (sans échéance)"
+        "structure (sans échéance)"
     };
-    let kind_line = format!(
-        "Structure : {} — {} de niveau 2 ou 1 de niveau 1 · réalisé par {by}",
-        if w >= 110 { draft.kind.label() } else { draft.kind.code() },
-        draft.kind.level2_needed(),
-    );
+    let n2 = draft.kind.level2_needed();
+    let kind_line = if w >= 110 {
+        format!(
+            "Structure : {} — 1 critère de niveau 1 ou {n2} de niveau 2 · {by}",
+            draft.kind.label()
+        )
+    } else {
+        format!(
+            "{} : 1 critère niv. 1 ou {n2} niv. 2 · {by}",
+            draft.kind.code()
+        )
+    };
     let from_file = decide(draft.kind, evaluations.iter().map(|e| (e.criterion, e.status)));
     let confirmed = draft.decision();
     let n = draft.confirmed.iter().filter(|c| c.is_some()).count();
@@ -163,7 +182,7 @@ fn head_lines(
         )),
         Some(e) => {
             let what = format!(
-                "Dernier diagnostic : {} {} {}",
+                "Diagnostic du {}, {}, {}",
                 e.date.map(format_date).unwrap_or_default(),
                 e.structure,
                 if e.eligible { "éligible" } else { "non éligible" }
@@ -174,10 +193,10 @@ fn head_lines(
                     Style::default(),
                 ),
                 Validity::ExpiresSoon(d) => (
-                    format!(" — expire le {} : à renouveler", format_date(d)),
+                    format!(" : expire le {}, à renouveler", format_date(d)),
                     style::alert(),
                 ),
-                Validity::Expired(d) => (format!(" — expiré le {}", format_date(d)), style::alert()),
+                Validity::Expired(d) => (format!(" : expiré le {}", format_date(d)), style::alert()),
                 Validity::NoExpiry => (", diagnostic de la structure".to_string(), Style::default()),
             };
             Line::from(Span::styled(truncate_width(&format!("{what}{tail}"), w), st))
@@ -186,7 +205,7 @@ fn head_lines(
     // The keys the bottom bar leaves out.
     let key = |a| app.keymap.key_label(Context::Eligibility, a);
     let hint = format!(
-        "{} confirmation suivante · {} justificatif libre · {} prescripteur / structure",
+        "{} rempli/non/à voir · {} justificatif libre · {} prescripteur/structure",
         key(Action::CycleConfirm),
         key(Action::EditProof),
         key(Action::TogglePrescriber)
