@@ -167,6 +167,8 @@ pub enum Action {
     AuditLog,
     CycleAuditAccount,
     CycleAuditAction,
+    EditRights,
+    ToggleNir,
     // The IAE eligibility view.
     Eligibility,
     ConfirmMet,
@@ -426,6 +428,8 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "E",                   A::ExportDocument,    "",                    "Document du dossier complet à imprimer ou remettre (droit d'accès)"),
     (C::File,         "X",                   A::ErasePerson,       "",                    "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)"),
     (C::File,         "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
+    (C::File,         "A",                   A::EditRights,        "",                    "Droits et situation administrative (RSA, ASS, AAH, RQTH, QPV, ZRR…)"),
+    (C::File,         "N",                   A::ToggleNir,         "",                    "Afficher le NIR en clair / le masquer (ce dossier seulement)"),
     (C::File,         "L",                   A::Eligibility,       "",                    "Éligibilité IAE : les 18 critères, justificatifs, diagnostic à enregistrer et imprimer"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),

@@ -352,7 +352,8 @@ pub const LOW_NIVEAUX: &[&str] = &["AFS", "CP4", "CFG", "C3A", "C12", "NV5"];
 impl Facts {
     /// Reads the facts from the person's file. The only place that knows which field of the
     /// file feeds which criterion.
-    pub fn from_file(file: &PersonFile, rf: &Referential, _today: NaiveDate) -> Facts {
+    pub fn from_file(file: &PersonFile, rf: &Referential, today: NaiveDate) -> Facts {
+        let p = &file.person;
         let diag = file.current_diagnostic();
         let situations = file
             .barriers
@@ -370,15 +371,57 @@ impl Facts {
         let on_rsa = file
             .current_suivi()
             .filter(|s| s.is_open() && s.dispositif == "rsa");
-        let rsa = match on_rsa {
-            Some(s) => Fact::known(
+        let rsa = match (benefit(rf, "RSA", &p.rsa_statut, p.rsa_depuis), on_rsa) {
+            // The right's status says it; else an open RSA suivi does.
+            (f, _) if f.value.is_some() => f,
+            (_, Some(s)) => Fact::known(
                 true,
                 format!(
                     "Suivi : dispositif {}",
                     super::referential::label_in(&rf.dispositifs, &s.dispositif)
                 ),
             ),
-            None => Fact::unknown("Allocation RSA : non renseignée"),
+            (f, None) => f,
+        };
+        let yes_no = |v: Option<bool>, what: &str| match v {
+            Some(b) => Fact::known(b, format!("{what} : {}", if b { "oui" } else { "non" })),
+            None => Fact::unknown(format!("{what} : à renseigner")),
+        };
+        let label = |list: &[super::referential::Item], code: &str| {
+            super::referential::label_in(list, code).to_string()
+        };
+        let protection = match p.protection.as_str() {
+            "" => Fact::unknown("Statut de protection : non renseigné"),
+            code => Fact::known(
+                [
+                    super::codes::PROTECTION_REFUGEE,
+                    super::codes::PROTECTION_SUBSIDIARY,
+                    super::codes::PROTECTION_ASYLUM_SEEKER,
+                ]
+                .contains(&code),
+                format!(
+                    "Statut de protection : {}",
+                    label(&rf.protection_statuses, code)
+                ),
+            ),
+        };
+        let rqth = match (p.rqth, p.rqth_fin) {
+            (Some(true), Some(end)) if end < today => {
+                Fact::known(false, format!("RQTH : échue le {}", format_date(end)))
+            }
+            (Some(true), Some(end)) => {
+                Fact::known(true, format!("RQTH : oui, jusqu'au {}", format_date(end)))
+            }
+            (Some(true), None) => Fact::known(true, "RQTH : oui (sans date de fin)"),
+            (Some(false), _) => Fact::known(false, "RQTH : non"),
+            (None, _) => Fact::unknown("RQTH : non renseignée"),
+        };
+        let french = match p.niveau_francais.as_str() {
+            "" => Fact::unknown("Niveau de français : non renseigné"),
+            code => Fact::known(
+                code == super::codes::FRENCH_BELOW_A1,
+                format!("Niveau de français : {}", label(&rf.french_levels, code)),
+            ),
         };
         Facts {
             birth_date: file.person.birth_date,
@@ -401,15 +444,15 @@ impl Facts {
                 .unwrap_or_default(),
             justice_enabled: rf.theme("justice").is_some_and(|t| t.enabled),
             rsa,
-            ass: Fact::unknown("Allocation ASS : non renseignée"),
-            aah: Fact::unknown("Allocation AAH : non renseignée"),
-            ase: Fact::unknown("Sortant de l'ASE : non renseigné"),
-            handicap: Fact::unknown("RQTH : non renseignée"),
-            parent_isole: Fact::unknown("Parent isolé : non renseigné"),
-            refugee: Fact::unknown("Statut de protection : non renseigné"),
-            zrr: Fact::unknown("Résidence en ZRR / ZFRR : non renseignée"),
-            qpv: Fact::unknown("Résidence en QPV : non renseignée"),
-            french_below_a1: Fact::unknown("Niveau de français : non renseigné"),
+            ass: benefit(rf, "ASS", &p.ass_statut, p.ass_depuis),
+            aah: benefit(rf, "AAH", &p.aah_statut, p.aah_depuis),
+            ase: yes_no(p.ase_sortant, "Sortant de l'ASE"),
+            handicap: rqth,
+            parent_isole: yes_no(p.parent_isole, "Parent isolé"),
+            refugee: protection,
+            zrr: yes_no(p.zrr, "Résidence en ZRR / ZFRR"),
+            qpv: yes_no(p.qpv, "Résidence en QPV"),
+            french_below_a1: french,
         }
     }
 
@@ -448,6 +491,22 @@ impl Facts {
             }),
             _ => None,
         }
+    }
+}
+
+/// A minimum social benefit from its right's status: open is met; closed or not concerned
+/// is not; suspended or being examined is to check; no status is unknown.
+fn benefit(rf: &Referential, name: &str, status: &str, since: Option<NaiveDate>) -> Fact {
+    let since = since
+        .map(|d| format!(" depuis le {}", format_date(d)))
+        .unwrap_or_default();
+    let label = super::referential::label_in(&rf.benefit_statuses, status);
+    let source = format!("Droits : {name} {}{since}", label.to_lowercase());
+    match status {
+        "" => Fact::unknown(format!("Allocation {name} : non renseignée")),
+        super::codes::BENEFIT_OPEN => Fact::known(true, source),
+        "radie" | "non_concerne" => Fact::known(false, source),
+        _ => Fact::unknown(format!("{source} (à vérifier)")),
     }
 }
 
@@ -857,7 +916,7 @@ mod tests {
                 Status::Met,
                 "Obstacle coché : Parent isolé",
             ),
-            (Criterion::ParentIsole, |_| {}, Status::Unknown, "non renseigné"),
+            (Criterion::ParentIsole, |_| {}, Status::Unknown, "à renseigner"),
             (
                 Criterion::Hebergement,
                 |f| f.barriers.push(barrier("logement", "log_heberge_tiers", false)),
@@ -925,6 +984,120 @@ mod tests {
                 "Obstacle coché : Véhicule",
             ),
             (Criterion::Mobilite, |_| {}, Status::Unknown, "aucune situation"),
+            // The person's fields « Droits et situation administrative ».
+            (
+                Criterion::Rsa,
+                |f| {
+                    f.person.rsa_statut = "ouvert".into();
+                    f.person.rsa_depuis = Some(d(2024, 3, 1));
+                },
+                Status::Met,
+                "Droits : RSA droit ouvert depuis le 01/03/2024",
+            ),
+            (
+                Criterion::Rsa,
+                |f| {
+                    f.person.rsa_statut = "radie".into();
+                    f.suivis.push(Suivi {
+                        dispositif: "rsa".into(),
+                        ..Default::default()
+                    })
+                },
+                Status::NotMet,
+                "Droits : RSA radié",
+            ),
+            (
+                Criterion::Rsa,
+                |f| f.person.rsa_statut = "suspendu".into(),
+                Status::Unknown,
+                "RSA suspendu (à vérifier)",
+            ),
+            (
+                Criterion::Ass,
+                |f| f.person.ass_statut = "ouvert".into(),
+                Status::Met,
+                "Droits : ASS droit ouvert",
+            ),
+            (
+                Criterion::Aah,
+                |f| f.person.aah_statut = "non_concerne".into(),
+                Status::NotMet,
+                "Droits : AAH non concerné",
+            ),
+            (
+                Criterion::Ase,
+                |f| f.person.ase_sortant = Some(true),
+                Status::Met,
+                "Sortant de l'ASE : oui",
+            ),
+            (
+                Criterion::Handicap,
+                |f| {
+                    f.person.rqth = Some(true);
+                    f.person.rqth_fin = Some(d(2027, 6, 30));
+                },
+                Status::Met,
+                "RQTH : oui, jusqu'au 30/06/2027",
+            ),
+            (
+                Criterion::Handicap,
+                |f| {
+                    f.person.rqth = Some(true);
+                    f.person.rqth_fin = Some(d(2026, 11, 30));
+                },
+                Status::NotMet,
+                "RQTH : échue le 30/11/2026",
+            ),
+            (
+                Criterion::ParentIsole,
+                |f| {
+                    f.person.parent_isole = Some(false);
+                    f.barriers.push(barrier("famille", "fam_parent_isole", false));
+                },
+                Status::NotMet,
+                "Parent isolé : non",
+            ),
+            (
+                Criterion::Refugie,
+                |f| f.person.protection = "refugie".into(),
+                Status::Met,
+                "Statut de protection : Réfugié·e",
+            ),
+            (
+                Criterion::Refugie,
+                |f| f.person.protection = "aucune".into(),
+                Status::NotMet,
+                "Statut de protection : Aucune",
+            ),
+            (
+                Criterion::Zrr,
+                |f| f.person.zrr = Some(true),
+                Status::Met,
+                "Résidence en ZRR / ZFRR : oui",
+            ),
+            (
+                Criterion::Qpv,
+                |f| f.person.qpv = Some(false),
+                Status::NotMet,
+                "Résidence en QPV : non",
+            ),
+            (
+                Criterion::Francais,
+                |f| {
+                    f.person.niveau_francais = "infra_a1".into();
+                },
+                Status::Met,
+                "Niveau de français : Inférieur à A1",
+            ),
+            (
+                Criterion::Francais,
+                |f| {
+                    f.person.niveau_francais = "a2".into();
+                    f.barriers.push(barrier("langue", "lan_fle", false));
+                },
+                Status::NotMet,
+                "Niveau de français : A2",
+            ),
         ];
         for (c, edit, status, source) in cases {
             let file = file_with(edit);
@@ -1079,6 +1252,9 @@ mod tests {
         }
         for code in LOW_NIVEAUX {
             assert!(rf.knows("niveaux", code), "{code}");
+        }
+        for code in ["ouvert", "suspendu", "radie", "non_concerne"] {
+            assert!(rf.benefit_statuses.iter().any(|i| i.code == code), "{code}");
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod eligibility;
 mod eligibility_record;
 mod model;
+pub mod nir;
 pub mod referential;
 pub mod rules;
 

@@ -49,6 +49,7 @@ impl App {
                     checked_only: false,
                     undo: Vec::new(),
                     journal_selected: 0,
+                    nir_shown: false,
                     eligibility: None,
                 };
                 // Start the checklist on its first situation row, not a theme header.
