@@ -661,7 +661,12 @@ fn eligibility_section(page: &mut Page, file: &PersonFile) {
         page.fields(&[
             (
                 "Résultat",
-                if e.eligible { "Éligible" } else { "Non éligible" }.to_string(),
+                if e.eligible {
+                    "Éligible"
+                } else {
+                    "Non éligible"
+                }
+                .to_string(),
             ),
             (
                 "Réalisé par",

@@ -28,7 +28,11 @@ fn rights_form() {
     assert_eq!(c.form().title, "Droits et situation administrative");
     // Every flag starts unknown, never « non ».
     for key in ["ase_sortant", "rqth", "zrr", "qpv", "parent_isole"] {
-        assert_eq!(c.form().field(key).unwrap().shown(), "Non renseigné", "{key}");
+        assert_eq!(
+            c.form().field(key).unwrap().shown(),
+            "Non renseigné",
+            "{key}"
+        );
     }
     snap("form_rights", &c);
 }

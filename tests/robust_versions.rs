@@ -175,7 +175,8 @@ const CASES: &[Case] = &[
             })
         }),
         theirs: edit!(Eligibility, |e| e.structure = "AI".into()),
-        mine: edit!(Eligibility, |e| e.criteria[0].proof = "Attestation CAF".into()),
+        mine: edit!(Eligibility, |e| e.criteria[0].proof =
+            "Attestation CAF".into()),
     },
 ];
 

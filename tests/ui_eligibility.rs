@@ -78,7 +78,8 @@ fn confirm_proofs_structure_then_record_and_undo() {
     c.press("<Home>o");
     assert_eq!(c.file().eligibility.as_ref().unwrap().selected, 1);
     c.press("<Up>p");
-    let proof = |c: &Ctx, k: Criterion| c.file().eligibility.as_ref().unwrap().proofs[index(k)].clone();
+    let proof =
+        |c: &Ctx, k: Criterion| c.file().eligibility.as_ref().unwrap().proofs[index(k)].clone();
     assert_eq!(proof(&c, Criterion::Rsa), "Attestation CAF / MSA");
     c.press("p");
     assert_eq!(proof(&c, Criterion::Rsa), "Notification de droit RSA");
@@ -130,7 +131,11 @@ fn nothing_confirmed_is_not_recorded() {
     let mut c = david();
     let pid = c.person_id();
     c.press("Ls");
-    assert!(c.status().starts_with("ERREUR: Aucun critère confirmé"), "{}", c.status());
+    assert!(
+        c.status().starts_with("ERREUR: Aucun critère confirmé"),
+        "{}",
+        c.status()
+    );
     assert!(c.stored(pid).eligibilities.is_empty());
 }
 
@@ -156,10 +161,18 @@ fn expiring_diagnostic_is_announced_a_month_before() {
         }],
         ..Default::default()
     };
-    c.store.apply(&Change::Upsert(Record::Eligibility(e.clone()))).unwrap();
+    c.store
+        .apply(&Change::Upsert(Record::Eligibility(e.clone())))
+        .unwrap();
     // A file whose diagnostic is far from its end is not listed.
     let far = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-    let other = c.store.person_ids().unwrap().into_iter().find(|i| *i != pid).unwrap();
+    let other = c
+        .store
+        .person_ids()
+        .unwrap()
+        .into_iter()
+        .find(|i| *i != pid)
+        .unwrap();
     c.store
         .apply(&Change::Upsert(Record::Eligibility(Eligibility {
             person_id: other,

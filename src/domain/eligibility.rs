@@ -211,7 +211,10 @@ impl Criterion {
                 "Attestation d'inscription France Travail",
                 "Relevé de situation France Travail",
             ],
-            Criterion::Niveau => &["Déclaration sur l'honneur", "Copie du diplôme le plus élevé"],
+            Criterion::Niveau => &[
+                "Déclaration sur l'honneur",
+                "Copie du diplôme le plus élevé",
+            ],
             Criterion::Senior | Criterion::Jeune => &["Pièce d'identité", "Titre de séjour"],
             Criterion::Ase => &["Attestation du Conseil départemental (ASE)"],
             Criterion::Handicap => &["Notification MDPH (RQTH)", "Carte mobilité inclusion"],
@@ -228,7 +231,10 @@ impl Criterion {
                 &["Justificatif de domicile", "Attestation de domiciliation"]
             }
             Criterion::Justice => &["Attestation du SPIP", "Justificatif de levée d'écrou"],
-            Criterion::Francais => &["Attestation de positionnement linguistique", "Attestation OFII"],
+            Criterion::Francais => &[
+                "Attestation de positionnement linguistique",
+                "Attestation OFII",
+            ],
             Criterion::Mobilite => &["Déclaration sur l'honneur", "Attestation d'un prescripteur"],
         }
     }
@@ -516,10 +522,7 @@ fn from_situations(facts: &Facts, theme: &str, codes: &[&str]) -> (Status, Strin
     if let Some(s) = facts.ticked(codes) {
         return (Status::Met, format!("Obstacle coché : {}", s.label));
     }
-    let other = facts
-        .situations
-        .iter()
-        .find(|s| s.open && s.theme == theme);
+    let other = facts.situations.iter().find(|s| s.open && s.theme == theme);
     if let Some(s) = other {
         return (Status::NotMet, format!("Obstacle coché : {}", s.label));
     }
@@ -575,17 +578,18 @@ pub fn evaluate_one(c: Criterion, facts: &Facts, today: NaiveDate) -> Evaluation
             "Date de naissance : non renseignée".to_string(),
         ),
     };
-    let registration = |test: fn(u32) -> bool| match (facts.ft_registered, facts.registration_months(today)) {
-        (_, Some((m, source))) => (if test(m) { Status::Met } else { Status::NotMet }, source),
-        (Some(false), _) => (
-            Status::NotMet,
-            "Diagnostic : non inscrit·e à France Travail".to_string(),
-        ),
-        _ => (
-            Status::Unknown,
-            "Diagnostic : inscription France Travail et durée non renseignées".to_string(),
-        ),
-    };
+    let registration =
+        |test: fn(u32) -> bool| match (facts.ft_registered, facts.registration_months(today)) {
+            (_, Some((m, source))) => (if test(m) { Status::Met } else { Status::NotMet }, source),
+            (Some(false), _) => (
+                Status::NotMet,
+                "Diagnostic : non inscrit·e à France Travail".to_string(),
+            ),
+            _ => (
+                Status::Unknown,
+                "Diagnostic : inscription France Travail et durée non renseignées".to_string(),
+            ),
+        };
     let (status, source) = match c {
         Criterion::Rsa => from_fact(&facts.rsa),
         Criterion::Ass => from_fact(&facts.ass),
@@ -765,7 +769,12 @@ mod tests {
         let rf = Referential::embedded();
         type Case = (Criterion, fn(&mut PersonFile), Status, &'static str);
         let cases: &[Case] = &[
-            (Criterion::Rsa, |_| {}, Status::Unknown, "RSA : non renseignée"),
+            (
+                Criterion::Rsa,
+                |_| {},
+                Status::Unknown,
+                "RSA : non renseignée",
+            ),
             (
                 Criterion::Rsa,
                 |f| {
@@ -889,7 +898,12 @@ mod tests {
                 Status::NotMet,
                 "(49 ans)",
             ),
-            (Criterion::Senior, |_| {}, Status::Unknown, "Date de naissance : non renseignée"),
+            (
+                Criterion::Senior,
+                |_| {},
+                Status::Unknown,
+                "Date de naissance : non renseignée",
+            ),
             (
                 Criterion::Jeune,
                 |f| f.person.birth_date = Some(d(2000, 12, 2)),
@@ -903,7 +917,12 @@ mod tests {
                 "(26 ans)",
             ),
             (Criterion::Ase, |_| {}, Status::Unknown, "ASE"),
-            (Criterion::Handicap, |_| {}, Status::Unknown, "RQTH : non renseignée"),
+            (
+                Criterion::Handicap,
+                |_| {},
+                Status::Unknown,
+                "RQTH : non renseignée",
+            ),
             (
                 Criterion::Handicap,
                 |f| f.barriers.push(barrier("sante", "san_rqth", false)),
@@ -912,26 +931,43 @@ mod tests {
             ),
             (
                 Criterion::ParentIsole,
-                |f| f.barriers.push(barrier("famille", "fam_parent_isole", false)),
+                |f| {
+                    f.barriers
+                        .push(barrier("famille", "fam_parent_isole", false))
+                },
                 Status::Met,
                 "Obstacle coché : Parent isolé",
             ),
-            (Criterion::ParentIsole, |_| {}, Status::Unknown, "à renseigner"),
+            (
+                Criterion::ParentIsole,
+                |_| {},
+                Status::Unknown,
+                "à renseigner",
+            ),
             (
                 Criterion::Hebergement,
-                |f| f.barriers.push(barrier("logement", "log_heberge_tiers", false)),
+                |f| {
+                    f.barriers
+                        .push(barrier("logement", "log_heberge_tiers", false))
+                },
                 Status::Met,
                 "Obstacle coché : Hébergé chez un tiers",
             ),
             (
                 Criterion::Hebergement,
-                |f| f.barriers.push(barrier("logement", "log_sans_hebergement", true)),
+                |f| {
+                    f.barriers
+                        .push(barrier("logement", "log_sans_hebergement", true))
+                },
                 Status::Unknown,
                 "aucune situation cochée",
             ),
             (
                 Criterion::Hebergement,
-                |f| f.barriers.push(barrier("logement", "log_locataire_social", false)),
+                |f| {
+                    f.barriers
+                        .push(barrier("logement", "log_locataire_social", false))
+                },
                 Status::NotMet,
                 "Obstacle coché : Locataire du parc social",
             ),
@@ -954,17 +990,28 @@ mod tests {
             (Criterion::Qpv, |_| {}, Status::Unknown, "QPV"),
             (
                 Criterion::Justice,
-                |f| f.barriers.push(barrier("justice", "jus_sortie_detention", false)),
+                |f| {
+                    f.barriers
+                        .push(barrier("justice", "jus_sortie_detention", false))
+                },
                 Status::Met,
                 "sortie de détention",
             ),
             (
                 Criterion::Justice,
-                |f| f.barriers.push(barrier("justice", "jus_procedure_civile", false)),
+                |f| {
+                    f.barriers
+                        .push(barrier("justice", "jus_procedure_civile", false))
+                },
                 Status::NotMet,
                 "Procédure civile",
             ),
-            (Criterion::Francais, |_| {}, Status::Unknown, "français : non renseigné"),
+            (
+                Criterion::Francais,
+                |_| {},
+                Status::Unknown,
+                "français : non renseigné",
+            ),
             (
                 Criterion::Francais,
                 |f| f.barriers.push(barrier("langue", "lan_fle", false)),
@@ -973,7 +1020,10 @@ mod tests {
             ),
             (
                 Criterion::Mobilite,
-                |f| f.barriers.push(barrier("mobilite", "mob_aucun_transport", false)),
+                |f| {
+                    f.barriers
+                        .push(barrier("mobilite", "mob_aucun_transport", false))
+                },
                 Status::Met,
                 "Aucun moyen de transport",
             ),
@@ -983,7 +1033,12 @@ mod tests {
                 Status::NotMet,
                 "Obstacle coché : Véhicule",
             ),
-            (Criterion::Mobilite, |_| {}, Status::Unknown, "aucune situation"),
+            (
+                Criterion::Mobilite,
+                |_| {},
+                Status::Unknown,
+                "aucune situation",
+            ),
             // The person's fields « Droits et situation administrative ».
             (
                 Criterion::Rsa,
@@ -1052,7 +1107,8 @@ mod tests {
                 Criterion::ParentIsole,
                 |f| {
                     f.person.parent_isole = Some(false);
-                    f.barriers.push(barrier("famille", "fam_parent_isole", false));
+                    f.barriers
+                        .push(barrier("famille", "fam_parent_isole", false));
                 },
                 Status::NotMet,
                 "Parent isolé : non",
@@ -1130,7 +1186,10 @@ mod tests {
             ..Default::default()
         };
         let e = evaluate_one(Criterion::Handicap, &facts, today());
-        assert_eq!((e.status, e.source.as_str()), (Status::Met, "RQTH : jusqu'au 31/12/2027"));
+        assert_eq!(
+            (e.status, e.source.as_str()),
+            (Status::Met, "RQTH : jusqu'au 31/12/2027")
+        );
         let e = evaluate_one(Criterion::Francais, &facts, today());
         assert_eq!(e.status, Status::NotMet);
         // The justice theme switched off: never asked, never guessed.
@@ -1182,7 +1241,10 @@ mod tests {
                 let statuses = Criterion::ALL.map(|c| {
                     (
                         c,
-                        met.iter().find(|m| m.0 == c).map(|m| m.1).unwrap_or(Unknown),
+                        met.iter()
+                            .find(|m| m.0 == c)
+                            .map(|m| m.1)
+                            .unwrap_or(Unknown),
                     )
                 });
                 assert_eq!(decide(kind, statuses).verdict, *want, "{kind:?} {met:?}");
@@ -1196,7 +1258,11 @@ mod tests {
                 Criterion::ALL.map(|c| {
                     (
                         c,
-                        extra.iter().find(|m| m.0 == c).map(|m| m.1).unwrap_or(NotMet),
+                        extra
+                            .iter()
+                            .find(|m| m.0 == c)
+                            .map(|m| m.1)
+                            .unwrap_or(NotMet),
                     )
                 })
             };
@@ -1206,7 +1272,11 @@ mod tests {
             assert_eq!(three.level2_met, 3);
             assert_eq!(
                 two.verdict,
-                if kind.level2_needed() == 2 { Eligible } else { NotEligible },
+                if kind.level2_needed() == 2 {
+                    Eligible
+                } else {
+                    NotEligible
+                },
                 "{kind:?}"
             );
             // One level-1 criterion unknown: the negative answer is not final.
@@ -1248,7 +1318,10 @@ mod tests {
             .chain(MOBILITY_SITUATIONS)
             .chain(&[RQTH_HINT, FLE_HINT, PARENT_ISOLE])
         {
-            assert!(rf.situation(code).is_some(), "{code} not in the referential");
+            assert!(
+                rf.situation(code).is_some(),
+                "{code} not in the referential"
+            );
         }
         for code in LOW_NIVEAUX {
             assert!(rf.knows("niveaux", code), "{code}");

@@ -131,13 +131,23 @@ mod tests {
             e.validity(d(2026, 11, 15)),
             Validity::ExpiresSoon(d(2026, 12, 15))
         );
-        assert_eq!(e.validity(d(2026, 12, 15)), Validity::Expired(d(2026, 12, 15)));
+        assert_eq!(
+            e.validity(d(2026, 12, 15)),
+            Validity::Expired(d(2026, 12, 15))
+        );
         assert_eq!(Eligibility::expiry_of(start, false), None);
         let own = Eligibility {
             prescriber: false,
             ..e
         };
-        assert_eq!(Eligibility { expires: None, ..own }.validity(start), Validity::NoExpiry);
+        assert_eq!(
+            Eligibility {
+                expires: None,
+                ..own
+            }
+            .validity(start),
+            Validity::NoExpiry
+        );
     }
 
     #[test]
@@ -158,7 +168,10 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert!(!e.decision().verdict.eq(&super::super::eligibility::Verdict::Eligible));
+        assert!(!e
+            .decision()
+            .verdict
+            .eq(&super::super::eligibility::Verdict::Eligible));
         e.criteria.push(EligibilityCriterion {
             criterion: Criterion::Mobilite.code().into(),
             met: true,

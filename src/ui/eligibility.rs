@@ -34,7 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
     .areas(inner);
     let evaluations = app.eligibility_evaluations(file);
     let w = inner.width as usize;
-    frame.render_widget(Paragraph::new(head_lines(app, file, draft, &evaluations, w)), head);
+    frame.render_widget(
+        Paragraph::new(head_lines(app, file, draft, &evaluations, w)),
+        head,
+    );
 
     // The criteria table.
     let wide = w >= 110;
@@ -97,7 +100,8 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
         let proof = if draft.proofs[i].is_empty() {
             format!(
                 "aucun ({} pour choisir parmi : {})",
-                app.keymap.key_label(Context::Eligibility, Action::CycleProof),
+                app.keymap
+                    .key_label(Context::Eligibility, Action::CycleProof),
                 c.proofs().join(", ")
             )
         } else {
@@ -109,7 +113,11 @@ pub fn draw(frame: &mut Frame, app: &App, file: &FileState, draft: &EligibilityD
                     format!("{} (niveau {})", c.label(), c.level()),
                     style::title(),
                 )),
-                Line::from(format!("Selon le dossier : {} — {}", e.status.label(), e.source)),
+                Line::from(format!(
+                    "Selon le dossier : {} — {}",
+                    e.status.label(),
+                    e.source
+                )),
                 Line::from(format!("Justificatif vu : {proof}")),
             ])
             .wrap(Wrap { trim: true }),
@@ -153,7 +161,10 @@ fn head_lines(
             draft.kind.code()
         )
     };
-    let from_file = decide(draft.kind, evaluations.iter().map(|e| (e.criterion, e.status)));
+    let from_file = decide(
+        draft.kind,
+        evaluations.iter().map(|e| (e.criterion, e.status)),
+    );
     let confirmed = draft.decision();
     let n = draft.confirmed.iter().filter(|c| c.is_some()).count();
     let verdict_style = |v: Verdict| match v {
@@ -185,21 +196,35 @@ fn head_lines(
                 "Diagnostic du {}, {}, {}",
                 e.date.map(format_date).unwrap_or_default(),
                 e.structure,
-                if e.eligible { "éligible" } else { "non éligible" }
+                if e.eligible {
+                    "éligible"
+                } else {
+                    "non éligible"
+                }
             );
             let (tail, st) = match e.validity(today) {
                 Validity::Valid => (
-                    format!(", valable jusqu'au {}", e.expires.map(format_date).unwrap_or_default()),
+                    format!(
+                        ", valable jusqu'au {}",
+                        e.expires.map(format_date).unwrap_or_default()
+                    ),
                     Style::default(),
                 ),
                 Validity::ExpiresSoon(d) => (
                     format!(" : expire le {}, à renouveler", format_date(d)),
                     style::alert(),
                 ),
-                Validity::Expired(d) => (format!(" : expiré le {}", format_date(d)), style::alert()),
-                Validity::NoExpiry => (", diagnostic de la structure".to_string(), Style::default()),
+                Validity::Expired(d) => {
+                    (format!(" : expiré le {}", format_date(d)), style::alert())
+                }
+                Validity::NoExpiry => {
+                    (", diagnostic de la structure".to_string(), Style::default())
+                }
             };
-            Line::from(Span::styled(truncate_width(&format!("{what}{tail}"), w), st))
+            Line::from(Span::styled(
+                truncate_width(&format!("{what}{tail}"), w),
+                st,
+            ))
         }
     };
     // The keys the bottom bar leaves out.

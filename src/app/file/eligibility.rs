@@ -5,7 +5,10 @@
 use crate::app::form::{Field, Form, Purpose, Reader, Refusal};
 use crate::app::keys::{Action, Context};
 use crate::app::state::*;
-use crate::domain::eligibility::{decide, evaluate, Criterion, Decision, Evaluation, Facts, Status, StructureKind};
+use crate::domain::eligibility;
+use crate::domain::eligibility::{
+    decide, evaluate, Criterion, Decision, Evaluation, Facts, Status, StructureKind,
+};
 use crate::domain::*;
 use crate::store::Store;
 
@@ -44,9 +47,19 @@ impl EligibilityDraft {
     pub fn decision(&self) -> Decision {
         decide(
             self.kind,
-            Criterion::ALL.into_iter().zip(self.confirmed).map(|(c, x)| {
-                (c, if x == Some(true) { Status::Met } else { Status::NotMet })
-            }),
+            Criterion::ALL
+                .into_iter()
+                .zip(self.confirmed)
+                .map(|(c, x)| {
+                    (
+                        c,
+                        if x == Some(true) {
+                            Status::Met
+                        } else {
+                            Status::NotMet
+                        },
+                    )
+                }),
         )
     }
 
@@ -88,8 +101,6 @@ impl EligibilityDraft {
         }
     }
 }
-
-use crate::domain::eligibility;
 
 /// Field key of the proof form.
 pub mod key {
@@ -142,7 +153,9 @@ impl App {
     /// Every criterion the file decides (met or not met) is confirmed as it says; unknown
     /// ones are left for the advisor.
     pub(crate) fn confirm_from_file(&mut self) {
-        let Some(file) = self.file.as_ref() else { return };
+        let Some(file) = self.file.as_ref() else {
+            return;
+        };
         let evaluations = self.eligibility_evaluations(file);
         let Some(d) = self.draft_mut() else { return };
         let mut n = 0;
@@ -222,8 +235,12 @@ impl App {
 
     /// Records the draft as a dated diagnostic (one write, undoable).
     pub(crate) fn record_eligibility(&mut self, store: &mut Store) {
-        let Some(file) = self.file.as_ref() else { return };
-        let Some(d) = file.eligibility.as_ref() else { return };
+        let Some(file) = self.file.as_ref() else {
+            return;
+        };
+        let Some(d) = file.eligibility.as_ref() else {
+            return;
+        };
         if d.confirmed.iter().all(|c| c.is_none()) {
             let (yes, from_file) = (
                 self.key_here(Action::ConfirmMet),
@@ -235,11 +252,20 @@ impl App {
             return;
         }
         let evaluations = self.eligibility_evaluations(file);
-        let record = d.to_record(file.data.person.id, self.clock.today(), &self.me, &evaluations);
+        let record = d.to_record(
+            file.data.person.id,
+            self.clock.today(),
+            &self.me,
+            &evaluations,
+        );
         let what = format!(
             "Diagnostic d'éligibilité IAE ({}, {})",
             d.kind.code(),
-            if record.eligible { "éligible" } else { "non éligible" }
+            if record.eligible {
+                "éligible"
+            } else {
+                "non éligible"
+            }
         );
         let what = self.undo_hint(&what);
         self.commit_or_report(store, Change::Upsert(Record::Eligibility(record)), &what);
@@ -247,8 +273,12 @@ impl App {
 
     /// Writes the one-page summary of what the view shows into the exports folder.
     pub(crate) fn print_eligibility(&mut self, store: &Store) {
-        let Some(file) = self.file.as_ref() else { return };
-        let Some(d) = file.eligibility.as_ref() else { return };
+        let Some(file) = self.file.as_ref() else {
+            return;
+        };
+        let Some(d) = file.eligibility.as_ref() else {
+            return;
+        };
         let Some(dir) = self.export_dir.clone().or_else(crate::config::exports_dir) else {
             self.set_error("Dossier des exports introuvable (dossier de données de l'utilisateur) : utilisez « parcours document eligibilite --person N° -o FICHIER »");
             return;
@@ -297,7 +327,10 @@ mod tests {
     fn draft_records_only_confirmed_criteria_with_their_proof_and_source() {
         let mut d = EligibilityDraft::new(None);
         assert_eq!((d.kind, d.prescriber), (StructureKind::Aci, true));
-        let rsa = Criterion::ALL.iter().position(|c| *c == Criterion::Rsa).unwrap();
+        let rsa = Criterion::ALL
+            .iter()
+            .position(|c| *c == Criterion::Rsa)
+            .unwrap();
         d.confirmed[rsa] = Some(true);
         d.proofs[rsa] = " Attestation CAF / MSA ".into();
         d.confirmed[5] = Some(false);
