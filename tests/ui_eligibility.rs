@@ -231,3 +231,23 @@ fn print_writes_a_private_self_contained_page() {
         assert!(!html.contains(bad), "{bad} in the page");
     }
 }
+
+#[test]
+fn erasure_takes_the_diagnostics_and_their_criteria_away() {
+    let mut c = david();
+    let pid = c.person_id();
+    c.press("Lrs");
+    assert_eq!(c.stored(pid).eligibilities.len(), 1);
+    let count = |c: &Ctx, table: &str| {
+        c.counts()
+            .into_iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, n)| n)
+            .unwrap_or(0)
+    };
+    assert_eq!(count(&c, "eligibilities"), 1);
+    assert!(count(&c, "eligibility_criteria") > 0);
+    c.store.erase_person(pid).expect("erase");
+    assert_eq!(count(&c, "eligibilities"), 0);
+    assert_eq!(count(&c, "eligibility_criteria"), 0);
+}
