@@ -32,6 +32,8 @@ pub const TABLE_SECTIONS: &[(&str, &str)] = &[
     ("saisines", "Saisines du Département"),
     ("veilles", "Veille à 6 mois"),
     ("session_participants", SESSIONS_SECTION),
+    ("eligibilities", "Éligibilité IAE"),
+    ("eligibility_criteria", "Éligibilité IAE"),
 ];
 
 /// Section of the document listing the person's collective sessions.
@@ -352,8 +354,8 @@ pub fn person_html_nir(
     page.raw(
         "<p class=\"intro\">Ce document reprend toutes les informations enregistrées sur la \
          personne dans son dossier d'accompagnement : identité, accompagnement, diagnostic, \
-         obstacles, plan d'action, rendez-vous et notes du journal (y compris les notes \
-         privées, réservées à l'équipe). Il est remis au titre du droit d'accès (RGPD, \
+         obstacles, plan d'action, rendez-vous, notes du journal (y compris les notes \
+         privées, réservées à l'équipe) et diagnostics d'éligibilité IAE. Il est remis au titre du droit d'accès (RGPD, \
          article 15).</p>\n",
     );
 
@@ -642,6 +644,9 @@ pub fn person_html_nir(
         );
     }
 
+    // ----- éligibilité IAE (eligibilities, eligibility_criteria) -----
+    eligibility_section(&mut page, file);
+
     page.raw(
         "<footer>Vous pouvez demander la rectification des informations inexactes ou \
          incomplètes, et l'effacement de celles qui ne sont plus nécessaires, auprès de la \
@@ -797,4 +802,59 @@ fn with_sessions(
         Some(at) => format!("{}{}{}", &html[..at], page.html, &html[at..]),
         None => html + &page.html,
     })
+}
+
+/// The recorded IAE eligibility diagnostics, each with its confirmed criteria and proofs.
+fn eligibility_section(page: &mut Page, file: &PersonFile) {
+    use crate::domain::eligibility::Criterion;
+    page.h2("Éligibilité IAE");
+    if file.eligibilities.is_empty() {
+        page.empty("Aucun diagnostic d'éligibilité enregistré.");
+    }
+    for e in &file.eligibilities {
+        page.h3(&format!(
+            "Diagnostic du {} ({})",
+            date(e.date),
+            e.kind().map(|k| k.label()).unwrap_or(e.structure.as_str())
+        ));
+        page.fields(&[
+            (
+                "Résultat",
+                if e.eligible {
+                    "Éligible"
+                } else {
+                    "Non éligible"
+                }
+                .to_string(),
+            ),
+            (
+                "Réalisé par",
+                if e.prescriber {
+                    "un prescripteur habilité"
+                } else {
+                    "la structure"
+                }
+                .to_string(),
+            ),
+            ("Valable jusqu'au", date(e.expires)),
+            ("Enregistré par", e.author.clone()),
+        ]);
+        let rows: Vec<Vec<String>> = e
+            .criteria
+            .iter()
+            .map(|c| {
+                vec![
+                    Criterion::from_code(&c.criterion)
+                        .map(|k| k.label().to_string())
+                        .unwrap_or_else(|| c.criterion.clone()),
+                    if c.met { "Rempli" } else { "Non rempli" }.to_string(),
+                    c.proof.clone(),
+                    c.source.clone(),
+                ]
+            })
+            .collect();
+        if !rows.is_empty() {
+            page.table(&["Critère", "Confirmé", "Justificatif vu", "Source"], &rows);
+        }
+    }
 }

@@ -53,6 +53,8 @@ pub const TABLE_KEYS: &[(&str, &str)] = &[
     ("saisines", "saisines"),
     ("veilles", "veilles"),
     ("session_participants", "sessions"),
+    ("eligibilities", "eligibilities"),
+    ("eligibility_criteria", "eligibilities[].criteria"),
 ];
 
 #[derive(Debug, thiserror::Error)]

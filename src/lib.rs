@@ -12,6 +12,7 @@ pub mod dates;
 pub mod demo;
 pub mod document;
 pub mod domain;
+pub mod eligibility_document;
 pub mod export;
 pub mod report;
 pub mod search;

@@ -129,6 +129,11 @@ enum Command {
         #[command(subcommand)]
         action: ServeurAction,
     },
+    /// Documents d'une personne à imprimer (page A4 HTML, sans script)
+    Document {
+        #[command(subcommand)]
+        kind: DocumentKind,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,6 +159,22 @@ enum ServeurAction {
         fichier: PathBuf,
         /// Adresse de la base du serveur
         url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentKind {
+    /// Diagnostic d'éligibilité IAE : le dernier enregistré, sinon ce que le dossier indique
+    Eligibilite {
+        /// N° de dossier de la personne
+        #[arg(long, value_name = "N°")]
+        person: String,
+        /// Type de structure quand aucun diagnostic n'est enregistré : aci, ei, eiti, ai, etti
+        #[arg(long, value_name = "TYPE", default_value = "aci")]
+        structure: String,
+        /// Fichier de sortie (par défaut : sortie standard)
+        #[arg(long, short, value_name = "FICHIER")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -444,6 +465,14 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
         Some(Command::Backup { dest, garder }) => backup(&ctx, dest, garder),
         Some(Command::Restore { src, oui }) => restore(&ctx, &src, oui),
         Some(Command::Serveur { .. }) => unreachable!("handled before the database path"),
+        Some(Command::Document {
+            kind:
+                DocumentKind::Eligibilite {
+                    person,
+                    structure,
+                    output,
+                },
+        }) => document_eligibility(&ctx, &person, &structure, output),
     }
 }
 
@@ -735,6 +764,58 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
             if let Some(file) = output {
                 eprintln!(
                     "Document du dossier n° {n} écrit dans {} (non chiffré : à imprimer ou remettre, puis à supprimer)",
+                    file.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `document eligibilite --person N° [--structure TYPE] [-o FICHIER]`: the one-page summary
+/// of the person's IAE eligibility, audited as an export of that person.
+fn document_eligibility(
+    ctx: &Ctx,
+    person: &str,
+    structure: &str,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    use parcours::domain::eligibility::StructureKind;
+    let Some(kind) = StructureKind::from_code(structure) else {
+        return Err(CliError::Message(format!(
+            "type de structure inconnu « {} » : aci, ei, eiti, ai ou etti",
+            one_line(structure)
+        )));
+    };
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let id = person_id(store, person)?;
+    let rf = referential();
+    let write = |w: &mut dyn std::io::Write| {
+        parcours::eligibility_document::write_latest(store, &rf, id, kind, w)
+    };
+    let written = match &output {
+        Some(file) => {
+            let f = create_output(file)?;
+            let mut w = std::io::BufWriter::new(f);
+            write(&mut w).and_then(|()| {
+                w.into_inner()
+                    .map_err(|e| ExportError::Io(e.into_error()))?
+                    .sync_all()?;
+                Ok(())
+            })
+        }
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    opened.audit_export(&written, Some(id), output.as_deref())?;
+    match written {
+        Ok(()) => {
+            if let Some(file) = output {
+                eprintln!(
+                    "Diagnostic d'éligibilité du dossier n° {} écrit dans {} (non chiffré : à imprimer, puis à supprimer)",
+                    one_line(person),
                     file.display()
                 );
             }

@@ -241,6 +241,8 @@ fn full_file(store: &mut Store) -> PersonFile {
             ..Default::default()
         }),
     );
+    let mut eligibility = sample_eligibility(pid);
+    eligibility.id = upsert(store, Record::Eligibility(eligibility.clone()));
     PersonFile {
         person,
         suivis: vec![suivi],
@@ -253,6 +255,35 @@ fn full_file(store: &mut Store) -> PersonFile {
         etapes: vec![etape],
         saisines: vec![saisine],
         veilles: vec![veille],
+        eligibilities: vec![eligibility],
+    }
+}
+
+fn sample_eligibility(pid: Id) -> Eligibility {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+    Eligibility {
+        person_id: pid,
+        date: Some(date),
+        structure: "ETTI".into(),
+        prescriber: true,
+        author: "Claire Fontaine".into(),
+        eligible: true,
+        expires: Eligibility::expiry_of(date, true),
+        criteria: vec![
+            EligibilityCriterion {
+                criterion: "niveau_infra_cap".into(),
+                met: true,
+                proof: "Déclaration sur l'honneur".into(),
+                source: "Diagnostic : niveau de formation CAP / BEP (rempli)".into(),
+            },
+            EligibilityCriterion {
+                criterion: "mobilite".into(),
+                met: true,
+                proof: String::new(),
+                source: "Obstacle coché : Aucun moyen de transport (rempli)".into(),
+            },
+        ],
+        ..Default::default()
     }
 }
 

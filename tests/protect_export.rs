@@ -191,6 +191,25 @@ fn file_with_a_marker_per_table(store: &mut Store) -> (Id, Vec<(&'static str, &'
             ..Default::default()
         }),
     );
+    up(
+        store,
+        Record::Eligibility(Eligibility {
+            person_id: pid,
+            date: Some(d("2026-11-05")),
+            structure: "ACI".into(),
+            prescriber: true,
+            author: "Qzveligibilities Claire".into(),
+            eligible: true,
+            expires: Some(d("2027-05-05")),
+            criteria: vec![EligibilityCriterion {
+                criterion: "rsa".into(),
+                met: true,
+                proof: "Qzveligibility_criteria attestation CAF".into(),
+                source: "Suivi : dispositif RSA".into(),
+            }],
+            ..Default::default()
+        }),
+    );
     let markers = vec![
         ("etapes", "Qzvetapes"),
         ("saisines", "Qzvsaisines"),
@@ -206,6 +225,8 @@ fn file_with_a_marker_per_table(store: &mut Store) -> (Id, Vec<(&'static str, &'
         ("appointments", "Qzvappointments"),
         ("demarches", "Qzvdemarches"),
         ("notes", "Qzvnotes"),
+        ("eligibilities", "Qzveligibilities"),
+        ("eligibility_criteria", "Qzveligibility_criteria"),
     ];
     (pid, markers)
 }

@@ -178,6 +178,25 @@ const CASES: &[Case] = &[
         theirs: edit!(Session, |s| s.title = "Atelier CV et lettre".into()),
         mine: edit!(Session, |s| s.participants[0].status = "excuse".into()),
     },
+    Case {
+        name: "eligibility",
+        make: Some(|pid| {
+            Record::Eligibility(Eligibility {
+                person_id: pid,
+                structure: "ACI".into(),
+                criteria: vec![EligibilityCriterion {
+                    criterion: "rsa".into(),
+                    met: true,
+                    proof: String::new(),
+                    source: String::new(),
+                }],
+                ..Default::default()
+            })
+        }),
+        theirs: edit!(Eligibility, |e| e.structure = "AI".into()),
+        mine: edit!(Eligibility, |e| e.criteria[0].proof =
+            "Attestation CAF".into()),
+    },
 ];
 
 fn version(r: &Record) -> i64 {
@@ -194,6 +213,7 @@ fn version(r: &Record) -> i64 {
         Record::Saisine(x) => x.version,
         Record::Veille(x) => x.version,
         Record::Session(x) => x.version,
+        Record::Eligibility(x) => x.version,
     }
 }
 
@@ -216,6 +236,7 @@ fn content(r: &Record) -> Record {
         Record::Saisine(x) => x.version = 0,
         Record::Veille(x) => x.version = 0,
         Record::Session(x) => x.version = 0,
+        Record::Eligibility(x) => x.version = 0,
     }
     r
 }

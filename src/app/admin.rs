@@ -81,6 +81,7 @@ pub fn kind_label(kind: &str) -> &str {
         "actions" => "action",
         "appointments" => "rendez-vous",
         "notes" => "note",
+        "eligibilities" => "éligibilité IAE",
         other => other,
     }
 }

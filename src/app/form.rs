@@ -509,6 +509,8 @@ pub enum Purpose {
     EditVeille(i64),
     /// Collective sessions' forms (see `app::sessions`).
     Session(crate::app::sessions::SessionForm),
+    /// The proof seen for criterion N of the eligibility view (the draft, not the store).
+    EligibilityProof(usize),
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

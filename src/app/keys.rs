@@ -52,6 +52,8 @@ pub enum Context {
     Login,
     /// The parcours list of a file: étapes, saisines, veilles à 6 mois.
     Parcours,
+    /// The IAE eligibility view of a file.
+    Eligibility,
 }
 
 impl Context {
@@ -80,6 +82,7 @@ impl Context {
             Context::Edit => "Saisie de texte (formulaires, recherche, connexion)",
             Context::Login => "Écran de connexion",
             Context::Parcours => "Étapes de parcours, saisines, veille à 6 mois",
+            Context::Eligibility => "Éligibilité IAE",
         }
     }
 
@@ -184,6 +187,18 @@ pub enum Action {
     NewSession,
     Enrol,
     SessionReport,
+    // The IAE eligibility view.
+    Eligibility,
+    ConfirmMet,
+    ConfirmNotMet,
+    CycleConfirm,
+    ConfirmFromFile,
+    CycleProof,
+    EditProof,
+    CycleStructureKind,
+    TogglePrescriber,
+    RecordEligibility,
+    PrintEligibility,
     // The search line.
     ClearSearch,
     // Forms.
@@ -469,6 +484,7 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "A",                   A::EditRights,        "",                    "Droits et situation administrative (RSA, ASS, AAH, RQTH, QPV, ZRR…)"),
     (C::File,         "N",                   A::ToggleNir,         "",                    "Afficher le NIR en clair / le masquer (ce dossier seulement)"),
     (C::File,         "P",                   A::Parcours,          "",                    "Étapes de parcours, saisines du Département, veille à 6 mois"),
+    (C::File,         "L",                   A::Eligibility,       "",                    "Éligibilité IAE : les 18 critères, justificatifs, diagnostic à enregistrer et imprimer"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
     (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),
@@ -514,6 +530,18 @@ const DEFAULTS: &[Row] = &[
     (C::Parcours,     "x|delete",            A::Delete,            "",                    "Supprimer la ligne"),
     (C::Parcours,     "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
     (C::Parcours,     "esc|q",               A::Back,              "fermer",              "Fermer la liste"),
+    (C::Eligibility,  "o",                   A::ConfirmMet,        "oui",                 "Critère confirmé rempli (puis critère suivant)"),
+    (C::Eligibility,  "n",                   A::ConfirmNotMet,     "non",                 "Critère confirmé non rempli (puis critère suivant)"),
+    (C::Eligibility,  "space",               A::CycleConfirm,      "",                    "Confirmation suivante : rempli, non rempli, à confirmer"),
+    (C::Eligibility,  "r",                   A::ConfirmFromFile,   "reprendre",           "Reprendre ce que le dossier indique (critères connus seulement)"),
+    (C::Eligibility,  "p",                   A::CycleProof,        "justificatif",        "Justificatif vu suivant (attestation CAF, notification MDPH…)"),
+    (C::Eligibility,  "enter|e",             A::EditProof,         "",                    "Saisir le justificatif vu (texte libre, suggestions)"),
+    (C::Eligibility,  "t",                   A::CycleStructureKind, "structure",          "Type de structure : ACI, EI, EITI, AI, ETTI"),
+    (C::Eligibility,  "P",                   A::TogglePrescriber,  "",                    "Réalisé par un prescripteur (valable 6 mois) / par la structure"),
+    (C::Eligibility,  "s",                   A::RecordEligibility, "enregistrer",         "Enregistrer le diagnostic daté"),
+    (C::Eligibility,  "i",                   A::PrintEligibility,  "imprimer",            "Page A4 à imprimer (exports, non chiffrée)"),
+    (C::Eligibility,  "u|ctrl+z",            A::Undo,              "",                    "Annuler la dernière modification"),
+    (C::Eligibility,  "esc|q",               A::Back,              "fermer",              "Fermer l'éligibilité IAE"),
     (C::Retention,    "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier"),
     (C::Retention,    "a",                   A::ToggleArchive,     "archiver",            "Archiver le dossier (masqué de la file active) / le désarchiver"),
     (C::Retention,    "x|delete",            A::ErasePerson,       "effacer",             "Effacer définitivement le dossier (le n° de dossier est demandé)"),
@@ -893,6 +921,7 @@ mod tests {
         C::Edit,
         C::Login,
         C::Parcours,
+        C::Eligibility,
     ];
 
     #[test]

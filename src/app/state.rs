@@ -212,6 +212,8 @@ pub struct FileState {
     pub parcours_selected: usize,
     /// The jump prefix key was pressed: the next letter jumps to a theme.
     pub jump_pending: bool,
+    /// The IAE eligibility view, when open.
+    pub eligibility: Option<super::file::eligibility::EligibilityDraft>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -117,6 +117,16 @@ impl App {
                 "Aucune veille à 6 mois à faire",
             ),
         }
+        // Only when there is one: the view stays as it was for structures outside the IAE.
+        match self.eligibility_rows(store, today) {
+            Ok(items) if !items.is_empty() => section(
+                "Éligibilité IAE à renouveler",
+                Ok(items),
+                "Aucun diagnostic à renouveler",
+            ),
+            Ok(_) => {}
+            Err(e) => err = Some(e),
+        }
         if let Some(e) = err {
             rows.insert(0, TodayRow::Empty(e));
         }
@@ -237,6 +247,26 @@ impl App {
                 when: it.action.due.map(format_date).unwrap_or_default(),
                 who: it.person_name,
                 what: format!("{} (en retard)", it.action.label),
+                alert: true,
+            })
+            .collect())
+    }
+
+    /// Latest eligibility diagnostics expiring within a month (from today on).
+    fn eligibility_rows(&self, store: &Store, today: NaiveDate) -> Section {
+        let until = today
+            .checked_add_months(chrono::Months::new(crate::domain::ALERT_MONTHS))
+            .unwrap_or(today);
+        let items = store
+            .eligibilities_expiring(today, until, 50)
+            .map_err(|e| e.to_string())?;
+        Ok(items
+            .into_iter()
+            .map(|it| TodayRow::Item {
+                person_id: it.person_id,
+                when: format_date(it.expires),
+                who: it.person_name,
+                what: format!("éligibilité IAE ({}) expire : à renouveler", it.structure),
                 alert: true,
             })
             .collect())

@@ -42,6 +42,9 @@ impl App {
             Screen::Attendance => vec![Context::Attendance, Context::Global],
             Screen::Enrol => vec![Context::Enrol, Context::Global],
             Screen::File => {
+                if self.file.as_ref().is_some_and(|f| f.eligibility.is_some()) {
+                    return vec![Context::Eligibility, Context::Global];
+                }
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
                 }
@@ -310,6 +313,17 @@ impl App {
             A::AuditLog => self.show_audit(store),
             A::CycleAuditAccount => self.cycle_audit_actor(store),
             A::CycleAuditAction => self.cycle_audit_action(store),
+            A::Eligibility => self.open_eligibility(),
+            A::ConfirmMet => self.confirm_criterion(Some(true)),
+            A::ConfirmNotMet => self.confirm_criterion(Some(false)),
+            A::CycleConfirm => self.confirm_criterion(None),
+            A::ConfirmFromFile => self.confirm_from_file(),
+            A::CycleProof => self.cycle_proof(),
+            A::EditProof => self.open_proof_form(),
+            A::CycleStructureKind => self.cycle_structure_kind(),
+            A::TogglePrescriber => self.toggle_prescriber(),
+            A::RecordEligibility => self.record_eligibility(store),
+            A::PrintEligibility => self.print_eligibility(store),
             // Search line, form and text actions: handled where they apply.
             _ => {}
         }
@@ -664,6 +678,7 @@ impl App {
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
             Purpose::NewPerson => return self.create_person(r, store),
             Purpose::Session(p) => return self.apply_session_form(form, p.clone(), r, store),
+            Purpose::EligibilityProof(i) => return self.read_proof(r, *i),
             Purpose::EditPerson => {
                 let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
                 person::read_identity(r, p)?
@@ -786,6 +801,7 @@ fn version_of(r: &Record) -> i64 {
         Record::Saisine(x) => x.version,
         Record::Veille(x) => x.version,
         Record::Session(x) => x.version,
+        Record::Eligibility(x) => x.version,
     }
 }
 
@@ -808,6 +824,7 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
         RecordKind::Veille => find(&data.veilles, id, |x| (x.id, x.version)),
         // Sessions are not part of the file (their version is checked by the store).
         RecordKind::Session => None,
+        RecordKind::Eligibility => find(&data.eligibilities, id, |x| (x.id, x.version)),
     }
 }
 

@@ -6,6 +6,8 @@
 
 pub mod codes;
 mod etape;
+pub mod eligibility;
+mod eligibility_record;
 mod model;
 pub mod nir;
 pub mod referential;
@@ -15,6 +17,7 @@ mod veille;
 mod session;
 
 pub use etape::*;
+pub use eligibility_record::*;
 pub use model::*;
 pub use referential::Referential;
 pub use rules::RuleError;

@@ -315,6 +315,9 @@ pub struct PersonFile {
     /// Veilles à 6 mois after the exits.
     #[serde(default)]
     pub veilles: Vec<super::Veille>,
+    /// IAE eligibility diagnostics, in date order (absent from older exports).
+    #[serde(default)]
+    pub eligibilities: Vec<super::Eligibility>,
 }
 
 impl PersonFile {
@@ -362,6 +365,7 @@ pub enum Record {
     Veille(super::Veille),
     /// A collective session, with its participants (not owned by one person).
     Session(crate::domain::Session),
+    Eligibility(super::Eligibility),
 }
 
 /// Which kind of record, for deletes and audit.
@@ -379,6 +383,7 @@ pub enum RecordKind {
     Saisine,
     Veille,
     Session,
+    Eligibility,
 }
 
 impl Record {
@@ -396,6 +401,7 @@ impl Record {
             Record::Saisine(_) => RecordKind::Saisine,
             Record::Veille(_) => RecordKind::Veille,
             Record::Session(_) => RecordKind::Session,
+            Record::Eligibility(_) => RecordKind::Eligibility,
         }
     }
 
@@ -413,6 +419,7 @@ impl Record {
             Record::Saisine(r) => r.id,
             Record::Veille(r) => r.id,
             Record::Session(r) => r.id,
+            Record::Eligibility(r) => r.id,
         }
     }
 
@@ -432,6 +439,7 @@ impl Record {
             Record::Veille(r) => r.person_id,
             // A session belongs to nobody: its participants' files are touched instead.
             Record::Session(_) => 0,
+            Record::Eligibility(r) => r.person_id,
         }
     }
 }

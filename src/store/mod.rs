@@ -10,6 +10,7 @@
 pub mod audit;
 mod backup;
 mod cipher;
+mod eligibility;
 mod error;
 pub mod exports;
 mod parcours;
@@ -26,6 +27,7 @@ mod tables;
 
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
+pub use eligibility::ExpiringEligibility;
 pub use error::{Result, StoreError};
 pub use parcours::VeilleDue;
 pub use protect::{
@@ -731,6 +733,9 @@ impl Store {
                     suivi_id: on_suivi(v.suivi_id),
                     ..v
                 }))?;
+            }
+            for r in f.eligibilities {
+                put(Record::Eligibility(r))?;
             }
             if changes > 0 {
                 records::touch_n(&tx, pid, changes, now)?;

@@ -340,6 +340,7 @@ impl Store {
             etapes: sql::list(c, person_id)?,
             saisines: sql::list(c, person_id)?,
             veilles: sql::list(c, person_id)?,
+            eligibilities: sql::list(c, person_id)?,
         })
     }
 

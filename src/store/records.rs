@@ -125,6 +125,7 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
         Record::Objective(r) => sql::write(conn, r, id, exists)?,
         Record::Action(r) => sql::write(conn, r, id, exists)?,
         Record::Appointment(r) => sql::write(conn, r, id, exists)?,
+        Record::Eligibility(r) => sql::write(conn, r, id, exists)?,
         Record::Note(r) => {
             let at = Some(r.at.unwrap_or(now));
             sql::write(conn, &Note { at, ..r.clone() }, id, exists)?
@@ -213,6 +214,7 @@ fn stamps_mut(record: &mut Record) -> (Option<&mut Id>, &mut i64) {
         Record::Saisine(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Veille(r) => (Some(&mut r.person_id), &mut r.version),
         Record::Session(r) => (None, &mut r.version),
+        Record::Eligibility(r) => (Some(&mut r.person_id), &mut r.version),
     }
 }
 
@@ -336,5 +338,6 @@ pub(super) fn load(conn: &Connection, kind: RecordKind, id: Id) -> Result<Option
         RecordKind::Saisine => sql::one(conn, id)?.map(Record::Saisine),
         RecordKind::Veille => sql::one(conn, id)?.map(Record::Veille),
         RecordKind::Session => sql::one(conn, id)?.map(Record::Session),
+        RecordKind::Eligibility => sql::one(conn, id)?.map(Record::Eligibility),
     })
 }

@@ -527,6 +527,39 @@ CREATE INDEX persons_by_nom ON persons(nom, prenom);
 -- pass over every suivi. See `Store::referents`.
 CREATE INDEX suivis_by_referent ON suivis(referent);
 "#,
+    // 10: wt-elig: IAE eligibility diagnostics (issue 13)
+    r#"
+-- A dated eligibility diagnostic per SIAE orientation; ids never reused (AUTOINCREMENT, as
+-- every record since migration 3: the audit log names records by id).
+CREATE TABLE eligibilities (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id  INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    date       TEXT,
+    structure  TEXT NOT NULL,
+    prescriber INTEGER NOT NULL DEFAULT 0,
+    author     TEXT NOT NULL DEFAULT '',
+    eligible   INTEGER NOT NULL DEFAULT 0,
+    expires    TEXT,
+    version    INTEGER NOT NULL DEFAULT 0
+);
+-- The file's list in date order, and ON DELETE CASCADE from persons as an index lookup.
+CREATE INDEX eligibilities_by_person ON eligibilities(person_id, date, id);
+-- The today view's « éligibilité IAE à renouveler » reads the diagnostics expiring in a
+-- date range without scanning the table.
+CREATE INDEX eligibilities_by_expiry ON eligibilities(expires) WHERE expires IS NOT NULL;
+
+-- The confirmed criteria of a diagnostic; the primary key serves « criteria of one
+-- diagnostic » in order, and the cascade from eligibilities.
+CREATE TABLE eligibility_criteria (
+    eligibility_id INTEGER NOT NULL REFERENCES eligibilities(id) ON DELETE CASCADE,
+    position       INTEGER NOT NULL,
+    criterion      TEXT NOT NULL,
+    met            INTEGER NOT NULL DEFAULT 0,
+    proof          TEXT NOT NULL DEFAULT '',
+    source         TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (eligibility_id, position)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -270,6 +270,23 @@ stored! {
     owned_by { session_id: Owner, position: Position }
 }
 
+stored! {
+    /// IAE eligibility diagnostics (issue 13).
+    Eligibility in "eligibilities" as ELIGIBILITIES, order ["date", "id"] {
+        id: Key, person_id: Owner, date: Data, structure: Data, prescriber: Data,
+        author: Data, eligible: Data, expires: Data, version: Version,
+    }
+    sub_rows { criteria }
+}
+
+stored! {
+    /// The confirmed criteria of an eligibility diagnostic, in the order given.
+    EligibilityCriterion in "eligibility_criteria" as ELIGIBILITY_CRITERIA, order ["position"] {
+        criterion: Data, met: Data, proof: Data, source: Data,
+    }
+    owned_by { eligibility_id: Owner, position: Position }
+}
+
 impl RecordKind {
     /// The table of this kind of record (also its name in the audit log).
     pub(crate) fn table(self) -> &'static Table {
@@ -286,6 +303,7 @@ impl RecordKind {
             RecordKind::Saisine => &SAISINES,
             RecordKind::Veille => &VEILLES,
             RecordKind::Session => &SESSIONS,
+            RecordKind::Eligibility => &ELIGIBILITIES,
         }
     }
 }

@@ -37,6 +37,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if file.parcours {
         draw_parcours(frame, app, file);
     }
+    if let Some(draft) = &file.eligibility {
+        super::eligibility::draw(frame, app, file, draft, body);
+    }
 }
 
 fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {

@@ -2,6 +2,7 @@
 
 mod admin;
 mod caseload;
+mod eligibility;
 mod file;
 mod form;
 mod help;

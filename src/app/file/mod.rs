@@ -5,6 +5,7 @@
 pub mod appointments;
 pub mod barriers;
 pub mod diagnostic;
+pub mod eligibility;
 pub mod journal;
 pub mod parcours;
 pub mod plan;
@@ -62,6 +63,7 @@ impl App {
                     parcours: false,
                     parcours_selected: 0,
                     jump_pending: false,
+                    eligibility: None,
                 };
                 // Start the checklist on its first situation row, not a theme header.
                 file.selected[Pane::Barriers.index()] = 1;
@@ -140,7 +142,9 @@ impl App {
 
     /// Échap in the file: closes the journal, else back to the caseload.
     pub(super) fn leave_file(&mut self, store: &Store) {
-        if let Some(f) = self.file.as_mut().filter(|f| f.journal.is_some()) {
+        if self.file.as_ref().is_some_and(|f| f.eligibility.is_some()) {
+            self.close_eligibility();
+        } else if let Some(f) = self.file.as_mut().filter(|f| f.journal.is_some()) {
             f.journal = None;
         } else if let Some(f) = self.file.as_mut().filter(|f| f.parcours) {
             f.parcours = false;
@@ -191,6 +195,9 @@ impl App {
         };
         if file.parcours {
             return self.move_in_parcours(step);
+        }
+        if file.eligibility.is_some() {
+            return self.move_in_eligibility(step);
         }
         if file.journal.is_some() {
             let s = step(file.journal_selected, file.data.notes.len());
