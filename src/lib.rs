@@ -13,6 +13,7 @@ pub mod demo;
 pub mod document;
 pub mod domain;
 pub mod export;
+pub mod import;
 pub mod report;
 pub mod search;
 pub mod session;

@@ -12,6 +12,7 @@ mod backup;
 mod cipher;
 mod error;
 pub mod exports;
+pub mod imports;
 pub mod preflight;
 mod protect;
 mod queries;

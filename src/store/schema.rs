@@ -399,6 +399,12 @@ ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- order. `appointments_by_start` stays for the today view.
 CREATE INDEX appointments_for_report ON appointments(start, person_id, status, medium);
 "#,
+    // 6: wt-import: the audit entry of an import says what was imported (issue 13)
+    r#"
+-- An import's entry carries the file name and the counts (never the content): one entry
+-- for the whole file. NULL for every other entry.
+ALTER TABLE audit ADD COLUMN detail TEXT;
+"#,
 ];
 
 /// The schema version this binary writes.
