@@ -625,3 +625,127 @@ fn broken_files_are_refused_in_french_and_the_base_is_byte_identical() {
         assert_eq!(fingerprint(&env.db()), before, "{}", file.display());
     }
 }
+
+fn nir(body: u64) -> String {
+    format!("{body}{:02}", 97 - body % 97)
+}
+
+#[test]
+fn identity_columns_fill_the_identity_fields() {
+    let env = Env::new();
+    let n = nir(2_900_759_123_456);
+    let csv = env.write(
+        "ident.csv",
+        format!(
+            "Nom de famille;Prénom;Nom de naissance;Date de naissance;N° allocataire;NIR;ID France Travail;\
+             ID bénéficiaire département;Rôle;Champ adresse 1;Champ adresse 2;Code postal;Commune;\
+             Date d'ouverture du droit;Statut du droit\n\
+             Durand;Julie;Moreau;14/07/1990;1234567;{};FT-998;D-17;Conjoint;3 rue des Lilas;Bât. B;59000;Lille;01/02/2024;Droit ouvert et versable\n",
+            spaced(&n)
+        )
+        .as_bytes(),
+    );
+    let mut store = env.store();
+    run(&mut store, &csv);
+    let p = &files(&store)[0].person;
+    assert_eq!(p.nom_naissance, "Moreau");
+    assert_eq!(p.caf_numero, "1234567");
+    assert_eq!(p.nir, n, "stored without its spaces");
+    assert_eq!(p.id_france_travail, "FT-998");
+    assert_eq!(p.id_departement, "D-17");
+    assert_eq!(p.role_foyer, "conjoint");
+    assert_eq!(p.adresse, "3 rue des Lilas\nBât. B");
+    assert_eq!(p.code_postal, "59000");
+    assert_eq!(p.rsa_depuis, Some(date(2024, 2, 1)));
+    assert_eq!(p.rsa_statut, "ouvert");
+}
+
+fn spaced(n: &str) -> String {
+    parcours::domain::nir::spaced(n)
+}
+
+/// Against the base, each rule in its order finds the person already there.
+#[test]
+fn each_matching_rule_finds_a_person_of_the_base() {
+    let env = Env::new();
+    let mut store = env.store();
+    let a = nir(1_850_578_006_084);
+    let seed = env.write(
+        "base.csv",
+        format!(
+            "Nom;Prénom;Date de naissance;NIR;ID bénéficiaire département;N° CAF\n\
+             Alpha;Un;01/01/1980;{a};;\n\
+             Beta;Deux;01/01/1981;;D-42;\n\
+             Gamma;Trois;01/01/1982;;;777\n\
+             Delta;Quatre;01/01/1983;;;\n"
+        )
+        .as_bytes(),
+    );
+    run(&mut store, &seed);
+    // Each line names its person differently, but one rule finds them all.
+    let list = env.write(
+        "again.csv",
+        format!(
+            "Nom;Prénom;Date de naissance;NIR;ID bénéficiaire département;N° CAF;Email\n\
+             Alpha-Mariée;Une;;{a};;;alpha@example.org\n\
+             Béta;Autre;;;D-42;;beta@example.org\n\
+             Gama;Trois;01/01/1982;;;777;gamma@example.org\n\
+             DELTA;quatre;1983-01-01;;;;delta@example.org\n"
+        )
+        .as_bytes(),
+    );
+    let p = run(&mut store, &list);
+    assert_eq!((p.new, p.known, p.updated), (0, 4, 4), "{:?}", p.details());
+    let all = files(&store);
+    assert_eq!(all.len(), 4);
+    for nom in ["Alpha", "Beta", "Gamma", "Delta"] {
+        assert_eq!(
+            find(&all, nom).person.email,
+            format!("{}@example.org", nom.to_lowercase()),
+            "{nom}"
+        );
+    }
+}
+
+#[test]
+fn a_conflict_is_listed_and_never_merged() {
+    let env = Env::new();
+    let mut store = env.store();
+    let a = nir(1_850_578_006_084);
+    let seed = env.write(
+        "base.csv",
+        format!("Nom;Prénom;Date de naissance;NIR;ID bénéficiaire département\nAlpha;Un;01/01/1980;{a};D-1\n").as_bytes(),
+    );
+    run(&mut store, &seed);
+    let before = files(&store);
+    let list = env.write(
+        "conflict.csv",
+        format!(
+            "Nom;Prénom;Date de naissance;NIR;ID bénéficiaire département;Email\n\
+             Alpha;Un;02/02/1980;{a};;x@example.org\n\
+             Autre;Personne;01/01/1990;;D-1;y@example.org\n"
+        )
+        .as_bytes(),
+    );
+    let p = run(&mut store, &list);
+    assert_eq!(p.conflicts.len(), 2, "{:?}", p.details());
+    assert_eq!(p.conflicts[0].0, 2);
+    assert_eq!(p.conflicts[1].0, 3);
+    assert!(
+        p.conflicts[1]
+            .1
+            .contains("retrouvé·e par ID Département, mais date de naissance différente"),
+        "{:?}",
+        p.conflicts
+    );
+    assert!(
+        p.conflicts[0]
+            .1
+            .contains("retrouvé·e par NIR, mais date de naissance différente"),
+        "{:?}",
+        p.conflicts
+    );
+    assert!(p.summary().contains("2 conflits"));
+    assert_eq!(p.new, 0);
+    assert_eq!(files(&store), before, "nothing merged");
+}

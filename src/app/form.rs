@@ -429,6 +429,8 @@ pub enum Purpose {
     ErasePerson(i64, String),
     NewPerson,
     EditPerson,
+    /// The person's benefits and administrative situation (same record as EditPerson).
+    EditRights,
     EditSuivi,
     ThemeComment(String),
     Professional,

@@ -164,6 +164,8 @@ pub enum Action {
     AuditLog,
     CycleAuditAccount,
     CycleAuditAction,
+    EditRights,
+    ToggleNir,
     // The search line.
     ClearSearch,
     // Forms.
@@ -411,6 +413,8 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "E",                   A::ExportDocument,    "",                    "Document du dossier complet à imprimer ou remettre (droit d'accès)"),
     (C::File,         "X",                   A::ErasePerson,       "",                    "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)"),
     (C::File,         "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
+    (C::File,         "A",                   A::EditRights,        "",                    "Droits et situation administrative (RSA, ASS, AAH, RQTH, QPV, ZRR…)"),
+    (C::File,         "N",                   A::ToggleNir,         "",                    "Afficher le NIR en clair / le masquer (ce dossier seulement)"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
     (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),

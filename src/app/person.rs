@@ -3,6 +3,7 @@
 
 use super::form::{items, Field, Form, Purpose, Reader, Refusal};
 use super::state::*;
+use crate::domain::nir;
 use crate::domain::referential::label_in;
 use crate::domain::*;
 use crate::store::Store;
@@ -19,10 +20,40 @@ impl App {
 
     pub(super) fn open_identity_form(&mut self) {
         if let Some(f) = &self.file {
-            let form = identity_form(&self.rf, &f.data.person)
+            let form = identity_form_nir(&self.rf, &f.data.person, f.nir_shown)
                 .with_origin(Record::Person(f.data.person.clone()));
             self.overlay = Some(Overlay::Form(Box::new(form)));
         }
+    }
+
+    /// The second form of the person: benefits and the sources of the IAE criteria.
+    pub(super) fn open_rights_form(&mut self) {
+        if let Some(f) = &self.file {
+            let form = rights_form(&self.rf, &f.data.person)
+                .with_origin(Record::Person(f.data.person.clone()));
+            self.overlay = Some(Overlay::Form(Box::new(form)));
+        }
+    }
+
+    /// Shows the open file's NIR in full, or masked again (this file only, not stored).
+    pub(super) fn toggle_nir(&mut self) {
+        let Some(f) = &mut self.file else { return };
+        if f.data.person.nir.is_empty() {
+            self.set_info("Pas de NIR enregistré pour cette personne");
+            return;
+        }
+        f.nir_shown = !f.nir_shown;
+        let what = if f.nir_shown {
+            "NIR affiché en clair pour ce dossier"
+        } else {
+            "NIR masqué"
+        };
+        self.set_info(what);
+    }
+
+    /// Whether the open file shows its NIR in full.
+    pub(super) fn nir_shown(&self) -> bool {
+        self.file.as_ref().is_some_and(|f| f.nir_shown)
     }
 
     pub(super) fn open_suivi_form(&mut self) {
@@ -80,6 +111,15 @@ pub mod identity_key {
     pub const PHONE: &str = "phone";
     pub const EMAIL: &str = "email";
     pub const COMMUNE: &str = "commune";
+    pub const NOM_NAISSANCE: &str = "nom_naissance";
+    pub const ADRESSE: &str = "adresse";
+    pub const CODE_POSTAL: &str = "code_postal";
+    pub const CAF_NUMERO: &str = "caf_numero";
+    pub const CAF_ORGANISME: &str = "caf_organisme";
+    pub const NIR: &str = "nir";
+    pub const ID_FRANCE_TRAVAIL: &str = "id_france_travail";
+    pub const ID_DEPARTEMENT: &str = "id_departement";
+    pub const ROLE_FOYER: &str = "role_foyer";
 }
 
 /// Field keys of the first suivi, in the new person form.
@@ -96,8 +136,62 @@ fn identity_key_of(field: &str) -> Option<&'static str> {
         "birth_date" => Some(identity_key::BIRTH),
         "phone" => Some(identity_key::PHONE),
         "email" => Some(identity_key::EMAIL),
+        "nir" => Some(identity_key::NIR),
+        "code_postal" => Some(identity_key::CODE_POSTAL),
         _ => None,
     }
+}
+
+/// A list with « Non renseigné » first (the empty code: not known).
+fn with_unknown(list: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), UNKNOWN.to_string())];
+    out.extend(list);
+    out
+}
+
+/// What an unknown value is shown as in the forms.
+const UNKNOWN: &str = "Non renseigné";
+
+/// Oui / non / non renseigné, for a flag that must stay « unknown » until known.
+fn tristate(key: &'static str, label: &str, v: Option<bool>) -> Field {
+    let choices = with_unknown(vec![
+        ("oui".to_string(), "Oui".to_string()),
+        ("non".to_string(), "Non".to_string()),
+    ]);
+    let code = match v {
+        None => "",
+        Some(true) => "oui",
+        Some(false) => "non",
+    };
+    Field::choice(key, label, choices, code)
+}
+
+fn read_tristate(r: &Reader, key: &'static str) -> Result<Option<bool>, Refusal> {
+    Ok(match r.choice(key)?.as_str() {
+        "oui" => Some(true),
+        "non" => Some(false),
+        _ => None,
+    })
+}
+
+/// The NIR field: the number spaced as on the card when shown, else masked (then a value
+/// left as it is keeps the stored NIR).
+fn nir_field(p: &Person, shown: bool) -> Field {
+    let label = if shown || p.nir.is_empty() {
+        "NIR"
+    } else {
+        "NIR (masqué)"
+    };
+    Field::text(identity_key::NIR, label, &nir::display(&p.nir, shown))
+}
+
+/// The NIR typed in the form, normalised; the stored one when the masked value is left.
+fn read_nir(r: &Reader, p: &Person) -> Result<String, Refusal> {
+    let typed = r.text(identity_key::NIR)?;
+    if !p.nir.is_empty() && typed == nir::masked(&p.nir) {
+        return Ok(p.nir.clone());
+    }
+    Ok(nir::normalise(&typed))
 }
 
 fn identity_fields(rf: &Referential, p: &Person) -> Vec<Field> {
@@ -119,8 +213,61 @@ fn identity_fields(rf: &Referential, p: &Person) -> Vec<Field> {
     ]
 }
 
+/// The identity fields only the identity form has (the new person form stays short).
+fn more_identity_fields(rf: &Referential, p: &Person, nir_shown: bool) -> Vec<Field> {
+    use identity_key as k;
+    vec![
+        Field::text(k::NOM_NAISSANCE, "Nom de naissance", &p.nom_naissance),
+        Field::multiline(k::ADRESSE, "Adresse", &p.adresse),
+        Field::text(k::CODE_POSTAL, "Code postal", &p.code_postal),
+        Field::text(k::CAF_NUMERO, "N° allocataire", &p.caf_numero),
+        Field::choice(
+            k::CAF_ORGANISME,
+            "Organisme (CAF/MSA)",
+            with_unknown(items(&rf.benefit_organisms)),
+            &p.caf_organisme,
+        ),
+        nir_field(p, nir_shown),
+        Field::text(
+            k::ID_FRANCE_TRAVAIL,
+            "ID France Travail",
+            &p.id_france_travail,
+        ),
+        Field::text(k::ID_DEPARTEMENT, "ID Département", &p.id_departement),
+        Field::choice(
+            k::ROLE_FOYER,
+            "Rôle dans le foyer",
+            with_unknown(items(&rf.household_roles)),
+            &p.role_foyer,
+        ),
+    ]
+}
+
+/// The identity form, the NIR masked.
 pub fn identity_form(rf: &Referential, p: &Person) -> Form {
-    Form::new("Identité", Purpose::EditPerson, identity_fields(rf, p))
+    identity_form_nir(rf, p, false)
+}
+
+/// The identity form, the NIR shown in full when `nir_shown` (the file's display).
+pub fn identity_form_nir(rf: &Referential, p: &Person, nir_shown: bool) -> Form {
+    let mut fields = identity_fields(rf, p);
+    fields.extend(more_identity_fields(rf, p, nir_shown));
+    Form::new("Identité", Purpose::EditPerson, fields)
+}
+
+/// Reads the fields of [`more_identity_fields`] into `p`.
+fn read_more_identity(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
+    use identity_key as k;
+    p.nir = read_nir(r, &p)?;
+    p.nom_naissance = r.text(k::NOM_NAISSANCE)?;
+    p.adresse = r.text(k::ADRESSE)?;
+    p.code_postal = r.text(k::CODE_POSTAL)?.replace(' ', "");
+    p.caf_numero = r.text(k::CAF_NUMERO)?;
+    p.caf_organisme = r.choice(k::CAF_ORGANISME)?;
+    p.id_france_travail = r.text(k::ID_FRANCE_TRAVAIL)?;
+    p.id_departement = r.text(k::ID_DEPARTEMENT)?;
+    p.role_foyer = r.choice(k::ROLE_FOYER)?;
+    Ok(p)
 }
 
 /// Reads the identity fields into `p` and checks the person's rules.
@@ -134,6 +281,9 @@ fn read_person(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
     p.phone = r.text(k::PHONE)?;
     p.email = r.text(k::EMAIL)?;
     p.commune = r.text(k::COMMUNE)?;
+    if r.has(k::NIR) {
+        p = read_more_identity(r, p)?;
+    }
     p.check(r.now().date())
         .map_err(|e| Refusal::rule(e, identity_key_of))?;
     Ok(p)
@@ -164,6 +314,97 @@ pub fn read_identity(r: &Reader, p: Person) -> Result<Change, Refusal> {
     let before = p.clone();
     let p = read_person(r, p)?;
     warn_unusual(r, &p, &before)?;
+    Ok(Change::Upsert(Record::Person(p)))
+}
+
+// ----- rights and administrative situation -----
+
+/// Field keys of the form « Droits et situation administrative ».
+pub mod rights_key {
+    pub const RSA_STATUT: &str = "rsa_statut";
+    pub const RSA_DEPUIS: &str = "rsa_depuis";
+    pub const ASS_STATUT: &str = "ass_statut";
+    pub const ASS_DEPUIS: &str = "ass_depuis";
+    pub const AAH_STATUT: &str = "aah_statut";
+    pub const AAH_DEPUIS: &str = "aah_depuis";
+    pub const ASE: &str = "ase_sortant";
+    pub const PROTECTION: &str = "protection";
+    pub const RQTH: &str = "rqth";
+    pub const RQTH_FIN: &str = "rqth_fin";
+    pub const ZRR: &str = "zrr";
+    pub const QPV: &str = "qpv";
+    pub const FRANCAIS: &str = "niveau_francais";
+    pub const PARENT_ISOLE: &str = "parent_isole";
+}
+
+/// The form field showing a person's struct field named by `Person::check_administrative`.
+fn rights_key_of(field: &str) -> Option<&'static str> {
+    use rights_key as k;
+    match field {
+        "rsa_depuis" => Some(k::RSA_DEPUIS),
+        "ass_depuis" => Some(k::ASS_DEPUIS),
+        "aah_depuis" => Some(k::AAH_DEPUIS),
+        "rqth_fin" => Some(k::RQTH_FIN),
+        _ => None,
+    }
+}
+
+/// « Droits et situation administrative »: the minimum social benefits (status and since
+/// when) and the sources of the IAE eligibility criteria, each « non renseigné » until known.
+pub fn rights_form(rf: &Referential, p: &Person) -> Form {
+    use rights_key as k;
+    let statuses = || with_unknown(items(&rf.benefit_statuses));
+    Form::new(
+        "Droits et situation administrative",
+        Purpose::EditRights,
+        vec![
+            Field::choice(k::RSA_STATUT, "RSA : droit", statuses(), &p.rsa_statut),
+            Field::date(k::RSA_DEPUIS, "RSA depuis le", p.rsa_depuis),
+            Field::choice(k::ASS_STATUT, "ASS : droit", statuses(), &p.ass_statut),
+            Field::date(k::ASS_DEPUIS, "ASS depuis le", p.ass_depuis),
+            Field::choice(k::AAH_STATUT, "AAH : droit", statuses(), &p.aah_statut),
+            Field::date(k::AAH_DEPUIS, "AAH depuis le", p.aah_depuis),
+            tristate(k::ASE, "Sortant·e de l'ASE", p.ase_sortant),
+            Field::choice(
+                k::PROTECTION,
+                "Statut de protection",
+                with_unknown(items(&rf.protection_statuses)),
+                &p.protection,
+            ),
+            tristate(k::RQTH, "RQTH", p.rqth),
+            Field::date(k::RQTH_FIN, "RQTH jusqu'au", p.rqth_fin),
+            tristate(k::ZRR, "Résident·e ZRR / FRR", p.zrr),
+            tristate(k::QPV, "Résident·e QPV", p.qpv),
+            Field::choice(
+                k::FRANCAIS,
+                "Niveau de français",
+                with_unknown(items(&rf.french_levels)),
+                &p.niveau_francais,
+            ),
+            tristate(k::PARENT_ISOLE, "Parent isolé·e", p.parent_isole),
+        ],
+    )
+}
+
+/// Reads the form « Droits et situation administrative » into `p` and checks its rules.
+pub fn read_rights(r: &Reader, mut p: Person) -> Result<Change, Refusal> {
+    use rights_key as k;
+    p.rsa_statut = r.choice(k::RSA_STATUT)?;
+    p.rsa_depuis = r.date(k::RSA_DEPUIS)?;
+    p.ass_statut = r.choice(k::ASS_STATUT)?;
+    p.ass_depuis = r.date(k::ASS_DEPUIS)?;
+    p.aah_statut = r.choice(k::AAH_STATUT)?;
+    p.aah_depuis = r.date(k::AAH_DEPUIS)?;
+    p.ase_sortant = read_tristate(r, k::ASE)?;
+    p.protection = r.choice(k::PROTECTION)?;
+    p.rqth = read_tristate(r, k::RQTH)?;
+    p.rqth_fin = r.date(k::RQTH_FIN)?;
+    p.zrr = read_tristate(r, k::ZRR)?;
+    p.qpv = read_tristate(r, k::QPV)?;
+    p.niveau_francais = r.choice(k::FRANCAIS)?;
+    p.parent_isole = read_tristate(r, k::PARENT_ISOLE)?;
+    p.check_administrative(r.now().date())
+        .map_err(|e| Refusal::rule(e, rights_key_of))?;
     Ok(Change::Upsert(Record::Person(p)))
 }
 
@@ -590,6 +831,211 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// A person with every identity, benefit and eligibility-source field set.
+    fn filled() -> Person {
+        let body = "1850578006084";
+        Person {
+            nom_naissance: "Lefebvre".into(),
+            caf_numero: "1234567".into(),
+            caf_organisme: "msa".into(),
+            nir: format!("{body}{:02}", nir::key(body).unwrap()),
+            id_france_travail: "FT-1".into(),
+            id_departement: "D-2".into(),
+            role_foyer: "demandeur".into(),
+            adresse: "Bât. B\n3 rue Haute".into(),
+            code_postal: "62300".into(),
+            rsa_depuis: d(2024, 3, 1),
+            rsa_statut: codes::BENEFIT_SUSPENDED.into(),
+            ass_statut: "en_instruction".into(),
+            aah_depuis: d(2019, 1, 1),
+            aah_statut: "radie".into(),
+            ase_sortant: Some(true),
+            protection: codes::PROTECTION_ASYLUM_SEEKER.into(),
+            rqth: Some(true),
+            rqth_fin: d(2027, 6, 30),
+            zrr: Some(false),
+            qpv: None,
+            niveau_francais: "a2".into(),
+            parent_isole: Some(false),
+            ..person()
+        }
+    }
+
+    #[test]
+    fn identity_and_rights_readers_read_every_new_field_back() {
+        let rf = Referential::embedded();
+        for shown in [false, true] {
+            let form = validated(identity_form_nir(&rf, &filled(), shown));
+            let got = read_identity(&Reader::new(&form, now()), filled());
+            assert_eq!(got, Ok(Change::Upsert(Record::Person(filled()))), "{shown}");
+        }
+        let form = validated(rights_form(&rf, &filled()));
+        let got = read_rights(&Reader::new(&form, now()), filled());
+        assert_eq!(got, Ok(Change::Upsert(Record::Person(filled()))));
+        // Unknown stays unknown through the form (never read as « non »).
+        let form = validated(rights_form(&rf, &person()));
+        assert_eq!(
+            read_rights(&Reader::new(&form, now()), person()),
+            Ok(Change::Upsert(Record::Person(person())))
+        );
+    }
+
+    #[test]
+    fn identity_form_masks_the_nir_unless_shown() {
+        let rf = Referential::embedded();
+        let p = filled();
+        let masked = identity_form(&rf, &p);
+        assert_eq!(masked.value(identity_key::NIR), "1 85 05 •• ••• ••• ••");
+        let shown = identity_form_nir(&rf, &p, true);
+        assert_eq!(shown.value(identity_key::NIR), nir::spaced(&p.nir));
+    }
+
+    #[test]
+    fn identity_reader_new_field_cases() {
+        use identity_key as k;
+        let rf = Referential::embedded();
+        let p = filled();
+        let corsica_body = "290012A012345";
+        let corsica = format!("{corsica_body}{:02}", nir::key(corsica_body).unwrap());
+        let spaced_corsica = nir::spaced(&corsica).to_lowercase();
+        // (name, field, typed, the person read or the refusal)
+        type Case = (&'static str, &'static str, String, Result<Person, Refusal>);
+        let cases: Vec<Case> = vec![
+            (
+                "nir_typed_spaced_lower_case",
+                k::NIR,
+                spaced_corsica,
+                Ok(Person {
+                    nir: corsica.clone(),
+                    ..filled()
+                }),
+            ),
+            (
+                "nir_cleared",
+                k::NIR,
+                String::new(),
+                Ok(Person {
+                    nir: String::new(),
+                    ..filled()
+                }),
+            ),
+            (
+                "nir_wrong_key",
+                k::NIR,
+                format!("{}00", &corsica[..13]),
+                Err(Refusal::field(
+                    k::NIR,
+                    "NIR : la clé ne correspond pas au numéro (vérifiez chaque chiffre)",
+                )),
+            ),
+            (
+                "nir_short",
+                k::NIR,
+                "1 85 05".into(),
+                Err(Refusal::field(
+                    k::NIR,
+                    "NIR : 15 caractères attendus (13 chiffres et la clé), 5 saisis",
+                )),
+            ),
+            (
+                "postcode_spaced",
+                k::CODE_POSTAL,
+                "62 300".into(),
+                Ok(filled()),
+            ),
+            (
+                "postcode_four_digits",
+                k::CODE_POSTAL,
+                "6230".into(),
+                Err(Refusal::field(
+                    k::CODE_POSTAL,
+                    "Code postal : 5 chiffres attendus (ex. 62300)",
+                )),
+            ),
+        ];
+        for (name, key, typed, want) in cases {
+            let mut form = identity_form(&rf, &p);
+            set(&mut form, key, &typed);
+            let form = validated(form);
+            let got = read_identity(&Reader::new(&form, now()), p.clone());
+            assert_eq!(
+                got,
+                want.map(|p| Change::Upsert(Record::Person(p))),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn rights_reader_cases() {
+        use rights_key as k;
+        let rf = Referential::embedded();
+        // (name, typed, choices, want)
+        type Case = (
+            &'static str,
+            Vec<(&'static str, &'static str)>,
+            Vec<(&'static str, &'static str)>,
+            Result<Person, Refusal>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "rsa_open_since",
+                vec![(k::RSA_DEPUIS, "01/02/2025")],
+                vec![(k::RSA_STATUT, "ouvert")],
+                Ok(Person {
+                    rsa_statut: "ouvert".into(),
+                    rsa_depuis: d(2025, 2, 1),
+                    ..person()
+                }),
+            ),
+            (
+                "rsa_since_tomorrow",
+                vec![(k::RSA_DEPUIS, "11/03/2026")],
+                vec![],
+                Err(Refusal::field(
+                    k::RSA_DEPUIS,
+                    "Droit RSA : la date « depuis le » est dans le futur",
+                )),
+            ),
+            (
+                "rqth_no_with_end_date",
+                vec![(k::RQTH_FIN, "01/01/2027")],
+                vec![(k::RQTH, "non")],
+                Err(Refusal::field(
+                    k::RQTH_FIN,
+                    "Une date de fin de RQTH suppose une RQTH : choisissez « oui », ou effacez la date",
+                )),
+            ),
+            (
+                "flags_no_and_yes",
+                vec![],
+                vec![(k::QPV, "non"), (k::ZRR, "oui"), (k::FRANCAIS, "infra_a1")],
+                Ok(Person {
+                    qpv: Some(false),
+                    zrr: Some(true),
+                    niveau_francais: "infra_a1".into(),
+                    ..person()
+                }),
+            ),
+        ];
+        for (name, typed, choices, want) in cases {
+            let mut form = rights_form(&rf, &person());
+            for (key, v) in typed {
+                set(&mut form, key, v);
+            }
+            for (key, code) in choices {
+                choose(&mut form, key, code);
+            }
+            let form = validated(form);
+            let got = read_rights(&Reader::new(&form, now()), person());
+            assert_eq!(
+                got,
+                want.map(|p| Change::Upsert(Record::Person(p))),
+                "{name}"
+            );
+        }
     }
 
     fn suivi() -> Suivi {

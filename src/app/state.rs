@@ -171,6 +171,8 @@ pub struct FileState {
     pub undo: Vec<(Change, String)>,
     /// Journal selection when open.
     pub journal_selected: usize,
+    /// The NIR shown in full (a key toggles it for this file only; masked when reopened).
+    pub nir_shown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -222,6 +222,8 @@ impl App {
             A::Journal => self.open_journal(),
             A::Undo => self.undo(store),
             A::EditPerson => self.open_identity_form(),
+            A::EditRights => self.open_rights_form(),
+            A::ToggleNir => self.toggle_nir(),
             A::EditSuivi => self.open_suivi_form(),
             A::Level0 | A::Level1 | A::Level2 | A::Level3 | A::Level4 => {
                 self.set_level_rank(action.level().unwrap_or(0), store)
@@ -527,7 +529,10 @@ impl App {
     fn form_for(&self, purpose: &Purpose, record: Record) -> Option<Form> {
         let rf = &self.rf;
         let form = match (purpose, &record) {
-            (Purpose::EditPerson, Record::Person(p)) => person::identity_form(rf, p),
+            (Purpose::EditPerson, Record::Person(p)) => {
+                person::identity_form_nir(rf, p, self.nir_shown())
+            }
+            (Purpose::EditRights, Record::Person(p)) => person::rights_form(rf, p),
             (Purpose::EditSuivi, Record::Suivi(s)) => person::suivi_form(rf, s),
             (Purpose::ThemeComment(t), Record::Diagnostic(d)) => diagnostic::comment_form(rf, d, t),
             (Purpose::Professional, Record::Diagnostic(d)) => diagnostic::professional_form(rf, d),
@@ -601,6 +606,10 @@ impl App {
             Purpose::EditPerson => {
                 let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
                 person::read_identity(r, p)?
+            }
+            Purpose::EditRights => {
+                let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
+                person::read_rights(r, p)?
             }
             Purpose::EditSuivi => {
                 person::read_suivi(r, self.start(form, pick!(Suivi), |a| a.current_suivi())?)?

@@ -24,3 +24,16 @@ pub const DIAG_REVIEW: &str = "intermediaire";
 pub const CONTRACT_NONE: &str = "aucun";
 pub const SEX_UNKNOWN: &str = "NR";
 pub const MEDIUM_DEFAULT: &str = "rdv";
+
+/// Benefit right statuses the activity report counts as « bénéficiaire » (`benefit_statuses`).
+pub const BENEFIT_OPEN: &str = "ouvert";
+pub const BENEFIT_SUSPENDED: &str = "suspendu";
+
+/// Protection statuses the IAE eligibility reads (`protection_statuses`).
+pub const PROTECTION_REFUGEE: &str = "refugie";
+pub const PROTECTION_SUBSIDIARY: &str = "protection_subsidiaire";
+pub const PROTECTION_ASYLUM_SEEKER: &str = "demandeur_asile";
+pub const PROTECTION_NONE: &str = "aucune";
+
+/// French level below A1 (an IAE criterion, `french_levels`).
+pub const FRENCH_BELOW_A1: &str = "infra_a1";

@@ -6,6 +6,7 @@
 
 pub mod codes;
 mod model;
+pub mod nir;
 pub mod referential;
 pub mod rules;
 

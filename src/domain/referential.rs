@@ -90,6 +90,16 @@ pub struct Referential {
     pub diagnostic_kinds: Vec<Item>,
     pub sexes: Vec<Item>,
     pub job_needs: Vec<Item>,
+    /// Who pays the benefits, for the n° allocataire (CAF, MSA).
+    pub benefit_organisms: Vec<Item>,
+    /// Role in the household of the benefit (demandeur, conjoint).
+    pub household_roles: Vec<Item>,
+    /// Status of a benefit right (RSA, ASS, AAH): ouvert, suspendu, radié...
+    pub benefit_statuses: Vec<Item>,
+    /// Protection status (réfugié·e, protection subsidiaire, demandeur·se d'asile, aucune).
+    pub protection_statuses: Vec<Item>,
+    /// Level of French (inférieur à A1 ... langue maternelle).
+    pub french_levels: Vec<Item>,
 }
 
 fn yes() -> bool {
@@ -267,6 +277,27 @@ impl Referential {
         unique("diagnostic_kinds", &self.diagnostic_kinds)?;
         unique("sexes", &self.sexes)?;
         unique("job_needs", &self.job_needs)?;
+        unique("benefit_organisms", &self.benefit_organisms)?;
+        unique("household_roles", &self.household_roles)?;
+        unique("benefit_statuses", &self.benefit_statuses)?;
+        unique("protection_statuses", &self.protection_statuses)?;
+        unique("french_levels", &self.french_levels)?;
+        need(
+            "benefit_statuses",
+            &self.benefit_statuses,
+            &[c::BENEFIT_OPEN, c::BENEFIT_SUSPENDED],
+        )?;
+        need(
+            "protection_statuses",
+            &self.protection_statuses,
+            &[
+                c::PROTECTION_REFUGEE,
+                c::PROTECTION_SUBSIDIARY,
+                c::PROTECTION_ASYLUM_SEEKER,
+                c::PROTECTION_NONE,
+            ],
+        )?;
+        need("french_levels", &self.french_levels, &[c::FRENCH_BELOW_A1])?;
         need("levels", &self.levels, &[c::LEVEL_NOT_ADDRESSED])?;
         need(
             "appointment_statuses",

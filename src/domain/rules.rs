@@ -151,6 +151,37 @@ impl Person {
                 });
             }
         }
+        self.check_administrative(today)
+    }
+
+    /// NIR (control key), code postal (5 digits), benefit dates (not in the future), RQTH
+    /// end date (only with an RQTH).
+    pub fn check_administrative(&self, today: NaiveDate) -> Result<(), RuleError> {
+        if let Err(message) = super::nir::check(&self.nir) {
+            return Err(RuleError {
+                field: "nir",
+                message,
+            });
+        }
+        check_postcode(&self.code_postal)?;
+        for (field, since, label) in [
+            ("rsa_depuis", self.rsa_depuis, "RSA"),
+            ("ass_depuis", self.ass_depuis, "ASS"),
+            ("aah_depuis", self.aah_depuis, "AAH"),
+        ] {
+            if since.is_some_and(|d| d > today) {
+                return Err(RuleError {
+                    field,
+                    message: format!("Droit {label} : la date « depuis le » est dans le futur"),
+                });
+            }
+        }
+        if self.rqth_fin.is_some() && self.rqth != Some(true) {
+            return Err(RuleError::new(
+                "rqth_fin",
+                "Une date de fin de RQTH suppose une RQTH : choisissez « oui », ou effacez la date",
+            ));
+        }
         Ok(())
     }
 
@@ -166,6 +197,18 @@ impl Person {
             out.extend(check_email(&self.email).err());
         }
         out
+    }
+}
+
+/// A code postal: empty, or 5 digits.
+pub fn check_postcode(code: &str) -> Result<(), RuleError> {
+    if code.is_empty() || (code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit())) {
+        Ok(())
+    } else {
+        Err(RuleError::new(
+            "code_postal",
+            "Code postal : 5 chiffres attendus (ex. 62300)",
+        ))
     }
 }
 

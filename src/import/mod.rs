@@ -271,24 +271,63 @@ fn disagreement(a: &Ids, b: &Ids) -> Option<&'static str> {
     None
 }
 
-/// The fields of the person that identity work adds (n° CAF, NIR, IDs, address...): read
-/// and filled in one place.
+/// The identity fields of the person (n° CAF, NIR, IDs, address, RSA): read and filled in
+/// one place.
 mod ident {
     use super::ImportRow;
     use crate::domain::Person;
 
-    pub fn nir(_p: &Person) -> &str {
-        ""
+    pub fn nir(p: &Person) -> &str {
+        &p.nir
     }
-    pub fn id_departement(_p: &Person) -> &str {
-        ""
+    pub fn id_departement(p: &Person) -> &str {
+        &p.id_departement
     }
-    pub fn caf(_p: &Person) -> &str {
-        ""
+    pub fn caf(p: &Person) -> &str {
+        &p.caf_numero
     }
+
+    /// The right's status as lists write it, to a `benefit_statuses` code ('' when not
+    /// understood: unknown, never guessed).
+    pub fn statut_code(s: &str) -> &'static str {
+        let f = crate::text::fold(s);
+        let f = f.trim();
+        if f.contains("suspen") {
+            "suspendu"
+        } else if f.contains("instruction") {
+            "en_instruction"
+        } else if f.contains("radi") || f.contains("clos") || f.contains("fin de droit") {
+            "radie"
+        } else if f.contains("ouvert") || f.contains("versable") {
+            "ouvert"
+        } else {
+            ""
+        }
+    }
+
     /// Fills the person's empty identity fields from the line; true when one was.
-    pub fn fill(_p: &mut Person, _r: &ImportRow) -> bool {
-        false
+    pub fn fill(p: &mut Person, r: &ImportRow) -> bool {
+        let mut changed = false;
+        let mut text = |field: &mut String, value: &str| {
+            if field.trim().is_empty() && !value.is_empty() {
+                *field = value.to_string();
+                changed = true;
+            }
+        };
+        text(&mut p.nom_naissance, &r.nom_naissance);
+        text(&mut p.caf_numero, &r.numero_caf);
+        text(&mut p.nir, &r.nir);
+        text(&mut p.id_france_travail, &r.id_france_travail);
+        text(&mut p.id_departement, &r.id_departement);
+        text(&mut p.role_foyer, &r.role);
+        text(&mut p.adresse, &r.adresse);
+        text(&mut p.code_postal, &r.code_postal);
+        text(&mut p.rsa_statut, statut_code(&r.statut_droit));
+        if p.rsa_depuis.is_none() && r.date_ouverture_droit.is_some() {
+            p.rsa_depuis = r.date_ouverture_droit;
+            changed = true;
+        }
+        changed
     }
 }
 
@@ -426,19 +465,10 @@ pub fn plan(
                     ),
                 )),
                 Candidate::Base {
-                    line: Some(first), ..
-                } => plan.rejected.push((
-                    *line,
-                    format!(
-                        "même personne que la ligne {first} ({rule}) : doublon dans le fichier"
-                    ),
-                )),
-                Candidate::Base {
                     person,
                     suivi: current,
                     line: seen,
                 } => {
-                    *seen = Some(*line);
                     if let Some(why) = disagreement(&person_ids(person), &ids) {
                         plan.conflicts.push((
                             *line,
@@ -450,6 +480,14 @@ pub fn plan(
                         ));
                         continue;
                     }
+                    if let Some(first) = seen {
+                        plan.rejected.push((
+                            *line,
+                            format!("même personne que la ligne {first} ({rule}) : doublon dans le fichier"),
+                        ));
+                        continue;
+                    }
+                    *seen = Some(*line);
                     let mut changed = false;
                     let mut p = person.clone();
                     if fill_person(&mut p, &row) {

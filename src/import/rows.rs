@@ -84,32 +84,6 @@ pub fn parse_list_date(s: &str) -> Option<NaiveDate> {
         .then_some(date)
 }
 
-/// The NIR without its spaces, dots and dashes, uppercased.
-pub fn normalize_nir(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-/// A NIR is 13 characters (sex, year, month, département — 2A / 2B for Corsica —, commune,
-/// order) and a 2-digit key: 97 minus the 13-digit number modulo 97.
-pub fn nir_is_valid(nir: &str) -> bool {
-    if nir.len() != 15 || !nir.is_ascii() {
-        return false;
-    }
-    let (body, key) = nir.split_at(13);
-    let body = match &body[5..7] {
-        "2A" => format!("{}19{}", &body[..5], &body[7..]),
-        "2B" => format!("{}18{}", &body[..5], &body[7..]),
-        _ => body.to_string(),
-    };
-    let (Ok(n), Ok(k)) = (body.parse::<u64>(), key.parse::<u64>()) else {
-        return false;
-    };
-    matches!(body.as_bytes()[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') && 97 - n % 97 == k
-}
-
 fn sexe_code(s: &str) -> &'static str {
     match crate::text::fold(s).trim().trim_end_matches('.') {
         "f" | "femme" | "feminin" | "mme" | "madame" | "mlle" | "mademoiselle" | "2" => "F",
@@ -179,7 +153,7 @@ pub fn read_row(
         sexe: sexe_code(&one(Field::Sexe)).to_string(),
         birth_date: date(Field::DateNaissance)?,
         numero_caf: one(Field::NumeroCaf).replace(' ', ""),
-        nir: normalize_nir(&one(Field::Nir)),
+        nir: crate::domain::nir::normalise(&one(Field::Nir)),
         id_france_travail: one(Field::IdFranceTravail),
         id_departement: one(Field::IdDepartement),
         role: role_code(&one(Field::Role)),
@@ -203,8 +177,9 @@ pub fn read_row(
     if row.birth_date.is_some_and(|d| d > today) {
         return Err("date de naissance dans le futur".into());
     }
-    if !row.nir.is_empty() && !nir_is_valid(&row.nir) {
-        return Err("NIR invalide (15 caractères, clé de contrôle comprise)".into());
+    if let Err(why) = crate::domain::nir::check(&row.nir) {
+        let why = why.strip_prefix("NIR : ").unwrap_or(&why).to_string();
+        return Err(format!("NIR invalide ({why})"));
     }
     Ok(row)
 }
@@ -236,19 +211,5 @@ mod tests {
         assert_eq!(parse_list_date("31/02/1985"), None);
         assert_eq!(parse_list_date("demain"), None);
         assert_eq!(parse_list_date("05/03/85"), None);
-    }
-
-    #[test]
-    fn nir_key() {
-        // 1 85 05 78 006 084, key 97 - (1850578006084 mod 97).
-        let body = 1_850_578_006_084u64;
-        let nir = format!("{body}{:02}", 97 - body % 97);
-        assert!(nir_is_valid(&nir));
-        let mut bad = nir.clone();
-        bad.replace_range(13.., "00");
-        assert!(!nir_is_valid(&bad));
-        assert!(!nir_is_valid("123"));
-        let n = 1_850_519_006_084u64;
-        assert!(nir_is_valid(&format!("185052A006084{:02}", 97 - n % 97)));
     }
 }

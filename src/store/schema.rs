@@ -399,7 +399,39 @@ ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- order. `appointments_by_start` stays for the today view.
 CREATE INDEX appointments_for_report ON appointments(start, person_id, status, medium);
 "#,
-    // 6: wt-import: the audit entry of an import says what was imported (issue 13)
+    // 6: wt-ident: identity, benefit and eligibility-source fields of the person (issues 12, 13)
+    r#"
+-- Identity fields of the orientation lists, the minimum social benefits (since when, right
+-- status) and the sources of the IAE criteria. Text fields are '' when not known, codes ''
+-- when not known, dates NULL; yes / no / unknown flags are 1 / 0 / NULL, so an old base
+-- reads « unknown » everywhere, never « no ». No index: none of them is searched (the NIR
+-- must never be in the caseload nor its search index); the import helper's matching by NIR
+-- or ID Département adds its own if it needs one.
+ALTER TABLE persons ADD COLUMN nom_naissance TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN caf_numero TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN caf_organisme TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN nir TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN id_france_travail TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN id_departement TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN role_foyer TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN adresse TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN code_postal TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN rsa_depuis TEXT;
+ALTER TABLE persons ADD COLUMN rsa_statut TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN ass_depuis TEXT;
+ALTER TABLE persons ADD COLUMN ass_statut TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN aah_depuis TEXT;
+ALTER TABLE persons ADD COLUMN aah_statut TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN ase_sortant INTEGER;
+ALTER TABLE persons ADD COLUMN protection TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN rqth INTEGER;
+ALTER TABLE persons ADD COLUMN rqth_fin TEXT;
+ALTER TABLE persons ADD COLUMN zrr INTEGER;
+ALTER TABLE persons ADD COLUMN qpv INTEGER;
+ALTER TABLE persons ADD COLUMN niveau_francais TEXT NOT NULL DEFAULT '';
+ALTER TABLE persons ADD COLUMN parent_isole INTEGER;
+"#,
+    // 7: wt-import: the audit entry of an import says what was imported (issue 13)
     r#"
 -- An import's entry carries the file name and the counts (never the content): one entry
 -- for the whole file. NULL for every other entry.

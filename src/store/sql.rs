@@ -331,6 +331,16 @@ mod tests {
             "UPDATE \"persons\" SET \"nom\" = :nom, \"prenom\" = :prenom, \
              \"nom_usage\" = :nom_usage, \"birth_date\" = :birth_date, \"sexe\" = :sexe, \
              \"phone\" = :phone, \"email\" = :email, \"commune\" = :commune, \
+             \"nom_naissance\" = :nom_naissance, \"caf_numero\" = :caf_numero, \
+             \"caf_organisme\" = :caf_organisme, \"nir\" = :nir, \
+             \"id_france_travail\" = :id_france_travail, \"id_departement\" = :id_departement, \
+             \"role_foyer\" = :role_foyer, \"adresse\" = :adresse, \"code_postal\" = :code_postal, \
+             \"rsa_depuis\" = :rsa_depuis, \"rsa_statut\" = :rsa_statut, \
+             \"ass_depuis\" = :ass_depuis, \"ass_statut\" = :ass_statut, \
+             \"aah_depuis\" = :aah_depuis, \"aah_statut\" = :aah_statut, \
+             \"ase_sortant\" = :ase_sortant, \"protection\" = :protection, \"rqth\" = :rqth, \
+             \"rqth_fin\" = :rqth_fin, \"zrr\" = :zrr, \"qpv\" = :qpv, \
+             \"niveau_francais\" = :niveau_francais, \"parent_isole\" = :parent_isole, \
              \"updated_at\" = :updated_at, \"version\" = \"version\" + 1 \
              WHERE \"id\" = :id AND \"version\" = :version"
         );

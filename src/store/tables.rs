@@ -149,8 +149,13 @@ macro_rules! stored {
 stored! {
     Person in "persons" as PERSONS, order ["dossier"] {
         id: Key, dossier: Fixed, nom: Data, prenom: Data, nom_usage: Data, birth_date: Data,
-        sexe: Data, phone: Data, email: Data, commune: Data, created_at: Fixed,
-        updated_at: Data, version: Version,
+        sexe: Data, phone: Data, email: Data, commune: Data, nom_naissance: Data,
+        caf_numero: Data, caf_organisme: Data, nir: Data, id_france_travail: Data,
+        id_departement: Data, role_foyer: Data, adresse: Data, code_postal: Data,
+        rsa_depuis: Data, rsa_statut: Data, ass_depuis: Data, ass_statut: Data,
+        aah_depuis: Data, aah_statut: Data, ase_sortant: Data, protection: Data, rqth: Data,
+        rqth_fin: Data, zrr: Data, qpv: Data, niveau_francais: Data, parent_isole: Data,
+        created_at: Fixed, updated_at: Data, version: Version,
     }
 }
 

@@ -48,6 +48,7 @@ impl App {
                     checked_only: false,
                     undo: Vec::new(),
                     journal_selected: 0,
+                    nir_shown: false,
                 };
                 // Start the checklist on its first situation row, not a theme header.
                 file.selected[Pane::Barriers.index()] = 1;
