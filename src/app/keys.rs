@@ -44,6 +44,8 @@ pub enum Context {
     Edit,
     /// The login and lock screen.
     Login,
+    /// The import screen (path, preview).
+    Import,
 }
 
 impl Context {
@@ -68,6 +70,7 @@ impl Context {
             Context::Choice => "Choix dans une liste, cases à cocher",
             Context::Edit => "Saisie de texte (formulaires, recherche, connexion)",
             Context::Login => "Écran de connexion",
+            Context::Import => "Import d'une liste d'orientation",
         }
     }
 
@@ -87,6 +90,7 @@ impl Context {
                 | Context::Completion
                 | Context::Edit
                 | Context::Login
+                | Context::Import
         )
     }
 }
@@ -166,6 +170,7 @@ pub enum Action {
     CycleAuditAction,
     EditRights,
     ToggleNir,
+    Import,
     // The search line.
     ClearSearch,
     // Forms.
@@ -392,6 +397,7 @@ const DEFAULTS: &[Row] = &[
     (C::Caseload,     "D",                   A::LoadDemo,          "",                    "Charger la file active de démonstration (base vide)"),
     (C::Caseload,     "r",                   A::Retention,         "",                    "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)"),
     (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
+    (C::Caseload,     "i",                   A::Import,            "",                    "Importer une liste d'orientation (CSV, XLSX, XLS, ODS) : aperçu, puis import"),
     (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
     (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
     (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
@@ -455,6 +461,11 @@ const DEFAULTS: &[Row] = &[
     (C::Audit,        "c",                   A::CycleAuditAccount, "compte",              "Filtrer par compte (tous, puis chacun)"),
     (C::Audit,        "a",                   A::CycleAuditAction,  "action",              "Filtrer par action (toutes, puis chacune)"),
     (C::Audit,        "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::Import,       "enter",               A::Submit,            "aperçu / importer",   "Aperçu du fichier ; sur l'aperçu, importer (tout en une fois)"),
+    (C::Import,       "tab",                 A::Complete,          "compléter",           "Compléter le chemin du fichier (dossiers, CSV, XLSX, XLS, ODS)"),
+    (C::Import,       "esc",                 A::Back,              "retour",              "Revenir au chemin (depuis l'aperçu), ou à la file active"),
+    (C::Import,       "up",                  A::Up,                "",                    "Faire défiler l'aperçu"),
+    (C::Import,       "down",                A::Down,              "",                    "Faire défiler l'aperçu"),
     (C::Help,         "esc",                 A::Back,              "fermer",              "Fermer l'aide (toute autre touche aussi)"),
     (C::Help,         "up|k",                A::Up,                "défiler",             "Remonter"),
     (C::Help,         "down|j",              A::Down,              "défiler",             "Descendre"),
@@ -770,6 +781,7 @@ mod tests {
         C::Choice,
         C::Edit,
         C::Login,
+        C::Import,
     ];
 
     #[test]

@@ -38,6 +38,7 @@ impl App {
             Screen::Today => vec![Context::Today, Context::Global],
             Screen::Retention => vec![Context::Retention, Context::Global],
             Screen::Audit => vec![Context::Audit, Context::Global],
+            Screen::Import => vec![Context::Import, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
@@ -76,6 +77,8 @@ impl App {
                     form.paste(text);
                 } else if self.screen == Screen::Caseload {
                     self.search_paste(text);
+                } else if self.screen == Screen::Import {
+                    self.import_paste(text);
                 }
                 Outcome::Redraw
             }
@@ -130,6 +133,9 @@ impl App {
             && self.caseload.searching
             && self.search_key(&key, store)
         {
+            return Outcome::Redraw;
+        }
+        if self.screen == Screen::Import && self.import_key(&key, store) {
             return Outcome::Redraw;
         }
         let k = Key::from_event(&key);
@@ -251,6 +257,7 @@ impl App {
             A::ExportList => self.export_caseload_csv(store),
             A::ErasePerson => self.ask_erase(store),
             A::Retention => self.show_retention(store),
+            A::Import => self.show_import(),
             A::ToggleArchive => self.toggle_archive(store),
             A::AuditLog => self.show_audit(store),
             A::CycleAuditAccount => self.cycle_audit_actor(store),
@@ -268,6 +275,7 @@ impl App {
             Screen::File => self.leave_file(store),
             Screen::Retention => self.back_to_caseload(store),
             Screen::Audit => self.leave_audit(store),
+            Screen::Import => self.back_to_caseload(store),
             Screen::Caseload => {}
         }
     }
@@ -278,7 +286,7 @@ impl App {
             Screen::Caseload => self.open_caseload_row(store),
             Screen::Today => self.open_today_row(store),
             Screen::Retention => self.open_retention_row(store),
-            Screen::File | Screen::Audit => {}
+            Screen::File | Screen::Audit | Screen::Import => {}
         }
     }
 
@@ -299,6 +307,7 @@ impl App {
                 let a = &mut self.audit;
                 a.selected = step(a.selected, a.entries.len());
             }
+            Screen::Import => {}
         }
     }
 
