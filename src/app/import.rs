@@ -115,6 +115,8 @@ impl App {
     /// Keys of the import screen; false for a key it does not use (the global keys then).
     pub(super) fn import_key(&mut self, key: &KeyEvent, store: &mut Store) -> bool {
         let k = Key::from_event(key);
+        // As on every screen, a key clears the last message (what it does may set another).
+        self.status = None;
         let entering = self.import.plan.is_none() && self.import.done.is_none();
         if entering {
             if let Some(c) = k.text() {
