@@ -112,6 +112,10 @@ enum Command {
         /// Importer sans demander de confirmation (scripts)
         #[arg(long)]
         oui: bool,
+        /// tableur : liste d'orientation (CSV, XLSX, XLS, ODS) ; json : export JSON de
+        /// parcours (changement de poste, fusion de bases, portabilité)
+        #[arg(long, value_enum, default_value_t = ImportFormat::Tableur)]
+        format: ImportFormat,
     },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
@@ -171,6 +175,14 @@ enum Format {
     Csv,
     /// Agenda iCalendar des rendez-vous (initiales et n° de dossier, sauf --avec-noms)
     Ics,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImportFormat {
+    /// Liste d'orientation : CSV, XLSX, XLS ou ODS
+    Tableur,
+    /// Ce qu'écrit « parcours export --format json » (un dossier ou toute la base)
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -405,7 +417,8 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             profil,
             simulation,
             oui,
-        }) => import(&ctx, fichier, profil, simulation, oui),
+            format,
+        }) => import(&ctx, fichier, profil, simulation, oui, format),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
         Some(Command::Compte { action }) => compte(&ctx, action),
@@ -587,6 +600,7 @@ fn import(
     profil: Option<String>,
     simulation: bool,
     oui: bool,
+    format: ImportFormat,
 ) -> Result<()> {
     use parcours::import;
     let dir = import::profile::profiles_dir();
@@ -598,6 +612,9 @@ fn import(
             "précisez le fichier à importer : parcours import FICHIER".into(),
         ));
     };
+    if format == ImportFormat::Json {
+        return import_json(ctx, &file, simulation, oui);
+    }
     let name = profil.as_deref().filter(|p| !p.trim().is_empty());
     let profile = import::profile::load(dir.as_deref(), name).map_err(|e| e.to_string())?;
     let refused = |e: import::ImportError| CliError::Message(format!("{e} ; rien n'a été importé"));
@@ -616,7 +633,39 @@ fn import(
         .map_err(refused)?
     };
     drop(sheet);
-    let mut out = format!("{} — {}\n", import::file_name(&file), plan.format);
+    import_plan(&mut opened, &file, &plan, simulation, oui)
+}
+
+/// `import --format json FICHIER`: an export of parcours, read and checked before the base
+/// is opened.
+fn import_json(ctx: &Ctx, file: &Path, simulation: bool, oui: bool) -> Result<()> {
+    use parcours::import;
+    let refused = |e: import::ImportError| CliError::Message(format!("{e} ; rien n'a été importé"));
+    let bytes = std::fs::read(file).map_err(|e| {
+        refused(import::ImportError::Io(
+            file.to_path_buf(),
+            parcours::store::preflight::os_error_fr(&e),
+        ))
+    })?;
+    let files = import::json::read(&bytes).map_err(refused)?;
+    drop(bytes);
+    let mut opened = open_any(ctx)?;
+    let known = opened.store().import_candidates()?;
+    let plan = import::json::plan(files, known, &import::file_name(file));
+    import_plan(&mut opened, file, &plan, simulation, oui)
+}
+
+/// The preview on standard output, then (unless `--simulation`) the import after
+/// confirmation, in one transaction.
+fn import_plan(
+    opened: &mut Opened,
+    file: &Path,
+    plan: &parcours::import::Plan,
+    simulation: bool,
+    oui: bool,
+) -> Result<()> {
+    use parcours::import;
+    let mut out = format!("{} — {}\n", import::file_name(file), plan.format);
     for line in plan.details() {
         out.push_str(&line);
         out.push('\n');

@@ -10,6 +10,7 @@
 //! date...) is a conflict, listed and never merged.
 
 pub mod headers;
+pub mod json;
 pub mod profile;
 pub mod read;
 pub mod rows;
@@ -70,6 +71,8 @@ pub struct Plan {
     pub updated: usize,
     pub conflicts: Vec<(usize, String)>,
     pub rejected: Vec<(usize, String)>,
+    /// Imported, with something to know (a n° de dossier already taken, replaced).
+    pub notes: Vec<(usize, String)>,
     pub batch: ImportBatch,
 }
 
@@ -109,6 +112,9 @@ impl Plan {
         }
         for (line, why) in &self.rejected {
             out.push(format!("Ligne {line} : rejetée, {why}"));
+        }
+        for (line, what) in &self.notes {
+            out.push(format!("Fiche {line} : {what}"));
         }
         out
     }
@@ -399,7 +405,9 @@ fn fill_suivi(s: &mut Suivi, new: &Suivi) -> bool {
 }
 
 /// A person a line may match: one of the base (with its current suivi) or one the
-/// import creates (at that index of the new files).
+/// import creates.
+// One per person of the base, for one preview: boxing the person would only add noise.
+#[allow(clippy::large_enum_variant)]
 enum Candidate {
     Base {
         person: Person,

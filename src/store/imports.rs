@@ -5,6 +5,7 @@
 use super::sql::{self, Joined};
 use super::{audit, records, Result, Store};
 use crate::domain::{Change, Person, PersonFile, Record, Suivi};
+
 use rusqlite::{params, TransactionBehavior};
 
 /// The audit action of an import (one entry per import, with the file name and counts).
@@ -33,6 +34,43 @@ impl ImportBatch {
     }
 }
 
+/// The rows of a new file, moved into the person just written, in their order; an
+/// action's `objective_id` / `barrier_id` is the 1-based position of its objective /
+/// barrier in the file (as [`Store::insert_files`] takes them).
+fn write_rows(
+    tx: &rusqlite::Transaction,
+    f: &PersonFile,
+    pid: crate::domain::Id,
+    now: chrono::NaiveDateTime,
+) -> Result<()> {
+    use crate::domain::{Id, PlanAction};
+    let put = |r: Record| -> Result<Id> {
+        let r = records::in_file(r, pid);
+        Ok(records::apply(tx, &Change::Upsert(r), now, None)?.id)
+    };
+    fn rows<T: Clone>(rows: &[T], wrap: fn(T) -> Record) -> Vec<Record> {
+        rows.iter().cloned().map(wrap).collect()
+    }
+    let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
+    each(rows(&f.suivis, Record::Suivi))?;
+    each(rows(&f.diagnostics, Record::Diagnostic))?;
+    let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
+    let objective_ids = each(rows(&f.objectives, Record::Objective))?;
+    let pick = |ids: &[Id], pos: Option<Id>| {
+        pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
+    };
+    for a in &f.actions {
+        put(Record::Action(PlanAction {
+            objective_id: pick(&objective_ids, a.objective_id),
+            barrier_id: pick(&barrier_ids, a.barrier_id),
+            ..a.clone()
+        }))?;
+    }
+    each(rows(&f.appointments, Record::Appointment))?;
+    each(rows(&f.notes, Record::Note))?;
+    Ok(())
+}
+
 impl Store {
     /// Every person with their current suivi (the open one, else the latest), for matching.
     pub fn import_candidates(&self) -> Result<Vec<(Person, Option<Suivi>)>> {
@@ -54,7 +92,7 @@ impl Store {
     }
 
     /// Writes an import in ONE transaction (all or nothing): each new file (person, then its
-    /// suivis) and each change, with their audit entries, then one `import` entry with
+    /// rows, see [`write_rows`]) and each change, with their audit entries, then one `import` entry with
     /// `audit_detail`. `progress(done, total)` is called along the way. Returns the ids of
     /// the new persons. An empty batch writes nothing, not even the audit entry.
     pub fn import_batch(
@@ -86,10 +124,7 @@ impl Store {
                 Some(pid),
                 Some(pid),
             )?;
-            for s in &f.suivis {
-                let r = records::in_file(Record::Suivi(s.clone()), pid);
-                records::apply(&tx, &Change::Upsert(r), now, None)?;
-            }
+            write_rows(&tx, f, pid, now)?;
             ids.push(pid);
             done += 1;
             if done % 500 == 0 {
