@@ -75,11 +75,22 @@ pub fn write_to_dir(
     person_id: Id,
     dir: &Path,
 ) -> Result<PathBuf, ExportError> {
+    write_to_dir_nir(store, rf, person_id, dir, false)
+}
+
+/// [`write_to_dir`], the NIR in full when `nir_shown` (the advisor shows it in the file).
+pub fn write_to_dir_nir(
+    store: &Store,
+    rf: &Referential,
+    person_id: Id,
+    dir: &Path,
+    nir_shown: bool,
+) -> Result<PathBuf, ExportError> {
     let file = store.person_file(person_id)?;
     let now = store.clock().now();
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file_name(&file.person.dossier, now));
-    let html = person_html(&file, rf, now);
+    let html = person_html_nir(&file, rf, now, nir_shown);
     let mut f = create_private(&path)?;
     std::io::Write::write_all(&mut f, html.as_bytes())?;
     f.sync_all()?;
@@ -214,7 +225,102 @@ impl Page {
 }
 
 /// The whole document, as one HTML string.
+/// « oui », « non », or nothing when not known (the row is then left out).
+fn yes_no(v: Option<bool>) -> String {
+    match v {
+        Some(true) => "oui".into(),
+        Some(false) => "non".into(),
+        None => String::new(),
+    }
+}
+
+/// « Droit ouvert depuis le 01/03/2024 »; empty when neither is known.
+fn benefit(rf: &Referential, statut: &str, since: Option<chrono::NaiveDate>) -> String {
+    let mut s = label_in(&rf.benefit_statuses, statut).to_string();
+    if let Some(d) = since {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("depuis le {}", format_date(d)));
+    }
+    s
+}
+
+/// The person's identity fields after the contact details (issue 13).
+fn more_identity(rf: &Referential, p: &Person, nir_shown: bool) -> Vec<(&'static str, String)> {
+    let caf = match (p.caf_numero.is_empty(), p.caf_organisme.is_empty()) {
+        (false, false) => format!(
+            "{} ({})",
+            p.caf_numero,
+            label_in(&rf.benefit_organisms, &p.caf_organisme)
+        ),
+        (false, true) => p.caf_numero.clone(),
+        (true, false) => label_in(&rf.benefit_organisms, &p.caf_organisme).to_string(),
+        (true, true) => String::new(),
+    };
+    let nir = if p.nir.is_empty() || nir_shown {
+        nir::display(&p.nir, nir_shown)
+    } else {
+        format!("{} (masqué)", nir::masked(&p.nir))
+    };
+    vec![
+        ("Nom de naissance", p.nom_naissance.clone()),
+        ("Adresse", p.adresse.clone()),
+        ("Code postal", p.code_postal.clone()),
+        ("N° allocataire", caf),
+        ("NIR", nir),
+        ("ID France Travail", p.id_france_travail.clone()),
+        ("ID Département", p.id_departement.clone()),
+        (
+            "Rôle dans le foyer",
+            label_in(&rf.household_roles, &p.role_foyer).to_string(),
+        ),
+    ]
+}
+
+/// Section « Droits et situation administrative » (benefits, sources of the IAE criteria).
+fn rights_section(page: &mut Page, rf: &Referential, p: &Person) {
+    page.h2("Droits et situation administrative");
+    let rqth = match (p.rqth, p.rqth_fin) {
+        (Some(true), Some(end)) => format!("oui, jusqu'au {}", format_date(end)),
+        (v, _) => yes_no(v),
+    };
+    let rows = [
+        ("RSA", benefit(rf, &p.rsa_statut, p.rsa_depuis)),
+        ("ASS", benefit(rf, &p.ass_statut, p.ass_depuis)),
+        ("AAH", benefit(rf, &p.aah_statut, p.aah_depuis)),
+        ("Sortant·e de l'ASE", yes_no(p.ase_sortant)),
+        (
+            "Statut de protection",
+            label_in(&rf.protection_statuses, &p.protection).to_string(),
+        ),
+        ("RQTH", rqth),
+        ("Résident·e ZRR / FRR", yes_no(p.zrr)),
+        ("Résident·e QPV", yes_no(p.qpv)),
+        (
+            "Niveau de français",
+            label_in(&rf.french_levels, &p.niveau_francais).to_string(),
+        ),
+        ("Parent isolé·e", yes_no(p.parent_isole)),
+    ];
+    if rows.iter().all(|(_, v)| v.is_empty()) {
+        page.empty("Aucune information enregistrée.");
+    }
+    page.fields(&rows);
+}
+
+/// The document, the NIR masked.
 pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> String {
+    person_html_nir(file, rf, now, false)
+}
+
+/// The document, the NIR in full when `nir_shown`.
+pub fn person_html_nir(
+    file: &PersonFile,
+    rf: &Referential,
+    now: NaiveDateTime,
+    nir_shown: bool,
+) -> String {
     let p = &file.person;
     let mut page = Page {
         html: String::with_capacity(16 * 1024),
@@ -244,7 +350,7 @@ pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> S
 
     // ----- identité (persons) -----
     page.h2("Identité");
-    page.fields(&[
+    let mut identity = vec![
         ("N° de dossier", p.dossier.clone()),
         ("Nom", p.nom.clone()),
         ("Prénom", p.prenom.clone()),
@@ -254,9 +360,14 @@ pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> S
         ("Téléphone", p.phone.clone()),
         ("E-mail", p.email.clone()),
         ("Commune", p.commune.clone()),
+    ];
+    identity.extend(more_identity(rf, p, nir_shown));
+    identity.extend([
         ("Dossier créé le", datetime(p.created_at)),
         ("Dernière modification le", datetime(p.updated_at)),
     ]);
+    page.fields(&identity);
+    rights_section(&mut page, rf, p);
 
     // ----- accompagnement (suivis) -----
     page.h2("Accompagnement");

@@ -44,6 +44,16 @@ impl Builder {
             .id
     }
 
+    /// The person's RSA right: status code and « depuis le ».
+    fn rsa(&mut self, person: Id, statut: &str, depuis: Option<NaiveDate>) {
+        let mut p = self.store.person_file(person).unwrap().person;
+        p.rsa_statut = statut.into();
+        p.rsa_depuis = depuis;
+        self.store
+            .apply(&Change::Upsert(Record::Person(p)))
+            .unwrap();
+    }
+
     /// A suivi: (orientation, premier contact, entrée, sortie, type de sortie).
     #[allow(clippy::too_many_arguments)]
     fn suivi(
@@ -225,6 +235,16 @@ fn build(db: &Path) -> (String, String) {
         Some("ed_cdd6"),
     );
     b.appt(p8, "2025-03-01", "rdv", "honore");
+    // RSA rights: counted when « ouvert » or « suspendu », opened by 31/12/2025 or at an
+    // unknown date: P1, P2, P6, P7 (P8 has no suivi in 2025).
+    b.rsa(p1, "ouvert", d("2024-06-01"));
+    b.rsa(p2, "suspendu", None);
+    b.rsa(p3, "radie", d("2023-01-01"));
+    b.rsa(p4, "ouvert", d("2026-02-01"));
+    b.rsa(p5, "en_instruction", d("2025-04-01"));
+    b.rsa(p6, "ouvert", d("2025-05-01"));
+    b.rsa(p7, "ouvert", d("2020-01-01"));
+    b.rsa(p8, "ouvert", d("2020-01-01"));
     let dossier = |id| b.store.person_file(id).unwrap().person.dossier;
     (dossier(p5), dossier(p6))
 }
@@ -244,6 +264,8 @@ const EXPECTED_2025: Expected = &[
             ("Hommes", &["3 soit 42,86 %"]),
             ("Autre", &["0 soit 0,00 %"]),
             ("Sexe non renseigné", &["1 soit 14,29 %"]),
+            // P1, P2, P6, P7 (P3 radié·e, P4 opened after the period, P5 en instruction).
+            ("Bénéficiaires du RSA", &["4 soit 57,14 %"]),
             ("Entrées dans la période", &["5"]),
             ("Toujours suivies au 31/12/2025", &["1 soit 14,29 %"]),
             ("Mesures en cours d'intégration", &["1 soit 14,29 %"]),
@@ -282,42 +304,48 @@ const EXPECTED_2025: Expected = &[
     (
         "2. Sorties",
         &[
-            ("CDI", &["1 soit 20,00 %", "0 soit 0,00 %"]),
+            ("CDI", &["1 soit 20,00 %", "1", "0 soit 0,00 %"]),
             (
                 "CDD de 6 mois ou plus",
-                &["0 soit 0,00 %", "1 soit 50,00 %"],
+                &["0 soit 0,00 %", "0", "1 soit 50,00 %"],
             ),
             (
                 "Intérim de 6 mois ou plus",
-                &["0 soit 0,00 %", "0 soit 0,00 %"],
+                &["0 soit 0,00 %", "0", "0 soit 0,00 %"],
             ),
-            ("Emploi durable", &["1 soit 20,00 %", "1 soit 50,00 %"]),
+            ("Emploi durable", &["1 soit 20,00 %", "1", "1 soit 50,00 %"]),
             (
                 "CDD de moins de 6 mois",
-                &["1 soit 20,00 %", "0 soit 0,00 %"],
+                &["1 soit 20,00 %", "1", "0 soit 0,00 %"],
             ),
-            ("Emploi de transition", &["1 soit 20,00 %", "0 soit 0,00 %"]),
+            (
+                "Emploi de transition",
+                &["1 soit 20,00 %", "1", "0 soit 0,00 %"],
+            ),
             (
                 "Formation qualifiante",
-                &["1 soit 20,00 %", "0 soit 0,00 %"],
+                &["1 soit 20,00 %", "1", "0 soit 0,00 %"],
             ),
-            ("Sorties positives", &["1 soit 20,00 %", "0 soit 0,00 %"]),
+            (
+                "Sorties positives",
+                &["1 soit 20,00 %", "1", "0 soit 0,00 %"],
+            ),
             (
                 "Sous-total sorties dynamiques",
-                &["3 soit 60,00 %", "1 soit 50,00 %"],
+                &["3 soit 60,00 %", "3", "1 soit 50,00 %"],
             ),
             (
                 "Réorientation vers France Travail",
-                &["0 soit 0,00 %", "1 soit 50,00 %"],
+                &["0 soit 0,00 %", "0", "1 soit 50,00 %"],
             ),
-            ("Réorientations", &["0 soit 0,00 %", "1 soit 50,00 %"]),
-            ("Déménagement", &["1 soit 20,00 %", "0 soit 0,00 %"]),
-            ("Autres sorties", &["1 soit 20,00 %", "0 soit 0,00 %"]),
+            ("Réorientations", &["0 soit 0,00 %", "0", "1 soit 50,00 %"]),
+            ("Déménagement", &["1 soit 20,00 %", "1", "0 soit 0,00 %"]),
+            ("Autres sorties", &["1 soit 20,00 %", "1", "0 soit 0,00 %"]),
             (
                 "Type inconnu ou absent (à vérifier)",
-                &["1 soit 20,00 %", "0 soit 0,00 %"],
+                &["1 soit 20,00 %", "0", "0 soit 0,00 %"],
             ),
-            ("Total des sorties", &["5", "2"]),
+            ("Total des sorties", &["5", "4", "2"]),
         ],
     ),
     (
@@ -621,6 +649,16 @@ fn every_figure_of_every_table_in_the_data_and_the_three_formats() {
         text.contains("non disponible dans cette version")
             || text.contains("Non disponible dans cette version")
     );
+    // The RSA figures are given now, with their definition.
+    let unavailable = text
+        .lines()
+        .find(|l| l.contains("Non disponible dans cette version"))
+        .unwrap();
+    assert!(!unavailable.contains("RSA"), "{unavailable}");
+    assert!(
+        text.contains("Bénéficiaires du RSA : personnes dont le droit RSA"),
+        "{text}"
+    );
     assert!(text.contains("Définitions"));
     assert!(!text.contains("NaN") && !text.contains("inf"));
     // No name and no report content leaves in the report.
@@ -681,9 +719,10 @@ fn filters_by_dispositif_and_referent() {
             &[
                 (
                     "Sous-total sorties dynamiques",
-                    &["3 soit 75,00 %", "1 soit 50,00 %"],
+                    &["3 soit 75,00 %", "3", "1 soit 50,00 %"],
                 ),
-                ("Total des sorties", &["4", "2"]),
+                // P1, P2, P6 (P5 en instruction).
+                ("Total des sorties", &["4", "3", "2"]),
             ],
         ),
         (
@@ -715,9 +754,9 @@ fn filters_by_dispositif_and_referent() {
             &[
                 (
                     "Sous-total sorties dynamiques",
-                    &["2 soit 100,00 %", "0 soit —"],
+                    &["2 soit 100,00 %", "2", "0 soit —"],
                 ),
-                ("Total des sorties", &["2", "0"]),
+                ("Total des sorties", &["2", "2", "0"]),
             ],
         ),
     ];
@@ -754,8 +793,11 @@ fn an_empty_period_says_so_and_divides_by_nothing() {
         (
             "2. Sorties",
             &[
-                ("Sous-total sorties dynamiques", &["0 soit —", "0 soit —"]),
-                ("Total des sorties", &["0", "0"]),
+                (
+                    "Sous-total sorties dynamiques",
+                    &["0 soit —", "0", "0 soit —"],
+                ),
+                ("Total des sorties", &["0", "0", "0"]),
             ],
         ),
         (

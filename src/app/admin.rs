@@ -163,7 +163,12 @@ impl App {
             self.set_error(e.to_string());
             return;
         }
-        match crate::document::write_to_dir(store, &self.rf, id, &dir) {
+        // The NIR in full only when the advisor shows it in this very file.
+        let nir_shown = self
+            .file
+            .as_ref()
+            .is_some_and(|f| f.data.person.id == id && f.nir_shown);
+        match crate::document::write_to_dir_nir(store, &self.rf, id, &dir, nir_shown) {
             Ok(path) => self.set_info(format!(
                 "Dossier n° {dossier} exporté : {} (non chiffré : imprimez-le ou remettez-le, puis supprimez-le)",
                 path.display()

@@ -335,6 +335,9 @@ impl PersonFile {
 }
 
 /// One record of any aggregate: the unit of the single write path.
+// A person (about 600 bytes with its identity and benefit fields) is larger than the other
+// records; records are few and short-lived (one per edit), as for `Change` below.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
     Person(Person),

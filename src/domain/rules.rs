@@ -1229,4 +1229,79 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn person_administrative_fields() {
+        let body = "1850578006084";
+        let nir = format!("{body}{:02}", crate::domain::nir::key(body).unwrap());
+        let ok = Person {
+            nir: nir.clone(),
+            code_postal: "62300".into(),
+            rsa_depuis: Some(today()),
+            rqth: Some(true),
+            rqth_fin: Some(d(2030, 1, 1)),
+            ..Person::default()
+        };
+        let cases: Vec<(&str, Person, Expect)> = vec![
+            ("all_empty", Person::default(), None),
+            ("all_valid", ok.clone(), None),
+            (
+                "nir_wrong_key",
+                Person {
+                    nir: format!("{body}00"),
+                    ..ok.clone()
+                },
+                Some((
+                    "nir",
+                    "NIR : la clé ne correspond pas au numéro (vérifiez chaque chiffre)",
+                )),
+            ),
+            (
+                "postcode_letters",
+                Person {
+                    code_postal: "2A004".into(),
+                    ..ok.clone()
+                },
+                Some(("code_postal", "Code postal : 5 chiffres attendus (ex. 62300)")),
+            ),
+            (
+                "postcode_six_digits",
+                Person {
+                    code_postal: "623000".into(),
+                    ..ok.clone()
+                },
+                Some(("code_postal", "Code postal : 5 chiffres attendus (ex. 62300)")),
+            ),
+            (
+                "aah_since_tomorrow",
+                Person {
+                    aah_depuis: Some(d(2026, 3, 11)),
+                    ..ok.clone()
+                },
+                Some((
+                    "aah_depuis",
+                    "Droit AAH : la date « depuis le » est dans le futur",
+                )),
+            ),
+            (
+                "rqth_unknown_with_end",
+                Person {
+                    rqth: None,
+                    ..ok.clone()
+                },
+                Some((
+                    "rqth_fin",
+                    "Une date de fin de RQTH suppose une RQTH : choisissez « oui », ou effacez la date",
+                )),
+            ),
+        ];
+        for (name, p, want) in cases {
+            let got = p.check(today()).err();
+            assert_eq!(
+                got.as_ref().map(|e| (e.field, e.message.as_str())),
+                want,
+                "{name}"
+            );
+        }
+    }
 }

@@ -3,8 +3,8 @@
 //! [`Cohort`] for a [`Period`] (`Store::report_cohort`); [`compute`] turns it into a
 //! [`Report`] of generic tables; [`render`] writes them as text, CSV or HTML.
 //!
-//! First slice of issue 12 §1: the RSA column, étapes de parcours, saisines and démarches by
-//! theme need data the base does not hold yet and are announced as « non disponible ».
+//! First slice of issue 12 §1: étapes de parcours, saisines and démarches by theme need data
+//! the base does not hold yet and are announced as « non disponible ».
 
 pub mod render;
 
@@ -264,9 +264,18 @@ pub struct Report {
     pub definitions: Vec<(String, String)>,
 }
 
-pub const UNAVAILABLE: &str = "Non disponible dans cette version : bénéficiaires du RSA \
-     (colonne « dont RSA »), étapes de parcours, saisines, démarches par thème, occupation \
-     de la convention.";
+pub const UNAVAILABLE: &str = "Non disponible dans cette version : étapes de parcours, \
+     saisines, démarches par thème, occupation de la convention.";
+
+/// Bénéficiaire du RSA during [.., `au`]: the RSA right recorded in the file is « ouvert » or
+/// « suspendu » (a suspended right is still a right), opened by the last day of the period
+/// or at an unknown date. The file holds the right's current status, not its history.
+pub fn rsa_beneficiary(p: &Person, au: NaiveDate) -> bool {
+    matches!(
+        p.rsa_statut.as_str(),
+        codes::BENEFIT_OPEN | codes::BENEFIT_SUSPENDED
+    ) && p.rsa_depuis.is_none_or(|d| d <= au)
+}
 
 /// Exit typology groups in report order, with their labels.
 const EXIT_GROUPS: &[(&str, &str)] = &[
@@ -331,6 +340,15 @@ struct Scope<'a> {
     total: usize,
 }
 
+impl Scope<'_> {
+    /// The person `id` counts as bénéficiaire du RSA in the period ([`rsa_beneficiary`]).
+    fn is_rsa(&self, id: Id) -> bool {
+        self.persons
+            .get(&id)
+            .is_some_and(|p| rsa_beneficiary(p, self.au))
+    }
+}
+
 /// The report of `cohort` for `period`.
 pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
     let (du, au) = (period.du, period.au);
@@ -363,7 +381,8 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
     let exits_now = exits_between(&suivis, du, au);
     let exits_before = exits_between(&suivis, n1_du, n1_au);
     let n1_header = format!("N-1 ({} – {})", format_date(n1_du), format_date(n1_au));
-    tables.push(exits_table(rf, &exits_now, &exits_before, &n1_header));
+    let rsa = |id: Id| scope.is_rsa(id);
+    tables.push(exits_table(rf, &exits_now, &exits_before, &n1_header, &rsa));
 
     // 3. Rendez-vous of the people counted, dated in the period.
     let appts: Vec<&Appointment> = cohort
@@ -424,6 +443,7 @@ fn people_table(sc: &Scope) -> Table {
     let sex_of = |id: &Id| sc.persons.get(id).map(|p| p.sexe.as_str()).unwrap_or("");
     let count_sex = |code: &str| sc.people.iter().filter(|id| sex_of(id) == code).count();
     let (women, men, other) = (count_sex("F"), count_sex("H"), count_sex("A"));
+    let rsa = sc.people.iter().filter(|id| sc.is_rsa(**id)).count();
     let mut t = Table::new("1. Personnes accompagnées", &["Personnes"]);
     t.push(
         "Personnes accompagnées",
@@ -437,6 +457,11 @@ fn people_table(sc: &Scope) -> Table {
         "Sexe non renseigné",
         RowKind::Normal,
         vec![share(total - women - men - other, total)],
+    );
+    t.push(
+        "Bénéficiaires du RSA",
+        RowKind::Normal,
+        vec![share(rsa, total)],
     );
     t.push(
         "Entrées dans la période",
@@ -785,18 +810,30 @@ fn dispositif_label(rf: &Referential, period: &Period) -> String {
 }
 
 /// Table 2: exits by the referential's typology, with group sub-totals, the sous-total of
-/// sorties dynamiques (categories flagged `dynamic`) and the total; N-1 beside.
-fn exits_table(rf: &Referential, now: &[&Suivi], before: &[&Suivi], n1: &str) -> Table {
-    let mut t = Table::new("2. Sorties", &["Période", n1]);
+/// sorties dynamiques (categories flagged `dynamic`) and the total; the exits of
+/// bénéficiaires du RSA (`rsa`, by person) beside the period's, N-1 after.
+fn exits_table(
+    rf: &Referential,
+    now: &[&Suivi],
+    before: &[&Suivi],
+    n1: &str,
+    rsa: &dyn Fn(Id) -> bool,
+) -> Table {
+    let mut t = Table::new("2. Sorties", &["Période", RSA_COLUMN, n1]);
     let count = |exits: &[&Suivi], pred: &dyn Fn(Option<&str>) -> bool| {
         exits
             .iter()
             .filter(|s| pred(s.sortie_categorie.as_deref()))
             .count()
     };
+    let now_rsa: Vec<&Suivi> = now.iter().copied().filter(|s| rsa(s.person_id)).collect();
     let (tn, tb) = (now.len(), before.len());
     let cells = |pred: &dyn Fn(Option<&str>) -> bool| {
-        vec![share(count(now, pred), tn), share(count(before, pred), tb)]
+        vec![
+            share(count(now, pred), tn),
+            Cell::Count(count(&now_rsa, pred) as u64),
+            share(count(before, pred), tb),
+        ]
     };
     let in_group = |c: Option<&str>, g: &str| {
         c.and_then(|c| rf.exit_category(c))
@@ -843,16 +880,24 @@ fn exits_table(rf: &Referential, now: &[&Suivi], before: &[&Suivi], n1: &str) ->
     t.push(
         "Total des sorties",
         RowKind::Total,
-        vec![Cell::Count(tn as u64), Cell::Count(tb as u64)],
+        vec![
+            Cell::Count(tn as u64),
+            Cell::Count(now_rsa.len() as u64),
+            Cell::Count(tb as u64),
+        ],
     );
     t
 }
+
+/// Header of table 2's RSA column.
+pub const RSA_COLUMN: &str = "dont bénéficiaires du RSA";
 
 fn definitions() -> Vec<(String, String)> {
     let d = |a: &str, b: &str| (a.to_string(), b.to_string());
     vec![
         d("Période", "du premier au dernier jour inclus ; la colonne N-1 est la même période un an plus tôt."),
         d("Personnes accompagnées", "personnes ayant un suivi (du dispositif et du ou de la référent·e choisis) ouvert à un moment de la période : commencé (entrée, à défaut orientation, à défaut sortie ; un suivi sans aucune date est compté) au plus tard le dernier jour, sans sortie avant le premier jour. Une personne compte une fois."),
+        d("Bénéficiaires du RSA", "personnes dont le droit RSA enregistré au dossier (« Droits et situation administrative ») est « ouvert » ou « suspendu » pendant la période : statut ouvert ou suspendu, droit ouvert au plus tard le dernier jour de la période (ou date d'ouverture non renseignée). Le dossier tient le statut actuel du droit, pas son historique. Dans les sorties, la colonne « dont bénéficiaires du RSA » compte les sorties de la période de ces personnes."),
         d("Entrées", "suivis dont la date d'entrée est dans la période."),
         d("Toujours suivies", "personnes entrées au plus tard le dernier jour et sans sortie à cette date."),
         d("Mesures en cours d'intégration", "personnes orientées, pas encore entrées et sans sortie au dernier jour."),

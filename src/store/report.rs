@@ -42,7 +42,7 @@ impl Store {
         };
         let persons = {
             let q = format!(
-                "SELECT id, dossier, birth_date, sexe FROM persons
+                "SELECT id, dossier, birth_date, sexe, rsa_statut, rsa_depuis FROM persons
                  WHERE id IN (SELECT person_id FROM suivis WHERE {OVERLAPPING}) ORDER BY id"
             );
             let mut stmt = c.prepare(&q)?;
@@ -53,6 +53,8 @@ impl Store {
                         dossier: r.get(1)?,
                         birth_date: r.get(2)?,
                         sexe: r.get(3)?,
+                        rsa_statut: r.get(4)?,
+                        rsa_depuis: r.get(5)?,
                         ..Default::default()
                     })
                 })?

@@ -2,8 +2,8 @@ use super::{centered, popup, scroll_offset, style};
 use crate::app::keys::{Action, Context};
 use crate::app::{App, BarrierRow, FileState, Pane, PlanRow};
 use crate::dates::{age_on, format_date, format_datetime, format_short_date, weekday_fr};
-use crate::domain::codes;
 use crate::domain::referential::label_in;
+use crate::domain::{codes, nir};
 use crate::text::truncate_width;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -51,7 +51,14 @@ fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
         let name = truncate_width(&format!(" {}", p.display_name()), w - kept_w);
         let mut left = w - kept_w - width(&name);
         let mut rest = String::new();
-        for extra in [&p.commune, &p.phone] {
+        // The NIR masked unless the advisor shows it (key from the table), never in full
+        // by default.
+        let nir = if p.nir.is_empty() {
+            String::new()
+        } else {
+            format!("NIR {}", nir::display(&p.nir, file.nir_shown))
+        };
+        for extra in [&p.commune, &p.phone, &nir] {
             if extra.trim().is_empty() || left < 5 {
                 continue;
             }
@@ -96,6 +103,9 @@ fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
                 ));
             } else if let Some(e) = s.date_entree {
                 parts.push(format!("entrée {}", format_date(e)));
+            }
+            if let Some(rsa) = rsa_part(app, p) {
+                parts.push(rsa);
             }
             l2.push(Span::raw(format!(" {}", parts.join(" · "))));
         }
@@ -145,6 +155,20 @@ fn draw_header(frame: &mut Frame, app: &App, file: &FileState, area: Rect) {
         }
     };
     frame.render_widget(Paragraph::new(vec![l1, clip(l2)]), area);
+}
+
+/// « RSA : droit ouvert », « RSA : suspendu »; nothing when the right is not known.
+fn rsa_part(app: &App, p: &crate::domain::Person) -> Option<String> {
+    if p.rsa_statut.is_empty() {
+        return None;
+    }
+    let label = label_in(&app.rf.benefit_statuses, &p.rsa_statut);
+    let mut chars = label.chars();
+    let lower: String = chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    Some(format!("RSA : {lower}"))
 }
 
 fn width(s: &str) -> usize {
