@@ -749,3 +749,44 @@ fn a_conflict_is_listed_and_never_merged() {
     assert_eq!(p.new, 0);
     assert_eq!(files(&store), before, "nothing merged");
 }
+
+#[test]
+fn profiles_are_listed_and_chosen_by_name() {
+    let env = Env::new();
+    drop(env.store());
+    let dir = env.config.path().join("imports");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("nord.toml"),
+        "libelle = \"Département du Nord (IODAS)\"\ndispositif = \"plie\"\n\
+         [colonnes]\n\"patronyme\" = \"nom\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("casse.toml"), "dispositif = [").unwrap();
+    let list = env.import(&["--profil"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let out = stdout(&list);
+    assert!(
+        out.contains("defaut") && out.contains("Listes d'orientation"),
+        "{out}"
+    );
+    assert!(
+        out.contains("nord") && out.contains("Département du Nord (IODAS)"),
+        "{out}"
+    );
+    assert!(out.contains("profil d'import « casse » illisible"), "{out}");
+    let csv = env.write("n.csv", "Patronyme;Prénom\nLeroy;Nina\n".as_bytes());
+    let o = env.import(&[csv.to_str().unwrap(), "--profil", "nord", "--oui"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = &files(&env.store())[0];
+    assert_eq!(
+        (f.person.nom.as_str(), f.suivis[0].dispositif.as_str()),
+        ("Leroy", "plie")
+    );
+    let o = env.import(&[csv.to_str().unwrap(), "--profil", "sud"]);
+    assert!(
+        stderr(&o).contains("aucun profil d'import « sud »"),
+        "{}",
+        stderr(&o)
+    );
+}
