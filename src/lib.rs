@@ -14,6 +14,7 @@ pub mod document;
 pub mod domain;
 pub mod eligibility_document;
 pub mod export;
+pub mod import;
 pub mod report;
 pub mod search;
 pub mod session;

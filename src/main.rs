@@ -97,6 +97,27 @@ enum Command {
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
     },
+    /// Importe une liste d'orientation (CSV, XLSX, XLS, ODS) : aperçu d'abord, puis tout
+    /// en une fois ; les personnes déjà connues sont complétées, jamais dédoublées
+    Import {
+        /// Le fichier à importer
+        #[arg(value_name = "FICHIER")]
+        fichier: Option<PathBuf>,
+        /// Profil d'import (en-têtes propres à une source, dispositif, référent·e) ; sans
+        /// nom : la liste des profils
+        #[arg(long, value_name = "NOM", num_args = 0..=1, default_missing_value = "")]
+        profil: Option<String>,
+        /// Montrer l'aperçu sans rien importer
+        #[arg(long)]
+        simulation: bool,
+        /// Importer sans demander de confirmation (scripts)
+        #[arg(long)]
+        oui: bool,
+        /// tableur : liste d'orientation (CSV, XLSX, XLS, ODS) ; json : export JSON de
+        /// parcours (changement de poste, fusion de bases, portabilité)
+        #[arg(long, value_enum, default_value_t = ImportFormat::Tableur)]
+        format: ImportFormat,
+    },
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
     /// Affiche les touches par défaut (modèle pour touches.toml)
@@ -208,6 +229,14 @@ enum Format {
     Csv,
     /// Agenda iCalendar des rendez-vous (initiales et n° de dossier, sauf --avec-noms)
     Ics,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImportFormat {
+    /// Liste d'orientation : CSV, XLSX, XLS ou ODS
+    Tableur,
+    /// Ce qu'écrit « parcours export --format json » (un dossier ou toute la base)
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -459,6 +488,13 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             },
             output,
         ),
+        Some(Command::Import {
+            fichier,
+            profil,
+            simulation,
+            oui,
+            format,
+        }) => import(&ctx, fichier, profil, simulation, oui, format),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
         Some(Command::Compte { action }) => compte(&ctx, action),
@@ -631,6 +667,139 @@ fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `import FICHIER [--profil NOM] [--simulation] [--oui]`. The file is read and its
+/// columns checked before the base is even opened: a file refused leaves it untouched.
+fn import(
+    ctx: &Ctx,
+    file: Option<PathBuf>,
+    profil: Option<String>,
+    simulation: bool,
+    oui: bool,
+    format: ImportFormat,
+) -> Result<()> {
+    use parcours::import;
+    let dir = import::profile::profiles_dir();
+    let Some(file) = file else {
+        if profil.as_deref() == Some("") {
+            return import_profiles(dir.as_deref());
+        }
+        return Err(CliError::Message(
+            "précisez le fichier à importer : parcours import FICHIER".into(),
+        ));
+    };
+    if format == ImportFormat::Json {
+        return import_json(ctx, &file, simulation, oui);
+    }
+    let name = profil.as_deref().filter(|p| !p.trim().is_empty());
+    let profile = import::profile::load(dir.as_deref(), name).map_err(|e| e.to_string())?;
+    let refused = |e: import::ImportError| CliError::Message(format!("{e} ; rien n'a été importé"));
+    let sheet = import::read_file(&file, &profile).map_err(refused)?;
+    import::columns(&sheet, &profile).map_err(refused)?;
+    let mut opened = open_any(ctx)?;
+    let plan = {
+        let store = opened.store();
+        import::plan(
+            &sheet,
+            &profile,
+            store.import_candidates()?,
+            &import::file_name(&file),
+            store.clock().today(),
+        )
+        .map_err(refused)?
+    };
+    drop(sheet);
+    import_plan(&mut opened, &file, &plan, simulation, oui)
+}
+
+/// `import --format json FICHIER`: an export of parcours, read and checked before the base
+/// is opened.
+fn import_json(ctx: &Ctx, file: &Path, simulation: bool, oui: bool) -> Result<()> {
+    use parcours::import;
+    let refused = |e: import::ImportError| CliError::Message(format!("{e} ; rien n'a été importé"));
+    let bytes = std::fs::read(file).map_err(|e| {
+        refused(import::ImportError::Io(
+            file.to_path_buf(),
+            parcours::store::preflight::os_error_fr(&e),
+        ))
+    })?;
+    let files = import::json::read(&bytes).map_err(refused)?;
+    drop(bytes);
+    let mut opened = open_any(ctx)?;
+    let known = opened.store().import_candidates()?;
+    let plan = import::json::plan(files, known, &import::file_name(file));
+    import_plan(&mut opened, file, &plan, simulation, oui)
+}
+
+/// The preview on standard output, then (unless `--simulation`) the import after
+/// confirmation, in one transaction.
+fn import_plan(
+    opened: &mut Opened,
+    file: &Path,
+    plan: &parcours::import::Plan,
+    simulation: bool,
+    oui: bool,
+) -> Result<()> {
+    use parcours::import;
+    let mut out = format!("{} — {}\n", import::file_name(file), plan.format);
+    for line in plan.details() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    print_stdout(&out)?;
+    if simulation {
+        eprintln!("Simulation : rien n'a été importé.");
+        return Ok(());
+    }
+    if plan.batch.is_empty() {
+        eprintln!("Rien à importer : la base a déjà tout ce que contient ce fichier.");
+        return Ok(());
+    }
+    if !oui
+        && !ask("Importer ? Tapez « oui » pour confirmer : ")?
+            .trim()
+            .eq_ignore_ascii_case("oui")
+    {
+        return Err(CliError::Message(
+            "import abandonné : rien n'a été modifié".into(),
+        ));
+    }
+    opened.audit_login()?;
+    let started = std::time::Instant::now();
+    let ids = opened
+        .store_mut()
+        .import_batch(&plan.batch, &mut |done, total| {
+            // Only long imports say how far they are.
+            if done < total && started.elapsed().as_millis() > 500 {
+                eprintln!("Import : {done} / {total}…");
+            }
+        })?;
+    eprintln!(
+        "Import terminé : {} personne(s) créée(s), {} dossier(s) complété(s) ({:.1} s).",
+        ids.len(),
+        plan.updated,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `import --profil`: the import profiles, the embedded default first.
+fn import_profiles(dir: Option<&Path>) -> Result<()> {
+    let mut out = String::new();
+    for p in parcours::import::profile::list(dir) {
+        match p {
+            Ok(p) => out.push_str(&format!("{:<16} {}\n", p.name, p.label)),
+            Err(e) => out.push_str(&format!("{e}\n")),
+        }
+    }
+    if let Some(d) = dir {
+        out.push_str(&format!(
+            "Pour ajouter un profil : un fichier NOM.toml dans {} (modèle : le profil « defaut » ci-dessus, voir README « Import »)\n",
+            d.display()
+        ));
+    }
+    print_stdout(&out)
 }
 
 /// The internal id of the person with this n° de dossier.
@@ -1121,6 +1290,13 @@ impl Opened {
     fn store(&self) -> &Store {
         match self {
             Opened::Encrypted(s) => &s.store,
+            Opened::Plain(store) => store,
+        }
+    }
+
+    fn store_mut(&mut self) -> &mut Store {
+        match self {
+            Opened::Encrypted(s) => &mut s.store,
             Opened::Plain(store) => store,
         }
     }

@@ -164,6 +164,7 @@ impl App {
             quit_armed: false,
             retention: Default::default(),
             audit: Default::default(),
+            import: Default::default(),
             export_dir: None,
             last_input: now,
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),

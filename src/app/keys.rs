@@ -54,6 +54,8 @@ pub enum Context {
     Parcours,
     /// The IAE eligibility view of a file.
     Eligibility,
+    /// The import screen (path, preview).
+    Import,
 }
 
 impl Context {
@@ -83,6 +85,7 @@ impl Context {
             Context::Login => "Écran de connexion",
             Context::Parcours => "Étapes de parcours, saisines, veille à 6 mois",
             Context::Eligibility => "Éligibilité IAE",
+            Context::Import => "Import d'une liste d'orientation",
         }
     }
 
@@ -103,6 +106,7 @@ impl Context {
                 | Context::Completion
                 | Context::Edit
                 | Context::Login
+                | Context::Import
         )
     }
 }
@@ -199,6 +203,7 @@ pub enum Action {
     TogglePrescriber,
     RecordEligibility,
     PrintEligibility,
+    Import,
     // The search line.
     ClearSearch,
     // Forms.
@@ -460,6 +465,7 @@ const DEFAULTS: &[Row] = &[
     (C::Caseload,     "r",                   A::Retention,         "",                    "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)"),
     (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
     (C::Caseload,     "c",                   A::Sessions,          "",                    "Actions collectives : séances à venir, statuts à préciser, passées"),
+    (C::Caseload,     "i",                   A::Import,            "",                    "Importer une liste d'orientation (CSV, XLSX, XLS, ODS) : aperçu, puis import"),
     (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
     (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
     (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
@@ -573,6 +579,11 @@ const DEFAULTS: &[Row] = &[
     (C::Enrol,        "pageup",              A::PageUp,            "",                    "Page précédente"),
     (C::Enrol,        "pagedown",            A::PageDown,          "",                    "Page suivante"),
     (C::Enrol,        "esc",                 A::Cancel,            "annuler",             "Revenir sans inscrire personne"),
+    (C::Import,       "enter",               A::Submit,            "aperçu / importer",   "Aperçu du fichier ; sur l'aperçu, importer (tout en une fois)"),
+    (C::Import,       "tab",                 A::Complete,          "compléter",           "Compléter le chemin du fichier (dossiers, CSV, XLSX, XLS, ODS)"),
+    (C::Import,       "esc",                 A::Back,              "retour",              "Revenir au chemin (depuis l'aperçu), ou à la file active"),
+    (C::Import,       "up",                  A::Up,                "",                    "Faire défiler l'aperçu"),
+    (C::Import,       "down",                A::Down,              "",                    "Faire défiler l'aperçu"),
     (C::Help,         "esc",                 A::Back,              "fermer",              "Fermer l'aide (toute autre touche aussi)"),
     (C::Help,         "up|k",                A::Up,                "défiler",             "Remonter"),
     (C::Help,         "down|j",              A::Down,              "défiler",             "Descendre"),
@@ -922,6 +933,7 @@ mod tests {
         C::Login,
         C::Parcours,
         C::Eligibility,
+        C::Import,
     ];
 
     #[test]

@@ -11,6 +11,7 @@ mod caseload;
 mod export_list;
 pub mod file;
 pub mod form;
+pub mod import;
 pub mod input;
 pub mod keys;
 pub mod login;

@@ -36,6 +36,8 @@ pub enum Screen {
     Attendance,
     /// Enrolment: the caseload's search, several people marked, then confirmed.
     Enrol,
+    /// Import of an orientation list (path, preview, import).
+    Import,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +279,8 @@ pub struct App {
     pub retention: RetentionState,
     /// Audit view (admin).
     pub audit: AuditState,
+    /// Import screen.
+    pub import: super::import::ImportState,
     /// Where a person's document is written (None: `exports` in the user's data dir).
     pub export_dir: Option<std::path::PathBuf>,
     /// Time of the last key or paste (idle lock).

@@ -41,6 +41,7 @@ impl App {
             Screen::Sessions => vec![Context::Sessions, Context::Global],
             Screen::Attendance => vec![Context::Attendance, Context::Global],
             Screen::Enrol => vec![Context::Enrol, Context::Global],
+            Screen::Import => vec![Context::Import, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.eligibility.is_some()) {
                     return vec![Context::Eligibility, Context::Global];
@@ -85,6 +86,8 @@ impl App {
                     form.paste(text);
                 } else if self.screen == Screen::Caseload {
                     self.search_paste(text);
+                } else if self.screen == Screen::Import {
+                    self.import_paste(text);
                 }
                 Outcome::Redraw
             }
@@ -142,6 +145,9 @@ impl App {
             return Outcome::Redraw;
         }
         if self.screen == Screen::Enrol && self.enrol_key(&key, store) {
+            return Outcome::Redraw;
+        }
+        if self.screen == Screen::Import && self.import_key(&key, store) {
             return Outcome::Redraw;
         }
         let k = Key::from_event(&key);
@@ -309,6 +315,7 @@ impl App {
             A::ExportList => self.export_caseload_csv(store),
             A::ErasePerson => self.ask_erase(store),
             A::Retention => self.show_retention(store),
+            A::Import => self.show_import(),
             A::ToggleArchive => self.toggle_archive(store),
             A::AuditLog => self.show_audit(store),
             A::CycleAuditAccount => self.cycle_audit_actor(store),
@@ -338,6 +345,7 @@ impl App {
             Screen::Retention => self.back_to_caseload(store),
             Screen::Audit => self.leave_audit(store),
             Screen::Caseload | Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
+            Screen::Import => self.back_to_caseload(store),
         }
     }
 
@@ -349,6 +357,7 @@ impl App {
             Screen::Retention => self.open_retention_row(store),
             Screen::File | Screen::Audit => {}
             Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
+            Screen::Import => {}
         }
     }
 
@@ -370,6 +379,7 @@ impl App {
                 a.selected = step(a.selected, a.entries.len());
             }
             Screen::Sessions | Screen::Attendance | Screen::Enrol => self.move_in_sessions(step),
+            Screen::Import => {}
         }
     }
 

@@ -14,6 +14,7 @@ mod eligibility;
 mod error;
 pub mod exports;
 mod parcours;
+pub mod imports;
 pub mod preflight;
 mod protect;
 mod queries;

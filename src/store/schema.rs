@@ -560,6 +560,12 @@ CREATE TABLE eligibility_criteria (
     PRIMARY KEY (eligibility_id, position)
 ) WITHOUT ROWID;
 "#,
+    // 11: wt-import: the audit entry of an import says what was imported (issue 13)
+    r#"
+-- An import's entry carries the file name and the counts (never the content): one entry
+-- for the whole file. NULL for every other entry.
+ALTER TABLE audit ADD COLUMN detail TEXT;
+"#,
 ];
 
 /// The schema version this binary writes.

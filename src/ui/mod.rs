@@ -6,6 +6,7 @@ mod eligibility;
 mod file;
 mod form;
 mod help;
+mod import;
 pub mod login;
 mod sessions;
 pub mod style;
@@ -52,6 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Sessions => sessions::draw_list(frame, app, main),
         Screen::Attendance => sessions::draw_attendance(frame, app, main),
         Screen::Enrol => sessions::draw_enrol(frame, app, main),
+        Screen::Import => import::draw(frame, app, main),
     }
     draw_status(frame, app, status);
     draw_bar(frame, app, bar);
@@ -85,6 +87,7 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
         Screen::Sessions => "Actions collectives",
         Screen::Attendance => "Présences",
         Screen::Enrol => "Inscription",
+        Screen::Import => "Import d'une liste",
     };
     let now = app.clock.now();
     let date = format!(
