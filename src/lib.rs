@@ -17,6 +17,7 @@ pub mod report;
 pub mod search;
 pub mod session;
 pub mod store;
+pub mod structure;
 pub mod text;
 pub mod tui;
 pub mod ui;

@@ -96,6 +96,9 @@ enum Command {
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
     },
+    /// Affiche les réglages de la structure (nom, adresse, capacités de la convention)
+    /// et le chemin de structure.toml (ne lit pas la base)
+    Structure,
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
     /// Affiche les touches par défaut (modèle pour touches.toml)
@@ -317,6 +320,9 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
     if let Some(Command::Touches) = cli.command {
         return touches();
     }
+    if let Some(Command::Structure) = cli.command {
+        return structure();
+    }
     clean_args(&mut cli)?;
     if let Some(f) = &cli.mot_de_passe_fichier {
         warn_if_shared(f);
@@ -385,6 +391,7 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
         ),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
+        Some(Command::Structure) => structure(),
         Some(Command::Compte { action }) => compte(&ctx, action),
         Some(Command::Backup { dest, garder }) => backup(&ctx, dest, garder),
         Some(Command::Restore { src, oui }) => restore(&ctx, &src, oui),
@@ -511,6 +518,31 @@ fn touches() -> Result<()> {
     Ok(())
 }
 
+/// `structure`: the effective structure settings and where they come from (needs no
+/// database). A bad file's warnings go to standard error; the command still succeeds.
+fn structure() -> Result<()> {
+    use parcours::structure;
+    let rf = referential();
+    let (st, warning) = structure::load();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    for w in st.unknown_dispositifs(&rf) {
+        eprintln!("{w}");
+    }
+    let mut out = st.describe(&rf);
+    match structure::path() {
+        Some(p) if p.exists() => out.push_str(&format!("Fichier : {}\n", p.display())),
+        Some(p) => out.push_str(&format!(
+            "Fichier : {} (absent ; modèle ci-dessous)\n\n{}",
+            p.display(),
+            structure::TEMPLATE
+        )),
+        None => out.push_str("Fichier : aucun dossier de configuration trouvé\n"),
+    }
+    print_stdout(&out)
+}
+
 /// `demo`: fictitious people added to the base (a new base gets a demo account).
 fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
     let path = &ctx.path;
@@ -620,6 +652,10 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
     period.dispositif = clean(args.dispositif);
     period.referent = clean(args.referent);
     let rf = referential();
+    let (structure, warning) = parcours::structure::load();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
     let mut opened = open_any(ctx)?;
     let store = opened.store();
     report::check_filters(&period, &rf, &store.report_referents()?)?;
@@ -630,7 +666,9 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
     let read = store
         .report_cohort(&period)
         .map_err(ExportError::from)
-        .map(|cohort| report::compute(&cohort, &period, &rf));
+        .map(|cohort| {
+            report::compute(&cohort, &period, &rf).with_structure(&cohort, &structure, &rf)
+        });
     let written = read.and_then(|r| {
         let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
             match args.format {

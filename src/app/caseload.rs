@@ -56,6 +56,7 @@ impl App {
             export_dir: None,
             last_input: now,
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
+            report: None,
         };
         app.reload_caseload(store)?;
         // "Ma file active" when this advisor has people in the list.

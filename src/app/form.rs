@@ -442,6 +442,8 @@ pub enum Purpose {
     Report(i64),
     NewNote,
     EditNote(i64),
+    /// The period of the activity report screen (see `app::report`).
+    ReportPeriod,
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

@@ -30,6 +30,8 @@ pub enum Context {
     Journal,
     Retention,
     Audit,
+    /// The activity report screen.
+    Report,
     /// The help overlay.
     Help,
     /// Every form field (confirmation forms included).
@@ -61,6 +63,7 @@ impl Context {
             Context::Journal => "Journal",
             Context::Retention => "Conservation des dossiers (admin)",
             Context::Audit => "Journal d'audit (admin)",
+            Context::Report => "Rapport d'activité",
             Context::Help => "Cette aide",
             Context::Form => "Dans un formulaire",
             Context::Multiline => "Texte sur plusieurs lignes (notes, comptes rendus)",
@@ -164,6 +167,13 @@ pub enum Action {
     AuditLog,
     CycleAuditAccount,
     CycleAuditAction,
+    // The activity report screen.
+    ReportScreen,
+    PrevYear,
+    NextYear,
+    EditPeriod,
+    CycleReferent,
+    ExportReport,
     // The search line.
     ClearSearch,
     // Forms.
@@ -390,6 +400,7 @@ const DEFAULTS: &[Row] = &[
     (C::Caseload,     "D",                   A::LoadDemo,          "",                    "Charger la file active de démonstration (base vide)"),
     (C::Caseload,     "r",                   A::Retention,         "",                    "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)"),
     (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
+    (C::Caseload,     "f9",                  A::ReportScreen,      "",                    "Rapport d'activité (année civile précédente, tableaux et graphiques)"),
     (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
     (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
     (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
@@ -451,6 +462,13 @@ const DEFAULTS: &[Row] = &[
     (C::Audit,        "c",                   A::CycleAuditAccount, "compte",              "Filtrer par compte (tous, puis chacun)"),
     (C::Audit,        "a",                   A::CycleAuditAction,  "action",              "Filtrer par action (toutes, puis chacune)"),
     (C::Audit,        "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::Report,       "left|-",              A::PrevYear,          "année −",             "Période un an plus tôt"),
+    (C::Report,       "right|+",             A::NextYear,          "année +",             "Période un an plus tard"),
+    (C::Report,       "p",                   A::EditPeriod,        "période",             "Saisir la période (du, au)"),
+    (C::Report,       "d",                   A::CycleDispositif,   "dispositif",          "Filtrer par dispositif (tous, puis chacun)"),
+    (C::Report,       "r",                   A::CycleReferent,     "référent·e",          "Filtrer par référent·e (tou·tes, puis chacun·e)"),
+    (C::Report,       "E",                   A::ExportReport,      "exporter",            "Exporter le rapport affiché en HTML (A4) et CSV dans le dossier des exports"),
+    (C::Report,       "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
     (C::Help,         "esc",                 A::Back,              "fermer",              "Fermer l'aide (toute autre touche aussi)"),
     (C::Help,         "up|k",                A::Up,                "défiler",             "Remonter"),
     (C::Help,         "down|j",              A::Down,              "défiler",             "Descendre"),
@@ -759,6 +777,7 @@ mod tests {
         C::Journal,
         C::Retention,
         C::Audit,
+        C::Report,
         C::Help,
         C::Form,
         C::Multiline,

@@ -15,6 +15,7 @@ pub mod input;
 pub mod keys;
 pub mod login;
 pub mod person;
+pub mod report;
 mod resume;
 mod rows;
 pub mod shell;

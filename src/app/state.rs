@@ -30,6 +30,8 @@ pub enum Screen {
     Retention,
     /// The audit log (admin).
     Audit,
+    /// The activity report (tables and charts).
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +242,8 @@ pub struct App {
     pub last_input: chrono::NaiveDateTime,
     /// Idle time after which the session locks.
     pub idle_lock: chrono::Duration,
+    /// The activity report screen, while open.
+    pub report: Option<super::report::ReportState>,
 }
 
 pub const UNDO_DEPTH: usize = 20;

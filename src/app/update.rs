@@ -38,6 +38,7 @@ impl App {
             Screen::Today => vec![Context::Today, Context::Global],
             Screen::Retention => vec![Context::Retention, Context::Global],
             Screen::Audit => vec![Context::Audit, Context::Global],
+            Screen::Report => vec![Context::Report, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.journal.is_some()) {
                     return vec![Context::Journal, Context::Global];
@@ -210,6 +211,9 @@ impl App {
             A::NewPerson => self.open_new_person_form(),
             A::LoadDemo => self.load_demo(store),
             A::ToggleMine => self.toggle_mine(),
+            A::CycleDispositif if self.screen == Screen::Report => {
+                self.report_cycle_dispositif(store)
+            }
             A::CycleDispositif => self.cycle_dispositif(),
             A::CycleOpen => self.cycle_open(store),
             A::CycleSort => self.cycle_sort(),
@@ -253,6 +257,12 @@ impl App {
             A::AuditLog => self.show_audit(store),
             A::CycleAuditAccount => self.cycle_audit_actor(store),
             A::CycleAuditAction => self.cycle_audit_action(store),
+            A::ReportScreen => self.show_report(store),
+            A::PrevYear => self.report_shift_year(false, store),
+            A::NextYear => self.report_shift_year(true, store),
+            A::EditPeriod => self.open_report_period_form(),
+            A::CycleReferent => self.report_cycle_referent(store),
+            A::ExportReport => self.export_report(store),
             // Search line, form and text actions: handled where they apply.
             _ => {}
         }
@@ -266,6 +276,7 @@ impl App {
             Screen::File => self.leave_file(store),
             Screen::Retention => self.back_to_caseload(store),
             Screen::Audit => self.leave_audit(store),
+            Screen::Report => self.leave_report(store),
             Screen::Caseload => {}
         }
     }
@@ -276,7 +287,7 @@ impl App {
             Screen::Caseload => self.open_caseload_row(store),
             Screen::Today => self.open_today_row(store),
             Screen::Retention => self.open_retention_row(store),
-            Screen::File | Screen::Audit => {}
+            Screen::File | Screen::Audit | Screen::Report => {}
         }
     }
 
@@ -297,6 +308,7 @@ impl App {
                 let a = &mut self.audit;
                 a.selected = step(a.selected, a.entries.len());
             }
+            Screen::Report => self.scroll_report(action),
         }
     }
 
@@ -597,6 +609,7 @@ impl App {
             // Login forms belong to the login screen, never to the app.
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
+            Purpose::ReportPeriod => return self.submit_report_period(r, store),
             Purpose::NewPerson => return self.create_person(r, store),
             Purpose::EditPerson => {
                 let p = self.start(form, pick!(Person), |a| Ok(a.open_data()?.person.clone()))?;
@@ -708,7 +721,7 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
 }
 
 /// The selection after a move key, in a list of `len` rows.
-fn step(action: Action, sel: usize, len: usize) -> usize {
+pub(super) fn step(action: Action, sel: usize, len: usize) -> usize {
     const PAGE: usize = 10;
     if len == 0 {
         return 0;

@@ -5,8 +5,15 @@ use super::{percent, Cell, Report, RowKind, Table};
 use crate::dates::format_date;
 use std::io::Write;
 
+/// Said when the period has no data (all formats).
+const EMPTY_PERIOD: &str = "Aucune donnée pour cette période : aucune personne accompagnée, aucune sortie, aucun rendez-vous.";
+
 fn header_lines(r: &Report) -> Vec<String> {
-    let mut v = vec![
+    let mut v = Vec::new();
+    if !r.structure.is_empty() {
+        v.push(format!("Structure : {}", r.structure));
+    }
+    v.extend([
         format!(
             "Période du {} au {}",
             format_date(r.period.du),
@@ -14,9 +21,16 @@ fn header_lines(r: &Report) -> Vec<String> {
         ),
         format!("Dispositif : {}", r.dispositif_label),
         format!("Référent·e : {}", r.referent_label),
-    ];
+    ]);
+    for o in &r.occupation {
+        v.push(format!(
+            "Occupation de la convention au {} : {}",
+            format_date(r.period.au),
+            o.text()
+        ));
+    }
     if r.empty {
-        v.push("Aucune donnée pour cette période : aucune personne accompagnée, aucune sortie, aucun rendez-vous.".into());
+        v.push(EMPTY_PERIOD.into());
     }
     v
 }
@@ -215,13 +229,13 @@ pub fn html(r: &Report) -> String {
          </style>\n</head>\n<body>\n",
     );
     o.push_str("<header>\n<h1>Rapport d'activité</h1>\n");
-    for (i, l) in header_lines(r).iter().enumerate() {
-        let class = if r.empty && i == 3 {
+    for l in header_lines(r) {
+        let class = if l == EMPTY_PERIOD {
             " class=\"empty\""
         } else {
             ""
         };
-        o.push_str(&format!("<p{class}>{}</p>\n", esc(l)));
+        o.push_str(&format!("<p{class}>{}</p>\n", esc(&l)));
     }
     o.push_str("</header>\n");
     for t in &r.tables {

@@ -6,6 +6,7 @@ mod file;
 mod form;
 mod help;
 pub mod login;
+mod report;
 pub mod style;
 mod today;
 
@@ -47,6 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::File => file::draw(frame, app, main),
         Screen::Retention => admin::draw_retention(frame, app, main),
         Screen::Audit => admin::draw_audit(frame, app, main),
+        Screen::Report => report::draw(frame, app, main),
     }
     draw_status(frame, app, status);
     draw_bar(frame, app, bar);
@@ -77,6 +79,7 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
         Screen::File => "Dossier",
         Screen::Retention => "Conservation des dossiers",
         Screen::Audit => "Journal d'audit",
+        Screen::Report => "Rapport d'activité",
     };
     let now = app.clock.now();
     let date = format!(
