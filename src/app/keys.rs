@@ -400,7 +400,7 @@ const DEFAULTS: &[Row] = &[
     (C::Caseload,     "D",                   A::LoadDemo,          "",                    "Charger la file active de démonstration (base vide)"),
     (C::Caseload,     "r",                   A::Retention,         "",                    "Conservation : dossiers sans contact depuis plus de 2 ans (administrateur·rices)"),
     (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
-    (C::Caseload,     "f9",                  A::ReportScreen,      "",                    "Rapport d'activité (année civile précédente, tableaux et graphiques)"),
+    (C::Caseload,     "f9",                  A::ReportScreen,      "",                    "Rapport d'activité (tableaux, graphiques, export)"),
     (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
     (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
     (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
