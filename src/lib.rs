@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod contract_doc;
 pub mod dates;
 pub mod demo;
 pub mod document;

@@ -96,6 +96,11 @@ enum Command {
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
     },
+    /// Documents à imprimer et à faire signer
+    Document {
+        #[command(subcommand)]
+        quoi: DocumentKind,
+    },
     /// Affiche les réglages de la structure (nom, adresse, capacités de la convention)
     /// et le chemin de structure.toml (ne lit pas la base)
     Structure,
@@ -124,6 +129,20 @@ enum Command {
         /// Ne pas demander de confirmation
         #[arg(long)]
         oui: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentKind {
+    /// Contrat d'engagement d'une personne (page A4 à imprimer et signer : identité,
+    /// structure, plan d'action, engagements, signatures)
+    Contrat {
+        /// N° de dossier de la personne
+        #[arg(long, value_name = "N°")]
+        person: String,
+        /// Fichier de sortie (par défaut : sortie standard)
+        #[arg(long, short, value_name = "FICHIER")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -389,6 +408,9 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             },
             output,
         ),
+        Some(Command::Document {
+            quoi: DocumentKind::Contrat { person, output },
+        }) => contract_document(&ctx, &one_line(&person), output),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
         Some(Command::Structure) => structure(),
@@ -693,6 +715,58 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
         Ok(empty) => {
             if empty {
                 eprintln!("Période sans données : le rapport le dit.");
+            }
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `document contrat --person N° [-o FICHIER]`: the contract of the person's current suivi.
+fn contract_document(ctx: &Ctx, dossier: &str, output: Option<PathBuf>) -> Result<()> {
+    let (structure, warning) = parcours::structure::load();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let id = person_id(store, dossier)?;
+    let rf = referential();
+    // Checked before any file is created: no empty file for a person without suivi.
+    if store.person_file(id)?.suivis.is_empty() {
+        return Err(CliError::Message(parcours::contract_doc::NO_SUIVI.into()));
+    }
+    let written = match &output {
+        Some(file) => {
+            let f = create_output(file)?;
+            parcours::contract_doc::write_contract(
+                store,
+                &rf,
+                &structure,
+                id,
+                std::io::BufWriter::new(f),
+            )
+        }
+        None => {
+            let stdout = std::io::stdout().lock();
+            parcours::contract_doc::write_contract(
+                store,
+                &rf,
+                &structure,
+                id,
+                std::io::BufWriter::new(stdout),
+            )
+        }
+    };
+    opened.audit_export(&written, Some(id), output.as_deref())?;
+    match written {
+        Ok(()) => {
+            if let Some(file) = output {
+                eprintln!(
+                    "Contrat du dossier n° {dossier} écrit dans {} (non chiffré : à imprimer, puis à supprimer)",
+                    file.display()
+                );
             }
             Ok(())
         }

@@ -174,6 +174,7 @@ pub enum Action {
     EditPeriod,
     CycleReferent,
     ExportReport,
+    ExportContract,
     // The search line.
     ClearSearch,
     // Forms.
@@ -422,6 +423,7 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "E",                   A::ExportDocument,    "",                    "Document du dossier complet à imprimer ou remettre (droit d'accès)"),
     (C::File,         "X",                   A::ErasePerson,       "",                    "Effacer définitivement le dossier (droit à l'effacement, administrateur·rices)"),
     (C::File,         "esc|q",               A::Back,              "retour",              "Revenir à la file active"),
+    (C::File,         "C",                   A::ExportContract,    "",                    "Contrat d'engagement à imprimer et signer (page A4)"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
     (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),

@@ -8,6 +8,7 @@
 
 pub mod admin;
 mod caseload;
+mod contract;
 mod export_list;
 pub mod file;
 pub mod form;

@@ -263,6 +263,7 @@ impl App {
             A::EditPeriod => self.open_report_period_form(),
             A::CycleReferent => self.report_cycle_referent(store),
             A::ExportReport => self.export_report(store),
+            A::ExportContract => self.export_contract(store),
             // Search line, form and text actions: handled where they apply.
             _ => {}
         }

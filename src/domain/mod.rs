@@ -5,6 +5,7 @@
 //! field's value must respect (whoever writes it) are in [`rules`].
 
 pub mod codes;
+pub mod contract;
 mod model;
 pub mod referential;
 pub mod rules;

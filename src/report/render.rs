@@ -218,7 +218,8 @@ pub fn html(r: &Report) -> String {
     o.push_str(
         "<style>\n@page { size: A4; margin: 15mm; }\n\
          body { font-family: sans-serif; font-size: 10.5pt; color: #000; max-width: 180mm; margin: 0 auto; }\n\
-         h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; }\n\
+         h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; break-after: avoid; page-break-after: avoid; }\n\
+         header p { margin: 2pt 0; }\n\
          table { border-collapse: collapse; width: 100%; page-break-inside: avoid; }\n\
          th, td { border-bottom: 1px solid #bbb; padding: 2pt 4pt; text-align: right; vertical-align: middle; }\n\
          td + td, th + th { white-space: nowrap; }\n\
