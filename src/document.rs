@@ -61,7 +61,8 @@ pub fn write_document<W: std::io::Write>(
     mut out: W,
 ) -> Result<(), ExportError> {
     let file = store.person_file(person_id)?;
-    let html = person_html(&file, rf, store.clock().now());
+    let structure = crate::structure::load().0;
+    let html = person_html_for(&file, rf, store.clock().now(), &structure.nom);
     out.write_all(html.as_bytes())?;
     out.flush()?;
     Ok(())
@@ -79,7 +80,8 @@ pub fn write_to_dir(
     let now = store.clock().now();
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file_name(&file.person.dossier, now));
-    let html = person_html(&file, rf, now);
+    let structure = crate::structure::load().0;
+    let html = person_html_for(&file, rf, now, &structure.nom);
     let mut f = create_private(&path)?;
     std::io::Write::write_all(&mut f, html.as_bytes())?;
     f.sync_all()?;
@@ -215,6 +217,17 @@ impl Page {
 
 /// The whole document, as one HTML string.
 pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> String {
+    person_html_for(file, rf, now, "")
+}
+
+/// The document, with the name of the structure (`structure.toml`, empty: none) under the
+/// title.
+pub fn person_html_for(
+    file: &PersonFile,
+    rf: &Referential,
+    now: NaiveDateTime,
+    structure: &str,
+) -> String {
     let p = &file.person;
     let mut page = Page {
         html: String::with_capacity(16 * 1024),
@@ -229,8 +242,13 @@ pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> S
     );
     let _ = writeln!(
         page.html,
-        "<h1>Dossier d'accompagnement de {}</h1>\n<p class=\"meta\">N° de dossier {} · document établi le {}</p>",
+        "<h1>Dossier d'accompagnement de {}</h1>\n<p class=\"meta\">{}N° de dossier {} · document établi le {}</p>",
         esc(&p.display_name()),
+        if structure.is_empty() {
+            String::new()
+        } else {
+            format!("{} · ", esc(structure))
+        },
         esc(&p.dossier),
         esc(&format_datetime(now))
     );
@@ -291,6 +309,21 @@ pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> S
                     .unwrap_or_default(),
             ),
             ("Précision sur la sortie", s.sortie_detail.clone()),
+            ("Contrat signé le", date(s.contrat_signe_le)),
+            ("Révision du contrat le", date(s.contrat_revision)),
+            (
+                "Intensité",
+                s.contrat_intensite
+                    .map(|h| format!("{h} h par semaine"))
+                    .unwrap_or_default(),
+            ),
+            ("Métiers recherchés", s.contrat_metiers.clone()),
+            ("Zone de recherche", s.contrat_zone.clone()),
+            ("Engagements de la personne", s.engagements_personne.clone()),
+            (
+                "Engagements de la structure",
+                s.engagements_structure.clone(),
+            ),
         ]);
     }
 
@@ -389,10 +422,14 @@ pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> S
                     o.theme.as_deref().map(|t| theme(rf, t)).unwrap_or_default(),
                     o.label.clone(),
                     label_in(&rf.objective_statuses, &o.status).to_string(),
+                    if o.contrat { "oui" } else { "non" }.to_string(),
                 ]
             })
             .collect();
-        page.table(&["Thème", "Objectif", "Statut"], &rows);
+        page.table(
+            &["Thème", "Objectif", "Statut", "Au contrat d'engagement"],
+            &rows,
+        );
     }
     page.h3("Actions");
     if file.actions.is_empty() {

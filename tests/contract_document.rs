@@ -109,8 +109,28 @@ fn contract_fields_round_trip_through_the_store_and_the_json_export() {
     let mut json = Vec::new();
     parcours::export::write_json(&c.store, Some(&[pid]), &mut json).unwrap();
     let json = String::from_utf8(json).unwrap();
-    assert!(json.contains("\"contrat_intensite\":15") || json.contains("\"contrat_intensite\": 15"));
+    assert!(
+        json.contains("\"contrat_intensite\":15") || json.contains("\"contrat_intensite\": 15")
+    );
     assert!(json.contains("engagements_structure"));
+    // The person's document (right of access) shows them too, with the structure's name.
+    let rf = Referential::embedded();
+    let doc =
+        parcours::document::person_html_for(&f, &rf, support::app::now(), "Association Tremplin");
+    for needle in [
+        "Association Tremplin · N° de dossier",
+        "Contrat signé le",
+        "15/09/2026",
+        "15 h par semaine",
+        "Roubaix, Tourcoing (bus)",
+        "Chercher 3 offres par semaine.",
+        "Au contrat d&#39;engagement",
+    ] {
+        assert!(
+            doc.contains(needle),
+            "« {needle} » missing from the document"
+        );
+    }
 }
 
 fn html_checks(html: &str) {
@@ -205,24 +225,27 @@ fn a_person_without_suivi_has_no_contract() {
     let mut c = Ctx::empty();
     let pid = c
         .store
-        .apply(&Change::Upsert(Record::Person(Person::new("Sans", "Suivi"))))
+        .apply(&Change::Upsert(Record::Person(Person::new(
+            "Sans", "Suivi",
+        ))))
         .unwrap()
         .id;
     let file = c.store.person_file(pid).unwrap();
     let rf = Referential::embedded();
-    let e = parcours::contract_doc::contract_html(
-        &file,
-        &rf,
-        &Default::default(),
-        support::app::now(),
-    )
-    .unwrap_err();
+    let e =
+        parcours::contract_doc::contract_html(&file, &rf, &Default::default(), support::app::now())
+            .unwrap_err();
     assert!(e.to_string().contains("aucun suivi"), "{e}");
 }
 
 fn open_file(c: &mut Ctx, query: &str) {
     c.press(&format!("/{query}<Enter>"));
-    assert_eq!(c.app.screen, parcours::app::Screen::File, "{}", c.render(80, 24));
+    assert_eq!(
+        c.app.screen,
+        parcours::app::Screen::File,
+        "{}",
+        c.render(80, 24)
+    );
 }
 
 #[test]
@@ -237,11 +260,19 @@ fn the_file_key_writes_the_contract_and_the_plan_pane_marks_its_objectives() {
     let exports = c.dir.path().join("exports");
     c.app.export_dir = Some(exports.clone());
     c.press("C");
-    assert!(c.status().starts_with("Contrat du dossier n°"), "{}", c.status());
+    assert!(
+        c.status().starts_with("Contrat du dossier n°"),
+        "{}",
+        c.status()
+    );
     let files: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();
     assert_eq!(files.len(), 1);
     let path = files[0].as_ref().unwrap().path();
-    assert!(path.file_name().unwrap().to_string_lossy().starts_with("contrat-"));
+    assert!(path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("contrat-"));
     let html = std::fs::read_to_string(&path).unwrap();
     assert!(html.contains("Trouver un emploi d&#39;aide à domicile"));
 }
@@ -265,7 +296,10 @@ fn a_contract_signed_more_than_a_month_after_the_orientation_is_questioned_once(
     let form = c.form();
     let f = &form.fields[at];
     let msg = f.error.clone().unwrap_or_default();
-    assert!(msg.contains("plus d'un mois après l'orientation du 01/09/2026"), "{msg}");
+    assert!(
+        msg.contains("plus d'un mois après l'orientation du 01/09/2026"),
+        "{msg}"
+    );
     // Confirmed: stored.
     c.press("<C-s>");
     assert!(c.app.overlay.is_none(), "{}", c.status());

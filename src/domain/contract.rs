@@ -22,7 +22,8 @@ pub const REVISION_RANGE: Range = Range { back: 20, ahead: 3 };
 impl Suivi {
     /// The last day the contract may be signed on (orientation + 1 month).
     pub fn contract_due(&self) -> Option<NaiveDate> {
-        self.date_orientation?.checked_add_months(Months::new(SIGNATURE_MONTHS))
+        self.date_orientation?
+            .checked_add_months(Months::new(SIGNATURE_MONTHS))
     }
 
     /// A French warning when the contract was signed more than a month after the
@@ -126,7 +127,10 @@ mod tests {
         assert_eq!(s.contract_late(), None);
         s.contrat_signe_le = d(2025, 3, 1);
         let w = s.contract_late().unwrap();
-        assert!(w.contains("plus d'un mois après l'orientation du 31/01/2025"), "{w}");
+        assert!(
+            w.contains("plus d'un mois après l'orientation du 31/01/2025"),
+            "{w}"
+        );
         assert!(w.contains("au plus tard le 28/02/2025"), "{w}");
         // No orientation or no signature: nothing to say.
         s.date_orientation = None;
