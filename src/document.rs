@@ -70,7 +70,8 @@ pub fn write_document<W: std::io::Write>(
     mut out: W,
 ) -> Result<(), ExportError> {
     let file = store.person_file(person_id)?;
-    let html = person_html(&file, rf, store.clock().now());
+    let structure = crate::structure::load().0;
+    let html = person_html_for(&file, rf, store.clock().now(), &structure.nom, false);
     let html = with_sessions(html, store, rf, person_id)?;
     out.write_all(html.as_bytes())?;
     out.flush()?;
@@ -100,7 +101,8 @@ pub fn write_to_dir_nir(
     let now = store.clock().now();
     std::fs::create_dir_all(dir)?;
     let path = dir.join(file_name(&file.person.dossier, now));
-    let html = person_html_nir(&file, rf, now, nir_shown);
+    let structure = crate::structure::load().0;
+    let html = person_html_for(&file, rf, now, &structure.nom, nir_shown);
     let html = with_sessions(html, store, rf, person_id)?;
     let mut f = create_private(&path)?;
     std::io::Write::write_all(&mut f, html.as_bytes())?;
@@ -322,14 +324,16 @@ fn rights_section(page: &mut Page, rf: &Referential, p: &Person) {
 
 /// The document, the NIR masked.
 pub fn person_html(file: &PersonFile, rf: &Referential, now: NaiveDateTime) -> String {
-    person_html_nir(file, rf, now, false)
+    person_html_for(file, rf, now, "", false)
 }
 
-/// The document, the NIR in full when `nir_shown`.
-pub fn person_html_nir(
+/// The document, the NIR in full when `nir_shown`, with the name of the structure
+/// (`structure.toml`, empty: none) under the title.
+pub fn person_html_for(
     file: &PersonFile,
     rf: &Referential,
     now: NaiveDateTime,
+    structure: &str,
     nir_shown: bool,
 ) -> String {
     let p = &file.person;
@@ -346,8 +350,13 @@ pub fn person_html_nir(
     );
     let _ = writeln!(
         page.html,
-        "<h1>Dossier d'accompagnement de {}</h1>\n<p class=\"meta\">N° de dossier {} · document établi le {}</p>",
+        "<h1>Dossier d'accompagnement de {}</h1>\n<p class=\"meta\">{}N° de dossier {} · document établi le {}</p>",
         esc(&p.display_name()),
+        if structure.is_empty() {
+            String::new()
+        } else {
+            format!("{} · ", esc(structure))
+        },
         esc(&p.dossier),
         esc(&format_datetime(now))
     );
@@ -413,6 +422,21 @@ pub fn person_html_nir(
                     .unwrap_or_default(),
             ),
             ("Précision sur la sortie", s.sortie_detail.clone()),
+            ("Contrat signé le", date(s.contrat_signe_le)),
+            ("Révision du contrat le", date(s.contrat_revision)),
+            (
+                "Intensité",
+                s.contrat_intensite
+                    .map(|h| format!("{h} h par semaine"))
+                    .unwrap_or_default(),
+            ),
+            ("Métiers recherchés", s.contrat_metiers.clone()),
+            ("Zone de recherche", s.contrat_zone.clone()),
+            ("Engagements de la personne", s.engagements_personne.clone()),
+            (
+                "Engagements de la structure",
+                s.engagements_structure.clone(),
+            ),
         ]);
     }
 
@@ -511,10 +535,14 @@ pub fn person_html_nir(
                     o.theme.as_deref().map(|t| theme(rf, t)).unwrap_or_default(),
                     o.label.clone(),
                     label_in(&rf.objective_statuses, &o.status).to_string(),
+                    if o.contrat { "oui" } else { "non" }.to_string(),
                 ]
             })
             .collect();
-        page.table(&["Thème", "Objectif", "Statut"], &rows);
+        page.table(
+            &["Thème", "Objectif", "Statut", "Au contrat d'engagement"],
+            &rows,
+        );
     }
     page.h3("Actions");
     if file.actions.is_empty() {

@@ -118,6 +118,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ImportFormat::Tableur)]
         format: ImportFormat,
     },
+    /// Affiche les réglages de la structure (nom, adresse, capacités de la convention)
+    /// et le chemin de structure.toml (ne lit pas la base)
+    Structure,
     /// Vérifie l'intégrité de la base et affiche la version du schéma
     Check,
     /// Affiche les touches par défaut (modèle pour touches.toml)
@@ -150,7 +153,7 @@ enum Command {
         #[command(subcommand)]
         action: ServeurAction,
     },
-    /// Documents d'une personne à imprimer (page A4 HTML, sans script)
+    /// Documents d'une personne à imprimer et à faire signer (page A4 HTML, sans script)
     Document {
         #[command(subcommand)]
         kind: DocumentKind,
@@ -193,6 +196,16 @@ enum DocumentKind {
         /// Type de structure quand aucun diagnostic n'est enregistré : aci, ei, eiti, ai, etti
         #[arg(long, value_name = "TYPE", default_value = "aci")]
         structure: String,
+        /// Fichier de sortie (par défaut : sortie standard)
+        #[arg(long, short, value_name = "FICHIER")]
+        output: Option<PathBuf>,
+    },
+    /// Contrat d'engagement d'une personne (page A4 à imprimer et signer : identité,
+    /// structure, plan d'action, engagements, signatures)
+    Contrat {
+        /// N° de dossier de la personne
+        #[arg(long, value_name = "N°")]
+        person: String,
         /// Fichier de sortie (par défaut : sortie standard)
         #[arg(long, short, value_name = "FICHIER")]
         output: Option<PathBuf>,
@@ -402,6 +415,9 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
     if let Some(Command::Touches) = cli.command {
         return touches();
     }
+    if let Some(Command::Structure) = cli.command {
+        return structure();
+    }
     clean_args(&mut cli)?;
     if let Some(f) = &cli.mot_de_passe_fichier {
         warn_if_shared(f);
@@ -495,8 +511,12 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             oui,
             format,
         }) => import(&ctx, fichier, profil, simulation, oui, format),
+        Some(Command::Document {
+            kind: DocumentKind::Contrat { person, output },
+        }) => contract_document(&ctx, &one_line(&person), output),
         Some(Command::Check) => check(&ctx),
         Some(Command::Touches) => touches(),
+        Some(Command::Structure) => structure(),
         Some(Command::Compte { action }) => compte(&ctx, action),
         Some(Command::Backup { dest, garder }) => backup(&ctx, dest, garder),
         Some(Command::Restore { src, oui }) => restore(&ctx, &src, oui),
@@ -630,6 +650,31 @@ fn touches() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `structure`: the effective structure settings and where they come from (needs no
+/// database). A bad file's warnings go to standard error; the command still succeeds.
+fn structure() -> Result<()> {
+    use parcours::structure;
+    let rf = referential();
+    let (st, warning) = structure::load();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    for w in st.unknown_dispositifs(&rf) {
+        eprintln!("{w}");
+    }
+    let mut out = st.describe(&rf);
+    match structure::path() {
+        Some(p) if p.exists() => out.push_str(&format!("Fichier : {}\n", p.display())),
+        Some(p) => out.push_str(&format!(
+            "Fichier : {} (absent ; modèle ci-dessous)\n\n{}",
+            p.display(),
+            structure::TEMPLATE
+        )),
+        None => out.push_str("Fichier : aucun dossier de configuration trouvé\n"),
+    }
+    print_stdout(&out)
 }
 
 /// `demo`: fictitious people added to the base (a new base gets a demo account).
@@ -866,6 +911,10 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
     period.dispositif = clean(args.dispositif);
     period.referent = clean(args.referent);
     let rf = referential();
+    let (structure, warning) = parcours::structure::load();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
     let mut opened = open_any(ctx)?;
     let store = opened.store();
     report::check_filters(&period, &rf, &store.report_referents()?)?;
@@ -876,7 +925,9 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
     let read = store
         .report_cohort(&period)
         .map_err(ExportError::from)
-        .map(|cohort| report::compute(&cohort, &period, &rf));
+        .map(|cohort| {
+            report::compute(&cohort, &period, &rf).with_structure(&cohort, &structure, &rf)
+        });
     let written = read.and_then(|r| {
         let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
             match args.format {
@@ -901,6 +952,58 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
         Ok(empty) => {
             if empty {
                 eprintln!("Période sans données : le rapport le dit.");
+            }
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `document contrat --person N° [-o FICHIER]`: the contract of the person's current suivi.
+fn contract_document(ctx: &Ctx, dossier: &str, output: Option<PathBuf>) -> Result<()> {
+    let (structure, warning) = parcours::structure::load();
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let id = person_id(store, dossier)?;
+    let rf = referential();
+    // Checked before any file is created: no empty file for a person without suivi.
+    if store.person_file(id)?.suivis.is_empty() {
+        return Err(CliError::Message(parcours::contract_doc::NO_SUIVI.into()));
+    }
+    let written = match &output {
+        Some(file) => {
+            let f = create_output(file)?;
+            parcours::contract_doc::write_contract(
+                store,
+                &rf,
+                &structure,
+                id,
+                std::io::BufWriter::new(f),
+            )
+        }
+        None => {
+            let stdout = std::io::stdout().lock();
+            parcours::contract_doc::write_contract(
+                store,
+                &rf,
+                &structure,
+                id,
+                std::io::BufWriter::new(stdout),
+            )
+        }
+    };
+    opened.audit_export(&written, Some(id), output.as_deref())?;
+    match written {
+        Ok(()) => {
+            if let Some(file) = output {
+                eprintln!(
+                    "Contrat du dossier n° {dossier} écrit dans {} (non chiffré : à imprimer, puis à supprimer)",
+                    file.display()
+                );
             }
             Ok(())
         }

@@ -63,8 +63,9 @@ pub fn run(
     let (rf, rf_warning) = config::load_referential();
     let (keymap, key_warning) = load_keymap();
     let (settings, settings_warning) = config::load_settings();
+    let (_, structure_warning) = crate::structure::load();
     let mut shell = Shell::new(path, clock, rf, keymap, settings)?;
-    for w in [rf_warning, key_warning, settings_warning]
+    for w in [rf_warning, key_warning, settings_warning, structure_warning]
         .into_iter()
         .flatten()
     {

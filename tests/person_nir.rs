@@ -269,7 +269,7 @@ fn the_document_masks_the_nir_and_shows_the_new_fields() {
     }
     // Unknown flags are left out, never written « non ».
     assert!(!html.contains("Résident·e QPV"), "unknown QPV shown");
-    let shown = parcours::document::person_html_nir(&file, &rf, now(), true);
+    let shown = parcours::document::person_html_for(&file, &rf, now(), "", true);
     assert!(shown.contains(&nir::spaced(&the_nir())));
 }
 

@@ -511,6 +511,8 @@ pub enum Purpose {
     Session(crate::app::sessions::SessionForm),
     /// The proof seen for criterion N of the eligibility view (the draft, not the store).
     EligibilityProof(usize),
+    /// The period of the activity report screen (see `app::report`).
+    ReportPeriod,
     /// The login screen (see `app::login`).
     Login,
     FirstAccount,

@@ -36,6 +36,8 @@ pub enum Context {
     Attendance,
     /// Enrolment in a session (the caseload's search; typed characters go to it).
     Enrol,
+    /// The activity report screen.
+    Report,
     /// The help overlay.
     Help,
     /// Every form field (confirmation forms included).
@@ -76,6 +78,7 @@ impl Context {
             Context::Sessions => "Actions collectives",
             Context::Attendance => "Présences d'une séance",
             Context::Enrol => "Inscription à une séance (recherche)",
+            Context::Report => "Rapport d'activité",
             Context::Help => "Cette aide",
             Context::Form => "Dans un formulaire",
             Context::Multiline => "Texte sur plusieurs lignes (notes, comptes rendus)",
@@ -204,6 +207,14 @@ pub enum Action {
     RecordEligibility,
     PrintEligibility,
     Import,
+    // The activity report screen.
+    ReportScreen,
+    PrevYear,
+    NextYear,
+    EditPeriod,
+    CycleReferent,
+    ExportReport,
+    ExportContract,
     // The search line.
     ClearSearch,
     // Forms.
@@ -466,6 +477,7 @@ const DEFAULTS: &[Row] = &[
     (C::Caseload,     "q",                   A::Quit,              "quitter",             "Quitter parcours"),
     (C::Caseload,     "c",                   A::Sessions,          "",                    "Actions collectives : séances à venir, statuts à préciser, passées"),
     (C::Caseload,     "i",                   A::Import,            "",                    "Importer une liste d'orientation (CSV, XLSX, XLS, ODS) : aperçu, puis import"),
+    (C::Caseload,     "f9",                  A::ReportScreen,      "",                    "Rapport d'activité (tableaux, graphiques, export)"),
     (C::Search,       "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier surligné"),
     (C::Search,       "up",                  A::Up,                "choisir",             "Personne précédente"),
     (C::Search,       "down",                A::Down,              "choisir",             "Personne suivante"),
@@ -491,6 +503,7 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "N",                   A::ToggleNir,         "",                    "Afficher le NIR en clair / le masquer (ce dossier seulement)"),
     (C::File,         "P",                   A::Parcours,          "",                    "Étapes de parcours, saisines du Département, veille à 6 mois"),
     (C::File,         "L",                   A::Eligibility,       "",                    "Éligibilité IAE : les 18 critères, justificatifs, diagnostic à enregistrer et imprimer"),
+    (C::File,         "C",                   A::ExportContract,    "",                    "Contrat d'engagement à imprimer et signer (page A4)"),
     (C::Diagnostic,   "0",                   A::Level0,            "niveau",              "Niveau : non abordé"),
     (C::Diagnostic,   "1",                   A::Level1,            "niveau",              "Niveau : point d'appui"),
     (C::Diagnostic,   "2",                   A::Level2,            "niveau",              "Niveau : vigilance"),
@@ -584,6 +597,13 @@ const DEFAULTS: &[Row] = &[
     (C::Import,       "esc",                 A::Back,              "retour",              "Revenir au chemin (depuis l'aperçu), ou à la file active"),
     (C::Import,       "up",                  A::Up,                "",                    "Faire défiler l'aperçu"),
     (C::Import,       "down",                A::Down,              "",                    "Faire défiler l'aperçu"),
+    (C::Report,       "left|-",              A::PrevYear,          "année −",             "Période un an plus tôt"),
+    (C::Report,       "right|+",             A::NextYear,          "année +",             "Période un an plus tard"),
+    (C::Report,       "p",                   A::EditPeriod,        "période",             "Saisir la période (du, au)"),
+    (C::Report,       "d",                   A::CycleDispositif,   "dispositif",          "Filtrer par dispositif (tous, puis chacun)"),
+    (C::Report,       "r",                   A::CycleReferent,     "référent·e",          "Filtrer par référent·e (tou·tes, puis chacun·e)"),
+    (C::Report,       "E",                   A::ExportReport,      "exporter",            "Exporter le rapport affiché en HTML (A4) et CSV dans le dossier des exports"),
+    (C::Report,       "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
     (C::Help,         "esc",                 A::Back,              "fermer",              "Fermer l'aide (toute autre touche aussi)"),
     (C::Help,         "up|k",                A::Up,                "défiler",             "Remonter"),
     (C::Help,         "down|j",              A::Down,              "défiler",             "Descendre"),
@@ -924,6 +944,7 @@ mod tests {
         C::Sessions,
         C::Attendance,
         C::Enrol,
+        C::Report,
         C::Help,
         C::Form,
         C::Multiline,

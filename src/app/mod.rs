@@ -8,6 +8,7 @@
 
 pub mod admin;
 mod caseload;
+mod contract;
 mod export_list;
 pub mod file;
 pub mod form;
@@ -16,6 +17,7 @@ pub mod input;
 pub mod keys;
 pub mod login;
 pub mod person;
+pub mod report;
 mod resume;
 mod rows;
 pub mod sessions;

@@ -471,6 +471,13 @@ pub mod suivi_key {
     pub const SORTIE: &str = "sortie";
     pub const SORTIE_CAT: &str = "sortie_cat";
     pub const SORTIE_DETAIL: &str = "sortie_detail";
+    pub const SIGNE_LE: &str = "contrat_signe_le";
+    pub const REVISION: &str = "contrat_revision";
+    pub const INTENSITE: &str = "contrat_intensite";
+    pub const METIERS: &str = "contrat_metiers";
+    pub const ZONE: &str = "contrat_zone";
+    pub const ENG_PERSONNE: &str = "engagements_personne";
+    pub const ENG_STRUCTURE: &str = "engagements_structure";
 }
 
 /// The form field showing a suivi's struct field named by a rule of `Suivi::check`.
@@ -484,6 +491,9 @@ fn suivi_key_of(field: &str) -> Option<&'static str> {
         "contrat_fin" => Some(k::CONTRAT_FIN),
         "sortie_date" => Some(k::SORTIE),
         "sortie_categorie" => Some(k::SORTIE_CAT),
+        "contrat_signe_le" => Some(k::SIGNE_LE),
+        "contrat_revision" => Some(k::REVISION),
+        "contrat_intensite" => Some(k::INTENSITE),
         _ => None,
     }
 }
@@ -519,6 +529,23 @@ pub fn suivi_form(rf: &Referential, s: &Suivi) -> Form {
             Field::date(k::SORTIE, "Sortie le", s.sortie_date),
             Field::choice(k::SORTIE_CAT, "Motif de sortie", exits, exit),
             Field::text(k::SORTIE_DETAIL, "Précision", &s.sortie_detail),
+            // The contrat d'engagement (after the exit fields: the form's first fields
+            // keep their place).
+            Field::date(k::SIGNE_LE, "Contrat signé le", s.contrat_signe_le),
+            Field::date(k::REVISION, "Révision le", s.contrat_revision),
+            Field::number(k::INTENSITE, "Heures / semaine", s.contrat_intensite),
+            Field::text(k::METIERS, "Métiers recherchés", &s.contrat_metiers),
+            Field::text(k::ZONE, "Zone de recherche", &s.contrat_zone),
+            Field::multiline(
+                k::ENG_PERSONNE,
+                "Engagements personne",
+                &s.engagements_personne,
+            ),
+            Field::multiline(
+                k::ENG_STRUCTURE,
+                "Engagements structure",
+                &s.engagements_structure,
+            ),
         ],
     )
 }
@@ -540,9 +567,27 @@ pub fn read_suivi(r: &Reader, mut s: Suivi) -> Result<Change, Refusal> {
     s.sortie_date = r.date(k::SORTIE)?;
     s.sortie_categorie = r.opt_choice(k::SORTIE_CAT)?;
     s.sortie_detail = r.text(k::SORTIE_DETAIL)?;
+    s.contrat_signe_le = r.date(k::SIGNE_LE)?;
+    s.contrat_revision = r.date(k::REVISION)?;
+    s.contrat_intensite = r.number(k::INTENSITE)?;
+    s.contrat_metiers = r.text(k::METIERS)?;
+    s.contrat_zone = r.text(k::ZONE)?;
+    s.engagements_personne = r.raw(k::ENG_PERSONNE)?.trim_end().to_string();
+    s.engagements_structure = r.raw(k::ENG_STRUCTURE)?.trim_end().to_string();
     s.check_dates(&before, r.now().date())
         .map_err(|e| Refusal::rule(e, suivi_key_of))?;
     s.check().map_err(|e| Refusal::rule(e, suivi_key_of))?;
+    s.check_contract(&before, r.now().date())
+        .map_err(|e| Refusal::rule(e, suivi_key_of))?;
+    // Signed more than a month after the orientation: said once, stored when confirmed
+    // (a signature date kept as stored is not questioned again).
+    if let Some(w) = s.contract_late() {
+        let changed = s.contrat_signe_le != before.contrat_signe_le
+            || s.date_orientation != before.date_orientation;
+        if changed && !r.insisted(k::SIGNE_LE)? {
+            return Err(Refusal::Unusual(vec![(k::SIGNE_LE, w)]));
+        }
+    }
     Ok(Change::Upsert(Record::Suivi(s)))
 }
 

@@ -38,6 +38,8 @@ pub enum Screen {
     Enrol,
     /// Import of an orientation list (path, preview, import).
     Import,
+    /// The activity report (tables and charts).
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +294,8 @@ pub struct App {
     pub level_advances: bool,
     /// Collective sessions: list, attendance, enrolment, the open file's sessions.
     pub sessions: SessionsState,
+    /// The activity report screen, while open.
+    pub report: Option<super::report::ReportState>,
 }
 
 /// The collective-sessions screens (see `app::sessions`).

@@ -42,6 +42,7 @@ impl App {
             Screen::Attendance => vec![Context::Attendance, Context::Global],
             Screen::Enrol => vec![Context::Enrol, Context::Global],
             Screen::Import => vec![Context::Import, Context::Global],
+            Screen::Report => vec![Context::Report, Context::Global],
             Screen::File => {
                 if self.file.as_ref().is_some_and(|f| f.eligibility.is_some()) {
                     return vec![Context::Eligibility, Context::Global];
@@ -264,6 +265,9 @@ impl App {
             A::NewPerson => self.open_new_person_form(),
             A::LoadDemo => self.load_demo(store),
             A::ToggleMine => self.toggle_mine(),
+            A::CycleDispositif if self.screen == Screen::Report => {
+                self.report_cycle_dispositif(store)
+            }
             A::CycleDispositif => self.cycle_dispositif(),
             A::CycleOpen => self.cycle_open(store),
             A::CycleSort => self.cycle_sort(),
@@ -331,6 +335,13 @@ impl App {
             A::TogglePrescriber => self.toggle_prescriber(),
             A::RecordEligibility => self.record_eligibility(store),
             A::PrintEligibility => self.print_eligibility(store),
+            A::ReportScreen => self.show_report(store),
+            A::PrevYear => self.report_shift_year(false, store),
+            A::NextYear => self.report_shift_year(true, store),
+            A::EditPeriod => self.open_report_period_form(),
+            A::CycleReferent => self.report_cycle_referent(store),
+            A::ExportReport => self.export_report(store),
+            A::ExportContract => self.export_contract(store),
             // Search line, form and text actions: handled where they apply.
             _ => {}
         }
@@ -346,6 +357,7 @@ impl App {
             Screen::Audit => self.leave_audit(store),
             Screen::Caseload | Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
             Screen::Import => self.back_to_caseload(store),
+            Screen::Report => self.leave_report(store),
         }
     }
 
@@ -358,6 +370,7 @@ impl App {
             Screen::File | Screen::Audit => {}
             Screen::Sessions | Screen::Attendance | Screen::Enrol => {}
             Screen::Import => {}
+            Screen::Report => {}
         }
     }
 
@@ -380,6 +393,7 @@ impl App {
             }
             Screen::Sessions | Screen::Attendance | Screen::Enrol => self.move_in_sessions(step),
             Screen::Import => {}
+            Screen::Report => self.scroll_report(action),
         }
     }
 
@@ -686,6 +700,7 @@ impl App {
             // Login forms belong to the login screen, never to the app.
             Purpose::Login | Purpose::FirstAccount => return Ok(()),
             Purpose::ErasePerson(id, dossier) => return self.submit_erase(r, store, *id, dossier),
+            Purpose::ReportPeriod => return self.submit_report_period(r, store),
             Purpose::NewPerson => return self.create_person(r, store),
             Purpose::Session(p) => return self.apply_session_form(form, p.clone(), r, store),
             Purpose::EligibilityProof(i) => return self.read_proof(r, *i),
@@ -839,7 +854,7 @@ fn stored_version(data: &PersonFile, kind: RecordKind, id: Id) -> Option<i64> {
 }
 
 /// The selection after a move key, in a list of `len` rows.
-fn step(action: Action, sel: usize, len: usize) -> usize {
+pub(super) fn step(action: Action, sel: usize, len: usize) -> usize {
     const PAGE: usize = 10;
     if len == 0 {
         return 0;

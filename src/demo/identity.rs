@@ -142,6 +142,8 @@ pub(super) fn suivi(rf: &Referential, rng: &mut Rng, today: NaiveDate) -> Suivi 
         sortie_categorie,
         sortie_detail: String::new(),
         version: 0,
+        // The contract's details are left empty (demo output unchanged).
+        ..Default::default()
     }
 }
 

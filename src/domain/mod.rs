@@ -8,6 +8,7 @@ pub mod codes;
 mod etape;
 pub mod eligibility;
 mod eligibility_record;
+pub mod contract;
 mod model;
 pub mod nir;
 pub mod referential;

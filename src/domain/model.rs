@@ -119,6 +119,27 @@ pub struct Suivi {
     /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
     #[serde(default)]
     pub version: i64,
+    // The contrat d'engagement (L5411-6, since 2025; `contrat` is its type): signed within
+    // a month of the orientation, revised, with its intensity and both sides' commitments.
+    #[serde(default)]
+    pub contrat_signe_le: Option<NaiveDate>,
+    #[serde(default)]
+    pub contrat_revision: Option<NaiveDate>,
+    /// Intensity of the plan d'action, in hours a week.
+    #[serde(default)]
+    pub contrat_intensite: Option<u32>,
+    /// Jobs sought (« métiers recherchés »).
+    #[serde(default)]
+    pub contrat_metiers: String,
+    /// Geographical zone of the search.
+    #[serde(default)]
+    pub contrat_zone: String,
+    /// What the person commits to.
+    #[serde(default)]
+    pub engagements_personne: String,
+    /// What the advisor and the structure commit to.
+    #[serde(default)]
+    pub engagements_structure: String,
 }
 
 impl Suivi {
@@ -225,6 +246,9 @@ pub struct Objective {
     /// Bumped by every update; an update carrying an older one is refused (see [`Change`]).
     #[serde(default)]
     pub version: i64,
+    /// An objective of the contrat d'engagement (printed with it, marked in the plan pane).
+    #[serde(default)]
+    pub contrat: bool,
 }
 
 /// An action of the plan.

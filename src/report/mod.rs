@@ -282,6 +282,76 @@ pub struct Report {
     pub to_check: Vec<String>,
     /// How each figure is counted: (figure, definition).
     pub definitions: Vec<(String, String)>,
+    /// The structure's name (`structure.toml`), empty when unknown: see [`Report::with_structure`].
+    pub structure: String,
+    /// Occupation of the convention at the end of the period, per dispositif with a capacity.
+    pub occupation: Vec<Occupation>,
+}
+
+/// People followed in a dispositif at the end of the period, against the convention's
+/// capacity (« 131 / 140 »).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occupation {
+    pub dispositif: Code,
+    pub label: String,
+    pub followed: u64,
+    pub capacity: u32,
+}
+
+impl Occupation {
+    /// « RSA : 131 / 140 mesures (93,57 %) ».
+    pub fn text(&self) -> String {
+        let pct = percent(self.followed, self.capacity as u64)
+            .map(|p| format!(" ({p} %)"))
+            .unwrap_or_default();
+        format!(
+            "{} : {} / {} mesures{pct}",
+            self.label, self.followed, self.capacity
+        )
+    }
+}
+
+impl Report {
+    /// The report with the structure's name and the occupation of its convention: for each
+    /// dispositif with a capacity (only the filtered one when there is a filter), the
+    /// distinct people entered and not left on the last day, whoever their référent·e
+    /// (the capacity is the structure's).
+    pub fn with_structure(
+        mut self,
+        cohort: &Cohort,
+        st: &crate::structure::Structure,
+        rf: &Referential,
+    ) -> Report {
+        self.structure = st.nom.clone();
+        let au = self.period.au;
+        self.occupation = st
+            .capacites
+            .iter()
+            .filter(|(code, _)| self.period.dispositif.as_ref().is_none_or(|d| d == *code))
+            .filter(|(code, _)| rf.dispositifs.iter().any(|d| &d.code == *code))
+            .map(|(code, cap)| {
+                let people: HashSet<Id> = cohort
+                    .suivis
+                    .iter()
+                    .filter(|s| &s.dispositif == code && followed_at(s, au))
+                    .map(|s| s.person_id)
+                    .collect();
+                Occupation {
+                    dispositif: code.clone(),
+                    label: crate::domain::referential::label_in(&rf.dispositifs, code).to_string(),
+                    followed: people.len() as u64,
+                    capacity: *cap,
+                }
+            })
+            .collect();
+        if !self.occupation.is_empty() {
+            self.definitions.push((
+                "Occupation de la convention".into(),
+                "personnes entrées et pas encore sorties du dispositif le dernier jour de la période, tous référent·es confondus, rapportées au nombre de mesures de la convention (structure.toml).".into(),
+            ));
+        }
+        self
+    }
 }
 
 
@@ -294,7 +364,9 @@ pub fn rsa_beneficiary(p: &Person, au: NaiveDate) -> bool {
         codes::BENEFIT_OPEN | codes::BENEFIT_SUSPENDED
     ) && p.rsa_depuis.is_none_or(|d| d <= au)
 }
-pub const UNAVAILABLE: &str = "Non disponible dans cette version : occupation de la convention.";
+/// What the report cannot give yet (printed before « À vérifier » when not empty): nothing
+/// since every table of the issue is delivered.
+pub const UNAVAILABLE: &str = "";
 
 /// Exit typology groups in report order, with their labels.
 const EXIT_GROUPS: &[(&str, &str)] = &[
@@ -433,6 +505,8 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         unavailable: UNAVAILABLE.to_string(),
         to_check,
         definitions: definitions(),
+        structure: String::new(),
+        occupation: Vec::new(),
     }
 }
 

@@ -5,8 +5,15 @@ use super::{percent, Cell, Report, RowKind, Table};
 use crate::dates::format_date;
 use std::io::Write;
 
+/// Said when the period has no data (all formats).
+const EMPTY_PERIOD: &str = "Aucune donnée pour cette période : aucune personne accompagnée, aucune sortie, aucun rendez-vous.";
+
 fn header_lines(r: &Report) -> Vec<String> {
-    let mut v = vec![
+    let mut v = Vec::new();
+    if !r.structure.is_empty() {
+        v.push(format!("Structure : {}", r.structure));
+    }
+    v.extend([
         format!(
             "Période du {} au {}",
             format_date(r.period.du),
@@ -14,9 +21,16 @@ fn header_lines(r: &Report) -> Vec<String> {
         ),
         format!("Dispositif : {}", r.dispositif_label),
         format!("Référent·e : {}", r.referent_label),
-    ];
+    ]);
+    for o in &r.occupation {
+        v.push(format!(
+            "Occupation de la convention au {} : {}",
+            format_date(r.period.au),
+            o.text()
+        ));
+    }
     if r.empty {
-        v.push("Aucune donnée pour cette période : aucune personne accompagnée, aucune sortie, aucun rendez-vous.".into());
+        v.push(EMPTY_PERIOD.into());
     }
     v
 }
@@ -36,9 +50,11 @@ pub fn text(r: &Report) -> String {
         out.push('\n');
         text_table(&mut out, t);
     }
-    out.push('\n');
-    out.push_str(&r.unavailable);
-    out.push('\n');
+    if !r.unavailable.is_empty() {
+        out.push('\n');
+        out.push_str(&r.unavailable);
+        out.push('\n');
+    }
     out.push_str("\nÀ vérifier\n");
     if r.to_check.is_empty() {
         out.push_str("  rien à signaler\n");
@@ -145,8 +161,10 @@ pub fn csv<W: Write>(r: &Report, mut w: W) -> std::io::Result<()> {
             c.write_record(&rec).map_err(io)?;
         }
     }
-    c.write_record([""]).map_err(io)?;
-    c.write_record([&r.unavailable]).map_err(io)?;
+    if !r.unavailable.is_empty() {
+        c.write_record([""]).map_err(io)?;
+        c.write_record([&r.unavailable]).map_err(io)?;
+    }
     c.write_record([""]).map_err(io)?;
     c.write_record(["À vérifier"]).map_err(io)?;
     for l in &r.to_check {
@@ -204,7 +222,8 @@ pub fn html(r: &Report) -> String {
     o.push_str(
         "<style>\n@page { size: A4; margin: 15mm; }\n\
          body { font-family: sans-serif; font-size: 10.5pt; color: #000; max-width: 180mm; margin: 0 auto; }\n\
-         h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; }\n\
+         h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; break-after: avoid; page-break-after: avoid; }\n\
+         header p { margin: 2pt 0; }\n\
          table { border-collapse: collapse; width: 100%; page-break-inside: avoid; }\n\
          th, td { border-bottom: 1px solid #bbb; padding: 2pt 4pt; text-align: right; vertical-align: middle; }\n\
          td + td, th + th { white-space: nowrap; }\n\
@@ -215,13 +234,13 @@ pub fn html(r: &Report) -> String {
          </style>\n</head>\n<body>\n",
     );
     o.push_str("<header>\n<h1>Rapport d'activité</h1>\n");
-    for (i, l) in header_lines(r).iter().enumerate() {
-        let class = if r.empty && i == 3 {
+    for l in header_lines(r) {
+        let class = if l == EMPTY_PERIOD {
             " class=\"empty\""
         } else {
             ""
         };
-        o.push_str(&format!("<p{class}>{}</p>\n", esc(l)));
+        o.push_str(&format!("<p{class}>{}</p>\n", esc(&l)));
     }
     o.push_str("</header>\n");
     for t in &r.tables {
@@ -259,7 +278,9 @@ pub fn html(r: &Report) -> String {
         }
         o.push_str("</tbody>\n</table>\n");
     }
-    o.push_str(&format!("<p>{}</p>\n", esc(&r.unavailable)));
+    if !r.unavailable.is_empty() {
+        o.push_str(&format!("<p>{}</p>\n", esc(&r.unavailable)));
+    }
     o.push_str("<h2>À vérifier</h2>\n<ul>\n");
     if r.to_check.is_empty() {
         o.push_str("<li>Rien à signaler</li>\n");

@@ -566,6 +566,22 @@ CREATE TABLE eligibility_criteria (
 -- for the whole file. NULL for every other entry.
 ALTER TABLE audit ADD COLUMN detail TEXT;
 "#,
+    // 12: wt-print: the contrat d'engagement on the suivi, objectives tied to it (issue 12 §3)
+    r#"
+-- Since 2025 the contrat d'engagement (L5411-6) replaces CER / PPAE / CEJ / PACEA (the
+-- type stays in `contrat`, old types kept): its signature and revision dates, its
+-- intensity (hours a week), the jobs sought and the zone, both sides' commitments. No
+-- index: these columns are read with the suivi, never searched.
+ALTER TABLE suivis ADD COLUMN contrat_signe_le TEXT;
+ALTER TABLE suivis ADD COLUMN contrat_revision TEXT;
+ALTER TABLE suivis ADD COLUMN contrat_intensite INTEGER;
+ALTER TABLE suivis ADD COLUMN contrat_metiers TEXT NOT NULL DEFAULT '';
+ALTER TABLE suivis ADD COLUMN contrat_zone TEXT NOT NULL DEFAULT '';
+ALTER TABLE suivis ADD COLUMN engagements_personne TEXT NOT NULL DEFAULT '';
+ALTER TABLE suivis ADD COLUMN engagements_structure TEXT NOT NULL DEFAULT '';
+-- An objective of the plan that belongs to the contract (1) or not (0).
+ALTER TABLE objectives ADD COLUMN contrat INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -392,7 +392,8 @@ mod tests {
             select_joined::<Objective>("o", &[]),
             "o.\"id\" AS \"o_id\", o.\"person_id\" AS \"o_person_id\", \
              o.\"theme\" AS \"o_theme\", o.\"label\" AS \"o_label\", \
-             o.\"status\" AS \"o_status\", o.\"version\" AS \"o_version\""
+             o.\"status\" AS \"o_status\", o.\"version\" AS \"o_version\", \
+             o.\"contrat\" AS \"o_contrat\""
         );
         let conn = Connection::open_in_memory().unwrap();
         let read = |sql: &str| {
@@ -407,19 +408,20 @@ mod tests {
             label: "Permis B".into(),
             status: "en_cours".into(),
             version: 2,
+            contrat: true,
         };
         assert_eq!(
             read(
                 "SELECT 1 AS id, 2 AS version, 'x' AS label, 'en_cours' AS o_status, \
                  'Permis B' AS o_label, 2 AS o_version, 'mobilite' AS o_theme, 7 AS o_person_id, \
-                 3 AS o_id"
+                 3 AS o_id, 1 AS o_contrat"
             ),
             Some(want)
         );
         assert_eq!(
             read(
                 "SELECT NULL AS o_id, NULL AS o_person_id, NULL AS o_theme, NULL AS o_label, \
-                 NULL AS o_status, NULL AS o_version"
+                 NULL AS o_status, NULL AS o_version, NULL AS o_contrat"
             ),
             None
         );
@@ -432,7 +434,8 @@ mod tests {
             .replace("\"id\" AS", "3 AS")
             .replace("\"person_id\" AS", "7 AS")
             .replace("\"status\" AS", "'en_cours' AS")
-            .replace("\"version\" AS", "2 AS");
+            .replace("\"version\" AS", "2 AS")
+            .replace("\"contrat\" AS", "0 AS");
         assert!(!sql.contains("label") && !sql.contains("theme"), "{sql}");
         let mut stmt = conn.prepare(&sql).unwrap();
         let joined = Joined::<Objective>::new(&stmt, "o", skip).unwrap();

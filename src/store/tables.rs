@@ -164,7 +164,9 @@ stored! {
         id: Key, person_id: Owner, dispositif: Data, referent: Data, prescripteur: Data,
         date_orientation: Data, date_premier_contact: Data, date_entree: Data, contrat: Data,
         contrat_debut: Data, contrat_fin: Data, sortie_date: Data, sortie_categorie: Data,
-        sortie_detail: Data, version: Version,
+        sortie_detail: Data, version: Version, contrat_signe_le: Data, contrat_revision: Data,
+        contrat_intensite: Data, contrat_metiers: Data, contrat_zone: Data,
+        engagements_personne: Data, engagements_structure: Data,
     }
 }
 
@@ -196,6 +198,7 @@ stored! {
 stored! {
     Objective in "objectives" as OBJECTIVES, order ["id"] {
         id: Key, person_id: Owner, theme: Data, label: Data, status: Data, version: Version,
+        contrat: Data,
     }
 }
 

@@ -571,7 +571,10 @@ fn draw_plan(
                         let st = label_in(&app.rf.objective_statuses, &o.status);
                         Line::from(vec![
                             Span::styled(
-                                fit(&format!("◆ {}", o.label), w.saturating_sub(12)),
+                                fit(
+                                    &format!("◆ {}{}", contract_mark(o.contrat), o.label),
+                                    w.saturating_sub(12),
+                                ),
                                 style::title(),
                             ),
                             Span::styled(format!(" {}", truncate_width(st, 11)), style::dim()),
@@ -966,4 +969,14 @@ fn draw_parcours(frame: &mut Frame, app: &App, file: &FileState) {
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n > 1 { "s" } else { "" })
+}
+
+/// The mark of an objective of the contrat d'engagement in the plan pane (letters, not a
+/// colour: it reads on any terminal).
+pub(crate) fn contract_mark(in_contract: bool) -> &'static str {
+    if in_contract {
+        "[CE] "
+    } else {
+        ""
+    }
 }

@@ -9,6 +9,7 @@ mod help;
 mod import;
 pub mod login;
 mod sessions;
+mod report;
 pub mod style;
 mod today;
 
@@ -54,6 +55,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Attendance => sessions::draw_attendance(frame, app, main),
         Screen::Enrol => sessions::draw_enrol(frame, app, main),
         Screen::Import => import::draw(frame, app, main),
+        Screen::Report => report::draw(frame, app, main),
     }
     draw_status(frame, app, status);
     draw_bar(frame, app, bar);
@@ -88,6 +90,7 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
         Screen::Attendance => "Présences",
         Screen::Enrol => "Inscription",
         Screen::Import => "Import d'une liste",
+        Screen::Report => "Rapport d'activité",
     };
     let now = app.clock.now();
     let date = format!(

@@ -258,6 +258,7 @@ pub mod objective_key {
     pub const LABEL: &str = "label";
     pub const THEME: &str = "theme";
     pub const STATUS: &str = "status";
+    pub const CONTRAT: &str = "contrat";
 }
 
 /// A new objective of the open file, before its form is read.
@@ -288,6 +289,7 @@ pub fn objective_form(rf: &Referential, existing: Option<Objective>) -> Form {
             items(&rf.objective_statuses),
             &o.status,
         ),
+        Field::check(k::CONTRAT, "Au contrat d'engagement", o.contrat),
     ];
     let (title, purpose) = match existing {
         Some(o) => ("Modifier l'objectif", Purpose::EditObjective(o.id)),
@@ -302,6 +304,7 @@ pub fn read_objective(r: &Reader, mut o: Objective) -> Result<Change, Refusal> {
     o.label = r.text(k::LABEL)?;
     o.theme = r.opt_choice(k::THEME)?;
     o.status = r.choice(k::STATUS)?;
+    o.contrat = r.checked(k::CONTRAT)?;
     Ok(Change::Upsert(Record::Objective(o)))
 }
 
