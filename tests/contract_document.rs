@@ -115,8 +115,13 @@ fn contract_fields_round_trip_through_the_store_and_the_json_export() {
     assert!(json.contains("engagements_structure"));
     // The person's document (right of access) shows them too, with the structure's name.
     let rf = Referential::embedded();
-    let doc =
-        parcours::document::person_html_for(&f, &rf, support::app::now(), "Association Tremplin", false);
+    let doc = parcours::document::person_html_for(
+        &f,
+        &rf,
+        support::app::now(),
+        "Association Tremplin",
+        false,
+    );
     for needle in [
         "Association Tremplin · N° de dossier",
         "Contrat signé le",

@@ -839,7 +839,9 @@ fn every_figure_of_every_table_in_the_data_and_the_three_formats() {
     // Every table of the issue is delivered (RSA, étapes, saisines, démarches, occupation):
     // nothing is announced as missing any more.
     assert!(
-        !text.to_lowercase().contains("non disponible dans cette version"),
+        !text
+            .to_lowercase()
+            .contains("non disponible dans cette version"),
         "{text}"
     );
     assert!(
@@ -1222,17 +1224,20 @@ fn the_exit_codes_follow_the_dgefp_typology() {
         &[(
             "2. Sorties",
             &[
-                ("Formation pré-qualifiante", &["1 soit 33,33 %", "0 soit —"]),
+                (
+                    "Formation pré-qualifiante",
+                    &["1 soit 33,33 %", "0", "0 soit —"],
+                ),
                 (
                     "Sous-total sorties dynamiques",
-                    &["1 soit 33,33 %", "0 soit —"],
+                    &["1 soit 33,33 %", "0", "0 soit —"],
                 ),
                 (
                     "Chômage (demandeur d'emploi)",
-                    &["1 soit 33,33 %", "0 soit —"],
+                    &["1 soit 33,33 %", "0", "0 soit —"],
                 ),
-                ("Inactivité", &["1 soit 33,33 %", "0 soit —"]),
-                ("Autres sorties", &["2 soit 66,67 %", "0 soit —"]),
+                ("Inactivité", &["1 soit 33,33 %", "0", "0 soit —"]),
+                ("Autres sorties", &["2 soit 66,67 %", "0", "0 soit —"]),
             ],
         )],
     );

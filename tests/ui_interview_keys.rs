@@ -190,13 +190,15 @@ fn a_demarche_without_a_theme_is_refused_in_place_and_kept() {
 
 #[test]
 fn in_the_theme_grid_arrows_stay_in_the_grid_and_end_reaches_the_last_box() {
-    // (keys on the grid, box under the cursor after, field focused after)
+    // (keys on the grid, box under the cursor after, field focused after). The grid holds
+    // the 12 social themes then the 4 démarche categories (emploi, lien avec le
+    // prescripteur): its last box is 15.
     let cases = [
         ("<Down>", 1, "themes"),
         ("<Down><Down><Up>", 1, "themes"),
-        ("<End>", 11, "themes"),
+        ("<End>", 15, "themes"),
         ("<End><Home>", 0, "themes"),
-        ("<End><Down>", 11, "demarches"), // past the last box: the next field
+        ("<End><Down>", 15, "demarches"), // past the last box: the next field
         ("f", 3, "themes"),               // Finances
         ("ff", 8, "themes"),              // Famille
         ("<Up>", 0, "report"),            // before the first box: the field above

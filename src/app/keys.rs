@@ -486,6 +486,7 @@ const DEFAULTS: &[Row] = &[
     (C::Search,       "esc",                 A::ClearSearch,       "effacer la recherche", "Effacer la recherche et fermer la ligne"),
     (C::Today,        "enter",               A::Open,              "ouvrir",              "Ouvrir le dossier de la ligne"),
     (C::Today,        "esc|q",               A::Back,              "retour",              "Revenir à l'écran précédent"),
+    (C::Today,        "E",                   A::ExportList,        "",                    "Exporter la liste affichée en CSV (Excel, LibreOffice)"),
     (C::File,         "tab",                 A::NextPane,          "volet suivant",       "Volet suivant"),
     (C::File,         "backtab",             A::PrevPane,          "",                    "Volet précédent"),
     (C::File,         "f5",                  A::FocusDiagnostic,   "",                    "Aller au diagnostic"),

@@ -316,7 +316,7 @@ impl App {
             A::AddNote => self.open_note_form(None),
             A::TogglePrivate => self.toggle_private(store),
             A::ExportDocument => self.export_document(store),
-            A::ExportList => self.export_caseload_csv(store),
+            A::ExportList => self.export_list_csv(store),
             A::ErasePerson => self.ask_erase(store),
             A::Retention => self.show_retention(store),
             A::Import => self.show_import(),

@@ -5,23 +5,23 @@
 //! field's value must respect (whoever writes it) are in [`rules`].
 
 pub mod codes;
-mod etape;
+pub mod contract;
 pub mod eligibility;
 mod eligibility_record;
-pub mod contract;
+mod etape;
 mod model;
 pub mod nir;
 pub mod referential;
 pub mod rules;
 mod saisine;
-mod veille;
 mod session;
+mod veille;
 
-pub use etape::*;
 pub use eligibility_record::*;
+pub use etape::*;
 pub use model::*;
 pub use referential::Referential;
 pub use rules::RuleError;
 pub use saisine::*;
-pub use veille::*;
 pub use session::*;
+pub use veille::*;

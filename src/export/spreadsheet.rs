@@ -398,6 +398,46 @@ pub fn caseload_file_name(now: chrono::NaiveDateTime) -> String {
     format!("file-active-{}.csv", now.format("%Y%m%d-%H%M%S"))
 }
 
+/// Header of the today view's export.
+pub const TODAY_HEADER: [&str; 5] = ["Rubrique", "Quand", "Personne", "Détail", "Alerte"];
+
+/// File name of the today view's export.
+pub fn today_file_name(now: chrono::NaiveDateTime) -> String {
+    format!("aujourdhui-{}.csv", now.format("%Y%m%d-%H%M%S"))
+}
+
+/// One line of the today view as shown: its section, time, person and what to do.
+pub struct TodayLine<'a> {
+    pub section: &'a str,
+    pub when: &'a str,
+    pub who: &'a str,
+    pub what: &'a str,
+    pub alert: bool,
+}
+
+/// The today view as shown (its sections in order), one line per row, in the same French
+/// CSV as the tables above.
+pub fn write_today<'a, W: Write>(
+    lines: impl IntoIterator<Item = TodayLine<'a>>,
+    mut out: W,
+) -> Result<usize, ExportError> {
+    out.write_all(BOM)?;
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(TODAY_HEADER.iter().map(|c| guard(c).into_owned()))?;
+    let mut n = 0;
+    for l in lines {
+        let alert = if l.alert { "oui" } else { "" };
+        let cells = [l.section, l.when, l.who, l.what, alert];
+        w.write_record(cells.iter().map(|c| guard(c).into_owned()))?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
+
 /// The caseload list as shown (its filters, search and sort), one row per line, in the
 /// same French CSV as the tables above.
 pub fn write_caseload<'a, W: Write>(

@@ -354,7 +354,6 @@ impl Report {
     }
 }
 
-
 /// Bénéficiaire du RSA during [.., `au`]: the RSA right recorded in the file is « ouvert » or
 /// « suspendu » (a suspended right is still a right), opened by the last day of the period
 /// or at an unknown date. The file holds the right's current status, not its history.

@@ -107,7 +107,8 @@ pub(super) fn insert_in_new_file(
 /// The person's version and time of change after a change of one of its records.
 fn touch_record(conn: &Connection, record: &Record, now: NaiveDateTime) -> Result<()> {
     match record {
-        Record::Person(_) => Ok(()),
+        // A session touches the files of the participants it changes (`write_session`).
+        Record::Person(_) | Record::Session(_) => Ok(()),
         _ => touch(conn, record.person_id(), now),
     }
 }

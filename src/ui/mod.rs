@@ -8,8 +8,8 @@ mod form;
 mod help;
 mod import;
 pub mod login;
-mod sessions;
 mod report;
+mod sessions;
 pub mod style;
 mod today;
 
