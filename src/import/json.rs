@@ -54,6 +54,15 @@ pub fn detached(mut f: PersonFile) -> PersonFile {
         a.person_id = 0;
         a.version = 0;
     }
+    // A saisine's or veille's suivi: its position among the file's suivis, like an action's
+    // objective (0 when the export names no suivi of the file: the store puts it on the last).
+    let suivis: Vec<Id> = f.suivis.iter().map(|s| s.id).collect();
+    for s in &mut f.saisines {
+        s.suivi_id = position(&suivis, Some(s.suivi_id)).unwrap_or(0);
+    }
+    for v in &mut f.veilles {
+        v.suivi_id = position(&suivis, Some(v.suivi_id)).unwrap_or(0);
+    }
     f.person.id = 0;
     f.person.version = 0;
     f.person.created_at = None;
@@ -73,7 +82,11 @@ pub fn detached(mut f: PersonFile) -> PersonFile {
         barriers,
         objectives,
         appointments,
-        notes
+        notes,
+        etapes,
+        saisines,
+        veilles,
+        eligibilities
     );
     f
 }

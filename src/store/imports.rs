@@ -52,7 +52,7 @@ fn write_rows(
         rows.iter().cloned().map(wrap).collect()
     }
     let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
-    each(rows(&f.suivis, Record::Suivi))?;
+    let suivi_ids = each(rows(&f.suivis, Record::Suivi))?;
     each(rows(&f.diagnostics, Record::Diagnostic))?;
     let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
     let objective_ids = each(rows(&f.objectives, Record::Objective))?;
@@ -68,6 +68,26 @@ fn write_rows(
     }
     each(rows(&f.appointments, Record::Appointment))?;
     each(rows(&f.notes, Record::Note))?;
+    each(rows(&f.etapes, Record::Etape))?;
+    // A saisine's or veille's suivi is its position in the file (as in `insert_files`).
+    let on_suivi = |pos: Id| {
+        pick(&suivi_ids, Some(pos))
+            .or(suivi_ids.last().copied())
+            .unwrap_or(0)
+    };
+    for s in &f.saisines {
+        put(Record::Saisine(crate::domain::Saisine {
+            suivi_id: on_suivi(s.suivi_id),
+            ..s.clone()
+        }))?;
+    }
+    for v in &f.veilles {
+        put(Record::Veille(crate::domain::Veille {
+            suivi_id: on_suivi(v.suivi_id),
+            ..v.clone()
+        }))?;
+    }
+    each(rows(&f.eligibilities, Record::Eligibility))?;
     Ok(())
 }
 
