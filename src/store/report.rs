@@ -36,6 +36,21 @@ impl Store {
     /// What the report of `period` needs: the suivis from the start of N-1 to the end of
     /// the period, their people, their latest diagnostics, the period's appointments.
     pub fn report_cohort(&self, period: &Period) -> Result<Cohort> {
+        // The démarches of a year are read by one seek per appointment, in date order, into
+        // a table laid out by person: with the default page cache each page is decrypted
+        // again and again. A larger cache while the report reads keeps each page decrypted
+        // once (the same setting as the bulk insert, given back after).
+        let cache: i64 = self.pragma_i64("cache_size")?;
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size = -{};", super::BULK_CACHE_KIB))?;
+        let cohort = self.report_cohort_cached(period);
+        let _ = self
+            .conn
+            .execute_batch(&format!("PRAGMA cache_size = {cache};"));
+        cohort
+    }
+
+    fn report_cohort_cached(&self, period: &Period) -> Result<Cohort> {
         let (from, to) = (period.load_from(), period.au);
         let c = &self.conn;
         let suivis = {
