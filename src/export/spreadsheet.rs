@@ -157,18 +157,23 @@ fn exit_group_label(group: &str) -> &str {
     }
 }
 
+/// A CSV writer for a French Excel / LibreOffice: the UTF-8 BOM first, `;`, CRLF.
+fn excel_writer<W: Write>(mut out: W) -> Result<csv::Writer<W>, ExportError> {
+    out.write_all(BOM)?;
+    Ok(csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
 /// Writes the CSV table of `sel`; returns the number of rows (header aside).
 pub fn write_csv<W: Write>(
     store: &Store,
     rf: &Referential,
     sel: &Selection,
-    mut out: W,
+    out: W,
 ) -> Result<usize, ExportError> {
-    out.write_all(BOM)?;
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut w = excel_writer(out)?;
     let mut row = |cells: Vec<String>| -> Result<(), ExportError> {
         w.write_record(cells.iter().map(|c| guard(c).into_owned()))?;
         Ok(())
@@ -419,13 +424,9 @@ pub struct TodayLine<'a> {
 /// CSV as the tables above.
 pub fn write_today<'a, W: Write>(
     lines: impl IntoIterator<Item = TodayLine<'a>>,
-    mut out: W,
+    out: W,
 ) -> Result<usize, ExportError> {
-    out.write_all(BOM)?;
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut w = excel_writer(out)?;
     w.write_record(TODAY_HEADER.iter().map(|c| guard(c).into_owned()))?;
     let mut n = 0;
     for l in lines {
@@ -443,13 +444,9 @@ pub fn write_today<'a, W: Write>(
 pub fn write_caseload<'a, W: Write>(
     rf: &Referential,
     rows: impl IntoIterator<Item = &'a crate::domain::CaseloadRow>,
-    mut out: W,
+    out: W,
 ) -> Result<usize, ExportError> {
-    out.write_all(BOM)?;
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut w = excel_writer(out)?;
     w.write_record(CASELOAD_HEADER.iter().map(|c| guard(c).into_owned()))?;
     let mut n = 0;
     let datetime = |d: Option<chrono::NaiveDateTime>| {
