@@ -26,6 +26,12 @@ const LEVELS: [(&str, char, &str); 12] = [
     ("isolement", '2', "vigilance"),
 ];
 
+/// Command and navigation keys (moves between form fields included) of the interview
+/// below, on top of the 220 characters typed: 58 before the keys of issue 14 §1's second
+/// round (save and add, the report after « honoré », the prescripteur before the
+/// pre-filled fields).
+const INTERVIEW_KEYS: usize = 53;
+
 #[test]
 fn first_interview_from_an_empty_database() {
     let mut c = Ctx::empty();
@@ -36,21 +42,32 @@ fn first_interview_from_an_empty_database() {
         "the scenario covers every active theme, in display order"
     );
 
-    // --- The person: identity, then the suivi fields of the creation form. ---
+    // Keys per step (commands + moves between fields), printed and kept under budget.
+    let mut steps: Vec<(&str, usize)> = Vec::new();
+    let mut mark = 0;
+    let mut step = |c: &Ctx, name: &'static str| {
+        let spent = c.count.commands + c.count.field_moves;
+        steps.push((name, spent - mark));
+        mark = spent;
+    };
+
+    // --- The person: identity, the prescripteur, then the pre-filled suivi fields
+    // (dispositif RSA, référente Claire Fontaine, orientation today) that F10 keeps. ---
     c.press("n");
     c.press("Durand<Enter>Léa<Enter><Enter>14/03/1991<Enter>");
     c.press("F<Enter>"); // Sexe: first choice starting with F (Femme)
     c.press("06 12 34 56 78<Enter>lea.durand@example.org<Enter>Vénissieux<Enter>");
-    c.press("<Enter><Enter>"); // dispositif RSA, référente Claire Fontaine (defaults)
-    c.press("france tr<Tab>"); // prescripteur: completion
-    c.press("<Enter>"); // orientation today (default), last field: submit
+    c.press("france tr<Tab>"); // prescripteur: completion, then the defaults
+    c.press("<F10>");
     assert!(c.app.overlay.is_none(), "form still open: {:?}", c.status());
     assert_eq!(c.app.screen, Screen::File, "the new file opens at once");
     let id = c.person_id();
+    step(&c, "person");
 
     // --- Diagnostic: one digit per theme (each level moves on to the next theme). ---
     let keys: String = LEVELS.iter().map(|l| l.1).collect();
     c.press(&keys);
+    step(&c, "diagnostic");
 
     // --- Barriers: the full checklist (a file without barriers opens on it); a letter
     // jumps to a theme, a digit ticks that situation of the theme. ---
@@ -62,38 +79,52 @@ fn first_interview_from_an_empty_database() {
     c.press("l2"); // Logement n° 2: log_heberge_tiers
     c.press("d4"); // Difficultés financières n° 4: fin_gestion_budget
     c.press("n3"); // Numérique n° 3: num_pas_email
+    step(&c, "obstacles");
 
-    // --- Plan: three actions, completed from the referential. ---
+    // --- Plan: three actions, completed from the referential; Ctrl+N saves one and
+    // opens the form of the next. ---
     c.press("<Tab>");
     assert_eq!(c.file().focus, Pane::Plan);
-    c.press("acv<Tab>france tr<Tab>15/12<F10>");
-    c.press("abourse<Tab>auto-école<Tab><F10>");
-    c.press("alogement soc<Tab>bailleur<Tab><F10>");
+    c.press("acv<Tab>france tr<Tab>15/12<C-n>");
+    assert_eq!(c.form().title, "Nouvelle action", "{}", c.status());
+    c.press("bourse<Tab>auto-école<Tab><C-n>");
+    c.press("logement soc<Tab>bailleur<Tab><F10>");
     assert!(c.app.overlay.is_none(), "{}", c.status());
+    step(&c, "plan");
 
-    // --- Appointment: today 9h (the clock says 10h), honoured, then its report. ---
+    // --- Appointment: today 9h (the clock says 10h), honoured: its report opens. ---
     c.press("<Tab>");
     assert_eq!(c.file().focus, Pane::Appointments);
     c.press("a23/11 9h<F10>");
     c.press("h");
     assert!(!c.status().starts_with("ERREUR"), "{}", c.status());
-    c.press("<Enter>");
+    assert!(c.form().title.starts_with("Compte rendu"), "{}", c.status());
+    step(&c, "appointment");
     c.press("Premier entretien : situation faite.<Enter>Dossier CAF à compléter.");
     // Démarche themes: Mobilité is the first box; « f » jumps to Finances.
     c.press("<Tab><Space>f<Space>");
     c.press("<Tab>Point budget et mobilité<F10>");
     assert!(c.app.overlay.is_none(), "{}", c.status());
+    step(&c, "report");
 
     let n = c.count;
     eprintln!(
-        "first interview: {} command keys, {} keys moving between form fields, {} typed characters ({} keystrokes)",
-        n.commands, n.field_moves, n.typed, c.keys
+        "first interview: {} command keys + {} keys moving between form fields = {} keys, {} typed characters ({} keystrokes); per step: {steps:?}",
+        n.commands,
+        n.field_moves,
+        n.commands + n.field_moves,
+        n.typed,
+        c.keys
     );
     assert_eq!(n.commands + n.field_moves + n.typed, c.keys);
+    assert_eq!(n.typed, 220, "the same text typed");
+    // The lowest honest total the key table allows today (README, « A first interview »):
+    // 20 of these keys are the interview's own decisions (12 levels, 8 ticks).
     assert!(
-        n.commands <= 40,
-        "{} command keys for a first interview (goal: 40)",
-        n.commands
+        n.commands + n.field_moves <= INTERVIEW_KEYS,
+        "{} command keys + {} field moves for a first interview (budget: {INTERVIEW_KEYS})",
+        n.commands,
+        n.field_moves
     );
 
     // At 100x30 the obstacles pane shows the five ticked situations (folded to them when
@@ -448,7 +479,8 @@ fn escape_on_a_form_changes_nothing() {
         let mut c = new_file();
         let id = c.person_id();
         // Some content first, so a form can show and lose it.
-        c.press("2j3<F6><Space><F8>a23/11 9h<F10>h<F5>");
+        // (`h` opens the report, left for later with Échap.)
+        c.press("2j3<F6><Space><F8>a23/11 9h<F10>h<Esc><F5>");
         let before = c.stored(id);
         let counts = c.counts();
         c.press(keys);
@@ -482,14 +514,78 @@ fn escape_on_a_form_changes_nothing() {
 
 #[test]
 fn an_empty_report_saves_the_status_and_nothing_else() {
-    // Enter on an appointment opens its report; F10 with nothing typed saves an empty
-    // report: still exactly one appointment, honoured, without démarches.
+    // `h` opens the report of an appointment with nothing written yet; F10 with nothing
+    // typed saves an empty report, Échap leaves it for later (the status stays saved, as
+    // it says); Entrée opens it again. Each way: exactly one appointment, honoured,
+    // without report nor démarches.
+    for keys in ["h<F10>", "h<Esc>", "h<Esc><Enter><F10>"] {
+        let mut c = file_with_form("<F8>a23/11 9h");
+        let id = c.person_id();
+        c.press("<F10>");
+        c.press(keys);
+        assert!(c.app.overlay.is_none(), "{keys}: {}", c.status());
+        if keys == "h<Esc>" {
+            assert_eq!(
+                c.status(),
+                "Rendez-vous : Honoré — enregistré, compte rendu laissé pour plus tard (u pour annuler)"
+            );
+        }
+        let f = c.stored(id);
+        assert_eq!(f.appointments.len(), 1);
+        assert_eq!(f.appointments[0].status, codes::APPT_HONOURED);
+        assert_eq!(f.appointments[0].report, "");
+        assert!(f.appointments[0].demarches.is_empty());
+    }
+    // A report already written: `h` changes the status only.
     let mut c = file_with_form("<F8>a23/11 9h");
-    let id = c.person_id();
-    c.press("<F10>h<Enter><F10>");
+    c.press("<F10><Enter>Vu.<F10>h");
     assert!(c.app.overlay.is_none(), "{}", c.status());
-    let f = c.stored(id);
-    assert_eq!(f.appointments.len(), 1);
-    assert_eq!(f.appointments[0].status, codes::APPT_HONOURED);
-    assert!(f.appointments[0].demarches.is_empty());
+    assert_eq!(c.stored(c.person_id()).appointments[0].report, "Vu.");
+}
+
+#[test]
+fn save_and_add_opens_the_same_form_empty_and_counts_one_record_each() {
+    // (keys opening the form in a new file, keys filling it)
+    let cases = [
+        ("<F7>a", "cv"),
+        ("<F7>o", "Trouver un emploi"),
+        ("<F8>a", "demain 9h"),
+        ("Ja", "Une note"),
+        ("<F6>a", "Libre"),
+    ];
+    for (open, typed) in cases {
+        let shown =
+            |c: &Ctx| -> Vec<String> { c.form().fields.iter().map(|f| f.shown()).collect() };
+        let mut fresh = new_file();
+        fresh.press(open);
+        let (title, empty, focus) = (
+            fresh.form().title.clone(),
+            shown(&fresh),
+            fresh.form().focus,
+        );
+        let mut c = new_file();
+        let counts = c.counts();
+        c.press(open);
+        c.press(typed);
+        c.press("<C-n>");
+        assert_eq!(c.form().title, title, "{open}{typed}: {}", c.status());
+        assert_eq!(shown(&c), empty, "{open}{typed}: the new form is empty");
+        assert_eq!(c.form().focus, focus, "{open}{typed}");
+        let added: i64 = c.counts().iter().zip(&counts).map(|(a, b)| a.1 - b.1).sum();
+        assert!(added >= 1, "{open}{typed}: nothing saved");
+        // Échap on the second form adds nothing more.
+        let after = c.counts();
+        c.press("<Esc>");
+        assert_eq!(c.counts(), after, "{open}{typed}");
+    }
+    // A form that edits (not adds) ignores Ctrl+N: it stays open, nothing saved.
+    let mut c = new_file();
+    let before = c.counts();
+    c.press("IDupont<C-n>");
+    assert_eq!(c.form().title, "Identité");
+    assert_eq!(c.counts(), before);
+    // A refused date keeps the form and what was typed, as F10 does.
+    c.press("<Esc><F7>acv<Tab><Tab>31/04<C-n>");
+    assert_eq!(c.form().value("label"), "CV");
+    assert!(c.form().field("due").unwrap().error.is_some());
 }

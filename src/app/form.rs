@@ -537,6 +537,9 @@ pub struct Form {
     /// Each field's value (as [`Field::shown`]) when the form opened or was last rebased:
     /// tells what the advisor typed from what was already there.
     pub opened: Vec<String>,
+    /// The message when the form is cancelled, instead of « rien n'a été modifié » (the
+    /// report form opened by `h` after the status was saved).
+    pub cancel_info: Option<String>,
 }
 
 /// A key reminder: the key(s) of `action` in `context` (from the key table, so it follows
@@ -548,6 +551,8 @@ pub type Hint = (Context, Action, &'static str);
 pub enum FormOutcome {
     Continue,
     Submit,
+    /// Save, then open the same form empty (see [`Form::repeatable`]).
+    SubmitAndNew,
     Cancel,
 }
 
@@ -564,7 +569,21 @@ impl Form {
             footer: None,
             origin: None,
             opened,
+            cancel_info: None,
         }
+    }
+
+    /// A form that adds one record to a list (an action, an objective, an appointment, a
+    /// note, a free obstacle): it can be saved and opened again empty for the next one.
+    pub fn repeatable(&self) -> bool {
+        matches!(
+            self.purpose,
+            Purpose::NewAction
+                | Purpose::NewObjective
+                | Purpose::NewAppointment
+                | Purpose::NewNote
+                | Purpose::FreeBarrier
+        )
     }
 
     /// Remembers the record this form edits (see [`Form::origin`]).
@@ -720,11 +739,15 @@ impl Form {
     fn apply(&mut self, action: Action) -> Option<FormOutcome> {
         use FormOutcome::{Cancel, Continue, Submit};
         let last = self.focus + 1 >= self.fields.len();
+        let repeatable = self.repeatable();
         let field = self.fields.get_mut(self.focus)?;
         let kind = field.kind.clone();
         match action {
             Action::Cancel => return Some(Cancel),
             Action::Submit => return Some(Submit),
+            // Elsewhere the key does nothing (it is not in those forms' footers).
+            Action::SubmitAndNew if repeatable => return Some(FormOutcome::SubmitAndNew),
+            Action::SubmitAndNew => return Some(Continue),
             Action::NextOrSubmit if last => return Some(Submit),
             // In a list of check boxes ↑/↓ move among the boxes, and leave the list only
             // past its first / last box.

@@ -195,8 +195,8 @@ impl LoginScreen {
             return LoginOutcome::Continue;
         }
         match self.form.handle_key(key, keymap) {
-            FormOutcome::Continue => LoginOutcome::Continue,
-            // Nothing to cancel: Échap only clears the message.
+            // « Save and add » is for forms adding to a list, never the login form.
+            FormOutcome::Continue | FormOutcome::SubmitAndNew => LoginOutcome::Continue,
             // Nothing to cancel: Échap only clears the message (and a queued attempt).
             FormOutcome::Cancel => {
                 self.form.error = None;

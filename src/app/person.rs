@@ -410,11 +410,14 @@ pub fn read_rights(r: &Reader, mut p: Person) -> Result<Change, Refusal> {
 
 // ----- a new person -----
 
-/// Identity, then the first suivi (dispositif, référent·e, prescripteur, orientation).
+/// Identity, then the first suivi: the prescripteur (always typed) first, then the
+/// fields that come pre-filled (dispositif, référent·e, orientation today), so that after
+/// the last field typed F10 saves without walking through the defaults.
 pub fn new_person_form(rf: &Referential, me: &str, today: NaiveDate) -> Form {
     use first_suivi_key as k;
     let mut fields = identity_fields(rf, &Person::default());
     fields.extend([
+        Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), ""),
         Field::choice(
             k::DISPOSITIF,
             "Dispositif",
@@ -422,7 +425,6 @@ pub fn new_person_form(rf: &Referential, me: &str, today: NaiveDate) -> Form {
             DEFAULT_DISPOSITIF,
         ),
         Field::text(k::REFERENT, "Référent·e", me),
-        Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), ""),
         Field::date(k::ORIENTATION, "Date d'orientation", Some(today)),
     ]);
     Form::new("Nouvelle personne", Purpose::NewPerson, fields)

@@ -236,10 +236,21 @@ impl App {
             Some(Overlay::Form(form)) => match form.handle_key(key, &self.keymap) {
                 FormOutcome::Continue => {}
                 FormOutcome::Cancel => {
+                    let info = form.cancel_info.take();
                     self.overlay = None;
-                    self.set_info("Saisie abandonnée : rien n'a été modifié");
+                    self.set_info(
+                        info.unwrap_or_else(|| "Saisie abandonnée : rien n'a été modifié".into()),
+                    );
                 }
                 FormOutcome::Submit => self.submit_form(store),
+                FormOutcome::SubmitAndNew => {
+                    let purpose = form.purpose.clone();
+                    self.submit_form(store);
+                    // Saved (the form is closed): the same form again, empty.
+                    if self.overlay.is_none() {
+                        self.reopen_form(&purpose);
+                    }
+                }
             },
             None => {}
         }
@@ -511,6 +522,19 @@ impl App {
     }
 
     // ----- form submission -----
+
+    /// Opens the empty form of `purpose` again after « save and add » (see
+    /// [`Form::repeatable`]), where the pane's `a` would open it.
+    fn reopen_form(&mut self, purpose: &Purpose) {
+        match purpose {
+            Purpose::NewAction => self.open_action_form(None),
+            Purpose::NewObjective => self.open_objective_form(None),
+            Purpose::NewAppointment => self.open_appointment_form(),
+            Purpose::NewNote => self.open_note_form(None),
+            Purpose::FreeBarrier => self.open_free_barrier_form(),
+            _ => {}
+        }
+    }
 
     fn submit_form(&mut self, store: &mut Store) {
         let now = self.clock.now();

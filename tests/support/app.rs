@@ -54,7 +54,7 @@ pub struct KeyCount {
     /// choice list (« F » for Femme), a new line in a multi-line field.
     pub typed: usize,
     /// Keys that only moved from one form field to another (Entrée / Tab / ↓ between
-    /// fields, Tab taking a suggestion and moving on): the form stays open.
+    /// fields, Tab taking a suggestion and moving on): the form stays open, nothing saved.
     pub field_moves: usize,
     /// Everything else: opening and saving forms, levels, ticks, moving in lists, panes,
     /// statuses, moving inside a list of check boxes.
@@ -162,6 +162,14 @@ pub enum KeyKind {
     Command,
 }
 
+/// What changes in the open file when something is saved (to tell « save and add », which
+/// leaves the same kind of form open on its first field, from a move between fields).
+fn saved_marker(app: &App) -> Option<(usize, i64)> {
+    app.file
+        .as_ref()
+        .map(|f| (f.undo.len(), f.data.person.version))
+}
+
 /// Looks at the app before `key` and returns what decides, after it, what the key did.
 fn key_kind(app: &App, key: &KeyEvent) -> impl Fn(&App) -> KeyKind {
     use parcours::app::form::FieldKind;
@@ -182,10 +190,11 @@ fn key_kind(app: &App, key: &KeyEvent) -> impl Fn(&App) -> KeyKind {
         }),
         _ => None,
     };
+    let saved = saved_marker(app);
     move |after: &App| match (&before, &after.overlay) {
         (Some((_, _, true)), _) => KeyKind::Typed,
         (Some((purpose, focus, false)), Some(Overlay::Form(f)))
-            if f.purpose == *purpose && f.focus != *focus =>
+            if f.purpose == *purpose && f.focus != *focus && saved_marker(after) == saved =>
         {
             KeyKind::FieldMove
         }

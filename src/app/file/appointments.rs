@@ -2,6 +2,7 @@
 //! form of an appointment.
 
 use crate::app::form::{items, Field, Form, Purpose, Reader, Refusal};
+use crate::app::keys::{Action, Context};
 use crate::app::state::*;
 use crate::domain::referential::label_in;
 use crate::domain::*;
@@ -30,12 +31,45 @@ impl App {
             self.set_error(e.message);
             return;
         }
+        // Honoured with nothing written yet: its report is the next thing to write, so its
+        // form opens at once (Échap leaves it for later, the status stays saved).
+        let report_next =
+            status == codes::APPT_HONOURED && a.report.trim().is_empty() && a.demarches.is_empty();
+        let id = a.id;
         a.status = status.to_string();
         let what = format!(
             "Rendez-vous : {}",
             label_in(&self.rf.appointment_statuses, status)
         );
-        self.commit_or_report(store, Change::Upsert(Record::Appointment(a)), &what);
+        if let Err(e) = self.commit(store, Change::Upsert(Record::Appointment(a)), &what) {
+            self.set_error(e);
+            return;
+        }
+        if report_next {
+            self.open_report_after_status(id, &what);
+        }
+    }
+
+    /// The report form of appointment `id` (as reloaded), opened right after its status
+    /// `what` was saved: said above the fields and when the form is cancelled.
+    fn open_report_after_status(&mut self, id: Id, what: &str) {
+        let Some(a) = self
+            .file
+            .as_ref()
+            .and_then(|f| f.data.appointments.iter().find(|a| a.id == id))
+        else {
+            return;
+        };
+        let cancel = self.keymap.key_label(Context::Form, Action::Cancel);
+        let mut form = report_form(&self.rf, a)
+            .with_origin(Record::Appointment(a.clone()))
+            .with_hint(&format!(
+                "{what} — enregistré. Le compte rendu ({cancel} : plus tard)"
+            ));
+        form.cancel_info = Some(self.undo_hint(&format!(
+            "{what} — enregistré, compte rendu laissé pour plus tard"
+        )));
+        self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
     pub(crate) fn delete_selected_appointment(&mut self, store: &mut Store) {
