@@ -1,7 +1,8 @@
 //! The first interview of `ui_scenario.rs` typed into the real binary in a 100x30
 //! pseudo-terminal, with the shortest path of the key table (a digit per theme, a letter
-//! per obstacle theme and a digit per situation, completions, the démarche grid's letters),
-//! then the store read back through `parcours export`.
+//! per obstacle theme and a digit per situation, completions, Ctrl+N for the next action,
+//! the report opened by `h`, the démarche grid's letters), its keys counted, then the
+//! store read back through `parcours export`.
 
 #![cfg(unix)]
 
@@ -12,7 +13,35 @@ mod support;
 use support::pty as harness;
 
 const F10: &str = "\x1b[21~";
+const CTRL_N: &str = "\x0e";
 const CTRL_C: &str = "\x03";
+
+/// The interview's keystrokes sent to the binary, sorted as `ui_scenario.rs` counts them:
+/// characters typed into fields apart from keys (commands and moves between fields).
+struct Typist<'a> {
+    tui: &'a mut Tui,
+    typed: usize,
+    keys: usize,
+}
+
+impl Typist<'_> {
+    /// Text typed into a field (or a new line in a report: a typed character too).
+    fn text(&mut self, s: &str) {
+        self.typed += s.chars().count();
+        self.tui.send(s);
+    }
+
+    /// Keys, one per character (`\r`, `\t`, a digit, a letter outside a field), or one
+    /// escape sequence (F10, Ctrl+N).
+    fn keys(&mut self, s: &str) {
+        self.keys += if s.starts_with('\x1b') {
+            1
+        } else {
+            s.chars().count()
+        };
+        self.tui.send(s);
+    }
+}
 
 #[test]
 fn first_interview_at_100x30_through_the_binary() {
@@ -23,45 +52,85 @@ fn first_interview_at_100x30_through_the_binary() {
     let mut tui = Tui::start(&db, &config, 100, 30);
     tui.create_first_account();
     tui.wait_for("Bienvenue");
+    let mut t = Typist {
+        tui: &mut tui,
+        typed: 0,
+        keys: 0,
+    };
 
-    // The person (the clock says Sunday 22/11/2026 10h00).
-    tui.send("n");
-    tui.wait_for("Nouvelle personne");
-    tui.send("Durand\rLéa\r\r14/03/1991\rF\r06 12 34 56 78\rlea.durand@example.org\rVénissieux\r\r\rfrance tr\t\r");
-    tui.wait_for("DURAND Léa ·");
+    // The person (the clock says Sunday 22/11/2026 10h00): identity, prescripteur, then
+    // F10 keeps the pre-filled dispositif, référente and orientation date.
+    t.keys("n");
+    t.tui.wait_for("Nouvelle personne");
+    for (field, then) in [
+        ("Durand", "\r"),
+        ("Léa", "\r"),
+        ("", "\r"), // nom d'usage
+        ("14/03/1991", "\r"),
+        ("F", "\r"),
+        ("06 12 34 56 78", "\r"),
+        ("lea.durand@example.org", "\r"),
+        ("Vénissieux", "\r"),
+        ("france tr", "\t"), // the completion taken, on to the defaults
+    ] {
+        t.text(field);
+        t.keys(then);
+    }
+    t.keys(F10);
+    t.tui.wait_for("DURAND Léa ·");
 
     // Diagnostic: one digit per theme.
-    tui.send("321321124112");
-    tui.wait_for("Isolement / lien social : Vigilance — enregistré");
+    t.keys("321321124112");
+    t.tui
+        .wait_for("Isolement / lien social : Vigilance — enregistré");
 
     // Obstacles: a letter jumps to a theme, a digit ticks its n-th situation.
-    tui.send("\t14l2d4n3");
-    tui.wait_for("Obstacle coché : Pas d'adresse e-mail — enregistré");
+    t.keys("\t14l2d4n3");
+    t.tui
+        .wait_for("Obstacle coché : Pas d'adresse e-mail — enregistré");
 
-    // Plan: three actions from the referential.
-    tui.send("\tacv\tfrance tr\t15/12");
-    tui.send(F10);
-    tui.send("abourse\tauto-école\t");
-    tui.send(F10);
-    tui.send("alogement soc\tbailleur\t");
-    tui.send(F10);
-    tui.wait_for("Plan d'action · 3 actions");
+    // Plan: three actions from the referential, Ctrl+N opening the next one's form.
+    t.keys("\ta");
+    for (label, partner, due, then) in [
+        ("cv", "france tr", "15/12", CTRL_N),
+        ("bourse", "auto-école", "", CTRL_N),
+        ("logement soc", "bailleur", "", F10),
+    ] {
+        t.text(label);
+        t.keys("\t");
+        t.text(partner);
+        t.keys("\t");
+        t.text(due);
+        t.keys(then);
+        if then == CTRL_N {
+            t.tui.wait_for("Nouvelle action — enregistré");
+        }
+    }
+    t.tui.wait_for("Plan d'action · 3 actions");
     // At 100 columns the plan shows each action's partner.
-    tui.wait_for("· Bailleur");
+    t.tui.wait_for("· Bailleur");
 
-    // Appointment today 9h, honoured, its report and one démarche on two themes.
-    tui.send("\ta22/11 9h");
-    tui.send(F10);
-    tui.wait_for("dim 22/11 09h00");
-    tui.send("h");
-    tui.wait_for("Rendez-vous : Honoré — enregistré");
-    tui.send("\r");
-    tui.wait_for("Compte rendu —");
+    // Appointment today 9h, honoured: its report opens; two lines and one démarche on
+    // two themes.
+    t.keys("\ta");
+    t.text("22/11 9h");
+    t.keys(F10);
+    t.tui.wait_for("dim 22/11 09h00");
+    t.keys("h");
+    t.tui.wait_for("Rendez-vous : Honoré — enregistré");
+    t.tui.wait_for("Compte rendu —");
     // Alt+Entrée would leave the field too; Entrée is a new line in the report.
-    tui.send("Premier entretien : situation faite.\rDossier CAF à compléter.");
-    tui.send("\t f \tPoint budget et mobilité");
-    tui.send(F10);
-    tui.wait_for("Rendez-vous · 1 honoré / 1 passé");
+    t.text("Premier entretien : situation faite.\rDossier CAF à compléter.");
+    t.keys("\t f ");
+    t.keys("\t");
+    t.text("Point budget et mobilité");
+    t.keys(F10);
+    t.tui.wait_for("Rendez-vous · 1 honoré / 1 passé");
+    let (typed, keys) = (t.typed, t.keys);
+    eprintln!("first interview through the binary: {keys} keys, {typed} typed characters");
+    assert_eq!(typed, 220, "the text of ui_scenario.rs");
+    // The budget of ui_scenario.rs (commands and moves between fields together).
+    assert!(keys <= 53, "{keys} keys (budget: 53)");
     // The obstacles pane, left, shows the five ticked situations.
     tui.wait_for("Obstacles · 5 actifs / 5 · cochés seuls");
     for label in [

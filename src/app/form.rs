@@ -573,15 +573,15 @@ impl Form {
         }
     }
 
-    /// A form that adds one record to a list (an action, an objective, an appointment, a
-    /// note, a free obstacle): it can be saved and opened again empty for the next one.
+    /// A form that adds one record to a list typed several in a row (an action, an
+    /// objective, an appointment, a free obstacle; all one-line fields, not a note): it
+    /// can be saved and opened again empty for the next one.
     pub fn repeatable(&self) -> bool {
         matches!(
             self.purpose,
             Purpose::NewAction
                 | Purpose::NewObjective
                 | Purpose::NewAppointment
-                | Purpose::NewNote
                 | Purpose::FreeBarrier
         )
     }

@@ -614,7 +614,7 @@ const DEFAULTS: &[Row] = &[
     (C::Help,         "pagedown",            A::PageDown,          "",                    "Page suivante"),
     (C::Form,         "enter",               A::NextOrSubmit,      "suivant",             "Champ suivant (enregistre sur le dernier champ)"),
     (C::Form,         "f10|ctrl+s",          A::Submit,            "enregistrer",         "Enregistrer le formulaire, depuis n'importe quel champ"),
-    (C::Form,         "ctrl+n",              A::SubmitAndNew,      "enregistrer et ajouter", "Enregistrer, puis le même formulaire vide pour la suivante (action, objectif, rendez-vous, note, obstacle libre)"),
+    (C::Form,         "ctrl+n",              A::SubmitAndNew,      "et un autre",         "Enregistrer, puis le même formulaire vide pour en ajouter un autre (action, objectif, rendez-vous, obstacle libre)"),
     (C::Form,         "esc",                 A::Cancel,            "annuler",             "Annuler sans rien modifier"),
     (C::Form,         "tab",                 A::NextField,         "champ suivant",       "Champ suivant"),
     (C::Form,         "backtab",             A::PrevField,         "",                    "Champ précédent"),

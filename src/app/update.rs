@@ -530,7 +530,6 @@ impl App {
             Purpose::NewAction => self.open_action_form(None),
             Purpose::NewObjective => self.open_objective_form(None),
             Purpose::NewAppointment => self.open_appointment_form(),
-            Purpose::NewNote => self.open_note_form(None),
             Purpose::FreeBarrier => self.open_free_barrier_form(),
             _ => {}
         }

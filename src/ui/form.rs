@@ -39,7 +39,8 @@ const MULTILINE: &[Hint] = &[
     (C::Form, A::Cancel, ""),
 ];
 
-/// The same for a form adding to a list (see `Form::repeatable`): « save and add » too.
+/// The same for a form adding to a list (see `Form::repeatable`): « save and add » too
+/// (Tab last in the bar: a narrow bar leaves it out, the help names it).
 const FOOTER_ADD: &[Hint] = &[
     (C::Form, A::NextOrSubmit, ""),
     (C::Form, A::Submit, ""),
@@ -53,27 +54,21 @@ const BAR_ADD: &[Hint] = &[
     (C::Form, A::Cancel, ""),
     (C::Form, A::NextField, ""),
 ];
-const MULTILINE_ADD: &[Hint] = &[
-    (C::Multiline, A::Newline, ""),
-    (C::Form, A::NextField, ""),
-    (C::Form, A::Submit, ""),
-    (C::Form, A::SubmitAndNew, ""),
-    (C::Form, A::Cancel, ""),
-];
 
 /// (footer hints, bar hints) for the form's focused field.
 fn hints(form: &Form) -> (&'static [Hint], &'static [Hint]) {
     if let Some(h) = form.footer {
         return (h, h);
     }
-    let multiline = form
+    if form
         .focused()
-        .is_some_and(|f| f.kind == FieldKind::Multiline);
-    match (multiline, form.repeatable()) {
-        (true, false) => (MULTILINE, MULTILINE),
-        (true, true) => (MULTILINE_ADD, MULTILINE_ADD),
-        (false, false) => (FOOTER, BAR),
-        (false, true) => (FOOTER_ADD, BAR_ADD),
+        .is_some_and(|f| f.kind == FieldKind::Multiline)
+    {
+        (MULTILINE, MULTILINE)
+    } else if form.repeatable() {
+        (FOOTER_ADD, BAR_ADD)
+    } else {
+        (FOOTER, BAR)
     }
 }
 
