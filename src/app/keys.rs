@@ -532,7 +532,7 @@ const DEFAULTS: &[Row] = &[
     (C::Plan,         "enter|e",             A::Edit,              "modifier",            "Modifier la ligne"),
     (C::Plan,         "x|delete",            A::Delete,            "",                    "Supprimer la ligne"),
     (C::Appointments, "a",                   A::AddAppointment,    "RDV",                 "Ajouter un rendez-vous"),
-    (C::Appointments, "h",                   A::SetHonoured,       "honoré",              "Statut : honoré"),
+    (C::Appointments, "h",                   A::SetHonoured,       "honoré",              "Statut : honoré, puis son compte rendu s'il n'est pas encore écrit"),
     (C::Appointments, "e",                   A::SetExcused,        "excusé",              "Statut : excusé"),
     (C::Appointments, "n",                   A::SetAbsent,         "absent",              "Statut : absent non excusé"),
     (C::Appointments, "c",                   A::SetCancelled,      "",                    "Statut : annulé par la structure"),
