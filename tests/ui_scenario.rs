@@ -527,7 +527,7 @@ fn an_empty_report_saves_the_status_and_nothing_else() {
         if keys == "h<Esc>" {
             assert_eq!(
                 c.status(),
-                "Rendez-vous : Honoré — enregistré, compte rendu laissé pour plus tard (u pour annuler)"
+                "Rendez-vous : Honoré — enregistré, sans compte rendu (u pour annuler)"
             );
         }
         let f = c.stored(id);

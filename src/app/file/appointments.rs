@@ -46,13 +46,14 @@ impl App {
             return;
         }
         if report_next {
-            self.open_report_after_status(id, &what);
+            let label = label_in(&self.rf.appointment_statuses, status).to_string();
+            self.open_report_after_status(id, &label);
         }
     }
 
     /// The report form of appointment `id` (as reloaded), opened right after its status
-    /// `what` was saved: said above the fields and when the form is cancelled.
-    fn open_report_after_status(&mut self, id: Id, what: &str) {
+    /// (`label`) was saved: said above the fields and when the form is cancelled.
+    fn open_report_after_status(&mut self, id: Id, label: &str) {
         let Some(a) = self
             .file
             .as_ref()
@@ -64,10 +65,10 @@ impl App {
         let mut form = report_form(&self.rf, a)
             .with_origin(Record::Appointment(a.clone()))
             .with_hint(&format!(
-                "{what} — enregistré. Le compte rendu ({cancel} : plus tard)"
+                "Statut « {label} » enregistré. Le compte rendu ({cancel} : plus tard) :"
             ));
         form.cancel_info = Some(self.undo_hint(&format!(
-            "{what} — enregistré, compte rendu laissé pour plus tard"
+            "Rendez-vous : {label} — enregistré, sans compte rendu"
         )));
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
