@@ -10,6 +10,7 @@
 pub mod audit;
 mod backup;
 mod cipher;
+pub(crate) mod db;
 mod eligibility;
 mod error;
 pub mod exports;
@@ -41,7 +42,7 @@ pub use queries::{
 use crate::auth::DbKey;
 use crate::clock::Clock;
 use crate::domain::{Change, Id, PersonFile, PlanAction, Record, Saisine, Veille};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -585,31 +586,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some((person_id, version)) = expected {
-            let current: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM persons WHERE id=?1",
-                    [person_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match current {
-                None => return Err(StoreError::NotFound),
-                Some(v) if v != version => return Err(StoreError::Conflict),
-                Some(_) => {}
-            }
-        }
-        let mut out = Vec::with_capacity(changes.len());
-        for change in changes {
-            let rebased;
-            let change = if rebase {
-                rebased = records::rebased(&tx, change)?;
-                &rebased
-            } else {
-                change
-            };
-            out.push(records::apply(&tx, change, now, Some(&self.actor))?);
-        }
+        let out = records::apply_in(&tx, changes, expected, rebase, now, &self.actor)?;
         tx.commit()?;
         self.wrote();
         Ok(out)

@@ -1,6 +1,7 @@
 //! Read queries: the caseload list, one person's file, the today view.
 
 use super::tables::{Stored, ACTIONS, APPOINTMENTS, PERSONS};
+use super::db::{self, Exec};
 use super::{sql, Result, Store, StoreError};
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -62,7 +63,7 @@ fn canonical_date(t: &[u8]) -> Option<NaiveDate> {
 
 /// Column `i` as an optional date: the canonical text fast, anything else (and errors)
 /// through rusqlite's own conversion, so the result is the same as `r.get(i)`.
-fn date_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+fn date_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
     if let Ok(rusqlite::types::ValueRef::Text(t)) = r.get_ref(i) {
         if let Some(d) = canonical_date(t) {
             return Ok(Some(d));
@@ -72,7 +73,7 @@ fn date_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
 }
 
 /// Column `i` as an optional date and time, like [`date_at`] for "YYYY-MM-DD HH:MM:SS".
-fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
+fn datetime_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
     if let Ok(rusqlite::types::ValueRef::Text(
         [date @ .., b' ', h0, h1, b':', m0, m1, b':', s0, s1],
     )) = r.get_ref(i)
@@ -88,7 +89,7 @@ fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate
 }
 
 /// Builds one caseload row from a row of [`CASELOAD_SQL`].
-fn caseload_row(r: &rusqlite::Row) -> rusqlite::Result<CaseloadRow> {
+pub(super) fn caseload_row(r: &db::Row) -> rusqlite::Result<CaseloadRow> {
     Ok(CaseloadRow {
         person_id: r.get(0)?,
         dossier: r.get(1)?,
@@ -123,11 +124,13 @@ fn caseload_where(
     let rows = match condition {
         None => conn
             .prepare_cached(CASELOAD_SQL)?
-            .query_map(params![now, now.date(), statuses], caseload_row)?
+            .query_map(params![now, now.date(), statuses], |r| caseload_row(&db::Row::lite(r)))?
             .collect::<rusqlite::Result<Vec<_>>>()?,
         Some((cond, p4)) => conn
             .prepare_cached(&format!("{CASELOAD_SQL}\nWHERE {cond}"))?
-            .query_map(params![now, now.date(), statuses, p4], caseload_row)?
+            .query_map(params![now, now.date(), statuses, p4], |r| {
+                caseload_row(&db::Row::lite(r))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?,
     };
     Ok(rows)
@@ -327,21 +330,7 @@ impl Store {
 
     /// One person's complete file.
     pub fn person_file(&self, person_id: Id) -> Result<PersonFile> {
-        let c = &self.conn;
-        Ok(PersonFile {
-            person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
-            suivis: sql::list(c, person_id)?,
-            diagnostics: sql::list(c, person_id)?,
-            barriers: sql::list(c, person_id)?,
-            objectives: sql::list(c, person_id)?,
-            actions: sql::list(c, person_id)?,
-            appointments: sql::list(c, person_id)?,
-            notes: sql::list(c, person_id)?,
-            etapes: sql::list(c, person_id)?,
-            saisines: sql::list(c, person_id)?,
-            veilles: sql::list(c, person_id)?,
-            eligibilities: sql::list(c, person_id)?,
-        })
+        person_file_on(&self.conn, person_id)
     }
 
     pub fn person_id_by_dossier(&self, dossier: &str) -> Result<Option<Id>> {
@@ -356,25 +345,12 @@ impl Store {
     }
 
     pub fn person_ids(&self) -> Result<Vec<Id>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM persons ORDER BY dossier")?;
-        let v = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(v)
+        person_ids_on(&self.conn)
     }
 
     /// Current version of a person's file (bumped by every change in it).
     pub fn person_version(&self, person_id: Id) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT version FROM persons WHERE id=?1",
-                [person_id],
-                |r| r.get(0),
-            )
-            .optional()?)
+        person_version_on(&self.conn, person_id)
     }
 
     /// Appointments starting in [from, to), all people (uses `appointments_by_start`).
@@ -519,4 +495,39 @@ mod tests {
             same_as_rusqlite(Value::Text(s));
         }
     }
+}
+
+/// One person's complete file on `db` (either backend).
+pub(super) fn person_file_on(c: &dyn Exec, person_id: Id) -> Result<PersonFile> {
+    Ok(PersonFile {
+        person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
+        suivis: sql::list(c, person_id)?,
+        diagnostics: sql::list(c, person_id)?,
+        barriers: sql::list(c, person_id)?,
+        objectives: sql::list(c, person_id)?,
+        actions: sql::list(c, person_id)?,
+        appointments: sql::list(c, person_id)?,
+        notes: sql::list(c, person_id)?,
+        etapes: sql::list(c, person_id)?,
+        saisines: sql::list(c, person_id)?,
+        veilles: sql::list(c, person_id)?,
+        eligibilities: sql::list(c, person_id)?,
+    })
+}
+
+/// Every person's id in n° de dossier order.
+pub(super) fn person_ids_on(db: &dyn Exec) -> Result<Vec<Id>> {
+    db::query_map(db, "SELECT id FROM persons ORDER BY dossier", &[], |r| {
+        r.get(0)
+    })
+}
+
+/// Current version of a person's file.
+pub(super) fn person_version_on(db: &dyn Exec, person_id: Id) -> Result<Option<i64>> {
+    db::query_optional(
+        db,
+        "SELECT version FROM persons WHERE id=?1",
+        &[&person_id],
+        |r| r.get(0),
+    )
 }
