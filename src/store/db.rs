@@ -256,11 +256,6 @@ impl PgConn {
             .map_err(server_error)
     }
 
-    /// The raw client, for what only the server has (LISTEN, administration).
-    pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
-        self.client.borrow_mut()
-    }
-
     pub fn is_closed(&self) -> bool {
         self.client.borrow().is_closed()
     }

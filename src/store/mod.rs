@@ -8,6 +8,7 @@
 //! and returns its inverse (for undo); the audit log will hook in there too.
 
 pub mod audit;
+mod backend;
 mod backup;
 mod cipher;
 pub(crate) mod db;
@@ -27,6 +28,7 @@ mod sessions;
 mod sql;
 mod tables;
 
+pub use backend::Backend;
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use eligibility::ExpiringEligibility;

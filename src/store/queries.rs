@@ -154,6 +154,23 @@ fn caseload_on(
     Ok(rows)
 }
 
+/// The whole caseload in name order on the server: [`CASELOAD_SQL`] with the list of
+/// open statuses read by the server's JSON function.
+pub(super) fn caseload_server(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    open_action_statuses: &[String],
+) -> Result<Vec<CaseloadRow>> {
+    let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
+    let sql = CASELOAD_SQL.replace(
+        "json_each(?3)",
+        "jsonb_array_elements_text(CAST(?3 AS text)::jsonb)",
+    );
+    let mut rows = db::query_map(db, &sql, &[&now, &now.date(), &statuses], caseload_row)?;
+    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+    Ok(rows)
+}
+
 /// The first rows of the caseload, as [`Store::caseload_first`] returns them.
 pub struct CaseloadStart {
     /// A prefix of [`Store::caseload`]'s rows, in the same order.
@@ -452,10 +469,10 @@ mod tests {
     fn same_as_rusqlite(v: Value) {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.query_row("SELECT ?1", [&v], |r| {
-            let fast = date_at(r, 0).map_err(|e| e.to_string());
+            let fast = date_at(&db::Row::lite(r), 0).map_err(|e| e.to_string());
             let slow = r.get::<_, Option<NaiveDate>>(0).map_err(|e| e.to_string());
             assert_eq!(fast, slow, "{v:?}");
-            let fast = datetime_at(r, 0).map_err(|e| e.to_string());
+            let fast = datetime_at(&db::Row::lite(r), 0).map_err(|e| e.to_string());
             let slow = r
                 .get::<_, Option<NaiveDateTime>>(0)
                 .map_err(|e| e.to_string());

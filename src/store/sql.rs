@@ -368,8 +368,11 @@ mod tests {
     fn rows_are_read_by_column_name() {
         let conn = Connection::open_in_memory().unwrap();
         let read = |sql: &str| {
-            conn.query_row(sql, [], crate::domain::Demarche::from_row)
-                .unwrap()
+            conn.query_row(sql, [], |r| {
+                let at = columns::<crate::domain::Demarche>(r.as_ref())?;
+                crate::domain::Demarche::from_columns(r, &at)
+            })
+            .unwrap()
         };
         let want = crate::domain::Demarche {
             theme: "mobilite".into(),

@@ -78,10 +78,6 @@ pub(super) trait Stored: Sized {
     fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
         Self::read_columns(&db::Row::lite(row), at)
     }
-    /// Reads a row by column name.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Self::from_columns(row, &sql::columns::<Self>(row.as_ref())?)
-    }
     /// Loads the sub-rows kept in their own table (a diagnostic's theme assessments).
     fn load_sub_rows(&mut self, db: &dyn Exec) -> super::Result<()>;
     /// Replaces the sub-rows of the row `id` by this record's.
