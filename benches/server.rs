@@ -150,7 +150,10 @@ fn run() -> Res<()> {
         let t = Instant::now();
         let mut ids = Vec::with_capacity(n);
         local.insert_files_each(demo::files(&rf, 42, now).take(n), |id| ids.push(id))?;
-        println!("{n} people: local base in {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "{n} people: local base in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         server::migrate(&local, &mut su)?;
         su.batch_execute("ANALYZE")?;
@@ -237,11 +240,31 @@ fn run() -> Res<()> {
                 ms(b) / ms(a).max(1e-9)
             )
         };
-        line("login p50 (file: open; server: connect, SCRAM, schema check)", pct(&lite_login, 0.5), pct(&pg_login, 0.5));
-        line("caseload after login p50", pct(&lite_list, 0.5), pct(&pg_list, 0.5));
-        line("caseload after login max", pct(&lite_list, 1.0), pct(&pg_list, 1.0));
-        line("commit of one edit p50", pct(&lite_commit, 0.5), pct(&pg_commit, 0.5));
-        line("commit of one edit p99", pct(&lite_commit, 0.99), pct(&pg_commit, 0.99));
+        line(
+            "login p50 (file: open; server: connect, SCRAM, schema check)",
+            pct(&lite_login, 0.5),
+            pct(&pg_login, 0.5),
+        );
+        line(
+            "caseload after login p50",
+            pct(&lite_list, 0.5),
+            pct(&pg_list, 0.5),
+        );
+        line(
+            "caseload after login max",
+            pct(&lite_list, 1.0),
+            pct(&pg_list, 1.0),
+        );
+        line(
+            "commit of one edit p50",
+            pct(&lite_commit, 0.5),
+            pct(&pg_commit, 0.5),
+        );
+        line(
+            "commit of one edit p99",
+            pct(&lite_commit, 0.99),
+            pct(&pg_commit, 0.99),
+        );
         println!(
             "\n{ADVISORS} advisors for {secs} s: {} files opened, {} commits, {} refused as stale, {} errors; commit p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             opened,

@@ -242,7 +242,12 @@ fn a_whole_file_reads_back_the_same_on_both_backends() {
         let pid = write_file(s.as_mut());
         let f = s.person_file(pid).unwrap();
         assert_eq!(f.person.dossier, "2026-00001", "{}", base.label());
-        assert_eq!(f.person.version, 7, "{}: created, then one bump per record", base.label());
+        assert_eq!(
+            f.person.version,
+            7,
+            "{}: created, then one bump per record",
+            base.label()
+        );
         assert_eq!(f.diagnostics[0].themes.len(), 2);
         assert_eq!(f.appointments[0].demarches[1].label, "Carte solidaire");
         assert_eq!(s.person_ids().unwrap(), vec![pid]);
@@ -308,7 +313,12 @@ fn a_stale_save_is_refused_and_writes_nothing() {
         assert!(matches!(e, StoreError::Conflict), "{}: {e:?}", base.label());
         assert!(e.to_string().contains("modifiée entre-temps"), "{e}");
         assert_eq!(b.person_file(pid).unwrap().person.commune, "Lens");
-        assert_eq!(base.audit_rows(), audit, "{}: a refusal is not audited", base.label());
+        assert_eq!(
+            base.audit_rows(),
+            audit,
+            "{}: a refusal is not audited",
+            base.label()
+        );
     }
 }
 
@@ -324,10 +334,15 @@ fn a_record_written_elsewhere_is_not_overwritten() {
         a.apply(&Change::Upsert(Record::Barrier(mine))).unwrap();
         let mut theirs = barrier;
         theirs.status = "leve".into();
-        let e = b.apply(&Change::Upsert(Record::Barrier(theirs))).unwrap_err();
+        let e = b
+            .apply(&Change::Upsert(Record::Barrier(theirs)))
+            .unwrap_err();
         assert!(matches!(e, StoreError::Conflict), "{}: {e:?}", base.label());
         let stored = b.person_file(pid).unwrap().barriers[0].clone();
-        assert_eq!((stored.note.as_str(), stored.status.as_str()), ("vu le 21/11", "actif"));
+        assert_eq!(
+            (stored.note.as_str(), stored.status.as_str()),
+            ("vu le 21/11", "actif")
+        );
     }
 }
 
@@ -379,7 +394,10 @@ fn undo_restores_and_is_refused_over_another_window() {
             .undo(applied.inverse.as_ref().unwrap(), pid, mine)
             .unwrap_err();
         assert!(matches!(e, StoreError::Conflict), "{}: {e:?}", base.label());
-        assert_eq!(a.person_file(pid).unwrap().actions[0].outcome, "permis obtenu");
+        assert_eq!(
+            a.person_file(pid).unwrap().actions[0].outcome,
+            "permis obtenu"
+        );
     }
 }
 
@@ -393,7 +411,12 @@ fn every_write_has_its_audit_entry_in_the_same_transaction() {
         let entries = base.count(&format!(
             "SELECT count(*) FROM audit WHERE person_id = {pid} AND action = 'creation'"
         ));
-        assert_eq!(entries, 7, "{}: each record's entry names the person", base.label());
+        assert_eq!(
+            entries,
+            7,
+            "{}: each record's entry names the person",
+            base.label()
+        );
         // A write refused inside its transaction leaves no entry (all or nothing).
         let bad = vec![
             Change::Upsert(Record::Note(Note {
@@ -455,7 +478,11 @@ fn two_advisors_at_once_never_lose_an_edit() {
     assert_eq!(ok + refused, 2 * ROUNDS);
     // Every accepted save is in the version count: none was overwritten unseen.
     let end = base.count(&format!("SELECT version FROM persons WHERE id = {pid}"));
-    assert_eq!(end - start, ok as i64, "{ok} saves accepted, {refused} refused");
+    assert_eq!(
+        end - start,
+        ok as i64,
+        "{ok} saves accepted, {refused} refused"
+    );
     let mut dossiers: Vec<String> = results.into_iter().flat_map(|r| r.2).collect();
     dossiers.sort();
     dossiers.dedup();
@@ -560,7 +587,10 @@ fn a_migrated_demo_base_reads_the_same_from_the_server() {
             local.person_file(id).unwrap(),
             "person {id}"
         );
-        assert_eq!(claire.person_version(id).unwrap(), local.person_version(id).unwrap());
+        assert_eq!(
+            claire.person_version(id).unwrap(),
+            local.person_version(id).unwrap()
+        );
     }
     let open: Vec<String> = rf
         .action_statuses
@@ -568,5 +598,8 @@ fn a_migrated_demo_base_reads_the_same_from_the_server() {
         .filter(|s| s.open)
         .map(|s| s.code.clone())
         .collect();
-    assert_eq!(claire.caseload(&open).unwrap(), local.caseload(&open).unwrap());
+    assert_eq!(
+        claire.caseload(&open).unwrap(),
+        local.caseload(&open).unwrap()
+    );
 }

@@ -1,7 +1,7 @@
 //! Read queries: the caseload list, one person's file, the today view.
 
-use super::tables::{Stored, ACTIONS, APPOINTMENTS, PERSONS};
 use super::db::{self, Exec};
+use super::tables::{Stored, ACTIONS, APPOINTMENTS, PERSONS};
 use super::{sql, Result, Store, StoreError};
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -124,7 +124,9 @@ fn caseload_where(
     let rows = match condition {
         None => conn
             .prepare_cached(CASELOAD_SQL)?
-            .query_map(params![now, now.date(), statuses], |r| caseload_row(&db::Row::lite(r)))?
+            .query_map(params![now, now.date(), statuses], |r| {
+                caseload_row(&db::Row::lite(r))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?,
         Some((cond, p4)) => conn
             .prepare_cached(&format!("{CASELOAD_SQL}\nWHERE {cond}"))?

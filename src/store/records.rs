@@ -2,10 +2,10 @@
 //! inverse and its audit entry; loads one record. Statements come from the table
 //! descriptions (`tables.rs`).
 
+use super::db::{self, Dialect, Exec};
 use super::{sql, Applied, Result, StoreError};
 use crate::domain::*;
 use chrono::{Datelike, NaiveDateTime};
-use super::db::{self, Dialect, Exec};
 
 /// The write path's transaction body, on either backend (the caller begins and commits):
 /// `expected` is the person's file version to find (see `Store::apply_if_version`),

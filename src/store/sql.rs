@@ -293,12 +293,7 @@ pub(super) fn replace_sub_rows<T: Stored>(
 /// Writes one row: an update when it `exists`, else an insert (with its key when it has
 /// one: undo of a delete puts a row back under its id). Returns the row's id; an update
 /// that finds no row at the expected version is refused.
-pub(super) fn write<T: Stored>(
-    db: &dyn Exec,
-    row: &T,
-    id: Id,
-    exists: bool,
-) -> super::Result<Id> {
+pub(super) fn write<T: Stored>(db: &dyn Exec, row: &T, id: Id, exists: bool) -> super::Result<Id> {
     let sql = T::sql();
     let params = row.params();
     let key = T::TABLE.column(Role::Key).unwrap_or("id");

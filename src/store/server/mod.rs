@@ -1,4 +1,4 @@
-//! The shared PostgreSQL server (issue 15), first part: what the server itself enforces.
+//! The shared PostgreSQL server (issue 15): what the server itself enforces, and the store on it.
 //!
 //! - [`initialise`]: an empty database becomes a parcours server (schema derived from the
 //!   SQLite one, see [`ddl`]), with its roles and the first administrator;

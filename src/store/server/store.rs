@@ -96,14 +96,22 @@ impl ServerStore {
         person_id: Id,
         version: i64,
     ) -> Result<Applied> {
-        self.apply_inner(std::slice::from_ref(change), Some((person_id, version)), false)
-            .map(|mut v| v.pop().expect("one change gives one result"))
+        self.apply_inner(
+            std::slice::from_ref(change),
+            Some((person_id, version)),
+            false,
+        )
+        .map(|mut v| v.pop().expect("one change gives one result"))
     }
 
     /// See [`crate::store::Store::undo`].
     pub fn undo(&mut self, change: &Change, person_id: Id, version: i64) -> Result<Applied> {
-        self.apply_inner(std::slice::from_ref(change), Some((person_id, version)), true)
-            .map(|mut v| v.pop().expect("one change gives one result"))
+        self.apply_inner(
+            std::slice::from_ref(change),
+            Some((person_id, version)),
+            true,
+        )
+        .map(|mut v| v.pop().expect("one change gives one result"))
     }
 
     /// See [`crate::store::Store::apply_all`].
@@ -197,7 +205,9 @@ impl ServerStore {
         self.db
             .batch("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
         let out = f(&self.db);
-        let end = self.db.batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let end = self
+            .db
+            .batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
         let out = out?;
         end?;
         Ok(out)
