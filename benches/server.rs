@@ -12,6 +12,8 @@
 //!
 //! The keystroke search does not touch the store (its index is in memory): unchanged.
 
+// Shared with the tests; the bench uses part of it.
+#[allow(dead_code)]
 #[path = "../tests/support/pg.rs"]
 mod pg;
 
@@ -93,7 +95,7 @@ fn edit(s: &mut dyn Backend, pid: Id, text: &str) -> Result<Duration, StoreError
 }
 
 fn commits(s: &mut dyn Backend, ids: &[Id], n: usize) -> Res<Vec<Duration>> {
-    let mut rng = Rng(0x5EED_15);
+    let mut rng = Rng(0x005E_ED15);
     let mut v = Vec::with_capacity(n);
     for i in 0..n {
         let pid = ids[rng.below(ids.len() as u64) as usize];
@@ -199,7 +201,7 @@ fn run() -> Res<()> {
                         let mut times = Vec::new();
                         let (mut conflicts, mut opened) = (0, 0);
                         let mut errors = Vec::new();
-                        let mut rng = Rng(0x5EED_15 + k as u64);
+                        let mut rng = Rng(0x005E_ED15 + k as u64);
                         let mut s = match advisor(srv, clock, CHEF, CHEF_PW) {
                             Ok(s) => s,
                             Err(e) => return (times, 0, 0, vec![e.to_string()]),

@@ -461,6 +461,41 @@ fn person_name(r: &rusqlite::Row) -> rusqlite::Result<String> {
     ))
 }
 
+/// One person's complete file on `db` (either backend).
+pub(super) fn person_file_on(c: &dyn Exec, person_id: Id) -> Result<PersonFile> {
+    Ok(PersonFile {
+        person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
+        suivis: sql::list(c, person_id)?,
+        diagnostics: sql::list(c, person_id)?,
+        barriers: sql::list(c, person_id)?,
+        objectives: sql::list(c, person_id)?,
+        actions: sql::list(c, person_id)?,
+        appointments: sql::list(c, person_id)?,
+        notes: sql::list(c, person_id)?,
+        etapes: sql::list(c, person_id)?,
+        saisines: sql::list(c, person_id)?,
+        veilles: sql::list(c, person_id)?,
+        eligibilities: sql::list(c, person_id)?,
+    })
+}
+
+/// Every person's id in n° de dossier order.
+pub(super) fn person_ids_on(db: &dyn Exec) -> Result<Vec<Id>> {
+    db::query_map(db, "SELECT id FROM persons ORDER BY dossier", &[], |r| {
+        r.get(0)
+    })
+}
+
+/// Current version of a person's file.
+pub(super) fn person_version_on(db: &dyn Exec, person_id: Id) -> Result<Option<i64>> {
+    db::query_optional(
+        db,
+        "SELECT version FROM persons WHERE id=?1",
+        &[&person_id],
+        |r| r.get(0),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,39 +549,4 @@ mod tests {
             same_as_rusqlite(Value::Text(s));
         }
     }
-}
-
-/// One person's complete file on `db` (either backend).
-pub(super) fn person_file_on(c: &dyn Exec, person_id: Id) -> Result<PersonFile> {
-    Ok(PersonFile {
-        person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
-        suivis: sql::list(c, person_id)?,
-        diagnostics: sql::list(c, person_id)?,
-        barriers: sql::list(c, person_id)?,
-        objectives: sql::list(c, person_id)?,
-        actions: sql::list(c, person_id)?,
-        appointments: sql::list(c, person_id)?,
-        notes: sql::list(c, person_id)?,
-        etapes: sql::list(c, person_id)?,
-        saisines: sql::list(c, person_id)?,
-        veilles: sql::list(c, person_id)?,
-        eligibilities: sql::list(c, person_id)?,
-    })
-}
-
-/// Every person's id in n° de dossier order.
-pub(super) fn person_ids_on(db: &dyn Exec) -> Result<Vec<Id>> {
-    db::query_map(db, "SELECT id FROM persons ORDER BY dossier", &[], |r| {
-        r.get(0)
-    })
-}
-
-/// Current version of a person's file.
-pub(super) fn person_version_on(db: &dyn Exec, person_id: Id) -> Result<Option<i64>> {
-    db::query_optional(
-        db,
-        "SELECT version FROM persons WHERE id=?1",
-        &[&person_id],
-        |r| r.get(0),
-    )
 }
