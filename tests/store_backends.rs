@@ -603,3 +603,40 @@ fn a_migrated_demo_base_reads_the_same_from_the_server() {
         local.caseload(&open).unwrap()
     );
 }
+
+#[test]
+fn another_window_s_change_is_announced_at_its_commit() {
+    for base in Base::each("annonce") {
+        announced(&base, base.open(), base.open());
+    }
+}
+
+fn announced(base: &Base, mut mine: Box<dyn Backend>, mut other: Box<dyn Backend>) {
+    let label = base.label();
+    let seen = mine.data_version().unwrap();
+    // My own writes are not news to me.
+    let pid = write_file(mine.as_mut());
+    assert_eq!(mine.data_version().unwrap(), seen, "{label}");
+    // Another PC's write is, once committed: the app reloads within its polling interval.
+    let mut p = other.person_file(pid).unwrap().person;
+    p.commune = "Liévin".into();
+    other.apply(&Change::Upsert(Record::Person(p))).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while mine.data_version().unwrap() == seen {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{label}: no announcement within 2 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(mine.person_file(pid).unwrap().person.commune, "Liévin");
+    // A refused write announces nothing.
+    let now = mine.data_version().unwrap();
+    let stale = other.person_file(pid).unwrap().person;
+    let e = other
+        .apply_if_version(&Change::Upsert(Record::Person(stale)), pid, 1)
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(mine.data_version().unwrap(), now, "{label}");
+}

@@ -7,11 +7,12 @@
 //! imports, retention, backups) runs on the local file only.
 
 use super::server::ServerStore;
-use super::{Applied, Result, Store};
+use super::{AgendaItem, Applied, OverdueItem, Result, Store};
 use crate::clock::Clock;
 use crate::domain::{
     CaseloadRow, Change, Id, PersonFile, PersonSession, Record, RecordKind, Session,
 };
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// The operations of a store, whichever its backend.
 pub trait Backend {
@@ -30,12 +31,26 @@ pub trait Backend {
     fn person_ids(&self) -> Result<Vec<Id>>;
     fn person_version(&self, person_id: Id) -> Result<Option<i64>>;
     fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>>;
+    /// Appointments starting in [from, to), all people (the today view).
+    fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>>;
+    /// Past appointments still « à venir », oldest first.
+    fn appointments_to_set(&self, limit: usize) -> Result<Vec<AgendaItem>>;
+    /// Open actions due before `today`, oldest due first.
+    fn overdue_actions(
+        &self,
+        today: NaiveDate,
+        open_action_statuses: &[String],
+        limit: usize,
+    ) -> Result<Vec<OverdueItem>>;
     /// Every collective session, with their participants.
     fn sessions(&self) -> Result<Vec<Session>>;
     /// The sessions a person is enrolled in (their rendez-vous pane).
     fn person_sessions(&self, person_id: Id) -> Result<Vec<PersonSession>>;
     /// An audit entry for an event that is not a record change (a file opened…).
     fn audit(&self, action: &str, person_id: Option<Id>) -> Result<()>;
+    /// Grows when another window or PC commits a change (the file: SQLite's
+    /// `data_version`; the server: its announcements, LISTEN / NOTIFY).
+    fn data_version(&mut self) -> Result<u64>;
     /// Who writes: the account name in the audit log.
     fn actor(&self) -> &str;
     fn clock(&self) -> &Clock;
@@ -77,6 +92,20 @@ macro_rules! backend_for {
             fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
                 <$ty>::caseload(self, open_action_statuses)
             }
+            fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>> {
+                <$ty>::agenda(self, from, to)
+            }
+            fn appointments_to_set(&self, limit: usize) -> Result<Vec<AgendaItem>> {
+                <$ty>::appointments_to_set(self, limit)
+            }
+            fn overdue_actions(
+                &self,
+                today: NaiveDate,
+                open_action_statuses: &[String],
+                limit: usize,
+            ) -> Result<Vec<OverdueItem>> {
+                <$ty>::overdue_actions(self, today, open_action_statuses, limit)
+            }
             fn sessions(&self) -> Result<Vec<Session>> {
                 <$ty>::sessions(self)
             }
@@ -85,6 +114,9 @@ macro_rules! backend_for {
             }
             fn audit(&self, action: &str, person_id: Option<Id>) -> Result<()> {
                 <$ty>::audit(self, action, person_id)
+            }
+            fn data_version(&mut self) -> Result<u64> {
+                <$ty>::data_version(self)
             }
             fn actor(&self) -> &str {
                 <$ty>::actor(self)

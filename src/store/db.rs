@@ -41,7 +41,7 @@ impl<'a> Row<'a> {
     /// The value of column `i`, converted as rusqlite converts it (`get::<_, T>` as
     /// rusqlite's rows have it).
     pub fn get<I: Column, T: FromSql>(&self, i: I) -> rusqlite::Result<T> {
-        let i = i.at();
+        let i = i.index(self)?;
         match &self.0 {
             Inner::Lite(r) => r.get(i),
             Inner::Pg { values, names } => {
@@ -85,14 +85,21 @@ impl<'a> Row<'a> {
     }
 }
 
-/// A column number (the first type parameter of [`Row::get`], as in rusqlite).
+/// A column by number or by name (the first type parameter of [`Row::get`], as in
+/// rusqlite).
 pub(crate) trait Column {
-    fn at(self) -> usize;
+    fn index(self, row: &Row<'_>) -> rusqlite::Result<usize>;
 }
 
 impl Column for usize {
-    fn at(self) -> usize {
-        self
+    fn index(self, _: &Row<'_>) -> rusqlite::Result<usize> {
+        Ok(self)
+    }
+}
+
+impl Column for &str {
+    fn index(self, row: &Row<'_>) -> rusqlite::Result<usize> {
+        row.column_index(self)
     }
 }
 
@@ -254,6 +261,11 @@ impl PgConn {
             .borrow_mut()
             .batch_execute(sql)
             .map_err(server_error)
+    }
+
+    /// The raw client, for what only the server has (notifications).
+    pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        self.client.borrow_mut()
     }
 
     pub fn is_closed(&self) -> bool {

@@ -422,6 +422,11 @@ impl Store {
             .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
     }
 
+    /// Grows when another connection commits a change to the base (`PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<u64> {
+        Ok(self.pragma_i64("data_version")?.max(0) as u64)
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.pragma_i64("user_version")
     }

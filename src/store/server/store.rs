@@ -16,7 +16,8 @@ use crate::domain::{
 };
 use crate::store::db::{self, Exec, PgConn};
 use crate::store::{audit, queries, records, sessions, sql, Applied, Result, StoreError};
-use chrono::NaiveDateTime;
+use crate::store::{AgendaItem, OverdueItem};
+use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -34,6 +35,10 @@ pub struct ServerStore {
     url: String,
     user: String,
     password: zeroize::Zeroizing<String>,
+    /// This connection's server process: its own notifications are not news.
+    backend_pid: i32,
+    /// Changes committed by other connections, as announced so far.
+    changes: u64,
 }
 
 impl ServerStore {
@@ -43,8 +48,11 @@ impl ServerStore {
         check_schema(&mut client)?;
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
         client.batch_execute(&session_settings())?;
+        let backend_pid = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
         Ok(ServerStore {
             db: PgConn::new(client),
+            backend_pid,
+            changes: 0,
             clock,
             user: actor.clone(),
             actor,
@@ -64,8 +72,33 @@ impl ServerStore {
         )?;
         check_schema(&mut client)?;
         client.batch_execute(&session_settings())?;
+        self.backend_pid = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
         self.db = PgConn::new(client);
+        // What happened while the connection was gone was not announced: count it as a
+        // change, so that a screen reloads what it shows.
+        self.changes += 1;
         Ok(())
+    }
+
+    /// A number that grows when another PC (or window) commits a change, like SQLite's
+    /// `PRAGMA data_version` for the file: the app compares it to the last one it saw.
+    /// One round trip (an empty statement): it reads the notifications arrived meanwhile —
+    /// the synchronous client only reads its socket while it waits for an answer — and
+    /// tells a connection that is gone ([`StoreError::ServerGone`]) within the timeouts.
+    pub fn data_version(&mut self) -> Result<u64> {
+        self.db.batch("SELECT 1")?;
+        let pid = self.backend_pid;
+        let mut client = self.db.client();
+        let mut pending = client.notifications();
+        let mut it = pending.iter();
+        while let Some(n) = postgres::fallible_iterator::FallibleIterator::next(&mut it)
+            .map_err(db::server_error)?
+        {
+            if n.process_id() != pid {
+                self.changes += 1;
+            }
+        }
+        Ok(self.changes)
     }
 
     /// Whether the connection is known to be gone.
@@ -167,6 +200,26 @@ impl ServerStore {
         queries::caseload_server(&self.db, self.clock.now(), open_action_statuses)
     }
 
+    /// Appointments starting in [from, to), all people (the today view).
+    pub fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>> {
+        queries::agenda_on(&self.db, from, to)
+    }
+
+    /// Past appointments still « à venir », oldest first.
+    pub fn appointments_to_set(&self, limit: usize) -> Result<Vec<AgendaItem>> {
+        queries::appointments_to_set_on(&self.db, self.clock.now(), limit)
+    }
+
+    /// Open actions due before `today`, oldest due first.
+    pub fn overdue_actions(
+        &self,
+        today: NaiveDate,
+        open_action_statuses: &[String],
+        limit: usize,
+    ) -> Result<Vec<OverdueItem>> {
+        queries::overdue_on(&self.db, today, open_action_statuses, limit)
+    }
+
     /// Every collective session, in date order, with their participants.
     pub fn sessions(&self) -> Result<Vec<Session>> {
         self.read(|db| sessions::sessions_where(db, "1 = 1", &[]))
@@ -231,8 +284,10 @@ impl ServerStore {
 
 fn session_settings() -> String {
     format!(
-        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = 60000",
+        "SET statement_timeout = {}; SET lock_timeout = {}; \
+         SET idle_in_transaction_session_timeout = 60000; LISTEN {}",
         STATEMENT_TIMEOUT.as_millis(),
-        LOCK_TIMEOUT.as_millis()
+        LOCK_TIMEOUT.as_millis(),
+        super::ddl::CHANGES_CHANNEL
     )
 }
