@@ -4,7 +4,7 @@ use super::{Result, Store};
 use crate::auth::FailedLogin;
 use crate::domain::Id;
 use chrono::NaiveDateTime;
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 /// Audited actions (stored as these codes).
 pub mod actions {
@@ -47,7 +47,7 @@ fn real_now() -> NaiveDateTime {
 /// Writes one entry (inside the caller's transaction when there is one). An entry is never
 /// dated after the real clock: a clock set forward cannot hide an entry in the future.
 pub(super) fn write(
-    conn: &Connection,
+    conn: &dyn super::db::Exec,
     at: NaiveDateTime,
     actor: &str,
     action: &str,
@@ -55,18 +55,18 @@ pub(super) fn write(
     record_id: Option<Id>,
     person_id: Option<Id>,
 ) -> Result<()> {
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO audit (at, actor, action, record_kind, record_id, person_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        at.min(real_now()),
-        actor,
-        action,
-        kind,
-        record_id,
-        person_id
-    ])?;
+        &[
+            &at.min(real_now()),
+            &actor,
+            &action,
+            &kind,
+            &record_id,
+            &person_id,
+        ],
+    )?;
     Ok(())
 }
 

@@ -50,6 +50,12 @@ pub enum StoreError {
     Io(String),
     #[error("Erreur de la base de données : {0}")]
     Sqlite(String),
+    #[error("Le serveur ne répond plus ({0}) : rien n'a été enregistré, votre saisie est conservée ; parcours se reconnecte.")]
+    ServerGone(String),
+    #[error("Le serveur refuse : droits insuffisants pour ce compte ({0}).")]
+    Forbidden(String),
+    #[error("Le serveur refuse : {0}")]
+    Server(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

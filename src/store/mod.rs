@@ -8,8 +8,10 @@
 //! and returns its inverse (for undo); the audit log will hook in there too.
 
 pub mod audit;
+mod backend;
 mod backup;
 mod cipher;
+pub(crate) mod db;
 mod eligibility;
 mod error;
 pub mod exports;
@@ -26,6 +28,7 @@ mod sessions;
 mod sql;
 mod tables;
 
+pub use backend::Backend;
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use eligibility::ExpiringEligibility;
@@ -41,7 +44,7 @@ pub use queries::{
 use crate::auth::DbKey;
 use crate::clock::Clock;
 use crate::domain::{Change, Id, PersonFile, PlanAction, Record, Saisine, Veille};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -419,6 +422,11 @@ impl Store {
             .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
     }
 
+    /// Grows when another connection commits a change to the base (`PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<u64> {
+        Ok(self.pragma_i64("data_version")?.max(0) as u64)
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.pragma_i64("user_version")
     }
@@ -585,31 +593,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some((person_id, version)) = expected {
-            let current: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM persons WHERE id=?1",
-                    [person_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match current {
-                None => return Err(StoreError::NotFound),
-                Some(v) if v != version => return Err(StoreError::Conflict),
-                Some(_) => {}
-            }
-        }
-        let mut out = Vec::with_capacity(changes.len());
-        for change in changes {
-            let rebased;
-            let change = if rebase {
-                rebased = records::rebased(&tx, change)?;
-                &rebased
-            } else {
-                change
-            };
-            out.push(records::apply(&tx, change, now, Some(&self.actor))?);
-        }
+        let out = records::apply_in(&tx, changes, expected, rebase, now, &self.actor)?;
         tx.commit()?;
         self.wrote();
         Ok(out)

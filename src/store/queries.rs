@@ -1,10 +1,11 @@
 //! Read queries: the caseload list, one person's file, the today view.
 
+use super::db::{self, Exec};
 use super::tables::{Stored, ACTIONS, APPOINTMENTS, PERSONS};
 use super::{sql, Result, Store, StoreError};
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Params};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 /// An appointment with who it is for (today view).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,31 @@ LEFT JOIN suivis s ON s.id = (
     SELECT s2.id FROM suivis s2 WHERE s2.person_id = p.id
     ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)";
 
+/// The caseload query on the server: the same columns as [`CASELOAD_SQL`], computed set by
+/// set (each person's current suivi by `DISTINCT ON`, appointment and action figures by one
+/// grouped pass each, hash-joined), because PostgreSQL runs a correlated subquery once per
+/// row as a sub-plan: the per-person form took 453 ms at 10k people on a loopback server
+/// (`cargo bench --bench server`), this one reads each table once.
+const CASELOAD_SQL_SERVER: &str = "
+SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
+       s.dispositif, s.referent, s.date_orientation, s.date_premier_contact, s.sortie_date,
+       s.contrat_fin,
+       a.last_honoured, a.next_appt, coalesce(a.to_set, 0) AS to_set,
+       coalesce(x.overdue, 0) AS overdue,
+       p.archived_at IS NOT NULL AS archived
+FROM persons p
+LEFT JOIN (SELECT DISTINCT ON (person_id) * FROM suivis
+           ORDER BY person_id, (sortie_date IS NULL) DESC, id DESC) s ON s.person_id = p.id
+LEFT JOIN (SELECT person_id,
+                  MAX(start) FILTER (WHERE status = 'honore') AS last_honoured,
+                  MIN(start) FILTER (WHERE status = 'a_venir' AND start >= ?1) AS next_appt,
+                  COUNT(*) FILTER (WHERE status = 'a_venir' AND start < ?1) AS to_set
+           FROM appointments GROUP BY person_id) a ON a.person_id = p.id
+LEFT JOIN (SELECT person_id, COUNT(*) AS overdue FROM actions
+           WHERE due < ?2
+             AND status IN (SELECT value FROM jsonb_array_elements_text(CAST(?3 AS text)::jsonb))
+           GROUP BY person_id) x ON x.person_id = p.id";
+
 /// Two ASCII digits as a number.
 fn two_digits(hi: u8, lo: u8) -> Option<u32> {
     (hi.is_ascii_digit() && lo.is_ascii_digit())
@@ -62,7 +88,7 @@ fn canonical_date(t: &[u8]) -> Option<NaiveDate> {
 
 /// Column `i` as an optional date: the canonical text fast, anything else (and errors)
 /// through rusqlite's own conversion, so the result is the same as `r.get(i)`.
-fn date_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+fn date_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
     if let Ok(rusqlite::types::ValueRef::Text(t)) = r.get_ref(i) {
         if let Some(d) = canonical_date(t) {
             return Ok(Some(d));
@@ -72,7 +98,7 @@ fn date_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
 }
 
 /// Column `i` as an optional date and time, like [`date_at`] for "YYYY-MM-DD HH:MM:SS".
-fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
+fn datetime_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
     if let Ok(rusqlite::types::ValueRef::Text(
         [date @ .., b' ', h0, h1, b':', m0, m1, b':', s0, s1],
     )) = r.get_ref(i)
@@ -88,7 +114,7 @@ fn datetime_at(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<NaiveDate
 }
 
 /// Builds one caseload row from a row of [`CASELOAD_SQL`].
-fn caseload_row(r: &rusqlite::Row) -> rusqlite::Result<CaseloadRow> {
+pub(super) fn caseload_row(r: &db::Row) -> rusqlite::Result<CaseloadRow> {
     Ok(CaseloadRow {
         person_id: r.get(0)?,
         dossier: r.get(1)?,
@@ -123,11 +149,15 @@ fn caseload_where(
     let rows = match condition {
         None => conn
             .prepare_cached(CASELOAD_SQL)?
-            .query_map(params![now, now.date(), statuses], caseload_row)?
+            .query_map(params![now, now.date(), statuses], |r| {
+                caseload_row(&db::Row::lite(r))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?,
         Some((cond, p4)) => conn
             .prepare_cached(&format!("{CASELOAD_SQL}\nWHERE {cond}"))?
-            .query_map(params![now, now.date(), statuses, p4], caseload_row)?
+            .query_map(params![now, now.date(), statuses, p4], |r| {
+                caseload_row(&db::Row::lite(r))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?,
     };
     Ok(rows)
@@ -147,6 +177,23 @@ fn caseload_on(
     let mut rows = caseload_where(conn, now, open_action_statuses, None)?;
     // Name order in Rust, on the folded key: SQL's byte order put « dupont »,
     // « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET Yasmine ».
+    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+    Ok(rows)
+}
+
+/// The whole caseload in name order on the server ([`CASELOAD_SQL_SERVER`]).
+pub(super) fn caseload_server(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    open_action_statuses: &[String],
+) -> Result<Vec<CaseloadRow>> {
+    let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
+    let mut rows = db::query_map(
+        db,
+        CASELOAD_SQL_SERVER,
+        &[&now, &now.date(), &statuses],
+        caseload_row,
+    )?;
     rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
     Ok(rows)
 }
@@ -327,21 +374,7 @@ impl Store {
 
     /// One person's complete file.
     pub fn person_file(&self, person_id: Id) -> Result<PersonFile> {
-        let c = &self.conn;
-        Ok(PersonFile {
-            person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
-            suivis: sql::list(c, person_id)?,
-            diagnostics: sql::list(c, person_id)?,
-            barriers: sql::list(c, person_id)?,
-            objectives: sql::list(c, person_id)?,
-            actions: sql::list(c, person_id)?,
-            appointments: sql::list(c, person_id)?,
-            notes: sql::list(c, person_id)?,
-            etapes: sql::list(c, person_id)?,
-            saisines: sql::list(c, person_id)?,
-            veilles: sql::list(c, person_id)?,
-            eligibilities: sql::list(c, person_id)?,
-        })
+        person_file_on(&self.conn, person_id)
     }
 
     pub fn person_id_by_dossier(&self, dossier: &str) -> Result<Option<Id>> {
@@ -356,69 +389,23 @@ impl Store {
     }
 
     pub fn person_ids(&self) -> Result<Vec<Id>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM persons ORDER BY dossier")?;
-        let v = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(v)
+        person_ids_on(&self.conn)
     }
 
     /// Current version of a person's file (bumped by every change in it).
     pub fn person_version(&self, person_id: Id) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT version FROM persons WHERE id=?1",
-                [person_id],
-                |r| r.get(0),
-            )
-            .optional()?)
+        person_version_on(&self.conn, person_id)
     }
 
     /// Appointments starting in [from, to), all people (uses `appointments_by_start`).
     pub fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>> {
-        self.agenda_items(
-            "a.start >= ?1 AND a.start < ?2 ORDER BY a.start, p.nom",
-            params![from, to],
-        )
+        agenda_on(&self.conn, from, to)
     }
 
     /// Past appointments still "à venir" (status to set), all people, oldest first.
     /// Scans `appointments_by_start` up to `now`.
     pub fn appointments_to_set(&self, limit: usize) -> Result<Vec<AgendaItem>> {
-        let now = self.clock.now();
-        self.agenda_items(
-            "a.status = 'a_venir' AND a.start < ?1 ORDER BY a.start DESC LIMIT ?2",
-            params![now, limit as i64],
-        )
-    }
-
-    /// Appointments of files not archived, with who they are for: `condition` on the
-    /// appointment `a` and the person `p`, followed by its order.
-    fn agenda_items(&self, condition: &str, params: impl Params) -> Result<Vec<AgendaItem>> {
-        let sql = format!(
-            "SELECT {}, p.dossier AS p_dossier, {PERSON_NAME}
-             FROM {} a JOIN {} p ON p.id = a.person_id
-             WHERE p.archived_at IS NULL AND {condition}",
-            sql::select_list(&APPOINTMENTS, Some("a")),
-            APPOINTMENTS.name,
-            PERSONS.name,
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let at = sql::columns::<Appointment>(&stmt)?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok(AgendaItem {
-                    appointment: Appointment::from_columns(r, &at)?,
-                    person_id: r.get("person_id")?,
-                    person_name: person_name(r)?,
-                    dossier: r.get("p_dossier")?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        appointments_to_set_on(&self.conn, self.clock.now(), limit)
     }
 
     /// Open actions due before `today`, all people, oldest due first.
@@ -428,29 +415,7 @@ impl Store {
         open_action_statuses: &[String],
         limit: usize,
     ) -> Result<Vec<OverdueItem>> {
-        let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
-        let sql = format!(
-            "SELECT {}, {PERSON_NAME}
-             FROM {} x JOIN {} p ON p.id = x.person_id
-             WHERE x.due < ?1 AND x.status IN (SELECT value FROM json_each(?2))
-               AND p.archived_at IS NULL
-             ORDER BY x.due LIMIT ?3",
-            sql::select_list(&ACTIONS, Some("x")),
-            ACTIONS.name,
-            PERSONS.name,
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let at = sql::columns::<PlanAction>(&stmt)?;
-        let rows = stmt
-            .query_map(params![today, statuses, limit as i64], |r| {
-                Ok(OverdueItem {
-                    action: PlanAction::from_columns(r, &at)?,
-                    person_id: r.get("person_id")?,
-                    person_name: person_name(r)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        overdue_on(&self.conn, today, open_action_statuses, limit)
     }
 }
 
@@ -458,12 +423,155 @@ impl Store {
 const PERSON_NAME: &str = "p.nom AS p_nom, p.prenom AS p_prenom";
 
 /// "NOM Prénom" from the columns of [`PERSON_NAME`].
-fn person_name(r: &rusqlite::Row) -> rusqlite::Result<String> {
+fn person_name(r: &db::Row) -> rusqlite::Result<String> {
     Ok(format!(
         "{} {}",
         r.get::<_, String>("p_nom")?.to_uppercase(),
         r.get::<_, String>("p_prenom")?
     ))
+}
+
+/// One person's complete file on `db` (either backend).
+pub(super) fn person_file_on(c: &dyn Exec, person_id: Id) -> Result<PersonFile> {
+    Ok(PersonFile {
+        person: sql::one(c, person_id)?.ok_or(StoreError::NotFound)?,
+        suivis: sql::list(c, person_id)?,
+        diagnostics: sql::list(c, person_id)?,
+        barriers: sql::list(c, person_id)?,
+        objectives: sql::list(c, person_id)?,
+        actions: sql::list(c, person_id)?,
+        appointments: sql::list(c, person_id)?,
+        notes: sql::list(c, person_id)?,
+        etapes: sql::list(c, person_id)?,
+        saisines: sql::list(c, person_id)?,
+        veilles: sql::list(c, person_id)?,
+        eligibilities: sql::list(c, person_id)?,
+    })
+}
+
+/// Every person's id in n° de dossier order.
+pub(super) fn person_ids_on(db: &dyn Exec) -> Result<Vec<Id>> {
+    db::query_map(db, "SELECT id FROM persons ORDER BY dossier", &[], |r| {
+        r.get(0)
+    })
+}
+
+/// Current version of a person's file.
+pub(super) fn person_version_on(db: &dyn Exec, person_id: Id) -> Result<Option<i64>> {
+    db::query_optional(
+        db,
+        "SELECT version FROM persons WHERE id=?1",
+        &[&person_id],
+        |r| r.get(0),
+    )
+}
+
+/// Appointments starting in [from, to), all people (see [`Store::agenda`]).
+pub(super) fn agenda_on(
+    db: &dyn Exec,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<AgendaItem>> {
+    agenda_items(
+        db,
+        "a.start >= ?1 AND a.start < ?2 ORDER BY a.start, p.nom",
+        &[&from, &to],
+    )
+}
+
+/// Past appointments still "à venir" (see [`Store::appointments_to_set`]).
+pub(super) fn appointments_to_set_on(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    limit: usize,
+) -> Result<Vec<AgendaItem>> {
+    agenda_items(
+        db,
+        "a.status = 'a_venir' AND a.start < ?1 ORDER BY a.start DESC LIMIT ?2",
+        &[&now, &(limit as i64)],
+    )
+}
+
+/// Where the fields of `T` are among the columns of `r`, found by name once per query.
+fn fields_at<T: Stored>(
+    at: &mut Option<Vec<Option<usize>>>,
+    r: &db::Row,
+) -> rusqlite::Result<Vec<Option<usize>>> {
+    if at.is_none() {
+        *at = Some(
+            T::FIELDS
+                .iter()
+                .map(|f| r.column_index(f).map(Some))
+                .collect::<rusqlite::Result<_>>()?,
+        );
+    }
+    Ok(at.clone().unwrap_or_default())
+}
+
+/// Appointments of files not archived, with who they are for: `condition` on the
+/// appointment `a` and the person `p`, followed by its order.
+fn agenda_items(
+    db: &dyn Exec,
+    condition: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<AgendaItem>> {
+    let sql = format!(
+        "SELECT {}, p.dossier AS p_dossier, {PERSON_NAME}
+         FROM {} a JOIN {} p ON p.id = a.person_id
+         WHERE p.archived_at IS NULL AND {condition}",
+        sql::select_list(&APPOINTMENTS, Some("a")),
+        APPOINTMENTS.name,
+        PERSONS.name,
+    );
+    let mut at = None;
+    db::query_map(db, &sql, params, |r| {
+        let at = fields_at::<Appointment>(&mut at, r)?;
+        Ok(AgendaItem {
+            appointment: Appointment::read_columns(r, &at)?,
+            person_id: r.get("person_id")?,
+            person_name: person_name(r)?,
+            dossier: r.get("p_dossier")?,
+        })
+    })
+}
+
+/// Open actions due before `today`, all people, oldest due first.
+pub(super) fn overdue_on(
+    db: &dyn Exec,
+    today: NaiveDate,
+    open_action_statuses: &[String],
+    limit: usize,
+) -> Result<Vec<OverdueItem>> {
+    let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
+    let sql = format!(
+        "SELECT {}, {PERSON_NAME}
+         FROM {} x JOIN {} p ON p.id = x.person_id
+         WHERE x.due < ?1 AND x.status IN (SELECT value FROM {})
+           AND p.archived_at IS NULL
+         ORDER BY x.due LIMIT ?3",
+        sql::select_list(&ACTIONS, Some("x")),
+        ACTIONS.name,
+        PERSONS.name,
+        json_list(db, 2),
+    );
+    let mut at = None;
+    db::query_map(db, &sql, &[&today, &statuses, &(limit as i64)], |r| {
+        let at = fields_at::<PlanAction>(&mut at, r)?;
+        Ok(OverdueItem {
+            action: PlanAction::read_columns(r, &at)?,
+            person_id: r.get("person_id")?,
+            person_name: person_name(r)?,
+        })
+    })
+}
+
+/// The table of the texts of the JSON array in parameter `?n`: `json_each` in SQLite,
+/// `jsonb_array_elements_text` on the server.
+fn json_list(db: &dyn Exec, n: usize) -> String {
+    match db.dialect() {
+        db::Dialect::Sqlite => format!("json_each(?{n})"),
+        db::Dialect::Postgres => format!("jsonb_array_elements_text(CAST(?{n} AS text)::jsonb)"),
+    }
 }
 
 #[cfg(test)]
@@ -476,10 +584,10 @@ mod tests {
     fn same_as_rusqlite(v: Value) {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.query_row("SELECT ?1", [&v], |r| {
-            let fast = date_at(r, 0).map_err(|e| e.to_string());
+            let fast = date_at(&db::Row::lite(r), 0).map_err(|e| e.to_string());
             let slow = r.get::<_, Option<NaiveDate>>(0).map_err(|e| e.to_string());
             assert_eq!(fast, slow, "{v:?}");
-            let fast = datetime_at(r, 0).map_err(|e| e.to_string());
+            let fast = datetime_at(&db::Row::lite(r), 0).map_err(|e| e.to_string());
             let slow = r
                 .get::<_, Option<NaiveDateTime>>(0)
                 .map_err(|e| e.to_string());

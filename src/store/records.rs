@@ -2,15 +2,55 @@
 //! inverse and its audit entry; loads one record. Statements come from the table
 //! descriptions (`tables.rs`).
 
+use super::db::{self, Dialect, Exec};
 use super::{sql, Applied, Result, StoreError};
 use crate::domain::*;
 use chrono::{Datelike, NaiveDateTime};
-use rusqlite::{params, Connection, OptionalExtension};
+
+/// The write path's transaction body, on either backend (the caller begins and commits):
+/// `expected` is the person's file version to find (see `Store::apply_if_version`),
+/// checked before anything is written; `rebase`: see `Store::undo`.
+pub(super) fn apply_in(
+    db: &dyn Exec,
+    changes: &[Change],
+    expected: Option<(Id, i64)>,
+    rebase: bool,
+    now: NaiveDateTime,
+    actor: &str,
+) -> Result<Vec<Applied>> {
+    if let Some((person_id, version)) = expected {
+        // SQLite's write transaction already holds the whole base; the server locks the
+        // person's row until the commit, so a second PC's write waits, then finds the new
+        // version and is refused.
+        let sql = match db.dialect() {
+            Dialect::Sqlite => "SELECT version FROM persons WHERE id=?1",
+            Dialect::Postgres => "SELECT version FROM persons WHERE id=?1 FOR UPDATE",
+        };
+        let current: Option<i64> = db::query_optional(db, sql, &[&person_id], |r| r.get(0))?;
+        match current {
+            None => return Err(StoreError::NotFound),
+            Some(v) if v != version => return Err(StoreError::Conflict),
+            Some(_) => {}
+        }
+    }
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        let rebased;
+        let change = if rebase {
+            rebased = self::rebased(db, change)?;
+            &rebased
+        } else {
+            change
+        };
+        out.push(apply(db, change, now, Some(actor))?);
+    }
+    Ok(out)
+}
 
 /// Applies one change. With `audit` (the actor), writes its audit entry in the same
 /// transaction: the record changed and its person, never the content.
 pub(super) fn apply(
-    conn: &Connection,
+    conn: &dyn Exec,
     change: &Change,
     now: NaiveDateTime,
     audit: Option<&str>,
@@ -52,7 +92,7 @@ pub(super) fn apply(
     Ok(applied)
 }
 
-fn apply_change(conn: &Connection, change: &Change, now: NaiveDateTime) -> Result<Applied> {
+fn apply_change(conn: &dyn Exec, change: &Change, now: NaiveDateTime) -> Result<Applied> {
     match change {
         Change::Upsert(record) => {
             let previous = if record.id() > 0 {
@@ -96,7 +136,7 @@ fn apply_change(conn: &Connection, change: &Change, now: NaiveDateTime) -> Resul
 /// caller does once for the whole file with [`touch_n`] (a bulk insert of 100 000 files
 /// otherwise rewrites each person's row once per record: ~30 times).
 pub(super) fn insert_in_new_file(
-    conn: &Connection,
+    conn: &dyn Exec,
     record: &Record,
     now: NaiveDateTime,
 ) -> Result<Id> {
@@ -105,7 +145,7 @@ pub(super) fn insert_in_new_file(
 }
 
 /// The person's version and time of change after a change of one of its records.
-fn touch_record(conn: &Connection, record: &Record, now: NaiveDateTime) -> Result<()> {
+fn touch_record(conn: &dyn Exec, record: &Record, now: NaiveDateTime) -> Result<()> {
     match record {
         // A session touches the files of the participants it changes (`write_session`).
         Record::Person(_) | Record::Session(_) => Ok(()),
@@ -116,7 +156,7 @@ fn touch_record(conn: &Connection, record: &Record, now: NaiveDateTime) -> Resul
 /// `id` of the written row. `exists` tells update from insert (an id > 0 that does not
 /// exist is re-inserted with that id: that is how undo of a delete restores a row).
 /// The person's version is bumped by the caller ([`touch_record`], [`touch_n`]).
-fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) -> Result<Id> {
+fn upsert(conn: &dyn Exec, record: &Record, exists: bool, now: NaiveDateTime) -> Result<Id> {
     let id = record.id();
     let written = match record {
         Record::Person(p) => return write_person(conn, p, exists, now),
@@ -141,7 +181,7 @@ fn upsert(conn: &Connection, record: &Record, exists: bool, now: NaiveDateTime) 
 
 /// A session belongs to nobody: the files of the people whose participation it adds,
 /// removes or changes are touched instead (their rendez-vous pane shows it).
-fn write_session(conn: &Connection, s: &Session, exists: bool, now: NaiveDateTime) -> Result<Id> {
+fn write_session(conn: &dyn Exec, s: &Session, exists: bool, now: NaiveDateTime) -> Result<Id> {
     let before: Vec<Participation> = if exists {
         sql::list(conn, s.id)?
     } else {
@@ -164,7 +204,7 @@ fn write_session(conn: &Connection, s: &Session, exists: bool, now: NaiveDateTim
 
 /// A person's generated fields: the n° de dossier and creation time when new, the time of
 /// the change always.
-fn write_person(conn: &Connection, p: &Person, exists: bool, now: NaiveDateTime) -> Result<Id> {
+fn write_person(conn: &dyn Exec, p: &Person, exists: bool, now: NaiveDateTime) -> Result<Id> {
     let mut p = p.clone();
     p.updated_at = Some(now);
     if !exists {
@@ -181,7 +221,7 @@ fn write_person(conn: &Connection, p: &Person, exists: bool, now: NaiveDateTime)
 
 /// `change` made on the record as it is stored now: an upsert of an existing record takes
 /// its current version. For undo only, once the caller made sure nothing else changed.
-pub(super) fn rebased(conn: &Connection, change: &Change) -> Result<Change> {
+pub(super) fn rebased(conn: &dyn Exec, change: &Change) -> Result<Change> {
     let mut change = change.clone();
     if let Change::Upsert(record) = &mut change {
         let (kind, id) = (record.kind(), record.id());
@@ -193,10 +233,8 @@ pub(super) fn rebased(conn: &Connection, change: &Change) -> Result<Change> {
 }
 
 /// The version of the stored record `id`.
-fn current_version(conn: &Connection, kind: RecordKind, id: Id) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(&sql::version_of(kind.table()))?
-        .query_row([id], |r| r.get(0))?)
+fn current_version(conn: &dyn Exec, kind: RecordKind, id: Id) -> Result<i64> {
+    db::query_one(conn, &sql::version_of(kind.table()), &[&id], |r| r.get(0))
 }
 
 /// The fields every record has that the store sets: its person (none for a person) and
@@ -232,29 +270,22 @@ pub(super) fn in_file(mut record: Record, person_id: Id) -> Record {
     record
 }
 
-/// Runs one statement through the connection's statement cache: bulk inserts (demo, import)
-/// run the same few statements hundreds of thousands of times.
-fn exec<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
-    conn.prepare_cached(sql)?.execute(params)
-}
-
 /// Any change in a person's file bumps the person's `updated_at` and `version`, so a second
 /// instance can tell the file changed underneath it.
-fn touch(conn: &Connection, person_id: Id, now: NaiveDateTime) -> Result<()> {
+fn touch(conn: &dyn Exec, person_id: Id, now: NaiveDateTime) -> Result<()> {
     touch_n(conn, person_id, 1, now)
 }
 
 /// [`touch`] for `changes` changes at once: the same end state as `changes` touches.
 pub(super) fn touch_n(
-    conn: &Connection,
+    conn: &dyn Exec,
     person_id: Id,
     changes: i64,
     now: NaiveDateTime,
 ) -> Result<()> {
-    let n = exec(
-        conn,
+    let n = conn.execute(
         "UPDATE persons SET updated_at=?2, version=version+?3 WHERE id=?1",
-        params![person_id, now, changes],
+        &[&person_id, &now, &changes],
     )?;
     if n == 0 {
         return Err(StoreError::NotFound);
@@ -264,15 +295,18 @@ pub(super) fn touch_n(
 
 /// Next n° de dossier for the year of `now`: "2026-00042", from the year's counter, which
 /// deleting or erasing a file never takes back (a number is never given twice).
-fn next_dossier(conn: &Connection, now: NaiveDateTime) -> Result<String> {
+fn next_dossier(conn: &dyn Exec, now: NaiveDateTime) -> Result<String> {
     let year = now.year();
-    let n: i64 = conn
-        .prepare_cached(
-            "INSERT INTO dossier_counters (year, last) VALUES (?1, 1)
-             ON CONFLICT (year) DO UPDATE SET last = last + 1
-             RETURNING last",
-        )?
-        .query_row([year], |r| r.get(0))?;
+    // On the server the counter row is locked by the upsert until the transaction ends:
+    // two PCs creating a file at once get two numbers.
+    let n: i64 = db::query_one(
+        conn,
+        "INSERT INTO dossier_counters (year, last) VALUES (?1, 1)
+         ON CONFLICT (year) DO UPDATE SET last = dossier_counters.last + 1
+         RETURNING last",
+        &[&year],
+        |r| r.get(0),
+    )?;
     // Past 99999 the numbers just get longer.
     Ok(format!("{year}-{n:05}"))
 }
@@ -280,7 +314,7 @@ fn next_dossier(conn: &Connection, now: NaiveDateTime) -> Result<String> {
 /// A n° de dossier given with the file (an import) in the generated shape ("2026-00500":
 /// year, dash, 5 digits or more) moves its year's counter past it, so that number is never
 /// generated later, even once the file is gone. Other shapes do not touch the series.
-fn reserve_dossier(conn: &Connection, dossier: &str) -> Result<()> {
+fn reserve_dossier(conn: &dyn Exec, dossier: &str) -> Result<()> {
     let Some((year, number)) = dossier.split_once('-') else {
         return Ok(());
     };
@@ -291,22 +325,25 @@ fn reserve_dossier(conn: &Connection, dossier: &str) -> Result<()> {
     let (Ok(year), Ok(number)) = (year.parse::<i64>(), number.parse::<i64>()) else {
         return Ok(()); // more digits than a counter holds: no generated number comes near
     };
-    exec(
-        conn,
-        "INSERT INTO dossier_counters (year, last) VALUES (?1, ?2)
-         ON CONFLICT (year) DO UPDATE SET last = max(last, excluded.last)",
-        params![year, number],
+    // The larger of two values: `max(a, b)` in SQLite, `greatest(a, b)` on the server.
+    let larger = match conn.dialect() {
+        Dialect::Sqlite => "max",
+        Dialect::Postgres => "greatest",
+    };
+    conn.execute(
+        &format!(
+            "INSERT INTO dossier_counters (year, last) VALUES (?1, ?2)
+             ON CONFLICT (year) DO UPDATE SET last = {larger}(dossier_counters.last, excluded.last)"
+        ),
+        &[&year, &number],
     )?;
     Ok(())
 }
 
-fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Result<()> {
+fn delete(conn: &dyn Exec, kind: RecordKind, id: Id, now: NaiveDateTime) -> Result<()> {
     let table = kind.table();
     let person: Option<Id> = match sql::owner_of(table) {
-        Some(owner) => conn
-            .prepare_cached(&owner)?
-            .query_row([id], |r| r.get(0))
-            .optional()?,
+        Some(owner) => db::query_optional(conn, &owner, &[&id], |r| r.get(0))?,
         None => None,
     };
     // A session's participants lose it from their files.
@@ -315,7 +352,7 @@ fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Re
     } else {
         Vec::new()
     };
-    exec(conn, &sql::delete_by_id(table), [id])?;
+    conn.execute(&sql::delete_by_id(table), &[&id])?;
     for p in participants {
         touch(conn, p.person_id, now)?;
     }
@@ -325,7 +362,7 @@ fn delete(conn: &Connection, kind: RecordKind, id: Id, now: NaiveDateTime) -> Re
     Ok(())
 }
 
-pub(super) fn load(conn: &Connection, kind: RecordKind, id: Id) -> Result<Option<Record>> {
+pub(super) fn load(conn: &dyn Exec, kind: RecordKind, id: Id) -> Result<Option<Record>> {
     Ok(match kind {
         RecordKind::Person => sql::one(conn, id)?.map(Record::Person),
         RecordKind::Suivi => sql::one(conn, id)?.map(Record::Suivi),

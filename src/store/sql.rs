@@ -2,10 +2,11 @@
 //! Parameters are named after their column (`:nom`): values are bound by name, never by a
 //! position kept in step by hand.
 
+use super::db::{self, Exec};
 use super::tables::{Role, Stored, Table};
 use crate::domain::Id;
-use rusqlite::types::{FromSql, ToSql, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Row, Statement};
+use rusqlite::types::{FromSql, ValueRef};
+use rusqlite::{Connection, Row, Statement};
 use std::marker::PhantomData;
 
 /// The statements of one table. Those that need a key are empty for a table without one
@@ -148,18 +149,6 @@ impl Sql {
     }
 }
 
-/// Binds `value` to the parameter `name` if the statement has it.
-pub(super) fn bind<T: ToSql + ?Sized>(
-    stmt: &mut Statement<'_>,
-    name: &str,
-    value: &T,
-) -> rusqlite::Result<()> {
-    if let Some(i) = stmt.parameter_index(name)? {
-        stmt.raw_bind_parameter(i, value)?;
-    }
-    Ok(())
-}
-
 /// Where the fields of `T` are among the columns of `stmt`, found by name.
 pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<Option<usize>>> {
     T::FIELDS
@@ -221,7 +210,7 @@ impl<T: Stored> Joined<T> {
 
     /// The record of `row`; sub-rows are left empty.
     pub fn read(&self, row: &Row<'_>) -> rusqlite::Result<T> {
-        T::from_columns(row, &self.at)
+        T::read_columns(&db::Row::lite(row), &self.at)
     }
 
     /// The record of `row`, or None where a LEFT JOIN found none (its key is NULL).
@@ -242,15 +231,30 @@ pub(super) fn values<T: FromSql>(conn: &Connection, sql: &str) -> rusqlite::Resu
     v
 }
 
+/// Where the fields of `T` are among the columns of `row`, found by name.
+fn columns_of<T: Stored>(row: &db::Row<'_>) -> rusqlite::Result<Vec<Option<usize>>> {
+    T::FIELDS
+        .iter()
+        .map(|f| row.column_index(f).map(Some))
+        .collect()
+}
+
+/// The rows of `sql` read as records of `T` (columns found by name on the first row).
+fn read_all<T: Stored>(db: &dyn Exec, sql: &str, key: Id) -> super::Result<Vec<T>> {
+    let mut at: Option<Vec<Option<usize>>> = None;
+    db::query_map(db, sql, &[&key], |r| {
+        if at.is_none() {
+            at = Some(columns_of::<T>(r)?);
+        }
+        T::read_columns(r, at.as_deref().unwrap_or_default())
+    })
+}
+
 /// One row by key, with its sub-rows.
-pub(super) fn one<T: Stored>(conn: &Connection, id: Id) -> rusqlite::Result<Option<T>> {
-    let row = conn
-        .prepare_cached(&T::sql().by_id)?
-        .query_row([id], T::from_row)
-        .optional()?;
-    match row {
+pub(super) fn one<T: Stored>(db: &dyn Exec, id: Id) -> super::Result<Option<T>> {
+    match read_all::<T>(db, &T::sql().by_id, id)?.pop() {
         Some(mut r) => {
-            r.load_sub_rows(conn)?;
+            r.load_sub_rows(db)?;
             Ok(Some(r))
         }
         None => Ok(None),
@@ -258,35 +262,30 @@ pub(super) fn one<T: Stored>(conn: &Connection, id: Id) -> rusqlite::Result<Opti
 }
 
 /// The rows of one owner in the table's order, with their sub-rows.
-pub(super) fn list<T: Stored>(conn: &Connection, owner: Id) -> rusqlite::Result<Vec<T>> {
-    let mut stmt = conn.prepare_cached(&T::sql().by_owner)?;
-    let at = columns::<T>(&stmt)?;
-    let mut rows = stmt
-        .query_map([owner], |r| T::from_columns(r, &at))?
-        .collect::<rusqlite::Result<Vec<T>>>()?;
+pub(super) fn list<T: Stored>(db: &dyn Exec, owner: Id) -> super::Result<Vec<T>> {
+    let mut rows = read_all::<T>(db, &T::sql().by_owner, owner)?;
     for r in &mut rows {
-        r.load_sub_rows(conn)?;
+        r.load_sub_rows(db)?;
     }
     Ok(rows)
 }
 
 /// Replaces the sub-rows of `owner` by `rows` (in their order, where the table keeps one).
 pub(super) fn replace_sub_rows<T: Stored>(
-    conn: &Connection,
+    db: &dyn Exec,
     owner: Id,
     rows: &[T],
-) -> rusqlite::Result<()> {
+) -> super::Result<()> {
     let sql = T::sql();
-    conn.prepare_cached(&sql.delete_by_owner)?
-        .execute([owner])?;
-    let mut insert = conn.prepare_cached(&sql.insert)?;
+    db.execute(&sql.delete_by_owner, &[&owner])?;
     for (i, r) in rows.iter().enumerate() {
-        r.bind(&mut insert)?;
-        bind(&mut insert, &sql.owner_param, &owner)?;
+        let position = i as i64;
+        let mut params = r.params();
+        params.push((sql.owner_param.as_str(), &owner));
         if let Some(p) = &sql.position_param {
-            bind(&mut insert, p, &(i as i64))?;
+            params.push((p.as_str(), &position));
         }
-        insert.raw_execute()?;
+        db.execute_named(&sql.insert, &params)?;
     }
     Ok(())
 }
@@ -294,27 +293,22 @@ pub(super) fn replace_sub_rows<T: Stored>(
 /// Writes one row: an update when it `exists`, else an insert (with its key when it has
 /// one: undo of a delete puts a row back under its id). Returns the row's id; an update
 /// that finds no row at the expected version is refused.
-pub(super) fn write<T: Stored>(
-    conn: &Connection,
-    row: &T,
-    id: Id,
-    exists: bool,
-) -> super::Result<Id> {
+pub(super) fn write<T: Stored>(db: &dyn Exec, row: &T, id: Id, exists: bool) -> super::Result<Id> {
     let sql = T::sql();
-    let text = match (exists, id > 0) {
-        (true, _) => &sql.update,
-        (false, true) => &sql.insert_with_key,
-        (false, false) => &sql.insert,
+    let params = row.params();
+    let key = T::TABLE.column(Role::Key).unwrap_or("id");
+    let id = match (exists, id > 0) {
+        (true, _) => match db.execute_named(&sql.update, &params)? {
+            0 => return Err(super::StoreError::Conflict),
+            _ => id,
+        },
+        (false, true) => {
+            db.execute_named(&sql.insert_with_key, &params)?;
+            id
+        }
+        (false, false) => db.insert_named(&sql.insert, key, &params)?,
     };
-    let mut stmt = conn.prepare_cached(text)?;
-    row.bind(&mut stmt)?;
-    let n = stmt.raw_execute()?;
-    let id = match exists {
-        true if n == 0 => return Err(super::StoreError::Conflict),
-        true => id,
-        false => conn.last_insert_rowid(),
-    };
-    row.write_sub_rows(conn, id)?;
+    row.write_sub_rows(db, id)?;
     Ok(id)
 }
 
@@ -369,8 +363,11 @@ mod tests {
     fn rows_are_read_by_column_name() {
         let conn = Connection::open_in_memory().unwrap();
         let read = |sql: &str| {
-            conn.query_row(sql, [], crate::domain::Demarche::from_row)
-                .unwrap()
+            conn.query_row(sql, [], |r| {
+                let at = columns::<crate::domain::Demarche>(r.as_ref())?;
+                crate::domain::Demarche::from_columns(r, &at)
+            })
+            .unwrap()
         };
         let want = crate::domain::Demarche {
             theme: "mobilite".into(),

@@ -9,9 +9,11 @@
 //! Adding a field to a record: add it to its struct (`domain/model.rs`), to its line below,
 //! and a migration adding the column (`schema.rs`).
 
+use super::db::{self, Exec};
 use super::sql::{self, Sql};
 use crate::domain::*;
-use rusqlite::{Connection, Row, Statement};
+use rusqlite::types::ToSql;
+use rusqlite::Row;
 
 /// What a column is for when a row is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,23 +64,24 @@ pub(super) trait Stored: Sized {
     const TABLE: &'static Table;
     /// Statements of the table, generated once.
     fn sql() -> &'static Sql;
-    /// Binds every field to the parameter named after its column, where the statement has
-    /// one (an update has no parameter for a fixed column, a new row none for its key).
-    fn bind(&self, stmt: &mut Statement<'_>) -> rusqlite::Result<()>;
+    /// Every field with the parameter named after its column (`:nom`); a statement binds
+    /// those it names (an update has no parameter for a fixed column, a new row none for
+    /// its key).
+    fn params(&self) -> Vec<(&'static str, &dyn ToSql)>;
     /// The columns the fields are read from, in field order.
     const FIELDS: &'static [&'static str];
     /// Reads a row whose field `k` is in column `at[k]`, as [`sql::columns`] finds them by
     /// name (once per statement, not once per row); a field without a column (`None`, a
     /// query that leaves it out) and the sub-rows are left empty ([`Stored::load_sub_rows`]).
-    fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self>;
-    /// Reads a row by column name.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Self::from_columns(row, &sql::columns::<Self>(row.as_ref())?)
+    fn read_columns(row: &db::Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self>;
+    /// [`Stored::read_columns`] of an SQLite row.
+    fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
+        Self::read_columns(&db::Row::lite(row), at)
     }
     /// Loads the sub-rows kept in their own table (a diagnostic's theme assessments).
-    fn load_sub_rows(&mut self, conn: &Connection) -> rusqlite::Result<()>;
+    fn load_sub_rows(&mut self, db: &dyn Exec) -> super::Result<()>;
     /// Replaces the sub-rows of the row `id` by this record's.
-    fn write_sub_rows(&self, conn: &Connection, id: Id) -> rusqlite::Result<()>;
+    fn write_sub_rows(&self, db: &dyn Exec, id: Id) -> super::Result<()>;
 }
 
 /// Describes a table and maps its record, naming each column once.
@@ -112,14 +115,13 @@ macro_rules! stored {
                 SQL.get_or_init(|| Sql::new(&$konst))
             }
 
-            fn bind(&self, stmt: &mut Statement<'_>) -> rusqlite::Result<()> {
-                $(sql::bind(stmt, concat!(":", stringify!($col)), &self.$col)?;)*
-                Ok(())
+            fn params(&self) -> Vec<(&'static str, &dyn ToSql)> {
+                vec![$((concat!(":", stringify!($col)), &self.$col as &dyn ToSql)),*]
             }
 
             const FIELDS: &'static [&'static str] = &[$(stringify!($col)),*];
 
-            fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
+            fn read_columns(row: &db::Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
                 let mut field = at.iter().copied();
                 let mut next = || field.next().expect("one entry per field");
                 Ok($ty {
@@ -132,14 +134,14 @@ macro_rules! stored {
             }
 
             #[allow(unused_variables)]
-            fn load_sub_rows(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-                $($(self.$sub = sql::list(conn, self.id)?;)*)?
+            fn load_sub_rows(&mut self, db: &dyn Exec) -> super::Result<()> {
+                $($(self.$sub = sql::list(db, self.id)?;)*)?
                 Ok(())
             }
 
             #[allow(unused_variables)]
-            fn write_sub_rows(&self, conn: &Connection, id: Id) -> rusqlite::Result<()> {
-                $($(sql::replace_sub_rows(conn, id, &self.$sub)?;)*)?
+            fn write_sub_rows(&self, db: &dyn Exec, id: Id) -> super::Result<()> {
+                $($(sql::replace_sub_rows(db, id, &self.$sub)?;)*)?
                 Ok(())
             }
         }

@@ -397,6 +397,7 @@ pub fn security(tables: &[ServerTable], roles: &Roles) -> Vec<String> {
     }
     out.push(format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {a}"));
     out.extend(audit_rules(roles));
+    out.extend(change_signal());
     out.extend(team_rules(roles));
     out.extend(account_functions(roles));
     out.push(format!(
@@ -414,6 +415,31 @@ pub fn security(tables: &[ServerTable], roles: &Roles) -> Vec<String> {
         "changer_mot_de_passe(text, text)",
     ] {
         out.push(format!("GRANT EXECUTE ON FUNCTION {s}.{f} TO {d}"));
+    }
+    out
+}
+
+/// The channel on which every committed change is announced to the other PCs (LISTEN /
+/// NOTIFY): every change of a file bumps its person's row, a session's change its own row,
+/// so one statement-level trigger on each of the two tables covers every record kind.
+/// PostgreSQL delivers a notification at the commit only, once per transaction and channel.
+pub const CHANGES_CHANNEL: &str = "parcours_modifications";
+
+fn change_signal() -> Vec<String> {
+    let s = quote(SCHEMA);
+    let mut out = vec![format!(
+        "CREATE FUNCTION {s}.signaler_modification() RETURNS trigger LANGUAGE plpgsql \
+         SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_notify('{CHANGES_CHANNEL}', '');
+    RETURN NULL;
+END $$"
+    )];
+    for table in ["persons", "sessions"] {
+        out.push(format!(
+            "CREATE TRIGGER signaler_modification AFTER INSERT OR UPDATE OR DELETE \
+             ON {s}.{table} FOR EACH STATEMENT EXECUTE FUNCTION {s}.signaler_modification()"
+        ));
     }
     out
 }

@@ -1,4 +1,4 @@
-//! The shared PostgreSQL server (issue 15), first part: what the server itself enforces.
+//! The shared PostgreSQL server (issue 15): what the server itself enforces, and the store on it.
 //!
 //! - [`initialise`]: an empty database becomes a parcours server (schema derived from the
 //!   SQLite one, see [`ddl`]), with its roles and the first administrator;
@@ -7,11 +7,16 @@
 //! - [`migrate`]: a local base copied to the server in one transaction, verified by counting
 //!   the rows of every table on both sides.
 //!
-//! The app and the other commands do not run on the server yet: the store interface with a
-//! second backend is the next part of the issue.
+//! - [`ServerStore`]: the store on the server — the write path, a person's file and the
+//!   caseload — with the local file's statements (`store/db.rs`).
+//!
+//! The app's screens and the other commands do not run on the server yet.
 
 pub mod ddl;
 pub mod dump;
+mod store;
+
+pub use store::{ServerStore, LOCK_TIMEOUT, STATEMENT_TIMEOUT};
 
 use super::{Store, StoreError};
 use ddl::{quote, ColumnType, Roles, SCHEMA};
@@ -117,6 +122,10 @@ pub fn connect(url: &str, who: &Credentials) -> Result<Client> {
     cfg.application_name("parcours");
     // Short: a cut network must not hang a command (the screen's own limit comes later).
     cfg.connect_timeout(Duration::from_secs(5));
+    // A server that vanishes without closing the connection (cable, Wi-Fi, power) is
+    // noticed within seconds, not after the system's 15-minute TCP retry.
+    cfg.tcp_user_timeout(Duration::from_secs(3));
+    cfg.keepalives_idle(Duration::from_secs(10));
     let tls = tls().map_err(|e| ServerError::Unreachable(format!("TLS : {e}")))?;
     let mut client = cfg.connect(tls)?;
     client.batch_execute(&format!("SET search_path = {}", quote(SCHEMA)))?;
