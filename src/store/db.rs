@@ -291,28 +291,31 @@ impl PgConn {
         Ok(entry)
     }
 
-    fn run_query(&self, sql: &str, params: &[PgValue]) -> Result<Vec<postgres::Row>> {
+    /// Runs `f` on the client with the prepared statement of `sql` and its parameters.
+    fn run<T>(
+        &self,
+        sql: &str,
+        params: &[PgValue],
+        f: impl FnOnce(
+            &mut postgres::Client,
+            &postgres::Statement,
+            &[&(dyn postgres::types::ToSql + Sync)],
+        ) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
         let (stmt, _) = self.statement(sql)?;
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
             .iter()
             .map(|p| p as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        self.client
-            .borrow_mut()
-            .query(&stmt, &refs)
-            .map_err(server_error)
+        f(&mut self.client.borrow_mut(), &stmt, &refs).map_err(server_error)
+    }
+
+    fn run_query(&self, sql: &str, params: &[PgValue]) -> Result<Vec<postgres::Row>> {
+        self.run(sql, params, |c, stmt, p| c.query(stmt, p))
     }
 
     fn run_execute(&self, sql: &str, params: &[PgValue]) -> Result<u64> {
-        let (stmt, _) = self.statement(sql)?;
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        self.client
-            .borrow_mut()
-            .execute(&stmt, &refs)
-            .map_err(server_error)
+        self.run(sql, params, |c, stmt, p| c.execute(stmt, p))
     }
 
     fn named_values(&self, sql: &str, params: &[(&str, &dyn ToSql)]) -> Result<Vec<PgValue>> {

@@ -39,6 +39,7 @@ pub use protect::{
 };
 pub use queries::{
     AgendaItem, CaseloadReader, CaseloadStart, OverdueItem, CASELOAD_SMALL, CASELOAD_SQL,
+    CASELOAD_SQL_SERVER,
 };
 
 use crate::auth::DbKey;

@@ -51,7 +51,7 @@ LEFT JOIN suivis s ON s.id = (
 /// grouped pass each, hash-joined), because PostgreSQL runs a correlated subquery once per
 /// row as a sub-plan: the per-person form took 453 ms at 10k people on a loopback server
 /// (`cargo bench --bench server`), this one reads each table once.
-const CASELOAD_SQL_SERVER: &str = "
+pub const CASELOAD_SQL_SERVER: &str = "
 SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
        s.dispositif, s.referent, s.date_orientation, s.date_premier_contact, s.sortie_date,
        s.contrat_fin,
