@@ -432,6 +432,9 @@ pub struct Report {
     pub structure: String,
     /// Occupation of the convention at the end of the period, per dispositif with a capacity.
     pub occupation: Vec<Occupation>,
+    /// Honoured appointments of table 3 per month of the period (each month's first day
+    /// and its count, months without any at 0): the screen's sparkline (not printed).
+    pub honoured_per_month: Vec<(NaiveDate, u64)>,
 }
 
 /// People followed in a dispositif at the end of the period, against the convention's
@@ -634,6 +637,7 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         .filter(|a| du <= a.day && a.day <= au && scope.people.contains(&a.person_id))
         .collect();
     tables.extend(appointment_tables(rf, &cohort.codes, &appts));
+    let honoured_per_month = honoured_per_month(&cohort.codes, &appts, du, au);
     let filtered = period.dispositif.is_some() || period.referent.is_some();
     tables.push(sessions_table(&scope, &cohort.sessions, filtered));
 
@@ -665,7 +669,34 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         definitions: definitions(),
         structure: String::new(),
         occupation: Vec::new(),
+        honoured_per_month,
     }
+}
+
+/// Honoured appointments among `appts` (dated in [du, au]) per month of [du, au].
+fn honoured_per_month(
+    codes: &Codes,
+    appts: &[&ReportAppointment],
+    du: NaiveDate,
+    au: NaiveDate,
+) -> Vec<(NaiveDate, u64)> {
+    let first = month_number(du);
+    let mut counts = vec![0u64; (month_number(au) - first + 1).max(0) as usize];
+    if let Some(honoured) = codes.find(codes::APPT_HONOURED) {
+        for a in appts.iter().filter(|a| a.status == honoured) {
+            if let Some(n) = counts.get_mut((month_number(a.day) - first) as usize) {
+                *n += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let m = first + i as i64;
+            NaiveDate::from_ymd_opt((m / 12) as i32, (m % 12) as u32 + 1, 1).map(|d| (d, n))
+        })
+        .collect()
 }
 
 /// Suivis left between `from` and `to` (inclusive).
