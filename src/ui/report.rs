@@ -222,13 +222,19 @@ fn draw_sparkline(frame: &mut Frame, months: &[(chrono::NaiveDate, u64)], area: 
     .border_style(style::border());
     let inner_w = block.inner(area).width as usize;
     let shown = &months[months.len().saturating_sub(inner_w.max(1))..];
-    let mut title = sparkline_title(shown, area.width as usize);
-    if shown.len() < months.len() {
-        title = truncate_width(
-            &format!("{title} ({} derniers mois)", shown.len()),
-            (area.width as usize).saturating_sub(4),
-        );
-    }
+    // More months than columns: the title says how many are shown, its figures in the rest.
+    let suffix = if shown.len() < months.len() {
+        format!(" ({} derniers mois)", shown.len())
+    } else {
+        String::new()
+    };
+    let title = format!(
+        "{}{suffix}",
+        sparkline_title(
+            shown,
+            (area.width as usize).saturating_sub(suffix.chars().count())
+        )
+    );
     let block = block.title(Span::styled(format!(" {title} "), style::title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
