@@ -158,6 +158,45 @@ fn the_report_screen_at_both_sizes() {
 }
 
 #[test]
+fn the_sparkline_shows_the_honoured_appointments_per_month_with_its_figures() {
+    let c = report_ctx();
+    let r = c.app.report.as_ref().unwrap().report.as_ref().unwrap();
+    // One point per month of 2025; the total is table 3's « Réalisés (honorés) ».
+    let months = &r.honoured_per_month;
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[0].0, d("2025-01-01").unwrap());
+    assert_eq!(months[11].0, d("2025-12-01").unwrap());
+    let t3 = r
+        .tables
+        .iter()
+        .find(|t| t.title == "3. Rendez-vous")
+        .unwrap();
+    let honoured = match t3
+        .row("Réalisés (honorés) : taux de présence")
+        .unwrap()
+        .cells[0]
+    {
+        parcours::report::Cell::Share { n, .. } => n,
+        ref other => panic!("{other:?}"),
+    };
+    assert_eq!(months.iter().map(|(_, n)| n).sum::<u64>(), honoured);
+    assert_eq!(honoured, 4);
+    let max = months.iter().map(|(_, n)| *n).max().unwrap();
+    // The title says what the sparkline shows and its figures at both sizes (no colour
+    // needed), shortened to the room it has.
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = c.render(w, h);
+        let title = format!("0 à {max}, total {honoured}");
+        let long = format!("min 0, max {max}, total {honoured}");
+        assert!(s.contains(&title) || s.contains(&long), "{s}");
+        assert!(
+            s.contains("Honorés/mois") || s.contains("Honorés par mois"),
+            "{s}"
+        );
+    }
+}
+
+#[test]
 fn period_filters_and_scroll_keys() {
     let mut c = report_ctx();
     let people = |c: &Ctx| {

@@ -9,9 +9,7 @@ pub mod render;
 
 use crate::dates::{age_on, format_date};
 use crate::domain::referential::{label_in, GROUP_EMPLOI, GROUP_SOCIAL};
-use crate::domain::{
-    codes, Appointment, Code, Diagnostic, Etape, Id, Person, Referential, Saisine, Suivi,
-};
+use crate::domain::{codes, Code, Etape, Id, Referential, Saisine};
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -132,7 +130,7 @@ impl Period {
             .unwrap_or(self.au)
     }
 
-    fn matches(&self, s: &Suivi) -> bool {
+    fn matches(&self, s: &ReportSuivi) -> bool {
         self.dispositif.as_ref().is_none_or(|d| &s.dispositif == d)
             && self.referent.as_ref().is_none_or(|r| &s.referent == r)
     }
@@ -173,20 +171,25 @@ pub fn check_filters(
     Ok(())
 }
 
-/// What the store loads for a report (see `Store::report_cohort`): only what it needs.
+/// What the store loads for a report (see `Store::report_cohort`): only what it needs,
+/// in compact rows (a year at 100 000 people is about a million appointments).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cohort {
-    /// People with a suivi in the loaded range (id, dossier, birth date and sex are enough).
-    pub persons: Vec<Person>,
-    /// Suivis open at some point between [`Period::load_from`] and the end of the period.
-    pub suivis: Vec<Suivi>,
+    /// People with a suivi in the loaded range (id, dossier, birth date, sex, RSA right).
+    pub persons: Vec<ReportPerson>,
+    /// Suivis open at some point between [`Period::load_from`] and the end of the period
+    /// (the columns the report reads; contract fields left empty).
+    pub suivis: Vec<ReportSuivi>,
     /// The latest diagnostic of each person dated up to the end (niveau, inactivité).
-    pub diagnostics: Vec<Diagnostic>,
-    /// Appointments from the start of the period to [`Period::appointments_until`]
-    /// (person, start, medium, status; no report text).
-    pub appointments: Vec<Appointment>,
-    /// The démarches of the period's appointments (table 6).
-    pub demarches: Vec<TaggedDemarche>,
+    pub diagnostics: Vec<ReportDiagnostic>,
+    /// The status, medium and démarche theme codes the rows below name by index.
+    pub codes: Codes,
+    /// Appointments from the start of the period to [`Period::appointments_until`], in
+    /// date order.
+    pub appointments: Vec<ReportAppointment>,
+    /// The démarches of the appointments dated in the period, counted by person and theme
+    /// (table 6).
+    pub demarches: Vec<DemarcheCount>,
     /// Étapes de parcours begun in the period (table 7).
     pub etapes: Vec<Etape>,
     /// Saisines dated in the period, each with its person's first honoured individual
@@ -196,14 +199,157 @@ pub struct Cohort {
     pub sessions: Vec<crate::domain::Session>,
 }
 
-/// One démarche of an appointment, as the report needs it.
+/// A person as the report reads them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TaggedDemarche {
+pub struct ReportPerson {
+    pub id: Id,
+    pub dossier: String,
+    pub birth_date: Option<NaiveDate>,
+    pub sexe: Code,
+    /// The RSA right: its status code and since when.
+    pub rsa_statut: Code,
+    pub rsa_depuis: Option<NaiveDate>,
+}
+
+/// A suivi as the report reads it (dates, dispositif, référent·e, exit).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportSuivi {
+    pub id: Id,
+    pub person_id: Id,
+    pub dispositif: Code,
+    pub referent: String,
+    pub date_orientation: Option<NaiveDate>,
+    pub date_premier_contact: Option<NaiveDate>,
+    pub date_entree: Option<NaiveDate>,
+    pub sortie_date: Option<NaiveDate>,
+    pub sortie_categorie: Option<Code>,
+}
+
+/// A person's latest diagnostic as the report reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportDiagnostic {
     pub person_id: Id,
     pub date: Option<NaiveDate>,
-    /// Social theme or démarche category code.
-    pub theme: Code,
+    pub niveau: Code,
+    pub inactivite_mois: Option<u32>,
 }
+
+/// Codes named by index in a [`Cohort`]'s rows: each distinct code is held once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Codes {
+    list: Vec<Code>,
+    index: HashMap<Code, u32>,
+}
+
+impl Codes {
+    /// The index of `code`, added if new.
+    pub fn intern(&mut self, code: &str) -> u32 {
+        if let Some(i) = self.find(code) {
+            return i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(code.to_string());
+        self.index.insert(code.to_string(), i);
+        i
+    }
+
+    /// The index of `code`, if some row names it.
+    pub fn find(&self, code: &str) -> Option<u32> {
+        self.find_bytes(code.as_bytes())
+    }
+
+    /// The index of the code spelt `bytes`: a look along the list while it is short (a
+    /// handful of statuses, media and themes: faster than hashing each of a million rows).
+    pub fn find_bytes(&self, bytes: &[u8]) -> Option<u32> {
+        if self.list.len() <= 32 {
+            return self
+                .list
+                .iter()
+                .position(|c| c.as_bytes() == bytes)
+                .map(|i| i as u32);
+        }
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| self.index.get(s))
+            .copied()
+    }
+
+    /// The code of index `i` ("" if unknown).
+    pub fn code(&self, i: u32) -> &str {
+        self.list.get(i as usize).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// One appointment, as the report needs it: whose, which day, status and medium (indices
+/// into [`Cohort::codes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportAppointment {
+    pub person_id: Id,
+    pub day: NaiveDate,
+    pub status: u32,
+    pub medium: u32,
+}
+
+/// The démarches of one person's appointments of the period under one theme (an index
+/// into [`Cohort::codes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemarcheCount {
+    pub person_id: Id,
+    pub theme: u32,
+    pub n: u64,
+}
+
+/// A hasher for integer keys (ids, person-months): the report hashes millions of them, and
+/// they are not chosen by an attacker, so SipHash's protection buys nothing here.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(*b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // Fx-style mix, then a fold of the high bits (hashbrown uses the top 7 bits).
+        let h = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.0 = h ^ (h >> 29);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_i32(&mut self, n: i32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A map keyed by integers, hashed with [`IdHasher`].
+pub type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+/// A set of integers, hashed with [`IdHasher`].
+pub type IdSet<K> = HashSet<K, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// One figure of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,6 +432,9 @@ pub struct Report {
     pub structure: String,
     /// Occupation of the convention at the end of the period, per dispositif with a capacity.
     pub occupation: Vec<Occupation>,
+    /// Honoured appointments of table 3 per month of the period (each month's first day
+    /// and its count, months without any at 0): the screen's sparkline (not printed).
+    pub honoured_per_month: Vec<(NaiveDate, u64)>,
 }
 
 /// People followed in a dispositif at the end of the period, against the convention's
@@ -357,7 +506,7 @@ impl Report {
 /// Bénéficiaire du RSA during [.., `au`]: the RSA right recorded in the file is « ouvert » or
 /// « suspendu » (a suspended right is still a right), opened by the last day of the period
 /// or at an unknown date. The file holds the right's current status, not its history.
-pub fn rsa_beneficiary(p: &Person, au: NaiveDate) -> bool {
+pub fn rsa_beneficiary(p: &ReportPerson, au: NaiveDate) -> bool {
     matches!(
         p.rsa_statut.as_str(),
         codes::BENEFIT_OPEN | codes::BENEFIT_SUSPENDED
@@ -382,22 +531,22 @@ fn in_range(d: Option<NaiveDate>, from: NaiveDate, to: NaiveDate) -> bool {
 
 /// When a suivi starts for the report: its entry, else its orientation, else (no date at
 /// all) its exit, so that an undated suivi counts in the period of its exit only.
-fn start_of(s: &Suivi) -> Option<NaiveDate> {
+fn start_of(s: &ReportSuivi) -> Option<NaiveDate> {
     s.date_entree.or(s.date_orientation).or(s.sortie_date)
 }
 
 /// Open at some point of [from, to]: started by `to` (or start unknown), not left before `from`.
-fn overlaps(s: &Suivi, from: NaiveDate, to: NaiveDate) -> bool {
+fn overlaps(s: &ReportSuivi, from: NaiveDate, to: NaiveDate) -> bool {
     start_of(s).is_none_or(|d| d <= to) && s.sortie_date.is_none_or(|d| d >= from)
 }
 
 /// Entered by `on` and not left by then.
-fn followed_at(s: &Suivi, on: NaiveDate) -> bool {
+fn followed_at(s: &ReportSuivi, on: NaiveDate) -> bool {
     s.date_entree.is_some_and(|e| e <= on) && s.sortie_date.is_none_or(|x| x > on)
 }
 
 /// Oriented (or without dates), not entered and not left by `on`.
-fn integrating_at(s: &Suivi, on: NaiveDate) -> bool {
+fn integrating_at(s: &ReportSuivi, on: NaiveDate) -> bool {
     s.date_entree.is_none_or(|e| e > on)
         && s.sortie_date.is_none_or(|x| x > on)
         && s.date_orientation.is_none_or(|o| o <= on)
@@ -423,10 +572,11 @@ fn share(n: usize, of: usize) -> Cell {
 struct Scope<'a> {
     du: NaiveDate,
     au: NaiveDate,
-    persons: HashMap<Id, &'a Person>,
-    diagnostics: HashMap<Id, &'a Diagnostic>,
-    current: Vec<&'a Suivi>,
-    people: BTreeSet<Id>,
+    persons: IdMap<Id, &'a ReportPerson>,
+    current: Vec<&'a ReportSuivi>,
+    people: IdSet<Id>,
+    /// Each person counted with their record and latest diagnostic (one look-up each).
+    facts: Vec<(Id, Option<&'a ReportPerson>, Option<&'a ReportDiagnostic>)>,
     total: usize,
 }
 
@@ -442,25 +592,31 @@ impl Scope<'_> {
 /// The report of `cohort` for `period`.
 pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
     let (du, au) = (period.du, period.au);
-    let suivis: Vec<&Suivi> = cohort.suivis.iter().filter(|s| period.matches(s)).collect();
-    let current: Vec<&Suivi> = suivis
+    let suivis: Vec<&ReportSuivi> = cohort.suivis.iter().filter(|s| period.matches(s)).collect();
+    let current: Vec<&ReportSuivi> = suivis
         .iter()
         .copied()
         .filter(|s| overlaps(s, du, au))
         .collect();
-    let people: BTreeSet<Id> = current.iter().map(|s| s.person_id).collect();
+    let people: IdSet<Id> = current.iter().map(|s| s.person_id).collect();
+    let persons: IdMap<Id, &ReportPerson> = cohort.persons.iter().map(|p| (p.id, p)).collect();
+    let diagnostics: IdMap<Id, &ReportDiagnostic> = cohort
+        .diagnostics
+        .iter()
+        .map(|d| (d.person_id, d))
+        .collect();
+    let facts = people
+        .iter()
+        .map(|id| (*id, persons.get(id).copied(), diagnostics.get(id).copied()))
+        .collect();
     let scope = Scope {
         du,
         au,
-        persons: cohort.persons.iter().map(|p| (p.id, p)).collect(),
-        diagnostics: cohort
-            .diagnostics
-            .iter()
-            .map(|d| (d.person_id, d))
-            .collect(),
+        persons,
         current,
         total: people.len(),
         people,
+        facts,
     };
 
     let mut tables = vec![people_table(&scope)];
@@ -475,20 +631,27 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
     tables.push(exits_table(rf, &exits_now, &exits_before, &n1_header, &rsa));
 
     // 3. Rendez-vous of the people counted, dated in the period.
-    let appts: Vec<&Appointment> = cohort
+    let appts: Vec<&ReportAppointment> = cohort
         .appointments
         .iter()
-        .filter(|a| {
-            scope.people.contains(&a.person_id) && in_range(a.start.map(|s| s.date()), du, au)
-        })
+        .filter(|a| du <= a.day && a.day <= au && scope.people.contains(&a.person_id))
         .collect();
-    tables.extend(appointment_tables(rf, &appts));
+    tables.extend(appointment_tables(rf, &cohort.codes, &appts));
+    let honoured_per_month = honoured_per_month(&cohort.codes, &appts, du, au);
     let filtered = period.dispositif.is_some() || period.referent.is_some();
     tables.push(sessions_table(&scope, &cohort.sessions, filtered));
 
-    tables.push(delays_table(&scope, &honoured_days(&cohort.appointments)));
+    tables.push(delays_table(
+        &scope,
+        &honoured_days(&cohort.codes, &cohort.appointments),
+    ));
     tables.push(durations_table(&scope, &exits_now));
-    tables.push(demarches_table(rf, &scope, &cohort.demarches));
+    tables.push(demarches_table(
+        rf,
+        &scope,
+        &cohort.codes,
+        &cohort.demarches,
+    ));
     tables.push(etapes_table(rf, &scope, &cohort.etapes));
     let suivi_ids: HashSet<Id> = suivis.iter().map(|s| s.id).collect();
     tables.push(saisines_table(rf, &scope, &suivi_ids, &cohort.saisines));
@@ -506,11 +669,42 @@ pub fn compute(cohort: &Cohort, period: &Period, rf: &Referential) -> Report {
         definitions: definitions(),
         structure: String::new(),
         occupation: Vec::new(),
+        honoured_per_month,
     }
 }
 
+/// Honoured appointments among `appts` (dated in [du, au]) per month of [du, au].
+fn honoured_per_month(
+    codes: &Codes,
+    appts: &[&ReportAppointment],
+    du: NaiveDate,
+    au: NaiveDate,
+) -> Vec<(NaiveDate, u64)> {
+    let first = month_number(du);
+    let mut counts = vec![0u64; (month_number(au) - first + 1).max(0) as usize];
+    if let Some(honoured) = codes.find(codes::APPT_HONOURED) {
+        for a in appts.iter().filter(|a| a.status == honoured) {
+            if let Some(n) = counts.get_mut((month_number(a.day) - first) as usize) {
+                *n += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let m = first + i as i64;
+            NaiveDate::from_ymd_opt((m / 12) as i32, (m % 12) as u32 + 1, 1).map(|d| (d, n))
+        })
+        .collect()
+}
+
 /// Suivis left between `from` and `to` (inclusive).
-fn exits_between<'a>(suivis: &[&'a Suivi], from: NaiveDate, to: NaiveDate) -> Vec<&'a Suivi> {
+fn exits_between<'a>(
+    suivis: &[&'a ReportSuivi],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<&'a ReportSuivi> {
     suivis
         .iter()
         .copied()
@@ -521,7 +715,7 @@ fn exits_between<'a>(suivis: &[&'a Suivi], from: NaiveDate, to: NaiveDate) -> Ve
 /// Table 1: people supported, by sex, entries, still followed and still integrating.
 fn people_table(sc: &Scope) -> Table {
     let (du, au, total) = (sc.du, sc.au, sc.total);
-    let by_person = |pred: &dyn Fn(&Suivi) -> bool| -> BTreeSet<Id> {
+    let by_person = |pred: &dyn Fn(&ReportSuivi) -> bool| -> IdSet<Id> {
         sc.current
             .iter()
             .filter(|s| pred(s))
@@ -529,19 +723,26 @@ fn people_table(sc: &Scope) -> Table {
             .collect()
     };
     let followed = by_person(&|s| followed_at(s, au));
-    let integrating: BTreeSet<Id> = by_person(&|s| integrating_at(s, au))
+    let integrating = by_person(&|s| integrating_at(s, au))
         .difference(&followed)
-        .copied()
-        .collect();
+        .count();
     let entries = sc
         .current
         .iter()
         .filter(|s| in_range(s.date_entree, du, au))
         .count();
-    let sex_of = |id: &Id| sc.persons.get(id).map(|p| p.sexe.as_str()).unwrap_or("");
-    let count_sex = |code: &str| sc.people.iter().filter(|id| sex_of(id) == code).count();
-    let (women, men, other) = (count_sex("F"), count_sex("H"), count_sex("A"));
-    let rsa = sc.people.iter().filter(|id| sc.is_rsa(**id)).count();
+    let (mut women, mut men, mut other, mut rsa) = (0, 0, 0, 0);
+    for (_, p, _) in &sc.facts {
+        match p.map(|p| p.sexe.as_str()) {
+            Some("F") => women += 1,
+            Some("H") => men += 1,
+            Some("A") => other += 1,
+            _ => {}
+        }
+        if p.is_some_and(|p| rsa_beneficiary(p, au)) {
+            rsa += 1;
+        }
+    }
     let mut t = Table::new("1. Personnes accompagnées", &["Personnes"]);
     t.push(
         "Personnes accompagnées",
@@ -574,16 +775,21 @@ fn people_table(sc: &Scope) -> Table {
     t.push(
         "Mesures en cours d'intégration",
         RowKind::Normal,
-        vec![share(integrating.len(), total)],
+        vec![share(integrating, total)],
     );
     t
 }
 
-/// Bands of people, each with its share of the total.
-fn banded(sc: &Scope, title: String, bands: &[&str], band_of: &dyn Fn(Id) -> usize) -> Table {
+/// Bands of people (by their record and latest diagnostic), each with its share of the total.
+fn banded(
+    sc: &Scope,
+    title: String,
+    bands: &[&str],
+    band_of: &dyn Fn(Option<&ReportPerson>, Option<&ReportDiagnostic>) -> usize,
+) -> Table {
     let mut counts = vec![0usize; bands.len()];
-    for id in &sc.people {
-        counts[band_of(*id)] += 1;
+    for (_, p, d) in &sc.facts {
+        counts[band_of(*p, *d)] += 1;
     }
     let mut t = Table::new(&title, &["Personnes"]);
     for (label, n) in bands.iter().zip(counts) {
@@ -605,7 +811,7 @@ fn profile_tables(sc: &Scope) -> [Table; 3] {
             "55 ans et plus",
             "Non renseigné",
         ],
-        &|id| match sc.persons.get(&id).and_then(|p| p.birth_date) {
+        &|p, _| match p.and_then(|p| p.birth_date) {
             None => 4,
             Some(b) => match age_on(b, au) {
                 0..=25 => 0,
@@ -625,7 +831,7 @@ fn profile_tables(sc: &Scope) -> [Table; 3] {
             "Supérieur (NV3 à NV1)",
             "Non renseigné",
         ],
-        &|id| match sc.diagnostics.get(&id).map(|d| d.niveau.as_str()) {
+        &|_, d| match d.map(|d| d.niveau.as_str()) {
             Some("AFS" | "CP4" | "CFG" | "C3A" | "C12") => 0,
             Some("NV5") => 1,
             Some("NV4") => 2,
@@ -643,7 +849,7 @@ fn profile_tables(sc: &Scope) -> [Table; 3] {
             "24 mois et plus",
             "Non renseignée",
         ],
-        &|id| match sc.diagnostics.get(&id).and_then(|d| d.inactivite_mois) {
+        &|_, d| match d.and_then(|d| d.inactivite_mois) {
             None => 4,
             Some(0..=5) => 0,
             Some(6..=11) => 1,
@@ -655,8 +861,28 @@ fn profile_tables(sc: &Scope) -> [Table; 3] {
 }
 
 /// Tables 3 and 3b: appointments by status, then by medium.
-fn appointment_tables(rf: &Referential, appts: &[&Appointment]) -> [Table; 2] {
-    let status_count = |st: &str| appts.iter().filter(|a| a.status == st).count();
+fn appointment_tables(rf: &Referential, codes: &Codes, appts: &[&ReportAppointment]) -> [Table; 2] {
+    // One pass: counts by status, and by medium of the honoured / excused / absent ones.
+    let mut by_status = vec![0usize; codes.len()];
+    let mut by_medium = vec![[0usize; 3]; codes.len()];
+    let mut is_seen = vec![false; codes.len()];
+    let mut media_seen: Vec<u32> = Vec::new();
+    let offered_kinds = [
+        codes.find(codes::APPT_HONOURED),
+        codes.find(codes::APPT_EXCUSED),
+        codes.find(codes::APPT_ABSENT),
+    ];
+    for a in appts {
+        by_status[a.status as usize] += 1;
+        if !is_seen[a.medium as usize] {
+            is_seen[a.medium as usize] = true;
+            media_seen.push(a.medium);
+        }
+        if let Some(k) = offered_kinds.iter().position(|c| *c == Some(a.status)) {
+            by_medium[a.medium as usize][k] += 1;
+        }
+    }
+    let status_count = |st: &str| codes.find(st).map_or(0, |i| by_status[i as usize]);
     let honoured = status_count(codes::APPT_HONOURED);
     let excused = status_count(codes::APPT_EXCUSED);
     let absent = status_count(codes::APPT_ABSENT);
@@ -695,7 +921,11 @@ fn appointment_tables(rf: &Referential, appts: &[&Appointment]) -> [Table; 2] {
         RowKind::Normal,
         vec![Cell::Count(pending as u64)],
     );
-    [t, media_table(rf, appts, offered)]
+    let media: Vec<(&str, [usize; 3])> = media_seen
+        .iter()
+        .map(|m| (codes.code(*m), by_medium[*m as usize]))
+        .collect();
+    [t, media_table(rf, &media, offered)]
 }
 
 /// Table 3c: collective sessions, apart from individual interviews. Sessions of the
@@ -772,68 +1002,119 @@ fn sessions_table(sc: &Scope, sessions: &[crate::domain::Session], filtered: boo
     t
 }
 
-/// Table 3b: offered appointments by medium (share of all `offered`) and their honoured share.
-fn media_table(rf: &Referential, appts: &[&Appointment], offered: usize) -> Table {
+/// Table 3b: offered appointments by medium (share of all `offered`) and their honoured
+/// share; `seen` holds each medium of the appointments, in order of first appearance, with
+/// its honoured, excused and absent counts.
+fn media_table(rf: &Referential, seen: &[(&str, [usize; 3])], offered: usize) -> Table {
     let mut t = Table::new("3b. Rendez-vous par modalité", &["Proposés", "Réalisés"]);
     let mut media: Vec<(String, String)> = rf
         .appointment_media
         .iter()
         .map(|m| (m.code.clone(), m.label.clone()))
         .collect();
-    for a in appts {
-        if !media.iter().any(|(c, _)| c == &a.medium) {
-            media.push((a.medium.clone(), a.medium.clone()));
+    for (code, _) in seen {
+        if !media.iter().any(|(c, _)| c == code) {
+            media.push((code.to_string(), code.to_string()));
         }
     }
     for (code, label) in media {
-        let of_medium = |st: &str| {
-            appts
-                .iter()
-                .filter(|a| a.medium == code && a.status == st)
-                .count()
-        };
-        let h = of_medium(codes::APPT_HONOURED);
-        let o = h + of_medium(codes::APPT_EXCUSED) + of_medium(codes::APPT_ABSENT);
+        let [h, e, a] = seen
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or([0; 3], |(_, n)| *n);
+        let o = h + e + a;
         t.push(label, RowKind::Normal, vec![share(o, offered), share(h, o)]);
     }
     t
 }
 
-/// Days of honoured individual interviews (collective sessions excluded), by person.
-fn honoured_days(appointments: &[Appointment]) -> HashMap<Id, Vec<NaiveDate>> {
-    let mut days: HashMap<Id, Vec<NaiveDate>> = HashMap::new();
-    for a in appointments {
-        if a.status == codes::APPT_HONOURED && a.medium != MEDIUM_COLLECTIVE {
-            if let Some(s) = a.start {
-                days.entry(a.person_id).or_default().push(s.date());
-            }
-        }
-    }
+/// Days of honoured individual interviews (collective sessions excluded), sorted by person
+/// and day.
+fn honoured_days(codes: &Codes, appointments: &[ReportAppointment]) -> Vec<(Id, NaiveDate)> {
+    let Some(honoured) = codes.find(codes::APPT_HONOURED) else {
+        return Vec::new();
+    };
+    let collective = codes.find(MEDIUM_COLLECTIVE);
+    let mut days: Vec<(Id, NaiveDate)> = appointments
+        .iter()
+        .filter(|a| a.status == honoured && Some(a.medium) != collective)
+        .map(|a| (a.person_id, a.day))
+        .collect();
+    days.sort_unstable();
     days
 }
 
-/// Person-months of support in the period (entered, not yet left).
-fn support_months(sc: &Scope) -> HashSet<(Id, i32, u32)> {
-    let mut months: HashSet<(Id, i32, u32)> = HashSet::new();
-    for s in &sc.current {
-        let Some(entry) = s.date_entree else { continue };
-        let from = entry.max(sc.du);
-        let to = s.sortie_date.unwrap_or(sc.au).min(sc.au);
-        let mut m = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
-        while m <= to {
-            months.insert((s.person_id, m.year(), m.month()));
-            m = m
-                .checked_add_months(Months::new(1))
-                .unwrap_or(NaiveDate::MAX);
+/// The days of `person` in `days` (sorted by person).
+fn days_of(days: &[(Id, NaiveDate)], person: Id) -> &[(Id, NaiveDate)] {
+    let from = days.partition_point(|(p, _)| *p < person);
+    let to = from + days[from..].partition_point(|(p, _)| *p == person);
+    &days[from..to]
+}
+
+/// A month as a number (months since year 0), to count person-months.
+fn month_number(d: NaiveDate) -> i64 {
+    d.year() as i64 * 12 + d.month0() as i64
+}
+
+/// Person-months of support in the period (entered, not yet left), and those with an
+/// honoured interview: per person, the union of the month ranges of their suivis, and the
+/// distinct months of their honoured days in the period that fall in it.
+fn support_months(sc: &Scope, honoured_days: &[(Id, NaiveDate)]) -> (usize, usize) {
+    let mut ranges: Vec<(Id, i64, i64)> = sc
+        .current
+        .iter()
+        .filter_map(|s| {
+            let entry = s.date_entree?;
+            let from = entry.max(sc.du);
+            let to = s.sortie_date.unwrap_or(sc.au).min(sc.au);
+            let (a, b) = (month_number(from), month_number(to));
+            (a <= b).then_some((s.person_id, a, b))
+        })
+        .collect();
+    ranges.sort_unstable();
+    let (mut months, mut seen) = (0, 0);
+    let mut i = 0;
+    while i < ranges.len() {
+        let person = ranges[i].0;
+        let mut j = i;
+        while j < ranges.len() && ranges[j].0 == person {
+            j += 1;
         }
+        // The person's ranges, sorted by start, merged.
+        let mut merged: Vec<(i64, i64)> = Vec::new();
+        for &(_, a, b) in &ranges[i..j] {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        months += merged
+            .iter()
+            .map(|(a, b)| (b - a + 1) as usize)
+            .sum::<usize>();
+        let mut last_month = None;
+        for (_, d) in days_of(honoured_days, person) {
+            if *d < sc.du || *d > sc.au {
+                continue;
+            }
+            let m = month_number(*d);
+            if last_month == Some(m) {
+                continue;
+            }
+            last_month = Some(m);
+            if merged.iter().any(|(a, b)| *a <= m && m <= *b) {
+                seen += 1;
+            }
+        }
+        i = j;
     }
-    months
+    (months, seen)
 }
 
 /// Table 4: délais (service rules) and person-months with an honoured interview.
-fn delays_table(sc: &Scope, honoured_days: &HashMap<Id, Vec<NaiveDate>>) -> Table {
+fn delays_table(sc: &Scope, honoured_days: &[(Id, NaiveDate)]) -> Table {
     let (du, au) = (sc.du, sc.au);
-    let oriented: Vec<&Suivi> = sc
+    let oriented: Vec<&ReportSuivi> = sc
         .current
         .iter()
         .copied()
@@ -848,23 +1129,14 @@ fn delays_table(sc: &Scope, honoured_days: &HashMap<Id, Vec<NaiveDate>>) -> Tabl
         {
             contact_ok += 1;
         }
-        if honoured_days.get(&s.person_id).is_some_and(|days| {
-            days.iter()
-                .any(|d| (0..=FIRST_INTERVIEW_DAYS).contains(&(*d - o).num_days()))
-        }) {
+        if days_of(honoured_days, s.person_id)
+            .iter()
+            .any(|(_, d)| (0..=FIRST_INTERVIEW_DAYS).contains(&(*d - o).num_days()))
+        {
             interview_ok += 1;
         }
     }
-    let months = support_months(sc);
-    let seen: HashSet<(Id, i32, u32)> = honoured_days
-        .iter()
-        .flat_map(|(id, days)| {
-            days.iter()
-                .filter(|d| du <= **d && **d <= au)
-                .map(move |d| (*id, d.year(), d.month()))
-        })
-        .collect();
-    let months_seen = months.iter().filter(|k| seen.contains(k)).count();
+    let (months, months_seen) = support_months(sc, honoured_days);
     let mut t = Table::new("4. Délais et suivi mensuel", &["Nombre"]);
     t.push(
         "Orientations de la période",
@@ -884,18 +1156,18 @@ fn delays_table(sc: &Scope, honoured_days: &HashMap<Id, Vec<NaiveDate>>) -> Tabl
     t.push(
         "Mois de suivi (personne × mois)",
         RowKind::Total,
-        vec![Cell::Count(months.len() as u64)],
+        vec![Cell::Count(months as u64)],
     );
     t.push(
         "Mois avec au moins un entretien honoré",
         RowKind::Normal,
-        vec![share(months_seen, months.len())],
+        vec![share(months_seen, months)],
     );
     t
 }
 
 /// Table 5: mean length of support, for the period's exits and for those still followed.
-fn durations_table(sc: &Scope, exits_now: &[&Suivi]) -> Table {
+fn durations_table(sc: &Scope, exits_now: &[&ReportSuivi]) -> Table {
     let au = sc.au;
     let exit_durations: Vec<f64> = exits_now
         .iter()
@@ -934,7 +1206,11 @@ fn durations_table(sc: &Scope, exits_now: &[&Suivi]) -> Table {
 }
 
 /// « À vérifier »: exits counted, but incomplete or with a code the referential no longer has.
-fn to_check(rf: &Referential, persons: &HashMap<Id, &Person>, exits_now: &[&Suivi]) -> Vec<String> {
+fn to_check(
+    rf: &Referential,
+    persons: &IdMap<Id, &ReportPerson>,
+    exits_now: &[&ReportSuivi],
+) -> Vec<String> {
     let dossier = |id: Id| {
         persons
             .get(&id)
@@ -986,19 +1262,19 @@ fn dispositif_label(rf: &Referential, period: &Period) -> String {
 /// bénéficiaires du RSA (`rsa`, by person) beside the period's, N-1 after.
 fn exits_table(
     rf: &Referential,
-    now: &[&Suivi],
-    before: &[&Suivi],
+    now: &[&ReportSuivi],
+    before: &[&ReportSuivi],
     n1: &str,
     rsa: &dyn Fn(Id) -> bool,
 ) -> Table {
     let mut t = Table::new("2. Sorties", &["Période", RSA_COLUMN, n1]);
-    let count = |exits: &[&Suivi], pred: &dyn Fn(Option<&str>) -> bool| {
+    let count = |exits: &[&ReportSuivi], pred: &dyn Fn(Option<&str>) -> bool| {
         exits
             .iter()
             .filter(|s| pred(s.sortie_categorie.as_deref()))
             .count()
     };
-    let now_rsa: Vec<&Suivi> = now.iter().copied().filter(|s| rsa(s.person_id)).collect();
+    let now_rsa: Vec<&ReportSuivi> = now.iter().copied().filter(|s| rsa(s.person_id)).collect();
     let (tn, tb) = (now.len(), before.len());
     let cells = |pred: &dyn Fn(Option<&str>) -> bool| {
         vec![
@@ -1065,12 +1341,21 @@ fn exits_table(
 pub const RSA_COLUMN: &str = "dont bénéficiaires du RSA";
 /// Table 6: démarches of the period's appointments by theme, grouped social / emploi, each
 /// with its share of all démarches.
-fn demarches_table(rf: &Referential, sc: &Scope, demarches: &[TaggedDemarche]) -> Table {
-    let counted: Vec<&TaggedDemarche> = demarches
+fn demarches_table(
+    rf: &Referential,
+    sc: &Scope,
+    codes: &Codes,
+    demarches: &[DemarcheCount],
+) -> Table {
+    // The store gives the démarches of the period's appointments: only the people counted.
+    let mut by_theme: IdMap<u32, usize> = IdMap::default();
+    for d in demarches
         .iter()
-        .filter(|d| sc.people.contains(&d.person_id) && in_range(d.date, sc.du, sc.au))
-        .collect();
-    let total = counted.len();
+        .filter(|d| sc.people.contains(&d.person_id))
+    {
+        *by_theme.entry(d.theme).or_default() += d.n as usize;
+    }
+    let total: usize = by_theme.values().sum();
     let tags = rf.demarche_tags();
     // Every theme of the referential, switched off or not: a démarche tagged before a theme
     // was switched off still counts under it.
@@ -1082,7 +1367,13 @@ fn demarches_table(rf: &Referential, sc: &Scope, demarches: &[TaggedDemarche]) -
     for c in &rf.demarche_categories {
         rows.push((c.code.clone(), c.label.clone(), c.group.clone()));
     }
-    let count = |code: &str| counted.iter().filter(|d| d.theme == code).count();
+    let count = |code: &str| {
+        codes
+            .find(code)
+            .and_then(|i| by_theme.get(&i))
+            .copied()
+            .unwrap_or(0)
+    };
     let known = |code: &str| rows.iter().any(|(c, _, _)| c == code);
     let mut t = Table::new("6. Démarches par thème", &["Démarches"]);
     for (group, label) in [(GROUP_SOCIAL, "Social"), (GROUP_EMPLOI, "Emploi")] {
@@ -1098,7 +1389,11 @@ fn demarches_table(rf: &Referential, sc: &Scope, demarches: &[TaggedDemarche]) -
         }
         t.push(label, RowKind::Subtotal, vec![share(in_group, total)]);
     }
-    let other = counted.iter().filter(|d| !known(&d.theme)).count();
+    let other: usize = by_theme
+        .iter()
+        .filter(|(i, _)| !known(codes.code(**i)))
+        .map(|(_, n)| n)
+        .sum();
     t.push(
         "Thème inconnu du référentiel",
         RowKind::Normal,

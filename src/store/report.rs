@@ -1,20 +1,26 @@
 //! Reads for the activity report (`crate::report`): only the rows and columns it needs for
-//! one period, in four queries. No index is added: the suivis and persons are read in one
-//! pass each (one suivi per person or so, and every one may matter for the period), the
-//! latest diagnostics come in `diagnostics_by_person` order, and the appointments of the
-//! period are a range of `appointments_for_report` (migration 5), read from that covering
-//! index alone, so the year's report reads that year's appointments only. The démarches of
-//! those appointments are read by the same range joined to `demarches` by its primary key;
-//! the étapes of the period come from `etapes_by_debut` (migration 6); saisines are few (a
-//! handful per person at most), read in one pass, each with one seek into
-//! `appointments_by_person_status` for the person's first honoured interview.
+//! one period, each table read once, in order, without a seek per row. The suivis and
+//! persons are read in one pass each (one suivi per person or so, and every one may matter
+//! for the period); the diagnostics in one pass, the latest of each person kept; the
+//! appointments of the period are a range of `appointments_for_report` (migration 5), read
+//! from that covering index alone; their démarches come from one range scan of `demarches`
+//! in its primary key order, joined to those appointments in memory (a merge on the
+//! appointment id); the étapes of the period come from `etapes_by_debut` (migration 7);
+//! saisines are few (a handful per person at most), read in one pass, each with one seek
+//! into `appointments_by_person_status` for the person's first honoured interview. Dates
+//! are read from their ISO text directly (chrono's parser is slow over a million rows).
 
 use super::sql;
-use super::tables::{Stored, ETAPES, SAISINES, SUIVIS};
+use super::tables::{Stored, ETAPES, SAISINES};
 use super::{Result, Store};
-use crate::domain::{Appointment, Diagnostic, Etape, Id, Person, Saisine, Suivi};
-use crate::report::{Cohort, Period, TaggedDemarche};
-use std::collections::HashMap;
+use crate::domain::{Etape, Id, Saisine};
+use crate::report::{
+    Codes, Cohort, DemarcheCount, IdMap, IdSet, Period, ReportAppointment, ReportDiagnostic,
+    ReportPerson, ReportSuivi,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::types::ValueRef;
+use rusqlite::Row;
 
 /// Suivis open at some point of [?1, ?2]: started (entry, else orientation, else exit, or
 /// no date at all) by ?2 and not left before ?1 (as `report::overlaps`).
@@ -22,118 +28,218 @@ const OVERLAPPING: &str = "(sortie_date IS NULL OR sortie_date >= ?1)
     AND (COALESCE(date_entree, date_orientation, sortie_date) IS NULL
          OR COALESCE(date_entree, date_orientation, sortie_date) <= ?2)";
 
-/// The period's appointments, from the covering index `appointments_for_report` alone.
-const APPOINTMENTS_SQL: &str = "SELECT person_id, start, medium, status FROM appointments
+/// The period's appointments, from the covering index `appointments_for_report` alone (the
+/// id is the row id, held by every index), in its order (by start).
+const APPOINTMENTS_SQL: &str = "SELECT id, person_id, start, medium, status FROM appointments
      WHERE start >= ?1 AND start < ?2";
 
-/// The démarches of the period's appointments: the same range, each appointment's démarches
-/// by the primary key of `demarches`.
-const DEMARCHES_SQL: &str = "SELECT a.person_id, a.start, d.theme FROM appointments a
-     JOIN demarches d ON d.appointment_id = a.id
-     WHERE a.start >= ?1 AND a.start < ?2";
+/// Of each person, what the report reads: from the covering index `persons_for_report`.
+const PERSONS_SQL: &str =
+    "SELECT id, dossier, birth_date, sexe, rsa_statut, rsa_depuis FROM persons ORDER BY id";
+
+/// Diagnostics dated up to ?1, by person and date (undated first), from the covering index
+/// `diagnostics_by_person`.
+const DIAGNOSTICS_SQL: &str = "SELECT person_id, date, niveau, inactivite_mois FROM diagnostics
+     WHERE date IS NULL OR date <= ?1 ORDER BY person_id, date, id";
+
+/// The démarches of the appointments with an id in [?1, ?2], in primary key order (a range
+/// of the table itself, which is its primary key: WITHOUT ROWID).
+const DEMARCHES_SQL: &str = "SELECT appointment_id, theme FROM demarches
+     WHERE appointment_id BETWEEN ?1 AND ?2 ORDER BY appointment_id";
+
+/// A date column ("YYYY-MM-DD"), read from its text; anything else goes through rusqlite's
+/// conversion (and its error).
+fn date_at(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) if t.len() == 10 => match iso_day(t) {
+            Some(d) => Ok(Some(d)),
+            None => r.get(i),
+        },
+        _ => r.get(i),
+    }
+}
+
+/// The day of a date-time column ("YYYY-MM-DD HH:MM:SS"), read from its text; anything else
+/// goes through rusqlite's conversion (and its error).
+fn day_at(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(t) if t.len() == 19 && t[10] == b' ' && t[13] == b':' && t[16] == b':' => {
+            match iso_day(t) {
+                Some(d) => Ok(Some(d)),
+                None => Ok(r.get::<_, Option<NaiveDateTime>>(i)?.map(|t| t.date())),
+            }
+        }
+        _ => Ok(r.get::<_, Option<NaiveDateTime>>(i)?.map(|t| t.date())),
+    }
+}
+
+/// "YYYY-MM-DD…" → the date, if valid.
+fn iso_day(t: &[u8]) -> Option<NaiveDate> {
+    let num = |b: &[u8]| {
+        b.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + (c - b'0') as u32)
+        })
+    };
+    if t.len() < 10 || t[4] != b'-' || t[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(num(&t[0..4])? as i32, num(&t[5..7])?, num(&t[8..10])?)
+}
+
+/// A text column as a code of `codes`.
+fn code_at(r: &Row, i: usize, codes: &mut Codes) -> rusqlite::Result<u32> {
+    match r.get_ref(i)? {
+        ValueRef::Text(t) => match codes.find_bytes(t) {
+            Some(c) => Ok(c),
+            None => Ok(codes.intern(r.get_ref(i)?.as_str()?)),
+        },
+        v => Ok(codes.intern(v.as_str()?)),
+    }
+}
 
 impl Store {
     /// What the report of `period` needs: the suivis from the start of N-1 to the end of
-    /// the period, their people, their latest diagnostics, the period's appointments.
+    /// the period, their people, their latest diagnostics, the period's appointments and
+    /// démarches, étapes, saisines and collective sessions.
     pub fn report_cohort(&self, period: &Period) -> Result<Cohort> {
-        // The démarches of a year are read by one seek per appointment, in date order, into
-        // a table laid out by person: with the default page cache each page is decrypted
-        // again and again. A larger cache while the report reads keeps each page decrypted
-        // once (the same setting as the bulk insert, given back after).
-        let cache: i64 = self.pragma_i64("cache_size")?;
-        self.conn
-            .execute_batch(&format!("PRAGMA cache_size = -{};", super::BULK_CACHE_KIB))?;
-        let cohort = self.report_cohort_cached(period);
-        let _ = self
-            .conn
-            .execute_batch(&format!("PRAGMA cache_size = {cache};"));
-        cohort
-    }
-
-    fn report_cohort_cached(&self, period: &Period) -> Result<Cohort> {
         let (from, to) = (period.load_from(), period.au);
         let c = &self.conn;
         let suivis = {
             let q = format!(
-                "SELECT {} FROM suivis WHERE {OVERLAPPING} ORDER BY id",
-                sql::select_list(&SUIVIS, None)
-            );
-            let mut stmt = c.prepare(&q)?;
-            let at = sql::columns::<Suivi>(&stmt)?;
-            let rows = stmt
-                .query_map(rusqlite::params![from, to], |r| Suivi::from_columns(r, &at))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows
-        };
-        let persons = {
-            let q = format!(
-                "SELECT id, dossier, birth_date, sexe, rsa_statut, rsa_depuis FROM persons
-                 WHERE id IN (SELECT person_id FROM suivis WHERE {OVERLAPPING}) ORDER BY id"
+                "SELECT id, person_id, dispositif, referent, date_orientation,
+                        date_premier_contact, date_entree, sortie_date, sortie_categorie
+                 FROM suivis WHERE {OVERLAPPING} ORDER BY id"
             );
             let mut stmt = c.prepare(&q)?;
             let rows = stmt
                 .query_map(rusqlite::params![from, to], |r| {
-                    Ok(Person {
+                    Ok(ReportSuivi {
                         id: r.get(0)?,
-                        dossier: r.get(1)?,
-                        birth_date: r.get(2)?,
-                        sexe: r.get(3)?,
-                        rsa_statut: r.get(4)?,
-                        rsa_depuis: r.get(5)?,
-                        ..Default::default()
+                        person_id: r.get(1)?,
+                        dispositif: r.get(2)?,
+                        referent: r.get(3)?,
+                        date_orientation: date_at(r, 4)?,
+                        date_premier_contact: date_at(r, 5)?,
+                        date_entree: date_at(r, 6)?,
+                        sortie_date: date_at(r, 7)?,
+                        sortie_categorie: r.get(8)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows
         };
-        let diagnostics = {
-            // In (person, date, id) order, undated first: the last of a person is the latest.
-            let q = format!(
-                "SELECT person_id, date, niveau, inactivite_mois FROM diagnostics
-                 WHERE (date IS NULL OR date <= ?2)
-                   AND person_id IN (SELECT person_id FROM suivis WHERE {OVERLAPPING})
-                 ORDER BY person_id, date, id"
-            );
-            let mut stmt = c.prepare(&q)?;
-            let mut latest: HashMap<Id, Diagnostic> = HashMap::new();
-            let rows = stmt.query_map(rusqlite::params![from, to], |r| {
-                Ok(Diagnostic {
-                    person_id: r.get(0)?,
-                    date: r.get(1)?,
-                    niveau: r.get(2)?,
-                    inactivite_mois: r.get(3)?,
-                    ..Default::default()
-                })
-            })?;
-            for d in rows {
-                let d = d?;
-                latest.insert(d.person_id, d);
+        let followed: IdSet<Id> = suivis.iter().map(|s| s.person_id).collect();
+        let persons = {
+            // One pass over `persons_for_report` (migration 13), the people of the suivis kept.
+            let mut stmt = c.prepare(PERSONS_SQL)?;
+            let mut rows = stmt.query([])?;
+            let mut v = Vec::with_capacity(followed.len());
+            while let Some(r) = rows.next()? {
+                let id: Id = r.get(0)?;
+                if !followed.contains(&id) {
+                    continue;
+                }
+                v.push(ReportPerson {
+                    id,
+                    dossier: r.get(1)?,
+                    birth_date: date_at(r, 2)?,
+                    sexe: r.get(3)?,
+                    rsa_statut: r.get(4)?,
+                    rsa_depuis: date_at(r, 5)?,
+                });
             }
-            let mut v: Vec<Diagnostic> = latest.into_values().collect();
-            v.sort_by_key(|d| d.person_id);
             v
         };
-        let appointments = {
+        let diagnostics = {
+            // One pass over `diagnostics_by_person` (migration 13) in its order: of a
+            // person's diagnostics dated up to the end, the latest is the last (undated first).
+            let mut stmt = c.prepare(DIAGNOSTICS_SQL)?;
+            let mut rows = stmt.query(rusqlite::params![to])?;
+            let mut v: Vec<ReportDiagnostic> = Vec::with_capacity(followed.len());
+            while let Some(r) = rows.next()? {
+                let person_id: Id = r.get(0)?;
+                if !followed.contains(&person_id) {
+                    continue;
+                }
+                let d = ReportDiagnostic {
+                    person_id,
+                    date: date_at(r, 1)?,
+                    niveau: r.get(2)?,
+                    inactivite_mois: r.get(3)?,
+                };
+                match v.last_mut() {
+                    Some(last) if last.person_id == person_id => *last = d,
+                    _ => v.push(d),
+                }
+            }
+            v
+        };
+        let mut codes = Codes::default();
+        // The appointments of the period (and 30 days after, for first interviews), with
+        // the ids of those dated in the period (whose démarches count).
+        let (appointments, mut in_period) = {
             // `start` is "YYYY-MM-DD HH:MM:SS": the day after the last one bounds the range.
             let until = period
                 .appointments_until()
                 .succ_opt()
                 .unwrap_or(period.appointments_until());
             let mut stmt = c.prepare(APPOINTMENTS_SQL)?;
-            let rows = stmt
-                .query_map(rusqlite::params![period.du, until], |r| {
-                    Ok(Appointment {
-                        person_id: r.get(0)?,
-                        start: r.get(1)?,
-                        medium: r.get(2)?,
-                        status: r.get(3)?,
-                        ..Default::default()
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows
+            let mut rows = stmt.query(rusqlite::params![period.du, until])?;
+            let mut v = Vec::new();
+            let mut ids: Vec<(Id, Id)> = Vec::new();
+            while let Some(r) = rows.next()? {
+                let Some(day) = day_at(r, 2)? else { continue };
+                let a = ReportAppointment {
+                    person_id: r.get(1)?,
+                    day,
+                    medium: code_at(r, 3, &mut codes)?,
+                    status: code_at(r, 4, &mut codes)?,
+                };
+                if day <= period.au {
+                    ids.push((r.get(0)?, a.person_id));
+                }
+                v.push(a);
+            }
+            (v, ids)
         };
-        let (demarches, etapes, saisines) = self.report_year_records(period)?;
+        let demarches = {
+            // A merge of the period's appointments (sorted by id) with the démarches in
+            // appointment order: one sequential scan instead of a seek per appointment.
+            // Ids grow with time, so the id range keeps the scan near the period.
+            in_period.sort_unstable();
+            let mut counts: IdMap<(Id, u32), u64> = IdMap::default();
+            if let (Some(first), Some(last)) = (in_period.first(), in_period.last()) {
+                let mut stmt = c.prepare(DEMARCHES_SQL)?;
+                let mut rows = stmt.query(rusqlite::params![first.0, last.0])?;
+                let mut at = 0;
+                while let Some(r) = rows.next()? {
+                    let appointment: Id = r.get(0)?;
+                    while at < in_period.len() && in_period[at].0 < appointment {
+                        at += 1;
+                    }
+                    match in_period.get(at) {
+                        Some((id, person)) if *id == appointment => {
+                            let theme = code_at(r, 1, &mut codes)?;
+                            *counts.entry((*person, theme)).or_default() += 1;
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+            }
+            counts
+                .into_iter()
+                .map(|((person_id, theme), n)| DemarcheCount {
+                    person_id,
+                    theme,
+                    n,
+                })
+                .collect::<Vec<_>>()
+        };
+        drop(in_period);
+        let (etapes, saisines) = self.report_year_records(period)?;
         let sessions = {
             let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
             let until = period.au.succ_opt().unwrap_or(period.au);
@@ -143,6 +249,7 @@ impl Store {
             persons,
             suivis,
             diagnostics,
+            codes,
             appointments,
             demarches,
             etapes,
@@ -151,31 +258,15 @@ impl Store {
         })
     }
 
-    /// The period's démarches, étapes (begun in it) and saisines (dated in it, with the
-    /// person's first honoured individual interview).
+    /// The period's étapes (begun in it) and saisines (dated in it, with the person's first
+    /// honoured individual interview).
     #[allow(clippy::type_complexity)]
     fn report_year_records(
         &self,
         period: &Period,
-    ) -> Result<(
-        Vec<TaggedDemarche>,
-        Vec<Etape>,
-        Vec<(Saisine, Option<chrono::NaiveDate>)>,
-    )> {
+    ) -> Result<(Vec<Etape>, Vec<(Saisine, Option<chrono::NaiveDate>)>)> {
         let c = &self.conn;
         let (du, au) = (period.du, period.au);
-        let until = au.succ_opt().unwrap_or(au);
-        let demarches = c
-            .prepare(DEMARCHES_SQL)?
-            .query_map(rusqlite::params![du, until], |r| {
-                let start: Option<chrono::NaiveDateTime> = r.get(1)?;
-                Ok(TaggedDemarche {
-                    person_id: r.get(0)?,
-                    date: start.map(|s| s.date()),
-                    theme: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
         let etapes = {
             let q = format!(
                 "SELECT {} FROM etapes WHERE debut >= ?1 AND debut <= ?2 ORDER BY debut, id",
@@ -217,7 +308,7 @@ impl Store {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows
         };
-        Ok((demarches, etapes, saisines))
+        Ok((etapes, saisines))
     }
 
     /// Every référent·e named on a suivi (to check a `--referent` filter).
@@ -236,6 +327,56 @@ impl Store {
 mod tests {
     use super::*;
     use crate::clock::Clock;
+
+    fn plan(sql: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let store = Store::open(&dir.path().join("r.db"), Clock::fixed(at)).unwrap();
+        store.explain(sql).unwrap().join("\n")
+    }
+
+    #[test]
+    fn people_and_diagnostics_are_read_from_covering_indexes_in_order() {
+        let p = plan(PERSONS_SQL);
+        assert!(p.contains("USING COVERING INDEX persons_for_report"), "{p}");
+        let d = plan(&DIAGNOSTICS_SQL.replace("?1", "'2026-12-31'"));
+        assert!(
+            d.contains("USING COVERING INDEX diagnostics_by_person"),
+            "{d}"
+        );
+        // In index order: no sort.
+        assert!(
+            !p.contains("TEMP B-TREE") && !d.contains("TEMP B-TREE"),
+            "{p}\n{d}"
+        );
+    }
+
+    #[test]
+    fn the_demarches_are_one_range_of_their_primary_key_without_sort() {
+        let p = plan(&DEMARCHES_SQL.replace("?1", "1").replace("?2", "1000"));
+        assert!(p.contains("USING PRIMARY KEY"), "{p}");
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+    }
+
+    #[test]
+    fn iso_dates_are_read_as_chrono_reads_them() {
+        for s in ["2026-01-31", "1999-12-01", "2024-02-29"] {
+            let want = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            assert_eq!(iso_day(s.as_bytes()), want, "{s}");
+        }
+        for s in [
+            "2026-02-30",
+            "2026-13-01",
+            "20x6-01-01",
+            "2026/01/01",
+            "2026-1-011",
+        ] {
+            assert_eq!(iso_day(s.as_bytes()), None, "{s}");
+        }
+    }
 
     #[test]
     fn the_periods_appointments_are_read_from_the_covering_index_alone() {

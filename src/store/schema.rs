@@ -582,6 +582,19 @@ ALTER TABLE suivis ADD COLUMN engagements_structure TEXT NOT NULL DEFAULT '';
 -- An objective of the plan that belongs to the contract (1) or not (0).
 ALTER TABLE objectives ADD COLUMN contrat INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 13: wt-rep12: the activity report reads people and diagnostics from indexes alone (issue 12)
+    r#"
+-- The report reads, for every person with a suivi of the period, six columns of the person
+-- and, of their diagnostics, the date, niveau and durée d'inactivité. A pass over those
+-- tables decrypts every page of their wide rows (identity, address, projet, compétences…):
+-- 0.5 s of a 100 000-person report. These indexes hold all it reads, so it reads them
+-- alone. `persons_for_report` starts with the id so that new people are appended at its
+-- end (no random insert); the diagnostics pane's index gains the two columns (same order,
+-- same use: a person's snapshots by date) instead of a second index.
+CREATE INDEX persons_for_report ON persons(id, sexe, birth_date, rsa_statut, rsa_depuis, dossier);
+DROP INDEX diagnostics_by_person;
+CREATE INDEX diagnostics_by_person ON diagnostics(person_id, date, id, niveau, inactivite_mois);
+"#,
 ];
 
 /// The schema version this binary writes.

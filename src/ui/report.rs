@@ -1,6 +1,8 @@
 //! The activity report screen: the header (period, filters, structure, occupation), two
-//! bar charts (exits by group, appointments by status) whose labels carry the counts and
-//! percentages, and the report's tables below, scrolled. Pure: it reads `App::report`.
+//! bar charts (exits by group, appointments by status) whose labels carry the counts
+//! (right-aligned) and percentages, a sparkline of the honoured appointments per month
+//! whose title says what it shows with its minimum, maximum and total, and the report's
+//! tables below, scrolled. Pure: it reads `App::report`.
 
 use super::style;
 use crate::app::report::{body_lines, ReportState};
@@ -10,7 +12,7 @@ use crate::text::truncate_width;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, Block, Paragraph, Wrap};
+use ratatui::widgets::{Bar, BarChart, Block, Borders, Paragraph, Sparkline, Wrap};
 use ratatui::Frame;
 
 /// Rows of the appointments chart: (row label in table 3, short label).
@@ -88,13 +90,20 @@ fn figure(c: Option<&Cell>) -> Option<(u64, u64)> {
 }
 
 /// A bar whose label carries its count and percentage: the bar never says anything alone.
+/// Counts are right-aligned on the widest (3 digits at least).
 fn labelled_bars(items: &[(String, u64, u64)], label_w: usize) -> Vec<Bar<'static>> {
+    let count_w = items
+        .iter()
+        .map(|(_, n, _)| n.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(3);
     let name_w = items
         .iter()
         .map(|(l, ..)| unicode_width::UnicodeWidthStr::width(l.as_str()))
         .max()
         .unwrap_or(0)
-        .min(label_w.saturating_sub(12));
+        .min(label_w.saturating_sub(9 + count_w));
     items
         .iter()
         .map(|(label, n, of)| {
@@ -106,7 +115,7 @@ fn labelled_bars(items: &[(String, u64, u64)], label_w: usize) -> Vec<Bar<'stati
             Bar::default()
                 .value(*n)
                 .label(Line::from(format!(
-                    "{name}{} {n:>3} {pct:>8}",
+                    "{name}{} {n:>count_w$} {pct:>8}",
                     " ".repeat(pad)
                 )))
                 .text_value(String::new())
@@ -160,11 +169,102 @@ fn draw_charts(frame: &mut Frame, r: &Report, area: Rect) {
                 .collect()
         })
         .unwrap_or_default();
+    // The appointments' bars (and their borders) on top, the monthly sparkline below.
+    let bars_h = (appts.len() as u16 + 2).min(right.height);
+    let [bars_area, spark_area] =
+        Layout::vertical([Constraint::Length(bars_h), Constraint::Min(0)]).areas(right);
     let bars = labelled_bars(&appts, (right.width as usize).saturating_sub(8));
     if bars.is_empty() {
-        frame.render_widget(Paragraph::new(" Rendez-vous : aucun"), right);
+        frame.render_widget(Paragraph::new(" Rendez-vous : aucun"), bars_area);
     } else {
-        frame.render_widget(chart("Rendez-vous proposés", bars), right);
+        frame.render_widget(chart("Rendez-vous proposés", bars), bars_area);
+    }
+    draw_sparkline(frame, &r.honoured_per_month, spark_area);
+}
+
+/// The sparkline's title: what it shows, with its minimum, maximum and total, as long as
+/// `width` allows.
+pub fn sparkline_title(months: &[(chrono::NaiveDate, u64)], width: usize) -> String {
+    let values = months.iter().map(|(_, n)| *n);
+    let (min, max) = (
+        values.clone().min().unwrap_or(0),
+        values.clone().max().unwrap_or(0),
+    );
+    let total: u64 = values.sum();
+    // The title's two spaces and the box's two corners.
+    let fits = |s: &String| unicode_width::UnicodeWidthStr::width(s.as_str()) + 4 <= width;
+    [
+        format!("Rendez-vous honorés par mois : min {min}, max {max}, total {total}"),
+        format!("Honorés par mois : min {min}, max {max}, total {total}"),
+        format!("Honorés/mois : {min} à {max}, total {total}"),
+        format!("Honorés/mois : {min} à {max}"),
+        format!("Honorés/mois : max {max}"),
+    ]
+    .into_iter()
+    .find(fits)
+    .unwrap_or_else(|| truncate_width("Honorés/mois", width.saturating_sub(4)))
+}
+
+/// Honoured appointments per month: a titled sparkline (each month as wide as the area
+/// allows), with the months' initials under it when there is room. With more months than
+/// columns, the last months that fit are shown and the title says how many.
+fn draw_sparkline(frame: &mut Frame, months: &[(chrono::NaiveDate, u64)], area: Rect) {
+    if area.height < 2 || area.width < 4 {
+        return;
+    }
+    // Four rows or more: a full box (sparkline and the months' initials); fewer: the top
+    // border carries the title.
+    let block = if area.height >= 4 {
+        Block::bordered()
+    } else {
+        Block::new().borders(Borders::TOP)
+    }
+    .border_style(style::border());
+    let inner_w = block.inner(area).width as usize;
+    let shown = &months[months.len().saturating_sub(inner_w.max(1))..];
+    // More months than columns: the title says how many are shown, its figures in the rest.
+    let suffix = if shown.len() < months.len() {
+        format!(" ({} derniers mois)", shown.len())
+    } else {
+        String::new()
+    };
+    let title = format!(
+        "{}{suffix}",
+        sparkline_title(
+            shown,
+            (area.width as usize).saturating_sub(suffix.chars().count())
+        )
+    );
+    let block = block.title(Span::styled(format!(" {title} "), style::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let per = (inner.width as usize / shown.len().max(1)).max(1);
+    let data: Vec<u64> = shown
+        .iter()
+        .flat_map(|(_, n)| std::iter::repeat_n(*n, per))
+        .collect();
+    let axis = inner.height >= 2;
+    let [spark, names] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(if axis { 1 } else { 0 }),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Sparkline::default().data(&data).style(style::title()),
+        spark,
+    );
+    if axis {
+        let initials: String = shown
+            .iter()
+            .map(|(d, _)| {
+                let i = "JFMAMJJASOND"
+                    .chars()
+                    .nth(chrono::Datelike::month0(d) as usize)
+                    .unwrap_or(' ');
+                format!("{i:<per$}")
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(initials).style(style::dim()), names);
     }
 }
 
@@ -208,4 +308,39 @@ fn draw_tables(frame: &mut Frame, st: &ReportState, r: &Report, area: Rect) {
         Paragraph::new(shown).block(block.title_bottom(Line::from(position).right_aligned())),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparkline_title;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_sparkline_title_keeps_its_figures_as_long_as_there_is_room() {
+        let months: Vec<(NaiveDate, u64)> = [3, 0, 12_345, 7]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (NaiveDate::from_ymd_opt(2025, i as u32 + 1, 1).unwrap(), *n))
+            .collect();
+        let full = "Rendez-vous honorés par mois : min 0, max 12345, total 12355";
+        assert_eq!(sparkline_title(&months, 200), full);
+        assert_eq!(
+            sparkline_title(&months, 52),
+            "Honorés par mois : min 0, max 12345, total 12355"
+        );
+        assert_eq!(
+            sparkline_title(&months, 41),
+            "Honorés/mois : 0 à 12345, total 12355"
+        );
+        assert_eq!(sparkline_title(&months, 30), "Honorés/mois : 0 à 12345");
+        assert_eq!(sparkline_title(&months, 27), "Honorés/mois");
+        // Every title fits its width with the box's corners and spaces.
+        for w in 0..80 {
+            let t = sparkline_title(&months, w);
+            assert!(
+                unicode_width::UnicodeWidthStr::width(t.as_str()) + 4 <= w.max(4) || w < 16,
+                "{w}: {t}"
+            );
+        }
+    }
 }
