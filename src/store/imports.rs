@@ -34,63 +34,6 @@ impl ImportBatch {
     }
 }
 
-/// The rows of a new file, moved into the person just written, in their order; an
-/// action's `objective_id` / `barrier_id` is the 1-based position of its objective /
-/// barrier in the file (as [`Store::insert_files`] takes them).
-fn write_rows(
-    tx: &rusqlite::Transaction,
-    f: &PersonFile,
-    pid: crate::domain::Id,
-    now: chrono::NaiveDateTime,
-) -> Result<()> {
-    use crate::domain::{Id, PlanAction};
-    let put = |r: Record| -> Result<Id> {
-        let r = records::in_file(r, pid);
-        Ok(records::apply(tx, &Change::Upsert(r), now, None)?.id)
-    };
-    fn rows<T: Clone>(rows: &[T], wrap: fn(T) -> Record) -> Vec<Record> {
-        rows.iter().cloned().map(wrap).collect()
-    }
-    let each = |rows: Vec<Record>| rows.into_iter().map(&put).collect::<Result<Vec<_>>>();
-    let suivi_ids = each(rows(&f.suivis, Record::Suivi))?;
-    each(rows(&f.diagnostics, Record::Diagnostic))?;
-    let barrier_ids = each(rows(&f.barriers, Record::Barrier))?;
-    let objective_ids = each(rows(&f.objectives, Record::Objective))?;
-    let pick = |ids: &[Id], pos: Option<Id>| {
-        pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
-    };
-    for a in &f.actions {
-        put(Record::Action(PlanAction {
-            objective_id: pick(&objective_ids, a.objective_id),
-            barrier_id: pick(&barrier_ids, a.barrier_id),
-            ..a.clone()
-        }))?;
-    }
-    each(rows(&f.appointments, Record::Appointment))?;
-    each(rows(&f.notes, Record::Note))?;
-    each(rows(&f.etapes, Record::Etape))?;
-    // A saisine's or veille's suivi is its position in the file (as in `insert_files`).
-    let on_suivi = |pos: Id| {
-        pick(&suivi_ids, Some(pos))
-            .or(suivi_ids.last().copied())
-            .unwrap_or(0)
-    };
-    for s in &f.saisines {
-        put(Record::Saisine(crate::domain::Saisine {
-            suivi_id: on_suivi(s.suivi_id),
-            ..s.clone()
-        }))?;
-    }
-    for v in &f.veilles {
-        put(Record::Veille(crate::domain::Veille {
-            suivi_id: on_suivi(v.suivi_id),
-            ..v.clone()
-        }))?;
-    }
-    each(rows(&f.eligibilities, Record::Eligibility))?;
-    Ok(())
-}
-
 impl Store {
     /// Every person with their current suivi (the open one, else the latest), for matching.
     pub fn import_candidates(&self) -> Result<Vec<(Person, Option<Suivi>)>> {
@@ -112,7 +55,7 @@ impl Store {
     }
 
     /// Writes an import in ONE transaction (all or nothing): each new file (person, then its
-    /// rows, see [`write_rows`]) and each change, with their audit entries, then one `import` entry with
+    /// rows, see `records::insert_file_rows`) and each change, with their audit entries, then one `import` entry with
     /// `audit_detail`. `progress(done, total)` is called along the way. Returns the ids of
     /// the new persons. An empty batch writes nothing, not even the audit entry.
     pub fn import_batch(
@@ -144,7 +87,7 @@ impl Store {
                 Some(pid),
                 Some(pid),
             )?;
-            write_rows(&tx, f, pid, now)?;
+            records::insert_file_rows(&tx, f.clone(), pid, now)?;
             ids.push(pid);
             done += 1;
             if done % 500 == 0 {

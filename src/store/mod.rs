@@ -44,7 +44,7 @@ pub use queries::{
 
 use crate::auth::DbKey;
 use crate::clock::Clock;
-use crate::domain::{Change, Id, PersonFile, PlanAction, Record, Saisine, Veille};
+use crate::domain::{Change, Id, PersonFile, Record};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -645,8 +645,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut count = 0;
-        for f in files {
-            let pid = records::insert_in_new_file(&tx, &Record::Person(f.person), now)?;
+        for mut f in files {
+            let person = std::mem::take(&mut f.person);
+            let pid = records::insert_in_new_file(&tx, &Record::Person(person), now)?;
             // One audit entry per imported file, not one per row.
             audit::write(
                 &tx,
@@ -657,75 +658,7 @@ impl Store {
                 Some(pid),
                 Some(pid),
             )?;
-            // The rows of the file, in their order, moved into the person just written.
-            let mut changes = 0;
-            let mut put = |r: Record| -> Result<Id> {
-                changes += 1;
-                records::insert_in_new_file(&tx, &records::in_file(r, pid), now)
-            };
-            let suivi_ids = f
-                .suivis
-                .into_iter()
-                .map(|r| put(Record::Suivi(r)))
-                .collect::<Result<Vec<_>>>()?;
-            for r in f.diagnostics {
-                put(Record::Diagnostic(r))?;
-            }
-            let barrier_ids = f
-                .barriers
-                .into_iter()
-                .map(|r| put(Record::Barrier(r)))
-                .collect::<Result<Vec<_>>>()?;
-            let objective_ids = f
-                .objectives
-                .into_iter()
-                .map(|r| put(Record::Objective(r)))
-                .collect::<Result<Vec<_>>>()?;
-            let pick = |ids: &[Id], pos: Option<Id>| {
-                pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
-            };
-            for a in f.actions {
-                put(Record::Action(PlanAction {
-                    objective_id: pick(&objective_ids, a.objective_id),
-                    barrier_id: pick(&barrier_ids, a.barrier_id),
-                    ..a
-                }))?;
-            }
-            for r in f.appointments {
-                put(Record::Appointment(r))?;
-            }
-            for r in f.notes {
-                put(Record::Note(r))?;
-            }
-            for r in f.etapes {
-                put(Record::Etape(r))?;
-            }
-            // A saisine's or veille's suivi is its position in the file (see `Saisine`); a
-            // position the file does not have goes on its last suivi (none: refused by the
-            // foreign key, nothing of the file written).
-            let on_suivi = |pos: Id| {
-                pick(&suivi_ids, Some(pos))
-                    .or(suivi_ids.last().copied())
-                    .unwrap_or(0)
-            };
-            for s in f.saisines {
-                put(Record::Saisine(Saisine {
-                    suivi_id: on_suivi(s.suivi_id),
-                    ..s
-                }))?;
-            }
-            for v in f.veilles {
-                put(Record::Veille(Veille {
-                    suivi_id: on_suivi(v.suivi_id),
-                    ..v
-                }))?;
-            }
-            for r in f.eligibilities {
-                put(Record::Eligibility(r))?;
-            }
-            if changes > 0 {
-                records::touch_n(&tx, pid, changes, now)?;
-            }
+            records::insert_file_rows(&tx, f, pid, now)?;
             inserted(pid);
             count += 1;
         }

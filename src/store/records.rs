@@ -144,6 +144,89 @@ pub(super) fn insert_in_new_file(
     upsert(conn, record, false, now)
 }
 
+/// The rows of a new file (its person, `pid`, just written) in their order, moved into it
+/// through the write path's statements, then the person's version bumped once for all of
+/// them ([`touch_n`]: the same stored versions as one bump per record). In the file an
+/// action's `objective_id` / `barrier_id` is the 1-based position of its objective /
+/// barrier, a saisine's or veille's `suivi_id` that of its suivi: remapped to the stored
+/// ids. The bulk insert (demo) and the import share it. The file's person is not read.
+pub(super) fn insert_file_rows(
+    db: &dyn Exec,
+    f: PersonFile,
+    pid: Id,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let mut changes = 0;
+    let mut put = |r: Record| -> Result<Id> {
+        changes += 1;
+        insert_in_new_file(db, &in_file(r, pid), now)
+    };
+    let suivi_ids = f
+        .suivis
+        .into_iter()
+        .map(|r| put(Record::Suivi(r)))
+        .collect::<Result<Vec<_>>>()?;
+    for r in f.diagnostics {
+        put(Record::Diagnostic(r))?;
+    }
+    let barrier_ids = f
+        .barriers
+        .into_iter()
+        .map(|r| put(Record::Barrier(r)))
+        .collect::<Result<Vec<_>>>()?;
+    let objective_ids = f
+        .objectives
+        .into_iter()
+        .map(|r| put(Record::Objective(r)))
+        .collect::<Result<Vec<_>>>()?;
+    let pick = |ids: &[Id], pos: Option<Id>| {
+        pos.and_then(|p| ids.get((p as usize).wrapping_sub(1)).copied())
+    };
+    for a in f.actions {
+        put(Record::Action(PlanAction {
+            objective_id: pick(&objective_ids, a.objective_id),
+            barrier_id: pick(&barrier_ids, a.barrier_id),
+            ..a
+        }))?;
+    }
+    for r in f.appointments {
+        put(Record::Appointment(r))?;
+    }
+    for r in f.notes {
+        put(Record::Note(r))?;
+    }
+    for r in f.etapes {
+        put(Record::Etape(r))?;
+    }
+    // A saisine's or veille's suivi is its position in the file (see `Saisine`); a
+    // position the file does not have goes on its last suivi (none: refused by the
+    // foreign key, nothing of the file written).
+    let on_suivi = |pos: Id| {
+        pick(&suivi_ids, Some(pos))
+            .or(suivi_ids.last().copied())
+            .unwrap_or(0)
+    };
+    for s in f.saisines {
+        put(Record::Saisine(Saisine {
+            suivi_id: on_suivi(s.suivi_id),
+            ..s
+        }))?;
+    }
+    for v in f.veilles {
+        put(Record::Veille(Veille {
+            suivi_id: on_suivi(v.suivi_id),
+            ..v
+        }))?;
+    }
+    for r in f.eligibilities {
+        put(Record::Eligibility(r))?;
+    }
+    if changes > 0 {
+        touch_n(db, pid, changes, now)?;
+    }
+    Ok(())
+}
+
 /// The person's version and time of change after a change of one of its records.
 fn touch_record(conn: &dyn Exec, record: &Record, now: NaiveDateTime) -> Result<()> {
     match record {
