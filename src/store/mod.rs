@@ -9,6 +9,7 @@
 
 pub mod audit;
 mod backup;
+mod bulk;
 mod cipher;
 mod eligibility;
 mod error;
@@ -659,6 +660,12 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Into an empty base the secondary indexes are built once at the end (`bulk`).
+        let dropped = if bulk::is_empty(&tx)? {
+            Some(bulk::drop_secondary_indexes(&tx)?)
+        } else {
+            None
+        };
         let mut count = 0;
         for f in files {
             let pid = records::insert_in_new_file(&tx, &Record::Person(f.person), now)?;
@@ -743,6 +750,9 @@ impl Store {
             }
             inserted(pid);
             count += 1;
+        }
+        if let Some(dropped) = dropped {
+            bulk::recreate(&tx, dropped)?;
         }
         tx.commit()?;
         Ok(count)

@@ -149,13 +149,18 @@ impl Sql {
 }
 
 /// Binds `value` to the parameter `name` if the statement has it.
-pub(super) fn bind<T: ToSql + ?Sized>(
+pub(super) fn bind<T: ToSql + std::any::Any>(
     stmt: &mut Statement<'_>,
     name: &str,
     value: &T,
 ) -> rusqlite::Result<()> {
     if let Some(i) = stmt.parameter_index(name)? {
-        stmt.raw_bind_parameter(i, value)?;
+        // Dates and times as the same text, without chrono's generic formatter (bulk).
+        let mut buf = [0u8; super::bulk::DATE_TIME_LEN];
+        match super::bulk::date_text(value, &mut buf) {
+            Some(text) => stmt.raw_bind_parameter(i, text)?,
+            None => stmt.raw_bind_parameter(i, value)?,
+        }
     }
     Ok(())
 }
@@ -271,14 +276,19 @@ pub(super) fn list<T: Stored>(conn: &Connection, owner: Id) -> rusqlite::Result<
 }
 
 /// Replaces the sub-rows of `owner` by `rows` (in their order, where the table keeps one).
+/// `fresh`: the owner was just inserted under an id the base gave, which was never used
+/// (AUTOINCREMENT), so it has no sub-row to delete.
 pub(super) fn replace_sub_rows<T: Stored>(
     conn: &Connection,
     owner: Id,
     rows: &[T],
+    fresh: bool,
 ) -> rusqlite::Result<()> {
     let sql = T::sql();
-    conn.prepare_cached(&sql.delete_by_owner)?
-        .execute([owner])?;
+    if !fresh {
+        conn.prepare_cached(&sql.delete_by_owner)?
+            .execute([owner])?;
+    }
     let mut insert = conn.prepare_cached(&sql.insert)?;
     for (i, r) in rows.iter().enumerate() {
         r.bind(&mut insert)?;
@@ -306,6 +316,8 @@ pub(super) fn write<T: Stored>(
         (false, true) => &sql.insert_with_key,
         (false, false) => &sql.insert,
     };
+    // A new row under an id the base gives: the tables with sub-rows are AUTOINCREMENT.
+    let fresh = !exists && id == 0;
     let mut stmt = conn.prepare_cached(text)?;
     row.bind(&mut stmt)?;
     let n = stmt.raw_execute()?;
@@ -314,7 +326,7 @@ pub(super) fn write<T: Stored>(
         true => id,
         false => conn.last_insert_rowid(),
     };
-    row.write_sub_rows(conn, id)?;
+    row.write_sub_rows(conn, id, fresh)?;
     Ok(id)
 }
 

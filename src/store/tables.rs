@@ -77,8 +77,9 @@ pub(super) trait Stored: Sized {
     }
     /// Loads the sub-rows kept in their own table (a diagnostic's theme assessments).
     fn load_sub_rows(&mut self, conn: &Connection) -> rusqlite::Result<()>;
-    /// Replaces the sub-rows of the row `id` by this record's.
-    fn write_sub_rows(&self, conn: &Connection, id: Id) -> rusqlite::Result<()>;
+    /// Replaces the sub-rows of the row `id` by this record's (`fresh`: a new row, which
+    /// has none yet).
+    fn write_sub_rows(&self, conn: &Connection, id: Id, fresh: bool) -> rusqlite::Result<()>;
 }
 
 /// Describes a table and maps its record, naming each column once.
@@ -138,8 +139,13 @@ macro_rules! stored {
             }
 
             #[allow(unused_variables)]
-            fn write_sub_rows(&self, conn: &Connection, id: Id) -> rusqlite::Result<()> {
-                $($(sql::replace_sub_rows(conn, id, &self.$sub)?;)*)?
+            fn write_sub_rows(
+                &self,
+                conn: &Connection,
+                id: Id,
+                fresh: bool,
+            ) -> rusqlite::Result<()> {
+                $($(sql::replace_sub_rows(conn, id, &self.$sub, fresh)?;)*)?
                 Ok(())
             }
         }
