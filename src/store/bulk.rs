@@ -50,11 +50,16 @@ pub(super) fn drop_secondary_indexes(conn: &Connection) -> Result<Dropped> {
 
 /// Creates the dropped indexes again, each from its stored text (so `sqlite_master` ends
 /// with the same definitions).
+/// The sorts of `CREATE INDEX` may use a helper thread (`PRAGMA threads`) meanwhile.
 pub(super) fn recreate(conn: &Connection, dropped: Dropped) -> Result<()> {
-    for (_, sql) in dropped.0 {
-        conn.execute_batch(&sql)?;
-    }
-    Ok(())
+    let threads: i64 = conn.query_row("PRAGMA threads", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA threads = 2;")?;
+    let made = dropped
+        .0
+        .iter()
+        .try_for_each(|(_, sql)| conn.execute_batch(sql));
+    let _ = conn.execute_batch(&format!("PRAGMA threads = {threads};"));
+    Ok(made?)
 }
 
 /// Length of the longest text [`date_text`] writes (`YYYY-MM-DD HH:MM:SS`).
