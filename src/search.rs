@@ -80,12 +80,14 @@ struct Searched {
 /// [`SearchIndex::search`] on every keystroke.
 pub struct SearchIndex {
     entries: Vec<SearchEntry>,
-    /// All folded haystacks, concatenated (shared with the scan's helper threads).
-    hay: Arc<str>,
+    /// All folded haystacks, concatenated (shared with the scan's helper threads; an
+    /// `Arc` of the built buffers, not `Arc<str>`, which would copy them while the
+    /// caseload loads: its memory peak).
+    hay: Arc<String>,
     /// `hay[ends[i - 1]..ends[i]]` is the haystack of entry `i` (start 0).
-    ends: Arc<[usize]>,
+    ends: Arc<Vec<usize>>,
     /// Per entry, bit set of the bytes present in its haystack.
-    masks: Arc<[u64]>,
+    masks: Arc<Vec<u64>>,
     threads: usize,
     /// Current results, best first.
     hits: Vec<Hit>,
@@ -494,9 +496,9 @@ const SHARED_CHUNKS: usize = 16;
 /// What a scan needs, owned (helper threads outlive no borrow): the index's buffers are
 /// shared, the candidates copied once.
 struct Shared {
-    hay: Arc<str>,
-    ends: Arc<[usize]>,
-    masks: Arc<[u64]>,
+    hay: Arc<String>,
+    ends: Arc<Vec<usize>>,
+    masks: Arc<Vec<u64>>,
     words: Vec<String>,
     mask: u64,
     candidates: Arc<[usize]>,
@@ -644,9 +646,9 @@ impl SearchIndex {
         let matched = (0..entries.len()).collect();
         SearchIndex {
             entries,
-            hay: hay.into(),
-            ends: ends.into(),
-            masks: masks.into(),
+            hay: Arc::new(hay),
+            ends: Arc::new(ends),
+            masks: Arc::new(masks),
             threads,
             hits,
             matched,
