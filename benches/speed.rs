@@ -459,7 +459,7 @@ fn startup_breakdown(rf: &Referential, db: &Path, runs: usize) -> Res<Breakdown>
                 rows.iter()
                     .map(|r| SearchEntry {
                         id: r.person_id,
-                        display: r.display_name(),
+                        display: r.display_name().into(),
                         extra: format!(
                             "{} {} {}",
                             r.dossier,

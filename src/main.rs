@@ -702,10 +702,23 @@ fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
     };
     let rf = referential();
     let started = std::time::Instant::now();
-    let people = demo::files(&rf, seed, ctx.clock.now()).take(persons);
     // One transaction for all (the write path's statements, prepared once): 100 000 people
-    // in seconds rather than minutes; files are generated as they are inserted.
-    let done = store.insert_files_each(people, |_| {})?;
+    // in seconds rather than minutes. The files are generated on a second thread while they
+    // are inserted (the same files in the same order: one generator, one stream), a few
+    // hundred ahead at most, in batches (one wake-up of the other thread per batch).
+    let now = ctx.clock.now();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<_>>(4);
+    let generator = std::thread::spawn(move || {
+        let mut files = demo::files(&rf, seed, now).take(persons).peekable();
+        while files.peek().is_some() {
+            if tx.send(files.by_ref().take(64).collect()).is_err() {
+                break; // the insert stopped (an error): nothing more to make
+            }
+        }
+    });
+    let done = store.insert_files_each(rx.into_iter().flatten(), |_| {});
+    let _ = generator.join();
+    let done = done?;
     eprintln!(
         "{done} personnes fictives créées dans {} ({:.1} s)",
         path.display(),

@@ -26,6 +26,8 @@
 
 use std::fmt;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -38,8 +40,9 @@ use crate::text::{fold, fold_with_map};
 pub struct SearchEntry {
     /// Database id of the person.
     pub id: i64,
-    /// Text of the list's name column, e.g. "DUPONT Marie (née MARTIN)".
-    pub display: String,
+    /// Text of the list's name column, e.g. "DUPONT Marie (née MARTIN)"; compact: up to
+    /// 24 bytes it needs no allocation of its own (most names; issue 14, memory at 100k).
+    pub display: compact_str::CompactString,
     /// Other searchable fields separated by spaces (n° de dossier, commune,
     /// birth date as dd/mm/yyyy).
     pub extra: String,
@@ -77,12 +80,14 @@ struct Searched {
 /// [`SearchIndex::search`] on every keystroke.
 pub struct SearchIndex {
     entries: Vec<SearchEntry>,
-    /// All folded haystacks, concatenated.
-    hay: String,
+    /// All folded haystacks, concatenated (shared with the scan's helper threads; an
+    /// `Arc` of the built buffers, not `Arc<str>`, which would copy them while the
+    /// caseload loads: its memory peak).
+    hay: Arc<String>,
     /// `hay[ends[i - 1]..ends[i]]` is the haystack of entry `i` (start 0).
-    ends: Vec<usize>,
+    ends: Arc<Vec<usize>>,
     /// Per entry, bit set of the bytes present in its haystack.
-    masks: Vec<u64>,
+    masks: Arc<Vec<u64>>,
     threads: usize,
     /// Current results, best first.
     hits: Vec<Hit>,
@@ -483,27 +488,134 @@ impl Scan<'_> {
             })
             .collect()
     }
+}
 
-    fn run_parallel(&self, candidates: &[usize], threads: usize) -> Vec<Hit> {
-        if threads < 2 || candidates.len() < PARALLEL_THRESHOLD {
-            return self.run(candidates);
-        }
-        let chunk = candidates.len().div_ceil(threads);
-        let mut chunks = candidates.chunks(chunk);
-        let first = chunks.next().unwrap_or_default();
-        thread::scope(|s| {
-            let handles: Vec<_> = chunks.map(|c| s.spawn(move || self.run(c))).collect();
-            let mut hits = self.run(first);
-            for h in handles {
-                match h.join() {
-                    Ok(part) => hits.extend(part),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
+/// Chunks of candidates a shared scan is cut into (each a fraction of a millisecond).
+const SHARED_CHUNKS: usize = 16;
+
+/// What a scan needs, owned (helper threads outlive no borrow): the index's buffers are
+/// shared, the candidates copied once.
+struct Shared {
+    hay: Arc<String>,
+    ends: Arc<Vec<usize>>,
+    masks: Arc<Vec<u64>>,
+    words: Vec<String>,
+    mask: u64,
+    candidates: Arc<[usize]>,
+}
+
+/// The chunks of one shared scan: the next chunk to claim, each chunk's hits once done.
+struct Work {
+    shared: Shared,
+    chunk: usize,
+    count: usize,
+    next: AtomicUsize,
+    done: Mutex<Vec<Option<Vec<Hit>>>>,
+    finished: Condvar,
+}
+
+impl Work {
+    fn chunk(&self, i: usize) -> &[usize] {
+        let c = &self.shared.candidates;
+        &c[(i * self.chunk).min(c.len())..((i + 1) * self.chunk).min(c.len())]
+    }
+
+    /// Claims and scores chunks until none is left.
+    fn drain(&self) {
+        let sh = &self.shared;
+        let words: Vec<&str> = sh.words.iter().map(String::as_str).collect();
+        let scan = Scan {
+            hay: &sh.hay,
+            ends: &sh.ends,
+            masks: &sh.masks,
+            words: &words,
+            mask: sh.mask,
+        };
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.count {
+                return;
             }
-            hits
-        })
+            let hits = scan.run(self.chunk(i));
+            let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+            done[i] = Some(hits);
+            self.finished.notify_all();
+        }
     }
 }
+
+/// Scores the candidates on the calling thread and `helpers` more, in entry order.
+///
+/// Work sharing rather than one fixed part per thread: the candidates are cut into small
+/// chunks that whoever is running claims next, and the caller never waits for a helper that
+/// has not started (on a loaded machine a new thread can wait several milliseconds for a
+/// core: with fixed parts the keystroke waited for the last one scheduled). The caller waits
+/// only for chunks a helper is scoring. Helpers are detached: one that starts after the
+/// work is gone finds nothing to claim and ends. A helper that panics leaves its chunk
+/// undone: the caller scores it itself. The hits are the same as one sequential scan's.
+fn shared_scan(shared: Shared, helpers: usize) -> Vec<Hit> {
+    let n = shared.candidates.len();
+    let chunk = n.div_ceil(SHARED_CHUNKS).max(1);
+    let count = n.div_ceil(chunk);
+    let work = Arc::new(Work {
+        shared,
+        chunk,
+        count,
+        next: AtomicUsize::new(0),
+        done: Mutex::new(vec![None; count]),
+        finished: Condvar::new(),
+    });
+    let mut running = 0;
+    for _ in 0..helpers {
+        let w = Arc::clone(&work);
+        if thread::Builder::new()
+            .name("recherche".into())
+            .spawn(move || w.drain())
+            .is_ok()
+        {
+            running += 1;
+        }
+    }
+    work.drain();
+    let mut done = work.done.lock().unwrap_or_else(|p| p.into_inner());
+    // Chunks still missing are being scored by a helper (claimed before the caller's
+    // last claim); a helper that died (panic) wakes nobody, hence the timeout.
+    let started = std::time::Instant::now();
+    while running > 0 && done.iter().any(Option::is_none) {
+        let Some(left) = HELPER_PATIENCE.checked_sub(started.elapsed()) else {
+            break;
+        };
+        done = work
+            .finished
+            .wait_timeout(done, left)
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+    let mut hits = Vec::new();
+    for i in 0..count {
+        match done[i].take() {
+            Some(part) => hits.extend(part),
+            // Never scored (its helper failed): done here, same result.
+            None => {
+                let sh = &work.shared;
+                let words: Vec<&str> = sh.words.iter().map(String::as_str).collect();
+                let scan = Scan {
+                    hay: &sh.hay,
+                    ends: &sh.ends,
+                    masks: &sh.masks,
+                    words: &words,
+                    mask: sh.mask,
+                };
+                hits.extend(scan.run(work.chunk(i)));
+            }
+        }
+    }
+    hits
+}
+
+/// How long the caller waits for a helper's chunk before scoring it itself (a helper that
+/// panicked never delivers; a slow one is waited for about that long at most).
+const HELPER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl SearchIndex {
     /// Builds the index (folds every entry once).
@@ -534,9 +646,9 @@ impl SearchIndex {
         let matched = (0..entries.len()).collect();
         SearchIndex {
             entries,
-            hay,
-            ends,
-            masks,
+            hay: Arc::new(hay),
+            ends: Arc::new(ends),
+            masks: Arc::new(masks),
             threads,
             hits,
             matched,
@@ -642,7 +754,19 @@ impl SearchIndex {
             words: &words,
             mask: words.iter().fold(0, |m, w| m | mask_of(w)),
         };
-        let hits = scan.run_parallel(&candidates, self.threads);
+        let hits = if self.threads < 2 || candidates.len() < PARALLEL_THRESHOLD {
+            scan.run(&candidates)
+        } else {
+            let shared = Shared {
+                hay: Arc::clone(&self.hay),
+                ends: Arc::clone(&self.ends),
+                masks: Arc::clone(&self.masks),
+                words: words.iter().map(|w| w.to_string()).collect(),
+                mask: scan.mask,
+                candidates: candidates.as_slice().into(),
+            };
+            shared_scan(shared, self.threads - 1)
+        };
 
         let mut matched = candidates;
         matched.clear();
@@ -705,7 +829,7 @@ mod tests {
     fn entry(id: i64, display: &str, extra: &str) -> SearchEntry {
         SearchEntry {
             id,
-            display: display.to_string(),
+            display: display.into(),
             extra: extra.to_string(),
         }
     }
@@ -892,8 +1016,11 @@ mod tests {
         par.threads = 2;
         let mut seq = SearchIndex::new(entries);
         seq.threads = 1;
+        let mut many = SearchIndex::new(seq.entries().to_vec());
+        many.threads = 5;
         for q in ["n", "nom1", "nom1 ville3", "prenom", "0"] {
             assert_eq!(par.search(q), seq.search(q), "query {q:?}");
+            assert_eq!(many.search(q), seq.search(q), "query {q:?}, 4 helpers");
         }
     }
 

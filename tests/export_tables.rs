@@ -814,7 +814,7 @@ fn the_caseload_key_writes_the_visible_list() {
         let c = &app.caseload;
         c.visible
             .iter()
-            .map(|i| c.rows[*i].dossier.clone())
+            .map(|i| c.rows[*i].dossier.to_string())
             .collect()
     };
     let audit_before = env.audit_count("export");

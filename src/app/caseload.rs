@@ -40,7 +40,7 @@ const FIRST_READ_MAX: usize = 600;
 fn search_entry(r: &CaseloadRow) -> SearchEntry {
     SearchEntry {
         id: r.person_id,
-        display: r.display_name(),
+        display: r.display_name().into(),
         extra: format!(
             "{} {} {}",
             r.dossier,

@@ -1,4 +1,5 @@
 use chrono::{NaiveDate, NaiveDateTime};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::codes;
@@ -496,18 +497,22 @@ impl Change {
 }
 
 /// One row of the caseload ("file active") list: a read model built by one query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+///
+/// The texts are [`CompactString`]s: up to 24 bytes (a n° de dossier, most names, communes and
+/// referents) they are held inside the row, without an allocation of their own, which at
+/// 100 000 people is about 19 MB less than six `String`s (issue 14).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CaseloadRow {
     pub person_id: Id,
-    pub dossier: String,
-    pub nom: String,
-    pub prenom: String,
-    pub nom_usage: String,
+    pub dossier: CompactString,
+    pub nom: CompactString,
+    pub prenom: CompactString,
+    pub nom_usage: CompactString,
     pub birth_date: Option<NaiveDate>,
-    pub commune: String,
+    pub commune: CompactString,
     /// From the current support period, if any.
-    pub dispositif: Option<Code>,
-    pub referent: String,
+    pub dispositif: Option<CompactString>,
+    pub referent: CompactString,
     pub date_orientation: Option<NaiveDate>,
     pub date_premier_contact: Option<NaiveDate>,
     pub sortie_date: Option<NaiveDate>,

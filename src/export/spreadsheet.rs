@@ -455,17 +455,17 @@ pub fn write_caseload<'a, W: Write>(
     };
     for r in rows {
         let cells = [
-            r.dossier.clone(),
-            r.nom.clone(),
-            r.prenom.clone(),
-            r.nom_usage.clone(),
+            r.dossier.to_string(),
+            r.nom.to_string(),
+            r.prenom.to_string(),
+            r.nom_usage.to_string(),
             date(r.birth_date),
-            r.commune.clone(),
+            r.commune.to_string(),
             r.dispositif
                 .as_deref()
                 .map(|d| label_in(&rf.dispositifs, d).to_string())
                 .unwrap_or_default(),
-            r.referent.clone(),
+            r.referent.to_string(),
             date(r.date_orientation),
             date(r.date_premier_contact),
             datetime(r.last_honoured),

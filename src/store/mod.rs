@@ -10,6 +10,7 @@
 pub mod audit;
 mod backend;
 mod backup;
+mod bulk;
 mod cipher;
 pub(crate) mod db;
 mod eligibility;
@@ -644,6 +645,12 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Into an empty base the secondary indexes are built once at the end (`bulk`).
+        let dropped = if bulk::is_empty(&tx)? {
+            Some(bulk::drop_secondary_indexes(&tx)?)
+        } else {
+            None
+        };
         let mut count = 0;
         for mut f in files {
             let person = std::mem::take(&mut f.person);
@@ -661,6 +668,9 @@ impl Store {
             records::insert_file_rows(&tx, f, pid, now)?;
             inserted(pid);
             count += 1;
+        }
+        if let Some(dropped) = dropped {
+            bulk::recreate(&tx, dropped)?;
         }
         tx.commit()?;
         Ok(count)

@@ -113,18 +113,42 @@ fn datetime_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>>
     r.get(i)
 }
 
+/// Column `i` as a compact text (no `String` in between); NULL as `None`.
+fn compact_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<compact_str::CompactString>> {
+    match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+            .map(|t| Some(t.into()))
+            .map_err(rusqlite::Error::Utf8Error),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            i,
+            format!("column {i}"),
+            other.data_type(),
+        )),
+    }
+}
+
+/// [`compact_at`] for a NOT NULL column.
+fn compact_text(r: &db::Row, i: usize) -> rusqlite::Result<compact_str::CompactString> {
+    compact_at(r, i)?.ok_or(rusqlite::Error::InvalidColumnType(
+        i,
+        format!("column {i}"),
+        rusqlite::types::Type::Null,
+    ))
+}
+
 /// Builds one caseload row from a row of [`CASELOAD_SQL`].
 pub(super) fn caseload_row(r: &db::Row) -> rusqlite::Result<CaseloadRow> {
     Ok(CaseloadRow {
         person_id: r.get(0)?,
-        dossier: r.get(1)?,
-        nom: r.get(2)?,
-        prenom: r.get(3)?,
-        nom_usage: r.get(4)?,
+        dossier: compact_text(r, 1)?,
+        nom: compact_text(r, 2)?,
+        prenom: compact_text(r, 3)?,
+        nom_usage: compact_text(r, 4)?,
         birth_date: date_at(r, 5)?,
-        commune: r.get(6)?,
-        dispositif: r.get(7)?,
-        referent: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        commune: compact_text(r, 6)?,
+        dispositif: compact_at(r, 7)?,
+        referent: compact_at(r, 8)?.unwrap_or_default(),
         date_orientation: date_at(r, 9)?,
         date_premier_contact: date_at(r, 10)?,
         sortie_date: date_at(r, 11)?,

@@ -12,7 +12,6 @@
 use super::db::{self, Exec};
 use super::sql::{self, Sql};
 use crate::domain::*;
-use rusqlite::types::ToSql;
 use rusqlite::Row;
 
 /// What a column is for when a row is written.
@@ -67,7 +66,7 @@ pub(super) trait Stored: Sized {
     /// Every field with the parameter named after its column (`:nom`); a statement binds
     /// those it names (an update has no parameter for a fixed column, a new row none for
     /// its key).
-    fn params(&self) -> Vec<(&'static str, &dyn ToSql)>;
+    fn params(&self) -> Vec<(&'static str, sql::Param<'_>)>;
     /// The columns the fields are read from, in field order.
     const FIELDS: &'static [&'static str];
     /// Reads a row whose field `k` is in column `at[k]`, as [`sql::columns`] finds them by
@@ -80,8 +79,9 @@ pub(super) trait Stored: Sized {
     }
     /// Loads the sub-rows kept in their own table (a diagnostic's theme assessments).
     fn load_sub_rows(&mut self, db: &dyn Exec) -> super::Result<()>;
-    /// Replaces the sub-rows of the row `id` by this record's.
-    fn write_sub_rows(&self, db: &dyn Exec, id: Id) -> super::Result<()>;
+    /// Replaces the sub-rows of the row `id` by this record's (`fresh`: a new row, which
+    /// has none yet).
+    fn write_sub_rows(&self, db: &dyn Exec, id: Id, fresh: bool) -> super::Result<()>;
 }
 
 /// Describes a table and maps its record, naming each column once.
@@ -115,8 +115,8 @@ macro_rules! stored {
                 SQL.get_or_init(|| Sql::new(&$konst))
             }
 
-            fn params(&self) -> Vec<(&'static str, &dyn ToSql)> {
-                vec![$((concat!(":", stringify!($col)), &self.$col as &dyn ToSql)),*]
+            fn params(&self) -> Vec<(&'static str, sql::Param<'_>)> {
+                vec![$((concat!(":", stringify!($col)), sql::field(&self.$col))),*]
             }
 
             const FIELDS: &'static [&'static str] = &[$(stringify!($col)),*];
@@ -140,8 +140,8 @@ macro_rules! stored {
             }
 
             #[allow(unused_variables)]
-            fn write_sub_rows(&self, db: &dyn Exec, id: Id) -> super::Result<()> {
-                $($(sql::replace_sub_rows(db, id, &self.$sub)?;)*)?
+            fn write_sub_rows(&self, db: &dyn Exec, id: Id, fresh: bool) -> super::Result<()> {
+                $($(sql::replace_sub_rows(db, id, &self.$sub, fresh)?;)*)?
                 Ok(())
             }
         }

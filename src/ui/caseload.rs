@@ -251,7 +251,7 @@ fn person_row(
     let disp = r.dispositif.as_deref().unwrap_or("—").to_uppercase();
     let mut cells = vec![
         Cell::from(name),
-        Cell::from(r.dossier.clone()),
+        Cell::from(r.dossier.to_string()),
         Cell::from(disp),
     ];
     if wide {
