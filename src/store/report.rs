@@ -20,7 +20,7 @@ use crate::report::{
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::ValueRef;
-use rusqlite::Row;
+use rusqlite::{Connection, Row};
 
 /// Suivis open at some point of [?1, ?2]: started (entry, else orientation, else exit, or
 /// no date at all) by ?2 and not left before ?1 (as `report::overlaps`).
@@ -106,139 +106,15 @@ impl Store {
     pub fn report_cohort(&self, period: &Period) -> Result<Cohort> {
         let (from, to) = (period.load_from(), period.au);
         let c = &self.conn;
-        let suivis = {
-            let q = format!(
-                "SELECT id, person_id, dispositif, referent, date_orientation,
-                        date_premier_contact, date_entree, sortie_date, sortie_categorie
-                 FROM suivis WHERE {OVERLAPPING} ORDER BY id"
-            );
-            let mut stmt = c.prepare(&q)?;
-            let rows = stmt
-                .query_map(rusqlite::params![from, to], |r| {
-                    Ok(ReportSuivi {
-                        id: r.get(0)?,
-                        person_id: r.get(1)?,
-                        dispositif: r.get(2)?,
-                        referent: r.get(3)?,
-                        date_orientation: date_at(r, 4)?,
-                        date_premier_contact: date_at(r, 5)?,
-                        date_entree: date_at(r, 6)?,
-                        sortie_date: date_at(r, 7)?,
-                        sortie_categorie: r.get(8)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows
-        };
+        let suivis = read_suivis(c, from, to)?;
         let followed: IdSet<Id> = suivis.iter().map(|s| s.person_id).collect();
-        let persons = {
-            // One pass over `persons_for_report` (migration 13), the people of the suivis kept.
-            let mut stmt = c.prepare(PERSONS_SQL)?;
-            let mut rows = stmt.query([])?;
-            let mut v = Vec::with_capacity(followed.len());
-            while let Some(r) = rows.next()? {
-                let id: Id = r.get(0)?;
-                if !followed.contains(&id) {
-                    continue;
-                }
-                v.push(ReportPerson {
-                    id,
-                    dossier: r.get(1)?,
-                    birth_date: date_at(r, 2)?,
-                    sexe: r.get(3)?,
-                    rsa_statut: r.get(4)?,
-                    rsa_depuis: date_at(r, 5)?,
-                });
-            }
-            v
-        };
-        let diagnostics = {
-            // One pass over `diagnostics_by_person` (migration 13) in its order: of a
-            // person's diagnostics dated up to the end, the latest is the last (undated first).
-            let mut stmt = c.prepare(DIAGNOSTICS_SQL)?;
-            let mut rows = stmt.query(rusqlite::params![to])?;
-            let mut v: Vec<ReportDiagnostic> = Vec::with_capacity(followed.len());
-            while let Some(r) = rows.next()? {
-                let person_id: Id = r.get(0)?;
-                if !followed.contains(&person_id) {
-                    continue;
-                }
-                let d = ReportDiagnostic {
-                    person_id,
-                    date: date_at(r, 1)?,
-                    niveau: r.get(2)?,
-                    inactivite_mois: r.get(3)?,
-                };
-                match v.last_mut() {
-                    Some(last) if last.person_id == person_id => *last = d,
-                    _ => v.push(d),
-                }
-            }
-            v
-        };
+        let persons = read_persons(c, &followed)?;
+        let diagnostics = read_diagnostics(c, &followed, to)?;
         let mut codes = Codes::default();
         // The appointments of the period (and 30 days after, for first interviews), with
         // the ids of those dated in the period (whose démarches count).
-        let (appointments, mut in_period) = {
-            // `start` is "YYYY-MM-DD HH:MM:SS": the day after the last one bounds the range.
-            let until = period
-                .appointments_until()
-                .succ_opt()
-                .unwrap_or(period.appointments_until());
-            let mut stmt = c.prepare(APPOINTMENTS_SQL)?;
-            let mut rows = stmt.query(rusqlite::params![period.du, until])?;
-            let mut v = Vec::new();
-            let mut ids: Vec<(Id, Id)> = Vec::new();
-            while let Some(r) = rows.next()? {
-                let Some(day) = day_at(r, 2)? else { continue };
-                let a = ReportAppointment {
-                    person_id: r.get(1)?,
-                    day,
-                    medium: code_at(r, 3, &mut codes)?,
-                    status: code_at(r, 4, &mut codes)?,
-                };
-                if day <= period.au {
-                    ids.push((r.get(0)?, a.person_id));
-                }
-                v.push(a);
-            }
-            (v, ids)
-        };
-        let demarches = {
-            // A merge of the period's appointments (sorted by id) with the démarches in
-            // appointment order: one sequential scan instead of a seek per appointment.
-            // Ids grow with time, so the id range keeps the scan near the period.
-            in_period.sort_unstable();
-            let mut counts: IdMap<(Id, u32), u64> = IdMap::default();
-            if let (Some(first), Some(last)) = (in_period.first(), in_period.last()) {
-                let mut stmt = c.prepare(DEMARCHES_SQL)?;
-                let mut rows = stmt.query(rusqlite::params![first.0, last.0])?;
-                let mut at = 0;
-                while let Some(r) = rows.next()? {
-                    let appointment: Id = r.get(0)?;
-                    while at < in_period.len() && in_period[at].0 < appointment {
-                        at += 1;
-                    }
-                    match in_period.get(at) {
-                        Some((id, person)) if *id == appointment => {
-                            let theme = code_at(r, 1, &mut codes)?;
-                            *counts.entry((*person, theme)).or_default() += 1;
-                        }
-                        Some(_) => {}
-                        None => break,
-                    }
-                }
-            }
-            counts
-                .into_iter()
-                .map(|((person_id, theme), n)| DemarcheCount {
-                    person_id,
-                    theme,
-                    n,
-                })
-                .collect::<Vec<_>>()
-        };
-        drop(in_period);
+        let (appointments, in_period) = read_appointments(c, period, &mut codes)?;
+        let demarches = read_demarches(c, in_period, &mut codes)?;
         let (etapes, saisines) = self.report_year_records(period)?;
         let sessions = {
             let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -321,6 +197,157 @@ impl Store {
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(v)
     }
+}
+
+/// The suivis open at some point of [from, to], in id order.
+fn read_suivis(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<ReportSuivi>> {
+    let q = format!(
+        "SELECT id, person_id, dispositif, referent, date_orientation,
+                date_premier_contact, date_entree, sortie_date, sortie_categorie
+         FROM suivis WHERE {OVERLAPPING} ORDER BY id"
+    );
+    let mut stmt = c.prepare(&q)?;
+    let rows = stmt
+        .query_map(rusqlite::params![from, to], |r| {
+            Ok(ReportSuivi {
+                id: r.get(0)?,
+                person_id: r.get(1)?,
+                dispositif: r.get(2)?,
+                referent: r.get(3)?,
+                date_orientation: date_at(r, 4)?,
+                date_premier_contact: date_at(r, 5)?,
+                date_entree: date_at(r, 6)?,
+                sortie_date: date_at(r, 7)?,
+                sortie_categorie: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The people of `followed`.
+fn read_persons(c: &Connection, followed: &IdSet<Id>) -> Result<Vec<ReportPerson>> {
+    // One pass over `persons_for_report` (migration 13), the people of the suivis kept.
+    let mut stmt = c.prepare(PERSONS_SQL)?;
+    let mut rows = stmt.query([])?;
+    let mut v = Vec::with_capacity(followed.len());
+    while let Some(r) = rows.next()? {
+        let id: Id = r.get(0)?;
+        if !followed.contains(&id) {
+            continue;
+        }
+        v.push(ReportPerson {
+            id,
+            dossier: r.get(1)?,
+            birth_date: date_at(r, 2)?,
+            sexe: r.get(3)?,
+            rsa_statut: r.get(4)?,
+            rsa_depuis: date_at(r, 5)?,
+        });
+    }
+    Ok(v)
+}
+
+/// The latest diagnostic dated up to `to` of each person of `followed`.
+fn read_diagnostics(
+    c: &Connection,
+    followed: &IdSet<Id>,
+    to: NaiveDate,
+) -> Result<Vec<ReportDiagnostic>> {
+    // One pass over `diagnostics_by_person` (migration 13) in its order: of a
+    // person's diagnostics dated up to the end, the latest is the last (undated first).
+    let mut stmt = c.prepare(DIAGNOSTICS_SQL)?;
+    let mut rows = stmt.query(rusqlite::params![to])?;
+    let mut v: Vec<ReportDiagnostic> = Vec::with_capacity(followed.len());
+    while let Some(r) = rows.next()? {
+        let person_id: Id = r.get(0)?;
+        if !followed.contains(&person_id) {
+            continue;
+        }
+        let d = ReportDiagnostic {
+            person_id,
+            date: date_at(r, 1)?,
+            niveau: r.get(2)?,
+            inactivite_mois: r.get(3)?,
+        };
+        match v.last_mut() {
+            Some(last) if last.person_id == person_id => *last = d,
+            _ => v.push(d),
+        }
+    }
+    Ok(v)
+}
+
+/// The appointments of the period and the 30 days after it, and the (id, person) of those
+/// dated in the period.
+fn read_appointments(
+    c: &Connection,
+    period: &Period,
+    codes: &mut Codes,
+) -> Result<(Vec<ReportAppointment>, Vec<(Id, Id)>)> {
+    // `start` is "YYYY-MM-DD HH:MM:SS": the day after the last one bounds the range.
+    let until = period
+        .appointments_until()
+        .succ_opt()
+        .unwrap_or(period.appointments_until());
+    let mut stmt = c.prepare(APPOINTMENTS_SQL)?;
+    let mut rows = stmt.query(rusqlite::params![period.du, until])?;
+    let mut v = Vec::new();
+    let mut ids: Vec<(Id, Id)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let Some(day) = day_at(r, 2)? else { continue };
+        let a = ReportAppointment {
+            person_id: r.get(1)?,
+            day,
+            medium: code_at(r, 3, codes)?,
+            status: code_at(r, 4, codes)?,
+        };
+        if day <= period.au {
+            ids.push((r.get(0)?, a.person_id));
+        }
+        v.push(a);
+    }
+    Ok((v, ids))
+}
+
+/// The démarches of the appointments `in_period`, counted per person and theme.
+fn read_demarches(
+    c: &Connection,
+    mut in_period: Vec<(Id, Id)>,
+    codes: &mut Codes,
+) -> Result<Vec<DemarcheCount>> {
+    // A merge of the period's appointments (sorted by id) with the démarches in
+    // appointment order: one sequential scan instead of a seek per appointment.
+    // Ids grow with time, so the id range keeps the scan near the period.
+    in_period.sort_unstable();
+    let mut counts: IdMap<(Id, u32), u64> = IdMap::default();
+    if let (Some(first), Some(last)) = (in_period.first(), in_period.last()) {
+        let mut stmt = c.prepare(DEMARCHES_SQL)?;
+        let mut rows = stmt.query(rusqlite::params![first.0, last.0])?;
+        let mut at = 0;
+        while let Some(r) = rows.next()? {
+            let appointment: Id = r.get(0)?;
+            while at < in_period.len() && in_period[at].0 < appointment {
+                at += 1;
+            }
+            match in_period.get(at) {
+                Some((id, person)) if *id == appointment => {
+                    let theme = code_at(r, 1, codes)?;
+                    *counts.entry((*person, theme)).or_default() += 1;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((person_id, theme), n)| DemarcheCount {
+            person_id,
+            theme,
+            n,
+        })
+        .collect::<Vec<_>>())
 }
 
 #[cfg(test)]
