@@ -278,13 +278,16 @@ fn read_diagnostics(
     Ok(v)
 }
 
+/// An appointment's id and its person's.
+type AppointmentOf = (Id, Id);
+
 /// The appointments of the period and the 30 days after it, and the (id, person) of those
 /// dated in the period.
 fn read_appointments(
     c: &Connection,
     period: &Period,
     codes: &mut Codes,
-) -> Result<(Vec<ReportAppointment>, Vec<(Id, Id)>)> {
+) -> Result<(Vec<ReportAppointment>, Vec<AppointmentOf>)> {
     // `start` is "YYYY-MM-DD HH:MM:SS": the day after the last one bounds the range.
     let until = period
         .appointments_until()
@@ -313,7 +316,7 @@ fn read_appointments(
 /// The démarches of the appointments `in_period`, counted per person and theme.
 fn read_demarches(
     c: &Connection,
-    mut in_period: Vec<(Id, Id)>,
+    mut in_period: Vec<AppointmentOf>,
     codes: &mut Codes,
 ) -> Result<Vec<DemarcheCount>> {
     // A merge of the period's appointments (sorted by id) with the démarches in
