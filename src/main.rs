@@ -913,35 +913,84 @@ struct RapportArgs {
 /// `rapport`: the period and filters are checked before the base is opened (dates) and
 /// right after (dispositif, référent·e); the report is audited like an export (no person).
 fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> {
+    let mut opened = open_any(ctx)?;
+    let store = opened.store();
+    let written = write_report(
+        &args,
+        ctx.clock.today(),
+        &store.report_referents()?,
+        |p| store.report_cohort(p),
+        output.as_deref(),
+    )?;
+    opened.audit_export(&written, None, output.as_deref())?;
+    report_outcome(written)
+}
+
+/// `rapport` with `--db postgresql://…`: the same report from the shared server, read in
+/// one snapshot as the logged-in role, the export audited there.
+fn rapport_server(
+    url: &str,
+    user: Option<&str>,
+    file: Option<&Path>,
+    clock: Clock,
+    args: RapportArgs,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    let pw = server_password(url, user, file)?;
+    let store = server::ServerStore::open(
+        url,
+        &server::Credentials {
+            user,
+            password: pw.as_ref().map(|p| p.as_str()),
+        },
+        clock.clone(),
+    )?;
+    let written = write_report(
+        &args,
+        clock.today(),
+        &store.report_referents()?,
+        |p| store.report_cohort(p),
+        output.as_deref(),
+    )?;
+    if written.is_ok() {
+        store.audit(parcours::store::audit::actions::EXPORT, None)?;
+    }
+    report_outcome(written)
+}
+
+/// The report of `args`' period from `cohort`, checked against the base's `referents`,
+/// written to `output` (or stdout): whether the period was empty, or why it was not written.
+fn write_report(
+    args: &RapportArgs,
+    today: chrono::NaiveDate,
+    referents: &[String],
+    cohort: impl FnOnce(&parcours::report::Period) -> parcours::store::Result<parcours::report::Cohort>,
+    output: Option<&Path>,
+) -> Result<std::result::Result<bool, ExportError>> {
     use parcours::report;
     let mut period = report::Period::from_args(
         args.du.as_deref(),
         args.au.as_deref(),
         args.annee.as_deref(),
-        ctx.clock.today(),
+        today,
     )?;
-    let clean = |s: Option<String>| s.map(|s| one_line(&s)).filter(|s| !s.is_empty());
-    period.dispositif = clean(args.dispositif);
-    period.referent = clean(args.referent);
+    let clean = |s: &Option<String>| s.as_deref().map(one_line).filter(|s| !s.is_empty());
+    period.dispositif = clean(&args.dispositif);
+    period.referent = clean(&args.referent);
     let rf = referential();
     let (structure, warning) = parcours::structure::load();
     if let Some(w) = warning {
         eprintln!("{w}");
     }
-    let mut opened = open_any(ctx)?;
-    let store = opened.store();
-    report::check_filters(&period, &rf, &store.report_referents()?)?;
-    let file = match &output {
+    report::check_filters(&period, &rf, referents)?;
+    let file = match output {
         Some(path) => Some(create_output(path)?),
         None => None,
     };
-    let read = store
-        .report_cohort(&period)
-        .map_err(ExportError::from)
-        .map(|cohort| {
-            report::compute(&cohort, &period, &rf).with_structure(&cohort, &structure, &rf)
-        });
-    let written = read.and_then(|r| {
+    let read = cohort(&period).map_err(ExportError::from).map(|cohort| {
+        report::compute(&cohort, &period, &rf).with_structure(&cohort, &structure, &rf)
+    });
+    Ok(read.and_then(|r| {
         let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
             match args.format {
                 RapportFormat::Texte => w.write_all(report::render::text(&r).as_bytes()),
@@ -959,8 +1008,11 @@ fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> 
             None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
         }
         Ok(r.empty)
-    });
-    opened.audit_export(&written, None, output.as_deref())?;
+    }))
+}
+
+/// What `rapport` says once the report is written (or not).
+fn report_outcome(written: std::result::Result<bool, ExportError>) -> Result<()> {
     match written {
         Ok(empty) => {
             if empty {
@@ -1711,9 +1763,29 @@ fn on_server(
     if let Some(Command::Backup { dest, garder }) = command {
         return server_backup(url, compte.as_deref(), file, dest, garder, clock);
     }
+    if let Some(Command::Rapport {
+        du,
+        au,
+        annee,
+        dispositif,
+        referent,
+        format,
+        output,
+    }) = command
+    {
+        let args = RapportArgs {
+            du,
+            au,
+            annee,
+            dispositif,
+            referent,
+            format,
+        };
+        return rapport_server(url, compte.as_deref(), file, clock, args, output);
+    }
     let Some(Command::Compte { action }) = command else {
         return Err(CliError::Message(
-            "Cette version ne travaille sur le serveur partagé que pour « compte », « backup » et « serveur » ; l'écran et les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
+            "Cette version ne travaille sur le serveur partagé que pour « compte », « backup », « rapport » et « serveur » ; l'écran et les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
         ));
     };
     let mut client = server_client(url, compte.as_deref(), file)?;

@@ -612,3 +612,102 @@ fn backup_of_the_server_is_a_verified_pg_dump() {
     assert!(text(&bad).contains("pg_dump"), "{}", text(&bad));
     assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 1);
 }
+
+#[test]
+fn the_report_reads_the_same_from_the_server_as_from_the_file() {
+    let Some(srv) = initialised("rapport") else {
+        return;
+    };
+    let mut chef = login(&srv, CHEF, CHEF_PW);
+    server::add_account(&mut chef, &srv.name(CLAIRE), CLAIRE_PW, false, "Claire").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().to_str().unwrap().to_string();
+    let db = dir.path().join("local.db");
+    let db_arg = db.to_str().unwrap();
+    let demo = cli(
+        &["--db", db_arg, "demo", "--persons", "30", "--seed", "5"],
+        &[("PARCOURS_CONFIG_DIR", &config)],
+        "",
+    );
+    assert!(demo.status.success(), "{}", text(&demo));
+    let password = demo_password(&String::from_utf8_lossy(&demo.stdout));
+    let pwfile = password_file(dir.path(), &password);
+    let pwfile = pwfile.to_str().unwrap();
+    let su_url = srv.url_as(&srv.superuser);
+    let moved = cli(
+        &[
+            "--mot-de-passe-fichier",
+            pwfile,
+            "serveur",
+            "migrer",
+            db_arg,
+            &su_url,
+        ],
+        &[
+            ("PGPASSWORD", srv.superuser_password.as_str()),
+            ("PARCOURS_CONFIG_DIR", &config),
+        ],
+        "",
+    );
+    assert!(moved.status.success(), "{}", text(&moved));
+
+    let report = |args: &[&str], env: &[(&str, &str)]| {
+        let out = cli(args, env, "");
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for format in ["texte", "csv", "html"] {
+        let local = report(
+            &[
+                "--db",
+                db_arg,
+                "--mot-de-passe-fichier",
+                pwfile,
+                "rapport",
+                "--annee",
+                "2026",
+                "--format",
+                format,
+            ],
+            &[("PARCOURS_CONFIG_DIR", &config)],
+        );
+        let claire_url = srv.url_as(&srv.name(CLAIRE));
+        let shared = report(
+            &[
+                "--db",
+                &claire_url,
+                "rapport",
+                "--annee",
+                "2026",
+                "--format",
+                format,
+            ],
+            &[("PGPASSWORD", CLAIRE_PW), ("PARCOURS_CONFIG_DIR", &config)],
+        );
+        assert!(local.contains("Personnes accompagn"), "{local}");
+        assert_eq!(shared, local, "{format}");
+    }
+    // Each report is an export in the server's audit log, signed by the advisor's role.
+    let exports: i64 = chef
+        .query_one(
+            "SELECT count(*) FROM audit WHERE action = 'export' AND actor = $1",
+            &[&srv.name(CLAIRE)],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(exports, 3);
+    // A filter the base does not know is refused the same way.
+    let bad = cli(
+        &[
+            "--db",
+            &srv.url_as(&srv.name(CLAIRE)),
+            "rapport",
+            "--referent",
+            "Personne Inconnue",
+        ],
+        &[("PGPASSWORD", CLAIRE_PW), ("PARCOURS_CONFIG_DIR", &config)],
+        "",
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("Personne Inconnue"), "{}", text(&bad));
+}

@@ -10,8 +10,9 @@
 //! into `appointments_by_person_status` for the person's first honoured interview. Dates
 //! are read from their ISO text directly (chrono's parser is slow over a million rows).
 
-use super::sql;
+use super::db::{self, Exec};
 use super::tables::{Stored, ETAPES, SAISINES};
+use super::{sessions, sql};
 use super::{Result, Store};
 use crate::domain::{Etape, Id, Saisine};
 use crate::report::{
@@ -20,7 +21,6 @@ use crate::report::{
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, Row};
 
 /// Suivis open at some point of [?1, ?2]: started (entry, else orientation, else exit, or
 /// no date at all) by ?2 and not left before ?1 (as `report::overlaps`).
@@ -49,7 +49,7 @@ const DEMARCHES_SQL: &str = "SELECT appointment_id, theme FROM demarches
 
 /// A date column ("YYYY-MM-DD"), read from its text; anything else goes through rusqlite's
 /// conversion (and its error).
-fn date_at(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+fn date_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
     match r.get_ref(i)? {
         ValueRef::Null => Ok(None),
         ValueRef::Text(t) if t.len() == 10 => match iso_day(t) {
@@ -62,7 +62,7 @@ fn date_at(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
 
 /// The day of a date-time column ("YYYY-MM-DD HH:MM:SS"), read from its text; anything else
 /// goes through rusqlite's conversion (and its error).
-fn day_at(r: &Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
+fn day_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
     match r.get_ref(i)? {
         ValueRef::Null => Ok(None),
         ValueRef::Text(t) if t.len() == 19 && t[10] == b' ' && t[13] == b':' && t[16] == b':' => {
@@ -89,7 +89,7 @@ fn iso_day(t: &[u8]) -> Option<NaiveDate> {
 }
 
 /// A text column as a code of `codes`.
-fn code_at(r: &Row, i: usize, codes: &mut Codes) -> rusqlite::Result<u32> {
+fn code_at(r: &db::Row, i: usize, codes: &mut Codes) -> rusqlite::Result<u32> {
     match r.get_ref(i)? {
         ValueRef::Text(t) => match codes.find_bytes(t) {
             Some(c) => Ok(c),
@@ -104,137 +104,147 @@ impl Store {
     /// the period, their people, their latest diagnostics, the period's appointments and
     /// démarches, étapes, saisines and collective sessions.
     pub fn report_cohort(&self, period: &Period) -> Result<Cohort> {
-        let (from, to) = (period.load_from(), period.au);
-        let c = &self.conn;
-        let suivis = read_suivis(c, from, to)?;
-        let followed: IdSet<Id> = suivis.iter().map(|s| s.person_id).collect();
-        let persons = read_persons(c, &followed)?;
-        let diagnostics = read_diagnostics(c, &followed, to)?;
-        let mut codes = Codes::default();
-        // The appointments of the period (and 30 days after, for first interviews), with
-        // the ids of those dated in the period (whose démarches count).
-        let (appointments, in_period) = read_appointments(c, period, &mut codes)?;
-        let demarches = read_demarches(c, in_period, &mut codes)?;
-        let (etapes, saisines) = self.report_year_records(period)?;
-        let sessions = {
-            let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
-            let until = period.au.succ_opt().unwrap_or(period.au);
-            self.sessions_between(day(period.du), day(until))?
-        };
-        Ok(Cohort {
-            persons,
-            suivis,
-            diagnostics,
-            codes,
-            appointments,
-            demarches,
-            etapes,
-            saisines,
-            sessions,
-        })
-    }
-
-    /// The period's étapes (begun in it) and saisines (dated in it, with the person's first
-    /// honoured individual interview).
-    #[allow(clippy::type_complexity)]
-    fn report_year_records(
-        &self,
-        period: &Period,
-    ) -> Result<(Vec<Etape>, Vec<(Saisine, Option<chrono::NaiveDate>)>)> {
-        let c = &self.conn;
-        let (du, au) = (period.du, period.au);
-        let etapes = {
-            let q = format!(
-                "SELECT {} FROM etapes WHERE debut >= ?1 AND debut <= ?2 ORDER BY debut, id",
-                sql::select_list(&ETAPES, None)
-            );
-            let mut stmt = c.prepare(&q)?;
-            let at = sql::columns::<Etape>(&stmt)?;
-            let rows = stmt
-                .query_map(rusqlite::params![du, au], |r| Etape::from_columns(r, &at))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows
-        };
-        let saisines = {
-            // The first honoured interview: a seek into appointments_by_person_status
-            // (person_id, status, start), collective sessions skipped.
-            let q = format!(
-                "SELECT {}, (SELECT MIN(a.start) FROM appointments a
-                     WHERE a.person_id = s.person_id AND a.status = ?3 AND a.medium <> ?4)
-                     AS first_honoured
-                 FROM saisines s WHERE s.date >= ?1 AND s.date <= ?2 ORDER BY s.date, s.id",
-                sql::select_list(&SAISINES, Some("s"))
-            );
-            let mut stmt = c.prepare(&q)?;
-            let at = sql::columns::<Saisine>(&stmt)?;
-            let first = stmt.column_index("first_honoured")?;
-            let rows = stmt
-                .query_map(
-                    rusqlite::params![
-                        du,
-                        au,
-                        crate::domain::codes::APPT_HONOURED,
-                        crate::report::MEDIUM_COLLECTIVE
-                    ],
-                    |r| {
-                        let f: Option<chrono::NaiveDateTime> = r.get(first)?;
-                        Ok((Saisine::from_columns(r, &at)?, f.map(|f| f.date())))
-                    },
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows
-        };
-        Ok((etapes, saisines))
+        cohort_on(&self.conn, period)
     }
 
     /// Every référent·e named on a suivi (to check a `--referent` filter).
     pub fn report_referents(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT referent FROM suivis ORDER BY referent")?;
-        let v = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(v)
+        referents_on(&self.conn)
     }
 }
 
+/// Every référent·e named on a suivi, on either backend.
+pub(super) fn referents_on(c: &dyn Exec) -> Result<Vec<String>> {
+    db::query_map(
+        c,
+        "SELECT DISTINCT referent FROM suivis ORDER BY referent",
+        &[],
+        |r| r.get(0),
+    )
+}
+
+/// What the report of `period` needs (see `Store::report_cohort`), on either backend.
+pub(super) fn cohort_on(c: &dyn Exec, period: &Period) -> Result<Cohort> {
+    let (from, to) = (period.load_from(), period.au);
+    let suivis = read_suivis(c, from, to)?;
+    let followed: IdSet<Id> = suivis.iter().map(|s| s.person_id).collect();
+    let persons = read_persons(c, &followed)?;
+    let diagnostics = read_diagnostics(c, &followed, to)?;
+    let mut codes = Codes::default();
+    // The appointments of the period (and 30 days after, for first interviews), with
+    // the ids of those dated in the period (whose démarches count).
+    let (appointments, in_period) = read_appointments(c, period, &mut codes)?;
+    let demarches = read_demarches(c, in_period, &mut codes)?;
+    let (etapes, saisines) = read_year_records(c, period)?;
+    let sessions = {
+        let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let until = period.au.succ_opt().unwrap_or(period.au);
+        sessions::sessions_where(
+            c,
+            "start >= ?1 AND start < ?2",
+            &[&day(period.du), &day(until)],
+        )?
+    };
+    Ok(Cohort {
+        persons,
+        suivis,
+        diagnostics,
+        codes,
+        appointments,
+        demarches,
+        etapes,
+        saisines,
+        sessions,
+    })
+}
+
+/// The period's étapes (begun in it) and saisines (dated in it, with the person's first
+/// honoured individual interview).
+#[allow(clippy::type_complexity)]
+fn read_year_records(
+    c: &dyn Exec,
+    period: &Period,
+) -> Result<(Vec<Etape>, Vec<(Saisine, Option<chrono::NaiveDate>)>)> {
+    let (du, au) = (period.du, period.au);
+    let q = format!(
+        "SELECT {} FROM etapes WHERE debut >= ?1 AND debut <= ?2 ORDER BY debut, id",
+        sql::select_list(&ETAPES, None)
+    );
+    let mut at = None;
+    let etapes = db::query_map(c, &q, &[&du, &au], |r| {
+        let at = fields::<Etape>(&mut at, r)?;
+        Etape::read_columns(r, &at)
+    })?;
+    // The first honoured interview: a seek into appointments_by_person_status
+    // (person_id, status, start), collective sessions skipped.
+    let q = format!(
+        "SELECT {}, (SELECT MIN(a.start) FROM appointments a
+             WHERE a.person_id = s.person_id AND a.status = ?3 AND a.medium <> ?4)
+             AS first_honoured
+         FROM saisines s WHERE s.date >= ?1 AND s.date <= ?2 ORDER BY s.date, s.id",
+        sql::select_list(&SAISINES, Some("s"))
+    );
+    let mut at = None;
+    let params: [&dyn rusqlite::ToSql; 4] = [
+        &du,
+        &au,
+        &crate::domain::codes::APPT_HONOURED,
+        &crate::report::MEDIUM_COLLECTIVE,
+    ];
+    let saisines = db::query_map(c, &q, &params, |r| {
+        let at = fields::<Saisine>(&mut at, r)?;
+        let f: Option<chrono::NaiveDateTime> = r.get("first_honoured")?;
+        Ok((Saisine::read_columns(r, &at)?, f.map(|f| f.date())))
+    })?;
+    Ok((etapes, saisines))
+}
+
+/// Where the fields of `T` are among the columns of `r`, found by name on the first row.
+fn fields<T: Stored>(
+    at: &mut Option<Vec<Option<usize>>>,
+    r: &db::Row,
+) -> rusqlite::Result<Vec<Option<usize>>> {
+    if at.is_none() {
+        *at = Some(
+            T::FIELDS
+                .iter()
+                .map(|f| r.column_index(f).map(Some))
+                .collect::<rusqlite::Result<_>>()?,
+        );
+    }
+    Ok(at.clone().unwrap_or_default())
+}
+
 /// The suivis open at some point of [from, to], in id order.
-fn read_suivis(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<ReportSuivi>> {
+fn read_suivis(c: &dyn Exec, from: NaiveDate, to: NaiveDate) -> Result<Vec<ReportSuivi>> {
     let q = format!(
         "SELECT id, person_id, dispositif, referent, date_orientation,
                 date_premier_contact, date_entree, sortie_date, sortie_categorie
          FROM suivis WHERE {OVERLAPPING} ORDER BY id"
     );
-    let mut stmt = c.prepare(&q)?;
-    let rows = stmt
-        .query_map(rusqlite::params![from, to], |r| {
-            Ok(ReportSuivi {
-                id: r.get(0)?,
-                person_id: r.get(1)?,
-                dispositif: r.get(2)?,
-                referent: r.get(3)?,
-                date_orientation: date_at(r, 4)?,
-                date_premier_contact: date_at(r, 5)?,
-                date_entree: date_at(r, 6)?,
-                sortie_date: date_at(r, 7)?,
-                sortie_categorie: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    db::query_map(c, &q, &[&from, &to], |r| {
+        Ok(ReportSuivi {
+            id: r.get(0)?,
+            person_id: r.get(1)?,
+            dispositif: r.get(2)?,
+            referent: r.get(3)?,
+            date_orientation: date_at(r, 4)?,
+            date_premier_contact: date_at(r, 5)?,
+            date_entree: date_at(r, 6)?,
+            sortie_date: date_at(r, 7)?,
+            sortie_categorie: r.get(8)?,
+        })
+    })
 }
 
 /// The people of `followed`.
-fn read_persons(c: &Connection, followed: &IdSet<Id>) -> Result<Vec<ReportPerson>> {
+fn read_persons(c: &dyn Exec, followed: &IdSet<Id>) -> Result<Vec<ReportPerson>> {
     // One pass over `persons_for_report` (migration 13), the people of the suivis kept.
-    let mut stmt = c.prepare(PERSONS_SQL)?;
-    let mut rows = stmt.query([])?;
     let mut v = Vec::with_capacity(followed.len());
-    while let Some(r) = rows.next()? {
+    c.query_each(PERSONS_SQL, &[], &mut |r| {
         let id: Id = r.get(0)?;
         if !followed.contains(&id) {
-            continue;
+            return Ok(());
         }
         v.push(ReportPerson {
             id,
@@ -244,25 +254,24 @@ fn read_persons(c: &Connection, followed: &IdSet<Id>) -> Result<Vec<ReportPerson
             rsa_statut: r.get(4)?,
             rsa_depuis: date_at(r, 5)?,
         });
-    }
+        Ok(())
+    })?;
     Ok(v)
 }
 
 /// The latest diagnostic dated up to `to` of each person of `followed`.
 fn read_diagnostics(
-    c: &Connection,
+    c: &dyn Exec,
     followed: &IdSet<Id>,
     to: NaiveDate,
 ) -> Result<Vec<ReportDiagnostic>> {
     // One pass over `diagnostics_by_person` (migration 13) in its order: of a
     // person's diagnostics dated up to the end, the latest is the last (undated first).
-    let mut stmt = c.prepare(DIAGNOSTICS_SQL)?;
-    let mut rows = stmt.query(rusqlite::params![to])?;
     let mut v: Vec<ReportDiagnostic> = Vec::with_capacity(followed.len());
-    while let Some(r) = rows.next()? {
+    c.query_each(DIAGNOSTICS_SQL, &[&to], &mut |r| {
         let person_id: Id = r.get(0)?;
         if !followed.contains(&person_id) {
-            continue;
+            return Ok(());
         }
         let d = ReportDiagnostic {
             person_id,
@@ -274,7 +283,8 @@ fn read_diagnostics(
             Some(last) if last.person_id == person_id => *last = d,
             _ => v.push(d),
         }
-    }
+        Ok(())
+    })?;
     Ok(v)
 }
 
@@ -284,7 +294,7 @@ type AppointmentOf = (Id, Id);
 /// The appointments of the period and the 30 days after it, and the (id, person) of those
 /// dated in the period.
 fn read_appointments(
-    c: &Connection,
+    c: &dyn Exec,
     period: &Period,
     codes: &mut Codes,
 ) -> Result<(Vec<ReportAppointment>, Vec<AppointmentOf>)> {
@@ -293,12 +303,12 @@ fn read_appointments(
         .appointments_until()
         .succ_opt()
         .unwrap_or(period.appointments_until());
-    let mut stmt = c.prepare(APPOINTMENTS_SQL)?;
-    let mut rows = stmt.query(rusqlite::params![period.du, until])?;
     let mut v = Vec::new();
     let mut ids: Vec<(Id, Id)> = Vec::new();
-    while let Some(r) = rows.next()? {
-        let Some(day) = day_at(r, 2)? else { continue };
+    c.query_each(APPOINTMENTS_SQL, &[&period.du, &until], &mut |r| {
+        let Some(day) = day_at(r, 2)? else {
+            return Ok(());
+        };
         let a = ReportAppointment {
             person_id: r.get(1)?,
             day,
@@ -309,13 +319,14 @@ fn read_appointments(
             ids.push((r.get(0)?, a.person_id));
         }
         v.push(a);
-    }
+        Ok(())
+    })?;
     Ok((v, ids))
 }
 
 /// The démarches of the appointments `in_period`, counted per person and theme.
 fn read_demarches(
-    c: &Connection,
+    c: &dyn Exec,
     mut in_period: Vec<AppointmentOf>,
     codes: &mut Codes,
 ) -> Result<Vec<DemarcheCount>> {
@@ -325,10 +336,8 @@ fn read_demarches(
     in_period.sort_unstable();
     let mut counts: IdMap<(Id, u32), u64> = IdMap::default();
     if let (Some(first), Some(last)) = (in_period.first(), in_period.last()) {
-        let mut stmt = c.prepare(DEMARCHES_SQL)?;
-        let mut rows = stmt.query(rusqlite::params![first.0, last.0])?;
         let mut at = 0;
-        while let Some(r) = rows.next()? {
+        c.query_each(DEMARCHES_SQL, &[&first.0, &last.0], &mut |r| {
             let appointment: Id = r.get(0)?;
             while at < in_period.len() && in_period[at].0 < appointment {
                 at += 1;
@@ -338,10 +347,11 @@ fn read_demarches(
                     let theme = code_at(r, 1, codes)?;
                     *counts.entry((*person, theme)).or_default() += 1;
                 }
-                Some(_) => {}
-                None => break,
+                // Past the last appointment of the period: nothing more counts.
+                Some(_) | None => {}
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(counts
         .into_iter()

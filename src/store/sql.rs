@@ -181,6 +181,7 @@ pub(super) fn named<'a>(params: &'a [(&'static str, Param<'a>)]) -> Vec<(&'a str
 }
 
 /// Where the fields of `T` are among the columns of `stmt`, found by name.
+#[cfg(test)]
 pub(super) fn columns<T: Stored>(stmt: &Statement<'_>) -> rusqlite::Result<Vec<Option<usize>>> {
     T::FIELDS
         .iter()

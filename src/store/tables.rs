@@ -12,7 +12,6 @@
 use super::db::{self, Exec};
 use super::sql::{self, Sql};
 use crate::domain::*;
-use rusqlite::Row;
 
 /// What a column is for when a row is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +73,8 @@ pub(super) trait Stored: Sized {
     /// query that leaves it out) and the sub-rows are left empty ([`Stored::load_sub_rows`]).
     fn read_columns(row: &db::Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self>;
     /// [`Stored::read_columns`] of an SQLite row.
-    fn from_columns(row: &Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
+    #[cfg(test)]
+    fn from_columns(row: &rusqlite::Row<'_>, at: &[Option<usize>]) -> rusqlite::Result<Self> {
         Self::read_columns(&db::Row::lite(row), at)
     }
     /// Loads the sub-rows kept in their own table (a diagnostic's theme assessments).

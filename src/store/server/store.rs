@@ -15,7 +15,7 @@ use crate::domain::{
     CaseloadRow, Change, Id, PersonFile, PersonSession, Record, RecordKind, Session,
 };
 use crate::store::db::{self, Exec, PgConn};
-use crate::store::{audit, queries, records, sessions, sql, Applied, Result, StoreError};
+use crate::store::{audit, queries, records, report, sessions, sql, Applied, Result, StoreError};
 use crate::store::{AgendaItem, OverdueItem};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
@@ -218,6 +218,17 @@ impl ServerStore {
         limit: usize,
     ) -> Result<Vec<OverdueItem>> {
         queries::overdue_on(&self.db, today, open_action_statuses, limit)
+    }
+
+    /// What the activity report of `period` needs, read in one snapshot (the same reads as
+    /// the file's, see `store/report.rs`).
+    pub fn report_cohort(&self, period: &crate::report::Period) -> Result<crate::report::Cohort> {
+        self.read(|db| report::cohort_on(db, period))
+    }
+
+    /// Every référent·e named on a suivi.
+    pub fn report_referents(&self) -> Result<Vec<String>> {
+        report::referents_on(&self.db)
     }
 
     /// Every collective session, in date order, with their participants.
