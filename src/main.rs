@@ -1062,19 +1062,12 @@ fn contract_document(ctx: &Ctx, dossier: &str, output: Option<PathBuf>) -> Resul
         }
     };
     opened.audit_export(&written, Some(id), output.as_deref())?;
-    match written {
-        Ok(()) => {
-            if let Some(file) = output {
-                eprintln!(
-                    "Contrat du dossier n° {dossier} écrit dans {} (non chiffré : à imprimer, puis à supprimer)",
-                    file.display()
-                );
-            }
-            Ok(())
-        }
-        Err(e) if e.is_broken_pipe() => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    printed_outcome(
+        written,
+        output.as_deref(),
+        &format!("Contrat du dossier n° {dossier}"),
+        "à imprimer, puis à supprimer",
+    )
 }
 
 fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Result<()> {
@@ -1096,11 +1089,28 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
         }
     };
     opened.audit_export(&written, Some(id), output.as_deref())?;
+    printed_outcome(
+        written,
+        output.as_deref(),
+        &format!("Document du dossier n° {n}"),
+        "à imprimer ou remettre, puis à supprimer",
+    )
+}
+
+/// What a command writing a page to print says once it is written: where it went and that
+/// it is not encrypted (`what` it is, `advice` on what to do with it); a closed pipe is no
+/// error.
+fn printed_outcome(
+    written: std::result::Result<(), ExportError>,
+    output: Option<&Path>,
+    what: &str,
+    advice: &str,
+) -> Result<()> {
     match written {
         Ok(()) => {
             if let Some(file) = output {
                 eprintln!(
-                    "Document du dossier n° {n} écrit dans {} (non chiffré : à imprimer ou remettre, puis à supprimer)",
+                    "{what} écrit dans {} (non chiffré : {advice})",
                     file.display()
                 );
             }
@@ -1147,20 +1157,15 @@ fn document_eligibility(
         None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
     };
     opened.audit_export(&written, Some(id), output.as_deref())?;
-    match written {
-        Ok(()) => {
-            if let Some(file) = output {
-                eprintln!(
-                    "Diagnostic d'éligibilité du dossier n° {} écrit dans {} (non chiffré : à imprimer, puis à supprimer)",
-                    one_line(person),
-                    file.display()
-                );
-            }
-            Ok(())
-        }
-        Err(e) if e.is_broken_pipe() => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    printed_outcome(
+        written,
+        output.as_deref(),
+        &format!(
+            "Diagnostic d'éligibilité du dossier n° {}",
+            one_line(person)
+        ),
+        "à imprimer, puis à supprimer",
+    )
 }
 
 /// `export --format csv|ics [--quoi …] [--referent ID] [--dispositif CODE] [--du …] [--au …]`
