@@ -7,6 +7,7 @@
 //! imports, retention, backups) runs on the local file only.
 
 use super::server::ServerStore;
+use super::db::Exec;
 use super::{AgendaItem, Applied, OverdueItem, Result, Store};
 use crate::clock::Clock;
 use crate::domain::{
@@ -54,6 +55,46 @@ pub trait Backend {
     /// Who writes: the account name in the audit log.
     fn actor(&self) -> &str;
     fn clock(&self) -> &Clock;
+    /// Runs reads in one consistent snapshot of the base: any read written on [`Exec`]
+    /// (exports, documents, lists) runs on both backends through here.
+    fn snapshot(&self, f: &mut dyn FnMut(&dyn Exec) -> Result<()>) -> Result<()>;
+    /// Runs writes that are not record changes (archive, erasure, an import batch) in one
+    /// write transaction, all or nothing; `f` gets the time and the actor to audit with.
+    fn transaction(
+        &mut self,
+        f: &mut dyn FnMut(&dyn Exec, NaiveDateTime, &str) -> Result<()>,
+    ) -> Result<()>;
+    /// The local file behind this store, for what only a file has (its path, its key and
+    /// accounts file, copies and compaction); `None` on the server.
+    fn local(&self) -> Option<&Store>;
+    fn local_mut(&mut self) -> Option<&mut Store>;
+}
+
+/// [`Backend::snapshot`] with a value: `read(store, |db| queries::something_on(db, …))`.
+pub fn read<T>(store: &dyn Backend, f: impl FnOnce(&dyn Exec) -> Result<T>) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.snapshot(&mut |db| {
+        let f = f.take().expect("a snapshot runs its reads once");
+        out = Some(f(db)?);
+        Ok(())
+    })?;
+    Ok(out.expect("the snapshot ran its reads"))
+}
+
+/// [`Backend::transaction`] with a value.
+pub fn write<T>(
+    store: &mut dyn Backend,
+    f: impl FnOnce(&dyn Exec, NaiveDateTime, &str) -> Result<T>,
+) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    store.transaction(&mut |db, now, actor| {
+        let f = f.take().expect("a transaction runs its writes once");
+        out = Some(f(db, now, actor)?);
+        Ok(())
+    })?;
+    Ok(out.expect("the transaction ran its writes"))
 }
 
 /// Both implementations only forward to the inherent methods of the same names.
@@ -123,6 +164,21 @@ macro_rules! backend_for {
             }
             fn clock(&self) -> &Clock {
                 <$ty>::clock(self)
+            }
+            fn snapshot(&self, f: &mut dyn FnMut(&dyn Exec) -> Result<()>) -> Result<()> {
+                <$ty>::snapshot(self, f)
+            }
+            fn transaction(
+                &mut self,
+                f: &mut dyn FnMut(&dyn Exec, NaiveDateTime, &str) -> Result<()>,
+            ) -> Result<()> {
+                <$ty>::transaction(self, f)
+            }
+            fn local(&self) -> Option<&Store> {
+                <$ty>::local(self)
+            }
+            fn local_mut(&mut self) -> Option<&mut Store> {
+                <$ty>::local_mut(self)
             }
         }
     };

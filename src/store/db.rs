@@ -17,13 +17,13 @@ use std::collections::HashMap;
 
 /// Which SQL a statement is written in, where the two differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
+pub enum Dialect {
     Sqlite,
     Postgres,
 }
 
 /// One row of a result, from either backend.
-pub(crate) struct Row<'a>(Inner<'a>);
+pub struct Row<'a>(Inner<'a>);
 
 enum Inner<'a> {
     Lite(&'a rusqlite::Row<'a>),
@@ -87,7 +87,7 @@ impl<'a> Row<'a> {
 
 /// A column by number or by name (the first type parameter of [`Row::get`], as in
 /// rusqlite).
-pub(crate) trait Column {
+pub trait Column {
     fn index(self, row: &Row<'_>) -> rusqlite::Result<usize>;
 }
 
@@ -104,7 +104,7 @@ impl Column for &str {
 }
 
 /// A connection the store's statements run on.
-pub(crate) trait Exec {
+pub trait Exec {
     fn dialect(&self) -> Dialect;
     /// Runs a statement with positional parameters (`?1`…); the number of rows changed.
     fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize>;
@@ -242,7 +242,7 @@ impl Exec for rusqlite::Transaction<'_> {
 /// A connection to the shared server, its statements prepared once (each prepare is a
 /// round trip). Interior mutability: the store's read paths take `&self`, and a
 /// `postgres::Client` needs `&mut` for every query; one connection serves one thread.
-pub(crate) struct PgConn {
+pub struct PgConn {
     client: RefCell<postgres::Client>,
     prepared: RefCell<HashMap<String, (postgres::Statement, Vec<String>)>>,
 }

@@ -12,7 +12,7 @@ mod backend;
 mod backup;
 mod bulk;
 mod cipher;
-pub(crate) mod db;
+pub mod db;
 mod eligibility;
 mod error;
 pub mod exports;
@@ -29,7 +29,7 @@ mod sessions;
 mod sql;
 mod tables;
 
-pub use backend::Backend;
+pub use backend::{read, write, Backend};
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use eligibility::ExpiringEligibility;
@@ -674,6 +674,47 @@ impl Store {
         }
         tx.commit()?;
         Ok(count)
+    }
+
+    /// See [`Backend::snapshot`]: a deferred transaction, so that every read sees one
+    /// state of the file (another window's commit lands wholly before or after).
+    pub fn snapshot(&self, f: &mut dyn FnMut(&dyn db::Exec) -> Result<()>) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            return f(&self.conn);
+        }
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let out = f(&self.conn);
+        let end = self
+            .conn
+            .execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        out?;
+        end?;
+        Ok(())
+    }
+
+    /// See [`Backend::transaction`]: an immediate transaction, as the write path's.
+    pub fn transaction(
+        &mut self,
+        f: &mut dyn FnMut(&dyn db::Exec, chrono::NaiveDateTime, &str) -> Result<()>,
+    ) -> Result<()> {
+        self.writable()?;
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        f(&tx, now, &self.actor)?;
+        tx.commit()?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// This store is the local file.
+    pub fn local(&self) -> Option<&Store> {
+        Some(self)
+    }
+
+    pub fn local_mut(&mut self) -> Option<&mut Store> {
+        Some(self)
     }
 
     /// Loads one record by kind and id.

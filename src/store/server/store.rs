@@ -264,6 +264,37 @@ impl ServerStore {
         )
     }
 
+    /// See [`crate::store::Backend::snapshot`].
+    pub fn snapshot(&self, f: &mut dyn FnMut(&dyn Exec) -> Result<()>) -> Result<()> {
+        self.read(|db| f(db))
+    }
+
+    /// See [`crate::store::Backend::transaction`]: BEGIN / COMMIT on this connection, a
+    /// rollback on any error (a connection that is gone took its transaction with it).
+    pub fn transaction(
+        &mut self,
+        f: &mut dyn FnMut(&dyn Exec, NaiveDateTime, &str) -> Result<()>,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        self.db.batch("BEGIN")?;
+        match f(&self.db, now, &self.actor) {
+            Ok(()) => self.db.batch("COMMIT"),
+            Err(e) => {
+                let _ = self.db.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// The server has no local file.
+    pub fn local(&self) -> Option<&crate::store::Store> {
+        None
+    }
+
+    pub fn local_mut(&mut self) -> Option<&mut crate::store::Store> {
+        None
+    }
+
     /// Runs reads in one read-only snapshot.
     fn read<T>(&self, f: impl FnOnce(&dyn Exec) -> Result<T>) -> Result<T> {
         self.db
