@@ -70,6 +70,19 @@ pub trait Backend {
     fn local_mut(&mut self) -> Option<&mut Store>;
 }
 
+/// A second connection that loads the whole caseload on another thread while the first
+/// screenful is already shown (the file: a read-only connection under the same key; the
+/// server: a connection of the same role).
+pub trait CaseloadSource: Send {
+    fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>>;
+}
+
+impl CaseloadSource for super::CaseloadReader {
+    fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
+        super::CaseloadReader::caseload(self, open_action_statuses)
+    }
+}
+
 /// [`Backend::snapshot`] with a value: `read(store, |db| queries::something_on(db, …))`.
 pub fn read<T>(store: &dyn Backend, f: impl FnOnce(&dyn Exec) -> Result<T>) -> Result<T> {
     let mut f = Some(f);
