@@ -8,12 +8,18 @@
 
 use super::server::ServerStore;
 use super::db::Exec;
-use super::{AgendaItem, Applied, OverdueItem, Result, Store};
+use super::audit::AuditEntry;
+use super::imports::ImportBatch;
+use super::{
+    AgendaItem, Applied, CaseloadStart, Erasure, ExpiringEligibility, OverdueItem, Result,
+    RetentionRow, Store, VeilleDue,
+};
 use crate::clock::Clock;
 use crate::domain::{
     CaseloadRow, Change, Id, PersonFile, PersonSession, Record, RecordKind, Session,
 };
 use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
 
 /// The operations of a store, whichever its backend.
 pub trait Backend {
@@ -32,6 +38,19 @@ pub trait Backend {
     fn person_ids(&self) -> Result<Vec<Id>>;
     fn person_version(&self, person_id: Id) -> Result<Option<i64>>;
     fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>>;
+    /// The caseload's first rows in name order, at least `want` that `keep` accepts (see
+    /// [`Store::caseload_first`]); the rest comes from [`Backend::caseload_reader`].
+    fn caseload_first(
+        &self,
+        open_action_statuses: &[String],
+        want: usize,
+        max_rows: usize,
+        keep: &mut dyn FnMut(&CaseloadRow) -> bool,
+    ) -> Result<CaseloadStart>;
+    /// A second connection that loads the whole caseload on another thread.
+    fn caseload_reader(&self) -> Result<Box<dyn CaseloadSource>>;
+    /// Whether `me` is the référent·e of somebody's current suivi (« ma file active »).
+    fn is_referent_of_anybody(&self, me: &str) -> Result<bool>;
     /// Appointments starting in [from, to), all people (the today view).
     fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>>;
     /// Past appointments still « à venir », oldest first.
@@ -47,8 +66,54 @@ pub trait Backend {
     fn sessions(&self) -> Result<Vec<Session>>;
     /// The sessions a person is enrolled in (their rendez-vous pane).
     fn person_sessions(&self, person_id: Id) -> Result<Vec<PersonSession>>;
+    fn session(&self, id: Id) -> Result<Option<Session>>;
+    /// Latest honoured collective session per person.
+    fn last_honoured_sessions(&self) -> Result<HashMap<Id, NaiveDateTime>>;
+    /// Veilles à 6 mois due by `today`.
+    fn veilles_due(&self, today: NaiveDate, limit: usize) -> Result<Vec<VeilleDue>>;
+    /// Eligibility diagnostics expiring in [from, to].
+    fn eligibilities_expiring(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<ExpiringEligibility>>;
+    /// The activity report's reads for `period`, in one snapshot.
+    fn report_cohort(&self, period: &crate::report::Period) -> Result<crate::report::Cohort>;
+    fn report_referents(&self) -> Result<Vec<String>>;
     /// An audit entry for an event that is not a record change (a file opened…).
     fn audit(&self, action: &str, person_id: Option<Id>) -> Result<()>;
+    /// The audit log, newest first, filtered by actor and action.
+    fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        action: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>>;
+    /// The actors and actions the audit log holds (its screen's filters).
+    fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)>;
+    /// People past the retention period (CNIL), with their last contact.
+    fn retention_list(&self) -> Result<Vec<RetentionRow>>;
+    fn set_archived(&mut self, person_id: Id, archived: bool) -> Result<()>;
+    /// Erasure of a person and everything about them (admin only).
+    fn erase_person(&mut self, person_id: Id) -> Result<Erasure>;
+    /// An orientation list's batch, in one transaction.
+    fn import_batch(
+        &mut self,
+        batch: &ImportBatch,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Id>>;
+    /// Whole new files (JSON import, demo), in one transaction.
+    fn insert_files(&mut self, files: &[PersonFile]) -> Result<Vec<Id>>;
+    /// Whether the logged-in account has admin rights now (the file: its accounts file;
+    /// the server: membership of the administrators' role).
+    fn is_admin(&self) -> bool;
+    /// Where the base is, for the screen (a path, or the server without its password).
+    fn label(&self) -> String;
+    /// The connection is known to be lost (the server); never for the file.
+    fn connection_lost(&self) -> bool;
+    /// A new connection after one was lost; nothing to do for the file.
+    fn reconnect(&mut self) -> Result<()>;
     /// Grows when another window or PC commits a change (the file: SQLite's
     /// `data_version`; the server: its announcements, LISTEN / NOTIFY).
     fn data_version(&mut self) -> Result<u64>;
@@ -146,6 +211,21 @@ macro_rules! backend_for {
             fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
                 <$ty>::caseload(self, open_action_statuses)
             }
+            fn caseload_first(
+                &self,
+                open_action_statuses: &[String],
+                want: usize,
+                max_rows: usize,
+                keep: &mut dyn FnMut(&CaseloadRow) -> bool,
+            ) -> Result<CaseloadStart> {
+                <$ty>::caseload_first(self, open_action_statuses, want, max_rows, keep)
+            }
+            fn caseload_reader(&self) -> Result<Box<dyn CaseloadSource>> {
+                Ok(Box::new(<$ty>::caseload_reader(self)?))
+            }
+            fn is_referent_of_anybody(&self, me: &str) -> Result<bool> {
+                <$ty>::is_referent_of_anybody(self, me)
+            }
             fn agenda(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<AgendaItem>> {
                 <$ty>::agenda(self, from, to)
             }
@@ -166,8 +246,76 @@ macro_rules! backend_for {
             fn person_sessions(&self, person_id: Id) -> Result<Vec<PersonSession>> {
                 <$ty>::person_sessions(self, person_id)
             }
+            fn session(&self, id: Id) -> Result<Option<Session>> {
+                <$ty>::session(self, id)
+            }
+            fn last_honoured_sessions(&self) -> Result<HashMap<Id, NaiveDateTime>> {
+                <$ty>::last_honoured_sessions(self)
+            }
+            fn veilles_due(&self, today: NaiveDate, limit: usize) -> Result<Vec<VeilleDue>> {
+                <$ty>::veilles_due(self, today, limit)
+            }
+            fn eligibilities_expiring(
+                &self,
+                from: NaiveDate,
+                to: NaiveDate,
+                limit: usize,
+            ) -> Result<Vec<ExpiringEligibility>> {
+                <$ty>::eligibilities_expiring(self, from, to, limit)
+            }
+            fn report_cohort(
+                &self,
+                period: &crate::report::Period,
+            ) -> Result<crate::report::Cohort> {
+                <$ty>::report_cohort(self, period)
+            }
+            fn report_referents(&self) -> Result<Vec<String>> {
+                <$ty>::report_referents(self)
+            }
             fn audit(&self, action: &str, person_id: Option<Id>) -> Result<()> {
                 <$ty>::audit(self, action, person_id)
+            }
+            fn audit_entries(
+                &self,
+                actor: Option<&str>,
+                action: Option<&str>,
+                limit: usize,
+            ) -> Result<Vec<AuditEntry>> {
+                <$ty>::audit_entries(self, actor, action, limit)
+            }
+            fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
+                <$ty>::audit_filters(self)
+            }
+            fn retention_list(&self) -> Result<Vec<RetentionRow>> {
+                <$ty>::retention_list(self)
+            }
+            fn set_archived(&mut self, person_id: Id, archived: bool) -> Result<()> {
+                <$ty>::set_archived(self, person_id, archived)
+            }
+            fn erase_person(&mut self, person_id: Id) -> Result<Erasure> {
+                <$ty>::erase_person(self, person_id)
+            }
+            fn import_batch(
+                &mut self,
+                batch: &ImportBatch,
+                progress: &mut dyn FnMut(usize, usize),
+            ) -> Result<Vec<Id>> {
+                <$ty>::import_batch(self, batch, progress)
+            }
+            fn insert_files(&mut self, files: &[PersonFile]) -> Result<Vec<Id>> {
+                <$ty>::insert_files(self, files)
+            }
+            fn is_admin(&self) -> bool {
+                <$ty>::is_admin(self)
+            }
+            fn label(&self) -> String {
+                <$ty>::label(self)
+            }
+            fn connection_lost(&self) -> bool {
+                <$ty>::connection_lost(self)
+            }
+            fn reconnect(&mut self) -> Result<()> {
+                Ok(<$ty>::reconnect(self)?)
             }
             fn data_version(&mut self) -> Result<u64> {
                 <$ty>::data_version(self)
@@ -199,3 +347,67 @@ macro_rules! backend_for {
 
 backend_for!(Store);
 backend_for!(ServerStore);
+
+// What only the file had until the server's versions land (branch wt-srv15, wt-case15):
+// the server says so in French rather than failing unseen.
+impl ServerStore {
+    pub fn caseload_first(
+        &self,
+        open_action_statuses: &[String],
+        _want: usize,
+        _max_rows: usize,
+        _keep: &mut dyn FnMut(&CaseloadRow) -> bool,
+    ) -> Result<CaseloadStart> {
+        Ok(CaseloadStart {
+            rows: self.caseload(open_action_statuses)?,
+            complete: true,
+        })
+    }
+    pub fn caseload_reader(&self) -> Result<super::CaseloadReader> {
+        Err(super::StoreError::NotOnServer("La file active en arrière-plan"))
+    }
+    pub fn is_referent_of_anybody(&self, _me: &str) -> Result<bool> {
+        Ok(false)
+    }
+    pub fn veilles_due(&self, _today: NaiveDate, _limit: usize) -> Result<Vec<VeilleDue>> {
+        Ok(Vec::new())
+    }
+    pub fn eligibilities_expiring(
+        &self,
+        _from: NaiveDate,
+        _to: NaiveDate,
+        _limit: usize,
+    ) -> Result<Vec<ExpiringEligibility>> {
+        Ok(Vec::new())
+    }
+    pub fn audit_entries(
+        &self,
+        _actor: Option<&str>,
+        _action: Option<&str>,
+        _limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
+        Err(super::StoreError::NotOnServer("Le journal d'audit"))
+    }
+    pub fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
+        Err(super::StoreError::NotOnServer("Le journal d'audit"))
+    }
+    pub fn retention_list(&self) -> Result<Vec<RetentionRow>> {
+        Err(super::StoreError::NotOnServer("La liste de conservation"))
+    }
+    pub fn set_archived(&mut self, _person_id: Id, _archived: bool) -> Result<()> {
+        Err(super::StoreError::NotOnServer("L'archivage"))
+    }
+    pub fn erase_person(&mut self, _person_id: Id) -> Result<Erasure> {
+        Err(super::StoreError::NotOnServer("L'effacement"))
+    }
+    pub fn import_batch(
+        &mut self,
+        _batch: &ImportBatch,
+        _progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Id>> {
+        Err(super::StoreError::NotOnServer("L'import"))
+    }
+    pub fn insert_files(&mut self, _files: &[PersonFile]) -> Result<Vec<Id>> {
+        Err(super::StoreError::NotOnServer("L'import"))
+    }
+}

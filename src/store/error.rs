@@ -56,6 +56,8 @@ pub enum StoreError {
     Forbidden(String),
     #[error("Le serveur refuse : {0}")]
     Server(String),
+    #[error("{0} : pas encore disponible sur le serveur partagé (possible sur une base locale).")]
+    NotOnServer(&'static str),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -708,6 +708,24 @@ impl Store {
         Ok(())
     }
 
+    /// The file's rights are in its accounts file (see [`crate::session::store_is_admin`]).
+    pub fn is_admin(&self) -> bool {
+        crate::session::store_is_admin(self)
+    }
+
+    pub fn label(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// A file is never « disconnected ».
+    pub fn connection_lost(&self) -> bool {
+        false
+    }
+
+    pub fn reconnect(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// This store is the local file.
     pub fn local(&self) -> Option<&Store> {
         Some(self)

@@ -285,7 +285,7 @@ impl Store {
         open_action_statuses: &[String],
         want: usize,
         max_rows: usize,
-        mut keep: impl FnMut(&CaseloadRow) -> bool,
+        keep: &mut dyn FnMut(&CaseloadRow) -> bool,
     ) -> Result<CaseloadStart> {
         let small: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM (SELECT 1 FROM persons LIMIT {CASELOAD_SMALL})"),

@@ -77,6 +77,19 @@ impl From<postgres::Error> for ServerError {
     }
 }
 
+/// A server error met by the store (a reconnection): « gone » stays « gone », so the
+/// screen keeps retrying; the rest keeps its French message.
+impl From<ServerError> for StoreError {
+    fn from(e: ServerError) -> StoreError {
+        match e {
+            ServerError::Store(e) => e,
+            ServerError::Unreachable(m) => StoreError::ServerGone(m),
+            ServerError::Forbidden(m) => StoreError::Forbidden(m),
+            other => StoreError::Server(other.to_string()),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, ServerError>;
 
 /// Whether `--db` names a server rather than a file.
@@ -96,6 +109,33 @@ pub fn url_user(url: &str) -> Result<Option<String>> {
         .parse()
         .map_err(|e| ServerError::BadUrl(format!("{e}")))?;
     Ok(cfg.get_user().map(str::to_string))
+}
+
+/// The server as the screen names it: role, host and database, never a password.
+pub fn display_url(url: &str) -> String {
+    let Ok(cfg) = url.parse::<Config>() else {
+        return "serveur".into();
+    };
+    let host = cfg
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_default();
+    let port = cfg
+        .get_ports()
+        .first()
+        .filter(|p| **p != 5432)
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    let user = cfg.get_user().map(|u| format!("{u}@")).unwrap_or_default();
+    format!(
+        "postgresql://{user}{host}{port}/{}",
+        cfg.get_dbname().unwrap_or("")
+    )
 }
 
 /// Whether the URL carries a password already.

@@ -33,6 +33,8 @@ pub struct ServerStore {
     clock: Clock,
     actor: String,
     url: String,
+    /// The database's name: its group roles are named after it (`ddl::Roles`).
+    database: String,
     user: String,
     password: zeroize::Zeroizing<String>,
     /// This connection's server process: its own notifications are not news.
@@ -49,7 +51,9 @@ impl ServerStore {
         let actor: String = client.query_one("SELECT session_user::text", &[])?.get(0);
         client.batch_execute(&session_settings())?;
         let backend_pid = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
+        let database: String = client.query_one("SELECT current_database()", &[])?.get(0);
         Ok(ServerStore {
+            database,
             db: PgConn::new(client),
             backend_pid,
             changes: 0,
@@ -104,6 +108,45 @@ impl ServerStore {
     /// Whether the connection is known to be gone.
     pub fn is_closed(&self) -> bool {
         self.db.is_closed()
+    }
+
+    /// See [`crate::store::Backend::connection_lost`].
+    pub fn connection_lost(&self) -> bool {
+        self.db.is_closed()
+    }
+
+    /// The server and database, without the password (for the top line).
+    pub fn label(&self) -> String {
+        super::display_url(&self.url)
+    }
+
+    /// Member of the administrators' role, as the server decides (asked each time: an
+    /// admin's rights removed on the server end at the next action).
+    pub fn is_admin(&self) -> bool {
+        db::query_one(
+            &self.db,
+            "SELECT EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid \
+             JOIN pg_roles u ON u.oid = m.member \
+             WHERE u.rolname = session_user AND g.rolname = ?1)",
+            &[&super::Roles::for_database(&self.database).admin],
+            |r| r.get::<_, bool>(0),
+        )
+        .unwrap_or(false)
+    }
+
+    /// The account's name as shown (the role's comment, set by `parcours compte ajouter`),
+    /// the login when it has none.
+    pub fn display_name(&self) -> String {
+        db::query_one(
+            &self.db,
+            "SELECT coalesce(shobj_description(oid, 'pg_authid'), '') FROM pg_roles \
+             WHERE rolname = session_user",
+            &[],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| self.actor.clone())
     }
 
     /// The login role: the name in the audit log and of « ma file active ».
