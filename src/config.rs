@@ -57,6 +57,9 @@ pub struct Settings {
     /// Setting a level in the diagnostic moves to the next theme
     /// (`diagnostic_theme_suivant`, true by default).
     pub level_advances: bool,
+    /// The shared server of the team (`serveur = "postgresql://serveur/parcours"`), used
+    /// when neither `--db` nor `PARCOURS_DB` names a base.
+    pub server: Option<String>,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             lock_minutes: LOCK_MINUTES_DEFAULT,
             collective_counts_as_interview: false,
             level_advances: true,
+            server: None,
         }
     }
 }
@@ -125,6 +129,22 @@ impl Settings {
                 None => {
                     let msg = format!(
                         "{SETTINGS_FILE} : diagnostic_theme_suivant = {v} n'est ni true ni false ; passage au thème suivant après un niveau"
+                    );
+                    warning = Some(match warning {
+                        Some(w) => format!("{w} ; {msg}"),
+                        None => msg,
+                    });
+                }
+            }
+        }
+        if let Some(v) = table.get("serveur") {
+            match v.as_str() {
+                Some(url) if crate::store::server::is_server_url(url.trim()) => {
+                    settings.server = Some(url.trim().to_string())
+                }
+                _ => {
+                    let msg = format!(
+                        "{SETTINGS_FILE} : serveur = {v} n'est pas une adresse postgresql://serveur/base ; base locale utilisée"
                     );
                     warning = Some(match warning {
                         Some(w) => format!("{w} ; {msg}"),

@@ -430,9 +430,21 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             action,
         );
     }
+    if cli.db.is_none() {
+        // The team's server named in `reglages.toml` (neither --db nor PARCOURS_DB).
+        cli.db = parcours::config::load_settings().0.server.map(PathBuf::from);
+    }
     if let Some(url) = cli.db.as_ref().and_then(|p| p.to_str()) {
         if server::is_server_url(url) {
             let url = url.to_string();
+            if cli.command.is_none() {
+                return parcours::tui::run_server(
+                    &url,
+                    hooks.clock(),
+                    hooks.exit_after_first_frame,
+                )
+                .map_err(CliError::App);
+            }
             return on_server(
                 &url,
                 &cli.compte,
@@ -1790,7 +1802,7 @@ fn on_server(
     }
     let Some(Command::Compte { action }) = command else {
         return Err(CliError::Message(
-            "Cette version ne travaille sur le serveur partagé que pour « compte », « backup », « rapport » et « serveur » ; l'écran et les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
+            "Cette version ne travaille sur le serveur partagé que pour l'écran, « compte », « backup », « rapport » et « serveur » ; les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
         ));
     };
     let mut client = server_client(url, compte.as_deref(), file)?;

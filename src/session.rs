@@ -4,10 +4,76 @@
 
 use crate::auth::{password, Account, AuthError, DbKey, FailedLogin, Keyring, Role, Unlocked};
 use crate::clock::Clock;
-use crate::store::{Exclusive, Store};
+use crate::store::{Backend, Exclusive, Store};
 use std::io::IsTerminal;
 use std::path::Path;
 use zeroize::Zeroizing;
+
+/// Where the base is: the local encrypted file (the default) or the shared server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    File(std::path::PathBuf),
+    /// A `postgresql://` URL (`--db`, `PARCOURS_DB` or `serveur` in `reglages.toml`).
+    Server(String),
+}
+
+impl Place {
+    /// The file, if the base is one (what only a file has: its accounts file, its waits).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Place::File(p) => Some(p),
+            Place::Server(_) => None,
+        }
+    }
+}
+
+/// A logged-in session as the screen holds it, on either backend.
+pub struct Opened {
+    pub store: Box<dyn Backend>,
+    pub account: Account,
+    /// The file's key (wiped when dropped); the server's sessions have none on the PC.
+    pub key: Option<DbKey>,
+}
+
+impl From<Session> for Opened {
+    fn from(s: Session) -> Opened {
+        Opened {
+            store: Box::new(s.store),
+            account: s.account,
+            key: Some(s.key),
+        }
+    }
+}
+
+/// Logs in to the shared server with a staff member's own role and password (the server
+/// checks it: SCRAM-SHA-256), and records the login in the server's audit log. Nothing
+/// of the base is written to the PC.
+pub fn login_server(url: &str, clock: Clock, login: &str, password: &str) -> Result<Opened, String> {
+    let login = login.trim();
+    let who = crate::store::server::Credentials {
+        user: (!login.is_empty()).then_some(login),
+        password: Some(password),
+    };
+    let store =
+        crate::store::server::ServerStore::open(url, &who, clock).map_err(|e| e.to_string())?;
+    let account = Account {
+        login: store.actor().to_string(),
+        display_name: store.display_name(),
+        role: if store.is_admin() {
+            Role::Admin
+        } else {
+            Role::Conseiller
+        },
+    };
+    store
+        .audit(crate::store::audit::actions::LOGIN, None)
+        .map_err(|e| e.to_string())?;
+    Ok(Opened {
+        store: Box::new(store),
+        account,
+        key: None,
+    })
+}
 
 pub struct Session {
     pub store: Store,

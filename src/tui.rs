@@ -6,7 +6,7 @@ use crate::app::keys::Keymap;
 use crate::app::shell::Shell;
 use crate::clock::Clock;
 use crate::config;
-use crate::session::{self, DbState};
+use crate::session::{self, DbState, Place};
 use crate::store::Store;
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
@@ -60,11 +60,30 @@ pub fn run(
             return Err(read_only().into());
         }
     }
+    run_shell(Place::File(path.to_path_buf()), clock, exit_after_first_frame)
+}
+
+/// The app on the shared server at `url`: its own login screen (the staff member's server
+/// account); nothing of the base is read before the login, nothing is written to the PC.
+pub fn run_server(
+    url: &str,
+    clock: Clock,
+    exit_after_first_frame: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let _raw = RawMode::enable();
+    run_shell(Place::Server(url.to_string()), clock, exit_after_first_frame)
+}
+
+fn run_shell(
+    place: Place,
+    clock: Clock,
+    exit_after_first_frame: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let (rf, rf_warning) = config::load_referential();
     let (keymap, key_warning) = load_keymap();
     let (settings, settings_warning) = config::load_settings();
     let (_, structure_warning) = crate::structure::load();
-    let mut shell = Shell::new(path, clock, rf, keymap, settings)?;
+    let mut shell = Shell::open(place, clock, rf, keymap, settings)?;
     for w in [rf_warning, key_warning, settings_warning, structure_warning]
         .into_iter()
         .flatten()

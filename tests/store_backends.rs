@@ -553,7 +553,7 @@ fn a_connection_cut_in_the_middle_of_an_edit_loses_nothing_and_lands_once() {
     assert!(ServerStore::is_gone(&e), "{e:?}");
     assert!(e.to_string().contains("saisie est conservée"), "{e}");
     // Back: the same save lands, once.
-    claire.reconnect().expect("reconnects");
+    claire.reconnect_now().expect("reconnects");
     claire.apply_if_version(&change, pid, v).unwrap();
     let notes = claire.person_file(pid).unwrap().notes;
     assert_eq!(

@@ -7,7 +7,7 @@ use super::keys::{Action, Context, Keymap};
 use super::state::*;
 use crate::domain::Id;
 use crate::store::audit::actions;
-use crate::store::Store;
+use crate::store::Backend;
 use std::path::PathBuf;
 
 /// The audit view shows at most this many entries (newest first).
@@ -125,8 +125,8 @@ fn copies_note(copies: &[crate::store::OldCopy]) -> String {
 impl App {
     /// Is the account of this session an admin? Decided by the accounts file as it is now,
     /// on the slot authenticated under the session's key (see [`crate::session::store_is_admin`]).
-    pub fn is_admin(&self, store: &Store) -> bool {
-        crate::session::store_is_admin(store)
+    pub fn is_admin(&self, store: &dyn Backend) -> bool {
+        store.is_admin()
     }
 
     /// The person an erase or export applies to: the open file, or the retention row.
@@ -151,7 +151,7 @@ impl App {
     // ----- right of access: the readable document -----
 
     /// Writes the open file's document in the exports folder and says where.
-    pub(super) fn export_document(&mut self, store: &Store) {
+    pub(super) fn export_document(&mut self, store: &dyn Backend) {
         let Some((id, dossier, _)) = self.target_person() else {
             return;
         };
@@ -169,7 +169,12 @@ impl App {
             .file
             .as_ref()
             .is_some_and(|f| f.data.person.id == id && f.nir_shown);
-        match crate::document::write_to_dir_nir(store, &self.rf, id, &dir, nir_shown) {
+        let written = match crate::store::file_only(store, "L'export du dossier") {
+            Ok(s) => crate::document::write_to_dir_nir(s, &self.rf, id, &dir, nir_shown)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match written {
             Ok(path) => self.set_info(format!(
                 "Dossier n° {dossier} exporté : {} (non chiffré : imprimez-le ou remettez-le, puis supprimez-le)",
                 path.display()
@@ -181,7 +186,7 @@ impl App {
     // ----- right to erasure -----
 
     /// Opens the confirmation of an erasure: the n° de dossier must be typed.
-    pub(super) fn ask_erase(&mut self, store: &Store) {
+    pub(super) fn ask_erase(&mut self, store: &dyn Backend) {
         if !self.is_admin(store) {
             self.set_error(ADMIN_ONLY_ERASE);
             return;
@@ -201,7 +206,7 @@ impl App {
     pub(super) fn submit_erase(
         &mut self,
         r: &Reader,
-        store: &mut Store,
+        store: &mut dyn Backend,
         id: Id,
         dossier: &str,
     ) -> Result<(), Refusal> {
@@ -233,7 +238,9 @@ impl App {
         }
         let mut msg = format!(
             "Dossier n° {dossier} effacé : ses données ont quitté la base. {}",
-            copies_note(&crate::store::old_copies(store.path()))
+            store
+                .local()
+                .map_or_else(String::new, |s| copies_note(&crate::store::old_copies(s.path())))
         );
         if !erased.compacted {
             msg.push_str(
@@ -246,7 +253,7 @@ impl App {
 
     // ----- retention view -----
 
-    pub(super) fn show_retention(&mut self, store: &Store) {
+    pub(super) fn show_retention(&mut self, store: &dyn Backend) {
         if !self.is_admin(store) {
             self.set_error(ADMIN_ONLY_RETENTION);
             return;
@@ -256,7 +263,7 @@ impl App {
         self.reload_retention(store);
     }
 
-    fn reload_retention(&mut self, store: &Store) {
+    fn reload_retention(&mut self, store: &dyn Backend) {
         match store.retention_list() {
             Ok(rows) => {
                 self.retention.rows = rows;
@@ -268,7 +275,7 @@ impl App {
     }
 
     /// Archives the selected file, or brings an archived one back.
-    pub(super) fn toggle_archive(&mut self, store: &mut Store) {
+    pub(super) fn toggle_archive(&mut self, store: &mut dyn Backend) {
         if !self.is_admin(store) {
             self.set_error(ADMIN_ONLY_RETENTION);
             return;
@@ -297,7 +304,7 @@ impl App {
         }
     }
 
-    pub(super) fn open_retention_row(&mut self, store: &Store) {
+    pub(super) fn open_retention_row(&mut self, store: &dyn Backend) {
         if let Some(id) = self
             .retention
             .rows
@@ -310,7 +317,7 @@ impl App {
 
     // ----- audit view -----
 
-    pub(super) fn show_audit(&mut self, store: &Store) {
+    pub(super) fn show_audit(&mut self, store: &dyn Backend) {
         if !self.is_admin(store) {
             self.set_error(ADMIN_ONLY_AUDIT);
             return;
@@ -325,7 +332,7 @@ impl App {
         self.reload_audit(store);
     }
 
-    fn reload_audit(&mut self, store: &Store) {
+    fn reload_audit(&mut self, store: &dyn Backend) {
         let a = &mut self.audit;
         let result = store.audit_filters().and_then(|(actors, actions)| {
             a.actors = actors;
@@ -341,20 +348,20 @@ impl App {
         }
     }
 
-    pub(super) fn cycle_audit_actor(&mut self, store: &Store) {
+    pub(super) fn cycle_audit_actor(&mut self, store: &dyn Backend) {
         self.audit.actor = cycle(&self.audit.actors, &self.audit.actor);
         self.audit.selected = 0;
         self.reload_audit(store);
     }
 
-    pub(super) fn cycle_audit_action(&mut self, store: &Store) {
+    pub(super) fn cycle_audit_action(&mut self, store: &dyn Backend) {
         self.audit.action = cycle(&self.audit.actions, &self.audit.action);
         self.audit.selected = 0;
         self.reload_audit(store);
     }
 
     /// Échap from the audit view: back where it was opened from.
-    pub(super) fn leave_audit(&mut self, store: &Store) {
+    pub(super) fn leave_audit(&mut self, store: &dyn Backend) {
         match self.audit.back_to.take() {
             Some(Screen::File) if self.file.is_some() => self.screen = Screen::File,
             Some(Screen::Today) => self.screen = Screen::Today,

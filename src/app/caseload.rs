@@ -7,7 +7,7 @@ use super::state::*;
 use crate::clock::Clock;
 use crate::domain::*;
 use crate::search::{SearchEntry, SearchIndex};
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, StoreError};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl CaseloadState {
@@ -74,7 +74,7 @@ fn shown(c: &CaseloadState, mine: bool, r: &CaseloadRow) -> bool {
 impl App {
     /// The app on the caseload, the whole list loaded (tests, small bases).
     pub fn new(
-        store: &Store,
+        store: &dyn Backend,
         rf: Referential,
         keymap: Keymap,
         clock: Clock,
@@ -96,7 +96,7 @@ impl App {
     /// for it (« recherche prête »). Same list as [`App::new`] once loaded. `screen_rows`:
     /// the terminal's height, the most rows the first frame can show.
     pub fn new_progressive(
-        store: &Store,
+        store: &dyn Backend,
         rf: Referential,
         keymap: Keymap,
         clock: Clock,
@@ -146,14 +146,14 @@ impl App {
         Ok(app)
     }
 
-    fn bare(store: &Store, rf: Referential, keymap: Keymap, clock: Clock, me: String) -> App {
+    fn bare(store: &dyn Backend, rf: Referential, keymap: Keymap, clock: Clock, me: String) -> App {
         let now = clock.now();
         App {
             rf,
             keymap,
             clock,
             me,
-            db_label: store.path().display().to_string(),
+            db_label: store.label(),
             screen: Screen::Caseload,
             previous_screen: Screen::Caseload,
             caseload: CaseloadState::new(),
@@ -171,6 +171,7 @@ impl App {
             sessions: Default::default(),
             level_advances: true,
             report: None,
+            offline: None,
         }
     }
 
@@ -257,7 +258,7 @@ impl App {
 
     /// Reloads the caseload rows and rebuilds the search index (keeps the selection's person).
     /// A background load still running is superseded (its rows would be older).
-    pub fn reload_caseload(&mut self, store: &Store) -> Result<(), StoreError> {
+    pub fn reload_caseload(&mut self, store: &dyn Backend) -> Result<(), StoreError> {
         let keep = self.selected_person();
         let mut rows = store.caseload(&self.open_statuses())?;
         self.with_collective_contacts(store, &mut rows);
@@ -333,7 +334,7 @@ impl App {
 
     /// Back to the caseload's list (F3, Échap from a screen): the search typed stays shown,
     /// but keys are the list's again, not the search line's.
-    pub(super) fn back_to_caseload(&mut self, store: &Store) {
+    pub(super) fn back_to_caseload(&mut self, store: &dyn Backend) {
         self.screen = Screen::Caseload;
         self.caseload.searching = false;
         if let Err(e) = self.reload_caseload(store) {
@@ -341,7 +342,7 @@ impl App {
         }
     }
 
-    pub(super) fn open_caseload_row(&mut self, store: &Store) {
+    pub(super) fn open_caseload_row(&mut self, store: &dyn Backend) {
         self.settle();
         if let Some(id) = self.selected_person() {
             self.open_person(id, store);
@@ -352,7 +353,7 @@ impl App {
 
     /// Keys while the search line is open (contexts `search` and `edit`; a printable
     /// character is always text). Returns true when the key was used.
-    pub(super) fn search_key(&mut self, key: &KeyEvent, store: &mut Store) -> bool {
+    pub(super) fn search_key(&mut self, key: &KeyEvent, store: &mut dyn Backend) -> bool {
         let k = Key::from_event(key);
         let c = &mut self.caseload;
         if let Some(ch) = k.text() {
@@ -435,7 +436,7 @@ impl App {
         self.refresh_visible();
     }
 
-    pub(super) fn cycle_open(&mut self, store: &Store) {
+    pub(super) fn cycle_open(&mut self, store: &dyn Backend) {
         self.caseload.open = match self.caseload.open {
             OpenFilter::EnCours => OpenFilter::Sortis,
             OpenFilter::Sortis => OpenFilter::Tous,
@@ -460,7 +461,7 @@ impl App {
 
     // ----- demonstration -----
 
-    pub(super) fn load_demo(&mut self, store: &mut Store) {
+    pub(super) fn load_demo(&mut self, store: &mut dyn Backend) {
         if !self.caseload.rows.is_empty() {
             self.set_info("La démonstration se charge seulement dans une base vide (parcours demo --db AUTRE_FICHIER)");
             return;

@@ -3,11 +3,11 @@
 
 use super::state::*;
 use crate::store::audit::actions;
-use crate::store::Store;
+use crate::store::Backend;
 
 impl App {
     /// Writes the open file's contract in the exports folder and says where.
-    pub(super) fn export_contract(&mut self, store: &Store) {
+    pub(super) fn export_contract(&mut self, store: &dyn Backend) {
         let Some((id, dossier)) = self
             .file
             .as_ref()
@@ -29,7 +29,12 @@ impl App {
             return;
         }
         let (structure, warning) = crate::structure::load();
-        match crate::contract_doc::write_to_dir(store, &self.rf, &structure, id, &dir) {
+        let written = match crate::store::file_only(store, "Le contrat") {
+            Ok(s) => crate::contract_doc::write_to_dir(s, &self.rf, &structure, id, &dir)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match written {
             Ok(path) => {
                 let mut msg = format!(
                     "Contrat du dossier n° {dossier} prêt à imprimer : {} (non chiffré : supprimez-le après impression)",

@@ -6,12 +6,12 @@ use super::{App, Screen, TodayRow};
 use crate::export::spreadsheet::{self, TodayLine};
 use crate::export::ExportError;
 use crate::store::audit::actions;
-use crate::store::Store;
+use crate::store::Backend;
 use std::io::BufWriter;
 
 impl App {
     /// Writes the list of the screen shown (caseload or today view) and says where.
-    pub(super) fn export_list_csv(&mut self, store: &Store) {
+    pub(super) fn export_list_csv(&mut self, store: &dyn Backend) {
         let now = self.clock.now();
         if self.screen == Screen::Today {
             let name = spreadsheet::today_file_name(now);
@@ -61,7 +61,7 @@ impl App {
     /// Audits, then writes `name` (0600) in the exports folder with `write`.
     fn write_export(
         &self,
-        store: &Store,
+        store: &dyn Backend,
         name: &str,
         write: impl FnOnce(&mut BufWriter<std::fs::File>) -> Result<usize, ExportError>,
     ) -> Result<(usize, std::path::PathBuf), String> {

@@ -6,7 +6,7 @@ use super::input::TextInput;
 use super::keys::{Action, Context, Key};
 use super::state::*;
 use crate::import::{self, Plan};
-use crate::store::Store;
+use crate::store::Backend;
 use crossterm::event::KeyEvent;
 use std::path::{Path, PathBuf};
 
@@ -113,7 +113,7 @@ impl App {
     }
 
     /// Keys of the import screen; false for a key it does not use (the global keys then).
-    pub(super) fn import_key(&mut self, key: &KeyEvent, store: &mut Store) -> bool {
+    pub(super) fn import_key(&mut self, key: &KeyEvent, store: &mut dyn Backend) -> bool {
         let k = Key::from_event(key);
         // As on every screen, a key clears the last message (what it does may set another).
         self.status = None;
@@ -181,7 +181,7 @@ impl App {
         }
     }
 
-    fn preview_import(&mut self, store: &Store) {
+    fn preview_import(&mut self, store: &dyn Backend) {
         let typed = self.import.path.text();
         if typed.trim().is_empty() {
             self.set_error("Tapez le chemin du fichier à importer");
@@ -191,7 +191,11 @@ impl App {
         let result = import::profile::load(dir.as_deref(), None)
             .map_err(|e| e.to_string())
             .and_then(|p| {
-                import::preview(store, &expand(typed.trim()), &p).map_err(|e| e.to_string())
+                crate::store::file_only(store, "L'import")
+                    .map_err(|e| e.to_string())
+                    .and_then(|s| {
+                        import::preview(s, &expand(typed.trim()), &p).map_err(|e| e.to_string())
+                    })
             });
         match result {
             Ok(plan) => {
@@ -203,7 +207,7 @@ impl App {
         }
     }
 
-    fn run_import(&mut self, store: &mut Store) {
+    fn run_import(&mut self, store: &mut dyn Backend) {
         let Some(plan) = self.import.plan.as_ref() else {
             return;
         };
@@ -236,7 +240,7 @@ impl App {
         }
     }
 
-    fn leave_import(&mut self, store: &Store) {
+    fn leave_import(&mut self, store: &dyn Backend) {
         if let Some(done) = self.import.done.take() {
             self.set_info(done);
         }

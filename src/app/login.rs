@@ -8,10 +8,9 @@ use crate::auth::{
     check_new_password, valid_login, Account, AuthError, Keyring, MIN_PASSWORD_CHARS,
 };
 use crate::clock::Clock;
-use crate::session::{self, Session};
+use crate::session::{self, Opened, Place};
 use chrono::NaiveDateTime;
 use crossterm::event::KeyEvent;
-use std::path::Path;
 
 /// Why the login screen is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +119,16 @@ impl LoginScreen {
         let mut s = LoginScreen::with_login_form("Connexion", only, LoginMode::Login, now);
         s.form.hint = Some("Identifiez-vous pour ouvrir la base (chiffrée).".into());
         s.logins = accounts.iter().map(|a| a.login.clone()).collect();
+        s
+    }
+
+    /// The login screen of the shared server: the staff member's own server account
+    /// (`user`: the one the address names, if any).
+    pub fn server(user: &str, label: &str, now: NaiveDateTime) -> LoginScreen {
+        let mut s = LoginScreen::with_login_form("Connexion au serveur", user, LoginMode::Login, now);
+        s.form.hint = Some(format!(
+            "Base partagée {label} : identifiez-vous avec votre compte du serveur."
+        ));
         s
     }
 
@@ -274,7 +283,12 @@ impl LoginScreen {
 
     /// Reads the wait of the identifier typed from the accounts file (after a failure, or
     /// when the screen is shown: failures of an earlier run count too).
-    pub fn refresh_wait(&mut self, path: &Path, now: NaiveDateTime) {
+    /// On the server there is no accounts file: the server itself refuses a wrong password.
+    pub fn refresh_wait(&mut self, place: &Place, now: NaiveDateTime) {
+        let Some(path) = place.file() else {
+            self.wait = None;
+            return;
+        };
         if matches!(self.mode, LoginMode::FirstAccount { .. }) {
             return;
         }
@@ -360,9 +374,9 @@ impl LoginScreen {
     ///
     /// During a wait after repeated failures nothing is tried and nothing is wiped: the
     /// attempt is queued for the end of the wait.
-    pub fn submit(&mut self, path: &Path, clock: &Clock) -> Option<Session> {
+    pub fn submit(&mut self, place: &Place, clock: &Clock) -> Option<Opened> {
         self.busy = false;
-        self.refresh_wait(path, clock.now());
+        self.refresh_wait(place, clock.now());
         if let Some(w) = self
             .wait
             .as_mut()
@@ -371,14 +385,14 @@ impl LoginScreen {
             w.queued = true;
             return None;
         }
-        let result = self.try_submit(path, clock);
+        let result = self.try_submit(place, clock);
         self.form.wipe_secrets();
         match result {
             Ok(s) => Some(s),
             Err(msg) => {
                 self.form.error = msg;
                 // The failure may start a wait: shown at once, counting down.
-                self.refresh_wait(path, clock.now());
+                self.refresh_wait(place, clock.now());
                 // Back to the first password field, to type it again.
                 if let Some(i) = self
                     .form
@@ -396,9 +410,15 @@ impl LoginScreen {
     }
 
     /// Err(None): a field was refused in place; Err(Some(msg)): the general reason.
-    fn try_submit(&mut self, path: &Path, clock: &Clock) -> Result<Session, Option<String>> {
+    fn try_submit(&mut self, place: &Place, clock: &Clock) -> Result<Opened, Option<String>> {
         let login = self.form.value("login");
         let password = self.form.secret("password");
+        let path = match place {
+            Place::File(path) => path,
+            Place::Server(url) => {
+                return session::login_server(url, clock.clone(), &login, &password).map_err(Some)
+            }
+        };
         match self.mode {
             LoginMode::FirstAccount { .. } => {
                 if !valid_login(&login) {
@@ -417,10 +437,13 @@ impl LoginScreen {
                 }
                 let name = self.form.value("name");
                 session::create_first_account(path, clock.clone(), &login, &name, &password)
+                    .map(Opened::from)
                     .map_err(Some)
             }
             LoginMode::Login | LoginMode::Unlock { .. } => {
-                session::login(path, clock.clone(), &login, &password).map_err(Some)
+                session::login(path, clock.clone(), &login, &password)
+                    .map(Opened::from)
+                    .map_err(Some)
             }
         }
     }

@@ -6,7 +6,7 @@ use super::state::*;
 use crate::domain::nir;
 use crate::domain::referential::label_in;
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDate;
 
 /// Dispositif proposed for a new person and a new suivi.
@@ -81,7 +81,7 @@ impl App {
     }
 
     /// Creates the person of the new person form and opens the file.
-    pub(super) fn create_person(&mut self, r: &Reader, store: &mut Store) -> Result<(), Refusal> {
+    pub(super) fn create_person(&mut self, r: &Reader, store: &mut dyn Backend) -> Result<(), Refusal> {
         let file = read_new_person(r)?;
         let name = file.person.display_name();
         let id = store

@@ -9,7 +9,7 @@ use super::state::*;
 use crate::dates::format_date;
 use crate::report::{self, Period, Report};
 use crate::store::audit::actions;
-use crate::store::Store;
+use crate::store::Backend;
 use crate::structure::Structure;
 use chrono::Months;
 
@@ -55,7 +55,7 @@ pub fn body_lines(r: &Report) -> Vec<String> {
 impl App {
     /// Opens the report screen with the structure of `structure.toml` (a bad file is said
     /// in the status line and ignored).
-    pub(super) fn show_report(&mut self, store: &Store) {
+    pub(super) fn show_report(&mut self, store: &dyn Backend) {
         let (st, warning) = crate::structure::load();
         self.open_report(store, st);
         if let Some(w) = warning {
@@ -65,7 +65,7 @@ impl App {
 
     /// Opens the report screen on the last calendar year with `structure` (tests give
     /// their own).
-    pub fn open_report(&mut self, store: &Store, structure: Structure) {
+    pub fn open_report(&mut self, store: &dyn Backend, structure: Structure) {
         let back_to = match (&self.report, self.screen) {
             (Some(r), Screen::Report) => r.back_to,
             (_, s) => s,
@@ -83,7 +83,7 @@ impl App {
     }
 
     /// Recomputes the report of the current period and filters.
-    fn refresh_report(&mut self, store: &Store) {
+    fn refresh_report(&mut self, store: &dyn Backend) {
         let Some(st) = self.report.as_mut() else {
             return;
         };
@@ -108,7 +108,7 @@ impl App {
         }
     }
 
-    pub(super) fn leave_report(&mut self, store: &Store) {
+    pub(super) fn leave_report(&mut self, store: &dyn Backend) {
         let back = self.report.take().map(|r| r.back_to);
         match back {
             Some(Screen::Today) => self.show_today(store),
@@ -117,7 +117,7 @@ impl App {
     }
 
     /// Year − / year +: the same period one year earlier or later.
-    pub(super) fn report_shift_year(&mut self, forward: bool, store: &Store) {
+    pub(super) fn report_shift_year(&mut self, forward: bool, store: &dyn Backend) {
         let Some(st) = self.report.as_mut() else {
             return;
         };
@@ -140,7 +140,7 @@ impl App {
     }
 
     /// Dispositif filter: all, then each dispositif of the referential.
-    pub(super) fn report_cycle_dispositif(&mut self, store: &Store) {
+    pub(super) fn report_cycle_dispositif(&mut self, store: &dyn Backend) {
         let codes: Vec<String> = self.rf.dispositifs.iter().map(|d| d.code.clone()).collect();
         let Some(st) = self.report.as_mut() else {
             return;
@@ -150,7 +150,7 @@ impl App {
     }
 
     /// Référent·e filter: all, then each référent·e named on a suivi.
-    pub(super) fn report_cycle_referent(&mut self, store: &Store) {
+    pub(super) fn report_cycle_referent(&mut self, store: &dyn Backend) {
         let Some(st) = self.report.as_mut() else {
             return;
         };
@@ -185,7 +185,7 @@ impl App {
     pub(super) fn submit_report_period(
         &mut self,
         r: &Reader,
-        store: &Store,
+        store: &dyn Backend,
     ) -> Result<(), Refusal> {
         let du = r.date(period_key::DU)?;
         let au = r.date(period_key::AU)?;
@@ -216,7 +216,7 @@ impl App {
     }
 
     /// Writes the report shown as HTML and CSV into the exports folder and says where.
-    pub(super) fn export_report(&mut self, store: &Store) {
+    pub(super) fn export_report(&mut self, store: &dyn Backend) {
         let Some(r) = self.report.as_ref().and_then(|s| s.report.clone()) else {
             return;
         };

@@ -5,7 +5,7 @@
 
 use super::state::*;
 use crate::domain::Id;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDateTime;
 use zeroize::Zeroizing;
 
@@ -73,7 +73,7 @@ impl App {
 
     /// Brings a freshly built `App` back to `rp`. Reopening the file is a new consultation
     /// and is audited as such.
-    pub fn restore(&mut self, rp: &ResumePoint, store: &Store) {
+    pub fn restore(&mut self, rp: &ResumePoint, store: &dyn Backend) {
         let c = &mut self.caseload;
         c.mine = rp.mine;
         c.dispositif = rp.dispositif.clone();

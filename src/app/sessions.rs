@@ -10,7 +10,7 @@ use super::keys::{Action, Context, Key};
 use super::state::*;
 use crate::domain::referential::label_in;
 use crate::domain::*;
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, StoreError};
 use crossterm::event::KeyEvent;
 
 /// What a sessions form does when confirmed.
@@ -57,7 +57,7 @@ impl App {
     // ----- the list -----
 
     /// The sessions list (from the caseload, or back from a session).
-    pub(super) fn show_sessions(&mut self, store: &Store) {
+    pub(super) fn show_sessions(&mut self, store: &dyn Backend) {
         if !matches!(
             self.screen,
             Screen::Sessions | Screen::Attendance | Screen::Enrol
@@ -69,7 +69,7 @@ impl App {
     }
 
     /// Reloads the sessions and rebuilds the list's rows (keeps the selected session).
-    pub(super) fn reload_sessions(&mut self, store: &Store) {
+    pub(super) fn reload_sessions(&mut self, store: &dyn Backend) {
         let keep = self.selected_session().map(|s| s.id);
         match store.sessions() {
             Ok(list) => self.sessions.list = list,
@@ -171,7 +171,7 @@ impl App {
     }
 
     /// Actions of the sessions screens; false when `action` is not one of theirs here.
-    pub(super) fn session_action(&mut self, action: Action, store: &mut Store) -> bool {
+    pub(super) fn session_action(&mut self, action: Action, store: &mut dyn Backend) -> bool {
         use Action as A;
         if action != A::Delete {
             self.sessions.pending_delete = None;
@@ -247,7 +247,7 @@ impl App {
     /// Writes a session change made on these screens and keeps its inverse for undo.
     fn commit_session(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn Backend,
         change: Change,
         what: &str,
     ) -> Result<Id, String> {
@@ -283,7 +283,7 @@ impl App {
         }
     }
 
-    fn undo_session(&mut self, store: &mut Store) {
+    fn undo_session(&mut self, store: &mut dyn Backend) {
         let Some((mut change, what)) = self.sessions.undo.pop() else {
             self.set_info("Rien à annuler");
             return;
@@ -315,7 +315,7 @@ impl App {
     }
 
     /// Deletes the selected session; asked first (same key again) when attendance is set.
-    fn delete_session(&mut self, store: &mut Store) {
+    fn delete_session(&mut self, store: &mut dyn Backend) {
         let Some(s) = self.selected_session().cloned() else {
             return;
         };
@@ -358,7 +358,7 @@ impl App {
             .unwrap_or_else(|| format!("personne n° {id}"))
     }
 
-    fn set_attendance(&mut self, status: &str, store: &mut Store) {
+    fn set_attendance(&mut self, status: &str, store: &mut dyn Backend) {
         let Some((mut s, p)) = self.selected_participant() else {
             let key = self.key_here(Action::Enrol);
             self.set_info(format!("Personne d'inscrit : {key} pour inscrire"));
@@ -389,7 +389,7 @@ impl App {
         }
     }
 
-    fn unenrol_selected(&mut self, store: &mut Store) {
+    fn unenrol_selected(&mut self, store: &mut dyn Backend) {
         let Some((mut s, p)) = self.selected_participant() else {
             return;
         };
@@ -468,7 +468,7 @@ impl App {
 
     /// Keys of the enrolment screen: a printable character goes into the search. Returns
     /// true when the key was used.
-    pub(super) fn enrol_key(&mut self, key: &KeyEvent, store: &mut Store) -> bool {
+    pub(super) fn enrol_key(&mut self, key: &KeyEvent, store: &mut dyn Backend) -> bool {
         let k = Key::from_event(key);
         if let Some(ch) = k.text() {
             if let Some(e) = self.sessions.enrol.as_mut() {
@@ -559,7 +559,7 @@ impl App {
         (self.person_name(id), standing)
     }
 
-    fn confirm_enrol(&mut self, store: &mut Store) {
+    fn confirm_enrol(&mut self, store: &mut dyn Backend) {
         let Some(e) = self.sessions.enrol.clone() else {
             return;
         };
@@ -632,7 +632,7 @@ impl App {
 
     // ----- from a person's file -----
 
-    fn open_enrol_person_form(&mut self, store: &Store) {
+    fn open_enrol_person_form(&mut self, store: &dyn Backend) {
         let Some(pid) = self.file.as_ref().map(|f| f.data.person.id) else {
             return;
         };
@@ -660,7 +660,7 @@ impl App {
     }
 
     /// The open file's sessions (rendez-vous pane), reloaded with the file.
-    pub(super) fn load_file_sessions(&mut self, store: &Store) {
+    pub(super) fn load_file_sessions(&mut self, store: &dyn Backend) {
         self.sessions.of_person = match &self.file {
             Some(f) => store.person_sessions(f.data.person.id).unwrap_or_default(),
             None => Vec::new(),
@@ -676,7 +676,7 @@ impl App {
         form: &Form,
         purpose: SessionForm,
         r: &Reader,
-        store: &mut Store,
+        store: &mut dyn Backend,
     ) -> Result<(), Refusal> {
         let stored = |id: Id| -> Result<Session, Refusal> {
             // The version the form was opened on (a change elsewhere is a conflict).
@@ -759,7 +759,7 @@ impl App {
 
     /// The monthly-interview rule counts honoured collective sessions too when
     /// `reglages.toml` says so (`collectif_compte_comme_entretien = true`).
-    pub(super) fn with_collective_contacts(&self, store: &Store, rows: &mut [CaseloadRow]) {
+    pub(super) fn with_collective_contacts(&self, store: &dyn Backend, rows: &mut [CaseloadRow]) {
         if !self.sessions.counts_as_interview {
             return;
         }

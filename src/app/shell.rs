@@ -15,17 +15,18 @@ use crate::auth::Keyring;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::Referential;
-use crate::session::{self, DbState, Session};
+use crate::session::{self, DbState, Opened, Place};
 use crate::store::audit::actions;
 use crossterm::event::{Event, KeyEventKind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A logged-in session: what is shown and the open store.
 pub struct Running {
     pub app: App,
-    pub session: Session,
-    /// `PRAGMA data_version` last seen: another instance's commits change it.
-    data_version: i64,
+    pub session: Opened,
+    /// The store's data version last seen (the file's `PRAGMA data_version`, the server's
+    /// announcements): another instance's commits change it.
+    data_version: u64,
 }
 
 pub enum Phase {
@@ -34,7 +35,7 @@ pub enum Phase {
 }
 
 pub struct Shell {
-    pub path: PathBuf,
+    pub place: Place,
     pub clock: Clock,
     pub rf: Referential,
     pub keymap: Keymap,
@@ -60,7 +61,37 @@ impl Shell {
         keymap: Keymap,
         settings: Settings,
     ) -> Result<Shell, String> {
+        Shell::open(Place::File(path.to_path_buf()), clock, rf, keymap, settings)
+    }
+
+    /// [`Shell::new`] for a file or for the shared server (its own login screen: the
+    /// staff member's server account; nothing is read before the login).
+    pub fn open(
+        place: Place,
+        clock: Clock,
+        rf: Referential,
+        keymap: Keymap,
+        settings: Settings,
+    ) -> Result<Shell, String> {
         let now = clock.now();
+        let path = match &place {
+            Place::File(path) => path.clone(),
+            Place::Server(url) => {
+                let user = crate::store::server::url_user(url)
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_default();
+                let label = crate::store::server::display_url(url);
+                return Ok(Shell::with_login(
+                    place,
+                    clock,
+                    rf,
+                    keymap,
+                    settings,
+                    LoginScreen::server(&user, &label, now),
+                ));
+            }
+        };
+        let path = path.as_path();
         let login = match session::db_state(path) {
             DbState::New => LoginScreen::first_account(false, now),
             DbState::Plain => LoginScreen::first_account(true, now),
@@ -68,12 +99,23 @@ impl Shell {
                 let ring = Keyring::load(path).map_err(|e| e.to_string())?;
                 let mut l = LoginScreen::login(&ring.accounts(), now);
                 // Failures of an earlier run may impose a wait: shown from the start.
-                l.refresh_wait(path, now);
+                l.refresh_wait(&place, now);
                 l
             }
         };
-        Ok(Shell {
-            path: path.to_path_buf(),
+        Ok(Shell::with_login(place, clock, rf, keymap, settings, login))
+    }
+
+    fn with_login(
+        place: Place,
+        clock: Clock,
+        rf: Referential,
+        keymap: Keymap,
+        settings: Settings,
+        login: LoginScreen,
+    ) -> Shell {
+        Shell {
+            place,
             clock,
             rf,
             keymap,
@@ -83,7 +125,7 @@ impl Shell {
             warnings: Vec::new(),
             quit: false,
             size: None,
-        })
+        }
     }
 
     /// A warning to show once logged in (bad configuration file...).
@@ -173,7 +215,12 @@ impl Shell {
                 Event::Resize(..) => true,
                 _ => false,
             },
-            Phase::Running(r) => match r.app.handle_event(event, &mut r.session.store) {
+            Phase::Running(r) => match r.app.handle_event(event, &mut *r.session.store) {
+                // A write or read that found the server gone: the banner at once.
+                _ if r.session.store.connection_lost() && r.app.offline.is_none() => {
+                    r.app.offline = Some(now);
+                    true
+                }
                 Outcome::Idle => false,
                 Outcome::Redraw => true,
                 Outcome::Quit => {
@@ -210,7 +257,7 @@ impl Shell {
             return false;
         }
         let first = matches!(login.mode, LoginMode::FirstAccount { .. });
-        let Some(session) = login.submit(&self.path, &self.clock) else {
+        let Some(session) = login.submit(&self.place, &self.clock) else {
             return true;
         };
         self.start(session, first);
@@ -218,10 +265,10 @@ impl Shell {
     }
 
     /// Builds the `App` for a new session, restoring the resume point of the same account.
-    fn start(&mut self, session: Session, first_account: bool) {
+    fn start(&mut self, session: Opened, first_account: bool) {
         let resume = self.resume.take();
         let app = App::new_progressive(
-            &session.store,
+            &*session.store,
             self.rf.clone(),
             self.keymap.clone(),
             self.clock.clone(),
@@ -243,13 +290,13 @@ impl Shell {
         app.idle_lock = self.settings.lock_after();
         app.sessions.counts_as_interview = self.settings.collective_counts_as_interview;
         if app.sessions.counts_as_interview {
-            if let Err(e) = app.reload_caseload(&session.store) {
+            if let Err(e) = app.reload_caseload(&*session.store) {
                 app.set_error(e.to_string());
             }
         }
         app.level_advances = self.settings.level_advances;
         if let Some(rp) = resume.filter(|rp| rp.login == session.account.login) {
-            app.restore(&rp, &session.store);
+            app.restore(&rp, &*session.store);
         } else if first_account {
             app.set_info(format!(
                 "Compte « {} » créé : la base est chiffrée. Comptes des collègues : commande « parcours compte ajouter ».",
@@ -260,7 +307,8 @@ impl Shell {
             app.set_error(self.warnings.join(" · "));
             self.warnings.clear();
         }
-        let data_version = session.store.pragma_i64("data_version").unwrap_or(0);
+        let mut session = session;
+        let data_version = session.store.data_version().unwrap_or(0);
         self.phase = Phase::Running(Box::new(Running {
             app,
             session,
@@ -285,7 +333,7 @@ impl Shell {
         if let Some(e) = audit_error {
             screen.form.error = Some(format!("Verrouillage non journalisé : {e}"));
         }
-        screen.refresh_wait(&self.path, now);
+        screen.refresh_wait(&self.place, now);
         self.phase = Phase::Login(Box::new(screen));
     }
 
@@ -336,12 +384,33 @@ impl Shell {
             }
             Phase::Running(r) => {
                 let mut dirty = false;
-                if let Ok(v) = r.session.store.pragma_i64("data_version") {
-                    if v != r.data_version {
-                        r.data_version = v;
-                        r.app.external_change(&r.session.store);
+                let store = &mut r.session.store;
+                if store.connection_lost() {
+                    // Tried in the background (`reconnect` never waits for the network):
+                    // the banner stays until a new connection is ready.
+                    if store.reconnect().is_ok() {
+                        r.app.offline = None;
+                        r.app.set_info("Connexion au serveur rétablie : l'écran est à jour.");
+                        dirty = true;
+                    } else if r.app.offline.is_none() {
+                        r.app.offline = Some(now);
                         dirty = true;
                     }
+                }
+                match r.session.store.data_version() {
+                    Ok(v) if v != r.data_version => {
+                        r.data_version = v;
+                        r.app.external_change(&*r.session.store);
+                        dirty = true;
+                    }
+                    Ok(_) => {}
+                    Err(_) if r.session.store.connection_lost() => {
+                        if r.app.offline.is_none() {
+                            r.app.offline = Some(now);
+                        }
+                        dirty = true;
+                    }
+                    Err(_) => {}
                 }
                 // Minute changes show in the top line and in "statut à préciser".
                 dirty || r.app.screen != Screen::File || r.app.overlay.is_none()

@@ -296,6 +296,9 @@ pub struct App {
     pub sessions: SessionsState,
     /// The activity report screen, while open.
     pub report: Option<super::report::ReportState>,
+    /// The shared server is out of reach since this time: the top line says so until
+    /// the automatic reconnection; what is shown and typed stays.
+    pub offline: Option<chrono::NaiveDateTime>,
 }
 
 /// The collective-sessions screens (see `app::sessions`).

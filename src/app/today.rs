@@ -6,7 +6,7 @@ use super::state::*;
 use crate::dates::{format_date, format_datetime};
 use crate::domain::referential::label_in;
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::{Duration, NaiveDate};
 use std::collections::HashSet;
 
@@ -14,7 +14,7 @@ use std::collections::HashSet;
 type Section = Result<Vec<TodayRow>, String>;
 
 impl App {
-    pub(super) fn show_today(&mut self, store: &Store) {
+    pub(super) fn show_today(&mut self, store: &dyn Backend) {
         self.finish_caseload(); // the view counts every person
         if self.screen != Screen::Today {
             self.previous_screen = self.screen;
@@ -24,7 +24,7 @@ impl App {
     }
 
     /// Rebuilds the view, keeping the selection where it was.
-    pub(super) fn refresh_today(&mut self, store: &Store) {
+    pub(super) fn refresh_today(&mut self, store: &dyn Backend) {
         self.finish_caseload();
         let sel = self.today.selected;
         self.today = self.build_today(store);
@@ -32,7 +32,7 @@ impl App {
     }
 
     /// Échap: back to the file it was opened from, else to the caseload.
-    pub(super) fn leave_today(&mut self, store: &Store) {
+    pub(super) fn leave_today(&mut self, store: &dyn Backend) {
         if self.previous_screen == Screen::File && self.file.is_some() {
             self.screen = Screen::File;
         } else {
@@ -40,7 +40,7 @@ impl App {
         }
     }
 
-    pub(super) fn open_today_row(&mut self, store: &Store) {
+    pub(super) fn open_today_row(&mut self, store: &dyn Backend) {
         if let Some(TodayRow::Item { person_id, .. }) =
             self.today.rows.get(self.today.selected).cloned()
         {
@@ -63,7 +63,7 @@ impl App {
         self.today.selected = s;
     }
 
-    pub(super) fn build_today(&self, store: &Store) -> TodayState {
+    pub(super) fn build_today(&self, store: &dyn Backend) -> TodayState {
         let today = self.clock.today();
         // "Ma file active": the today view shows only my people too.
         let mine: Option<HashSet<Id>> = self.caseload.mine.then(|| {
@@ -139,7 +139,7 @@ impl App {
 
     fn agenda_rows(
         &self,
-        store: &Store,
+        store: &dyn Backend,
         from: chrono::NaiveDateTime,
         to: chrono::NaiveDateTime,
     ) -> Section {
@@ -175,7 +175,7 @@ impl App {
     /// One line per participant of each session in [from, to), marked « [collectif] ».
     fn session_agenda_rows(
         &self,
-        store: &Store,
+        store: &dyn Backend,
         from: chrono::NaiveDateTime,
         to: chrono::NaiveDateTime,
     ) -> Result<Vec<TodayRow>, String> {
@@ -218,7 +218,7 @@ impl App {
         Ok(rows)
     }
 
-    fn to_set_rows(&self, store: &Store) -> Section {
+    fn to_set_rows(&self, store: &dyn Backend) -> Section {
         let items = store.appointments_to_set(50).map_err(|e| e.to_string())?;
         Ok(items
             .into_iter()
@@ -236,7 +236,7 @@ impl App {
             .collect())
     }
 
-    fn overdue_rows(&self, store: &Store, today: NaiveDate) -> Section {
+    fn overdue_rows(&self, store: &dyn Backend, today: NaiveDate) -> Section {
         let items = store
             .overdue_actions(today, &self.open_statuses(), 50)
             .map_err(|e| e.to_string())?;
@@ -253,7 +253,7 @@ impl App {
     }
 
     /// Latest eligibility diagnostics expiring within a month (from today on).
-    fn eligibility_rows(&self, store: &Store, today: NaiveDate) -> Section {
+    fn eligibility_rows(&self, store: &dyn Backend, today: NaiveDate) -> Section {
         let until = today
             .checked_add_months(chrono::Months::new(crate::domain::ALERT_MONTHS))
             .unwrap_or(today);
@@ -303,7 +303,7 @@ impl App {
     }
 
     /// Exits 6 months old or more whose situation is not recorded yet.
-    fn veille_rows(&self, store: &Store, today: NaiveDate) -> Section {
+    fn veille_rows(&self, store: &dyn Backend, today: NaiveDate) -> Section {
         let items = store.veilles_due(today, 50).map_err(|e| e.to_string())?;
         let key = self.parcours_key();
         Ok(items

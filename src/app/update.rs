@@ -10,7 +10,7 @@ use super::keys::{Action, Context, Key};
 use super::person;
 use super::state::*;
 use crate::domain::*;
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, StoreError};
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 /// Shown when an edit is refused because another instance changed the open file.
@@ -76,7 +76,7 @@ impl App {
     }
 
     /// One terminal event, and what the loop must do next.
-    pub fn handle_event(&mut self, event: &Event, store: &mut Store) -> Outcome {
+    pub fn handle_event(&mut self, event: &Event, store: &mut dyn Backend) -> Outcome {
         if matches!(event, Event::Key(_) | Event::Paste(_)) {
             self.last_input = self.clock.now();
         }
@@ -99,7 +99,7 @@ impl App {
 
     /// One key (tests call it directly): overlays first, then the search line, then the
     /// key table.
-    pub fn handle_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
+    pub fn handle_key(&mut self, key: KeyEvent, store: &mut dyn Backend) -> Outcome {
         let outcome = self.dispatch_key(key, store);
         // Leaving a screen leaves its input mode: the search line belongs to the caseload.
         if self.screen != Screen::Caseload {
@@ -108,7 +108,7 @@ impl App {
         outcome
     }
 
-    fn dispatch_key(&mut self, key: KeyEvent, store: &mut Store) -> Outcome {
+    fn dispatch_key(&mut self, key: KeyEvent, store: &mut dyn Backend) -> Outcome {
         // Ctrl+C always gets out; with a form open, a first press warns (what is typed in
         // the form would be lost) and a second one quits.
         if self
@@ -222,7 +222,7 @@ impl App {
         }
     }
 
-    fn overlay_key(&mut self, key: &KeyEvent, store: &mut Store) {
+    fn overlay_key(&mut self, key: &KeyEvent, store: &mut dyn Backend) {
         match &mut self.overlay {
             Some(Overlay::Help { scroll }) => {
                 match self.keymap.lookup(&[Context::Help], &Key::from_event(key)) {
@@ -256,7 +256,7 @@ impl App {
         }
     }
 
-    fn do_action(&mut self, action: Action, store: &mut Store) -> Outcome {
+    fn do_action(&mut self, action: Action, store: &mut dyn Backend) -> Outcome {
         use Action as A;
         if self.session_action(action, store) {
             return Outcome::Redraw;
@@ -360,7 +360,7 @@ impl App {
     }
 
     /// Échap: back one level from the current screen.
-    fn back(&mut self, store: &Store) {
+    fn back(&mut self, store: &dyn Backend) {
         match self.screen {
             Screen::Today => self.leave_today(store),
             Screen::File => self.leave_file(store),
@@ -373,7 +373,7 @@ impl App {
     }
 
     /// Entrée: opens the selected row's file.
-    fn open_selected(&mut self, store: &Store) {
+    fn open_selected(&mut self, store: &dyn Backend) {
         match self.screen {
             Screen::Caseload => self.open_caseload_row(store),
             Screen::Today => self.open_today_row(store),
@@ -419,7 +419,7 @@ impl App {
     /// refused then, since the other window may have made the same one.
     pub(super) fn commit(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn Backend,
         change: Change,
         what: &str,
     ) -> Result<Id, String> {
@@ -433,7 +433,7 @@ impl App {
     /// [`App::commit`], with the store's error (a conflict is `StoreError::Conflict`).
     fn commit_checked(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn Backend,
         change: Change,
         what: &str,
     ) -> Result<Id, StoreError> {
@@ -477,7 +477,7 @@ impl App {
     /// One write, checked against the version of the file as shown.
     fn write_checked(
         &self,
-        store: &mut Store,
+        store: &mut dyn Backend,
         change: &Change,
     ) -> Result<crate::store::Applied, StoreError> {
         match &self.file {
@@ -488,20 +488,20 @@ impl App {
 
     /// The open file was changed by another instance: show its current state, and forget
     /// the undo history (undoing would write our old copy over the other instance's edit).
-    pub(super) fn changed_elsewhere(&mut self, store: &Store) {
+    pub(super) fn changed_elsewhere(&mut self, store: &dyn Backend) {
         self.reload_file(store);
         if let Some(f) = self.file.as_mut() {
             f.undo.clear();
         }
     }
 
-    pub(super) fn commit_or_report(&mut self, store: &mut Store, change: Change, what: &str) {
+    pub(super) fn commit_or_report(&mut self, store: &mut dyn Backend, change: Change, what: &str) {
         if let Err(e) = self.commit(store, change, what) {
             self.set_error(e);
         }
     }
 
-    fn undo(&mut self, store: &mut Store) {
+    fn undo(&mut self, store: &mut dyn Backend) {
         let Some(f) = self.file.as_mut() else { return };
         let Some((change, what)) = f.undo.pop() else {
             self.set_info("Rien à annuler");
@@ -535,7 +535,7 @@ impl App {
         }
     }
 
-    fn submit_form(&mut self, store: &mut Store) {
+    fn submit_form(&mut self, store: &mut dyn Backend) {
         let now = self.clock.now();
         let Some(Overlay::Form(mut form)) = self.overlay.take() else {
             return;
@@ -592,7 +592,7 @@ impl App {
     /// fields take the new values, typed ones are kept) and says field by field what
     /// changed. Returns true when no field of the form changed elsewhere, so the save can
     /// be made again on the new version without overwriting anything.
-    fn rebase_form(&mut self, form: &mut Form, store: &Store) -> bool {
+    fn rebase_form(&mut self, form: &mut Form, store: &dyn Backend) -> bool {
         let (submit, cancel) = (
             self.keymap.key_label(Context::Form, Action::Submit),
             self.keymap.key_label(Context::Form, Action::Cancel),
@@ -707,7 +707,7 @@ impl App {
         &mut self,
         form: &Form,
         now: chrono::NaiveDateTime,
-        store: &mut Store,
+        store: &mut dyn Backend,
     ) -> Result<(), Refusal> {
         let r = &Reader::new(form, now);
         let today = now.date();

@@ -67,6 +67,8 @@ pub trait Backend {
     /// The sessions a person is enrolled in (their rendez-vous pane).
     fn person_sessions(&self, person_id: Id) -> Result<Vec<PersonSession>>;
     fn session(&self, id: Id) -> Result<Option<Session>>;
+    /// Sessions starting in [from, to), in date order.
+    fn sessions_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Session>>;
     /// Latest honoured collective session per person.
     fn last_honoured_sessions(&self) -> Result<HashMap<Id, NaiveDateTime>>;
     /// Veilles à 6 mois due by `today`.
@@ -146,6 +148,14 @@ impl CaseloadSource for super::CaseloadReader {
     fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
         super::CaseloadReader::caseload(self, open_action_statuses)
     }
+}
+
+/// The local file behind `store`, for what only a file does yet; on the server a French
+/// « not yet » naming `what`.
+pub fn file_only<'a>(store: &'a dyn Backend, what: &'static str) -> Result<&'a Store> {
+    store
+        .local()
+        .ok_or(super::StoreError::NotOnServer(what))
 }
 
 /// [`Backend::snapshot`] with a value: `read(store, |db| queries::something_on(db, …))`.
@@ -249,6 +259,13 @@ macro_rules! backend_for {
             fn session(&self, id: Id) -> Result<Option<Session>> {
                 <$ty>::session(self, id)
             }
+            fn sessions_between(
+                &self,
+                from: NaiveDateTime,
+                to: NaiveDateTime,
+            ) -> Result<Vec<Session>> {
+                <$ty>::sessions_between(self, from, to)
+            }
             fn last_honoured_sessions(&self) -> Result<HashMap<Id, NaiveDateTime>> {
                 <$ty>::last_honoured_sessions(self)
             }
@@ -351,6 +368,14 @@ backend_for!(ServerStore);
 // What only the file had until the server's versions land (branch wt-srv15, wt-case15):
 // the server says so in French rather than failing unseen.
 impl ServerStore {
+    fn snapshot_value<T>(&self, f: impl FnOnce(&dyn Exec) -> Result<T>) -> Result<T> {
+        read(self, f)
+    }
+    pub fn sessions_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Session>> {
+        self.snapshot_value(|db| {
+            super::sessions::sessions_where(db, "start >= ?1 AND start < ?2", &[&from, &to])
+        })
+    }
     pub fn caseload_first(
         &self,
         open_action_statuses: &[String],

@@ -80,6 +80,18 @@ pub(crate) fn draw_too_small(frame: &mut Frame, area: Rect) {
 }
 
 fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(since) = app.offline {
+        // Where the eye goes first; the rest of the screen (a form being typed) stays.
+        let msg = format!(
+            " Serveur injoignable depuis {} : reconnexion automatique… Votre saisie est gardée, rien n'est perdu.",
+            since.format("%Hh%M")
+        );
+        frame.render_widget(
+            Paragraph::new(truncate_width(&msg, area.width as usize)).style(style::banner()),
+            area,
+        );
+        return;
+    }
     let screen = match app.screen {
         Screen::Caseload => "File active",
         Screen::Today => "Aujourd'hui",

@@ -79,3 +79,8 @@ pub fn level(rank: u8) -> Style {
         _ => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
     }
 }
+
+/// The top line while the shared server is out of reach.
+pub fn banner() -> Style {
+    error_line()
+}

@@ -6,7 +6,7 @@ use crate::app::keys::{Action, Context};
 use crate::app::state::*;
 use crate::domain::referential::label_in;
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 
 /// Minutes proposed in the duration field of a new appointment.
 pub const DEFAULT_MINUTES: u32 = 45;
@@ -19,7 +19,7 @@ impl App {
         rows.get(f.selected[Pane::Appointments.index()]).copied()
     }
 
-    pub(crate) fn set_appointment_status(&mut self, status: &str, store: &mut Store) {
+    pub(crate) fn set_appointment_status(&mut self, status: &str, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         let Some(i) = self.selected_appointment() else {
             let add = self.key_here(crate::app::keys::Action::AddAppointment);
@@ -73,7 +73,7 @@ impl App {
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
-    pub(crate) fn delete_selected_appointment(&mut self, store: &mut Store) {
+    pub(crate) fn delete_selected_appointment(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         if let Some(i) = self.selected_appointment() {
             let id = f.data.appointments[i].id;

@@ -5,7 +5,7 @@ use crate::app::form::{items, Field, Form, Purpose, Reader, Refusal};
 use crate::app::state::*;
 use crate::domain::referential::{label_in, next_code};
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDate;
 
 impl App {
@@ -40,7 +40,7 @@ impl App {
         }
     }
 
-    pub(crate) fn toggle_barrier(&mut self, store: &mut Store) {
+    pub(crate) fn toggle_barrier(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         match self.selected_barrier_row() {
             Some(BarrierRow::Situation {
@@ -65,7 +65,7 @@ impl App {
     }
 
     /// Ticks a situation of the referential (dated today).
-    fn tick_situation(&mut self, theme: String, code: String, store: &mut Store) {
+    fn tick_situation(&mut self, theme: String, code: String, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         let b = Barrier {
             person_id: f.data.person.id,
@@ -97,7 +97,7 @@ impl App {
 
     /// A digit key: ticks (or unticks) the `n`-th situation (from 1) of the selected row's
     /// theme, and selects it. The checklist shows these numbers.
-    pub(crate) fn tick_nth(&mut self, n: usize, store: &mut Store) {
+    pub(crate) fn tick_nth(&mut self, n: usize, store: &mut dyn Backend) {
         let Some(theme) = self.selected_barrier_theme() else {
             return;
         };
@@ -174,7 +174,7 @@ impl App {
         }
     }
 
-    pub(crate) fn cycle_barrier_status(&mut self, store: &mut Store) {
+    pub(crate) fn cycle_barrier_status(&mut self, store: &mut dyn Backend) {
         let Some(idx) = self.selected_barrier() else {
             return;
         };

@@ -5,7 +5,7 @@ use crate::app::form::{Field, Form, Purpose, Reader, Refusal};
 use crate::app::state::*;
 use crate::domain::referential::{label_in, next_code};
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 
 impl App {
     pub(crate) fn selected_theme(&self) -> Option<String> {
@@ -36,7 +36,7 @@ impl App {
         self.working_diagnostic().ok_or(Refusal::Stale)
     }
 
-    fn set_level(&mut self, level: String, store: &mut Store) {
+    fn set_level(&mut self, level: String, store: &mut dyn Backend) {
         let (Some(theme), Some(mut d)) = (self.selected_theme(), self.working_diagnostic()) else {
             return;
         };
@@ -54,7 +54,7 @@ impl App {
 
     /// A level key (`0`–`4`): sets the level, then moves to the next theme (unless
     /// `reglages.toml` says otherwise), so a whole grid is one digit per theme.
-    pub(crate) fn set_level_rank(&mut self, rank: u8, store: &mut Store) {
+    pub(crate) fn set_level_rank(&mut self, rank: u8, store: &mut dyn Backend) {
         let Some(code) = self
             .rf
             .levels
@@ -104,7 +104,7 @@ impl App {
         }
     }
 
-    pub(crate) fn cycle_level(&mut self, store: &mut Store) {
+    pub(crate) fn cycle_level(&mut self, store: &mut dyn Backend) {
         let (Some(theme), Some(d)) = (self.selected_theme(), self.working_diagnostic()) else {
             return;
         };
@@ -112,7 +112,7 @@ impl App {
         self.set_level(next, store);
     }
 
-    pub(crate) fn new_review(&mut self, store: &mut Store) {
+    pub(crate) fn new_review(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         let Some(cur) = f.data.current_diagnostic() else {
             self.set_info(

@@ -10,7 +10,7 @@ use crate::domain::eligibility::{
     decide, evaluate, Criterion, Decision, Evaluation, Facts, Status, StructureKind,
 };
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 
 const N: usize = Criterion::ALL.len();
 
@@ -234,7 +234,7 @@ impl App {
     }
 
     /// Records the draft as a dated diagnostic (one write, undoable).
-    pub(crate) fn record_eligibility(&mut self, store: &mut Store) {
+    pub(crate) fn record_eligibility(&mut self, store: &mut dyn Backend) {
         let Some(file) = self.file.as_ref() else {
             return;
         };
@@ -272,7 +272,7 @@ impl App {
     }
 
     /// Writes the one-page summary of what the view shows into the exports folder.
-    pub(crate) fn print_eligibility(&mut self, store: &Store) {
+    pub(crate) fn print_eligibility(&mut self, store: &dyn Backend) {
         let Some(file) = self.file.as_ref() else {
             return;
         };

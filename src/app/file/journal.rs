@@ -3,7 +3,7 @@
 use crate::app::form::{Field, Form, Purpose, Reader, Refusal};
 use crate::app::state::*;
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDateTime;
 
 /// Right-of-access reminder shown in the note editor (CNIL).
@@ -32,7 +32,7 @@ impl App {
         }
     }
 
-    pub(crate) fn delete_selected_note(&mut self, store: &mut Store) {
+    pub(crate) fn delete_selected_note(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         if let Some(i) = self.selected_note() {
             let id = f.data.notes[i].id;
@@ -44,7 +44,7 @@ impl App {
         }
     }
 
-    pub(crate) fn toggle_private(&mut self, store: &mut Store) {
+    pub(crate) fn toggle_private(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         if let Some(i) = self.selected_note() {
             let mut n = f.data.notes[i].clone();

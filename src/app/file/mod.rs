@@ -14,7 +14,7 @@ use super::form::Refusal;
 use super::keys::Action;
 use super::state::*;
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 
 /// Records of a file that forms edit by id.
 pub trait Keyed {
@@ -44,7 +44,7 @@ keyed!(
 impl App {
     /// Opens a person's file; the consultation is written in the audit log (a file that
     /// cannot be audited is not shown).
-    pub fn open_person(&mut self, id: Id, store: &Store) {
+    pub fn open_person(&mut self, id: Id, store: &dyn Backend) {
         let loaded = store.person_file(id).and_then(|data| {
             store.audit(crate::store::audit::actions::OPEN_FILE, Some(id))?;
             Ok(data)
@@ -80,7 +80,7 @@ impl App {
 
     /// Another instance changed the database: reload what is shown, and say so when the
     /// open file itself changed.
-    pub fn external_change(&mut self, store: &Store) {
+    pub fn external_change(&mut self, store: &dyn Backend) {
         if let Some(f) = &self.file {
             let pid = f.data.person.id;
             let old = f.data.person.version;
@@ -109,7 +109,7 @@ impl App {
         }
     }
 
-    pub(super) fn reload_file(&mut self, store: &Store) {
+    pub(super) fn reload_file(&mut self, store: &dyn Backend) {
         let Some(f) = self.file.as_mut() else { return };
         match store.person_file(f.data.person.id) {
             Ok(data) => f.data = data,
@@ -141,7 +141,7 @@ impl App {
     }
 
     /// Échap in the file: closes the journal, else back to the caseload.
-    pub(super) fn leave_file(&mut self, store: &Store) {
+    pub(super) fn leave_file(&mut self, store: &dyn Backend) {
         if self.file.as_ref().is_some_and(|f| f.eligibility.is_some()) {
             self.close_eligibility();
         } else if let Some(f) = self.file.as_mut().filter(|f| f.journal.is_some()) {
@@ -242,7 +242,7 @@ impl App {
         }
     }
 
-    pub(super) fn delete_selected(&mut self, store: &mut Store) {
+    pub(super) fn delete_selected(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         if f.journal.is_some() {
             return self.delete_selected_note(store);
@@ -257,7 +257,7 @@ impl App {
         }
     }
 
-    pub(super) fn cycle_status(&mut self, store: &mut Store) {
+    pub(super) fn cycle_status(&mut self, store: &mut dyn Backend) {
         match self.file.as_ref().map(|f| f.focus) {
             Some(Pane::Barriers) => self.cycle_barrier_status(store),
             Some(Pane::Plan) => self.cycle_plan_status(store),

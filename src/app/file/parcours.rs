@@ -5,7 +5,7 @@ use crate::app::form::{items, Field, Form, Purpose, Reader, Refusal};
 use crate::app::keys::Action;
 use crate::app::state::*;
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDate;
 
 /// One row of the parcours list: an index into the file's étapes, saisines or veilles.
@@ -75,7 +75,7 @@ impl App {
         self.overlay = Some(Overlay::Form(Box::new(form)));
     }
 
-    pub(crate) fn delete_selected_parcours(&mut self, store: &mut Store) {
+    pub(crate) fn delete_selected_parcours(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         let (kind, id, what) = match self.selected_parcours() {
             Some(ParcoursRow::Etape(i)) => {

@@ -6,7 +6,7 @@ use crate::app::keys::{Action, Context, Keymap};
 use crate::app::state::*;
 use crate::domain::referential::{label_in, next_code};
 use crate::domain::*;
-use crate::store::Store;
+use crate::store::Backend;
 
 impl App {
     fn selected_plan_row(&self) -> Option<PlanRow> {
@@ -16,7 +16,7 @@ impl App {
             .copied()
     }
 
-    pub(crate) fn cycle_plan_status(&mut self, store: &mut Store) {
+    pub(crate) fn cycle_plan_status(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         match self.selected_plan_row() {
             Some(PlanRow::Action(i)) => {
@@ -58,7 +58,7 @@ impl App {
         }
     }
 
-    pub(crate) fn delete_selected_plan_row(&mut self, store: &mut Store) {
+    pub(crate) fn delete_selected_plan_row(&mut self, store: &mut dyn Backend) {
         let Some(f) = &self.file else { return };
         match self.selected_plan_row() {
             Some(PlanRow::Action(i)) => {

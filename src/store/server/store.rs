@@ -41,6 +41,8 @@ pub struct ServerStore {
     backend_pid: i32,
     /// Changes committed by other connections, as announced so far.
     changes: u64,
+    /// A reconnection under way on another thread (see [`ServerStore::reconnect`]).
+    reconnecting: Option<std::sync::mpsc::Receiver<super::Result<(postgres::Client, i32)>>>,
 }
 
 impl ServerStore {
@@ -57,6 +59,7 @@ impl ServerStore {
             db: PgConn::new(client),
             backend_pid,
             changes: 0,
+            reconnecting: None,
             clock,
             user: actor.clone(),
             actor,
@@ -65,23 +68,55 @@ impl ServerStore {
         })
     }
 
-    /// A new connection with the same credentials, after [`StoreError::ServerGone`].
+    /// A new connection with the same credentials, after [`StoreError::ServerGone`],
+    /// waiting for it (the command line, tests).
+    pub fn reconnect_now(&mut self) -> super::Result<()> {
+        let (client, pid) = open_again(&self.url, &self.user, &self.password)?;
+        self.install(client, pid);
+        Ok(())
+    }
+
+    /// The screen's reconnection: never waits for the network (a cut cable makes a
+    /// connection attempt last seconds). The first call starts an attempt on another
+    /// thread and says « not yet »; a later call installs its connection once it is
+    /// there, or starts another attempt after a failure.
     pub fn reconnect(&mut self) -> super::Result<()> {
-        let mut client = connect(
-            &self.url,
-            &Credentials {
-                user: Some(&self.user),
-                password: Some(&self.password),
-            },
-        )?;
-        check_schema(&mut client)?;
-        client.batch_execute(&session_settings())?;
-        self.backend_pid = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
+        if let Some(rx) = &self.reconnecting {
+            match rx.try_recv() {
+                Ok(Ok((client, pid))) => {
+                    self.reconnecting = None;
+                    self.install(client, pid);
+                    return Ok(());
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    return Err(super::ServerError::Unreachable("reconnexion en cours".into()))
+                }
+                Ok(Err(e)) => {
+                    self.reconnecting = None;
+                    return Err(e);
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.reconnecting = None,
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (url, user) = (self.url.clone(), self.user.clone());
+        let password = self.password.clone();
+        std::thread::Builder::new()
+            .name("reconnexion".into())
+            .spawn(move || {
+                let _ = tx.send(open_again(&url, &user, &password));
+            })
+            .map_err(|e| super::ServerError::Unreachable(e.to_string()))?;
+        self.reconnecting = Some(rx);
+        Err(super::ServerError::Unreachable("reconnexion en cours".into()))
+    }
+
+    fn install(&mut self, client: postgres::Client, backend_pid: i32) {
+        self.backend_pid = backend_pid;
         self.db = PgConn::new(client);
         // What happened while the connection was gone was not announced: count it as a
         // change, so that a screen reloads what it shows.
         self.changes += 1;
-        Ok(())
     }
 
     /// A number that grows when another PC (or window) commits a change, like SQLite's
@@ -365,6 +400,21 @@ impl ServerStore {
     pub fn is_gone(e: &StoreError) -> bool {
         matches!(e, StoreError::ServerGone(_))
     }
+}
+
+/// A connection as [`ServerStore::open`] makes it, with its server process id.
+fn open_again(url: &str, user: &str, password: &str) -> super::Result<(postgres::Client, i32)> {
+    let mut client = connect(
+        url,
+        &Credentials {
+            user: Some(user),
+            password: Some(password),
+        },
+    )?;
+    check_schema(&mut client)?;
+    client.batch_execute(&session_settings())?;
+    let pid = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
+    Ok((client, pid))
 }
 
 fn session_settings() -> String {
