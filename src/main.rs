@@ -432,7 +432,10 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
     }
     if cli.db.is_none() {
         // The team's server named in `reglages.toml` (neither --db nor PARCOURS_DB).
-        cli.db = parcours::config::load_settings().0.server.map(PathBuf::from);
+        cli.db = parcours::config::load_settings()
+            .0
+            .server
+            .map(PathBuf::from);
     }
     if let Some(url) = cli.db.as_ref().and_then(|p| p.to_str()) {
         if server::is_server_url(url) {

@@ -48,7 +48,12 @@ impl From<Session> for Opened {
 /// Logs in to the shared server with a staff member's own role and password (the server
 /// checks it: SCRAM-SHA-256), and records the login in the server's audit log. Nothing
 /// of the base is written to the PC.
-pub fn login_server(url: &str, clock: Clock, login: &str, password: &str) -> Result<Opened, String> {
+pub fn login_server(
+    url: &str,
+    clock: Clock,
+    login: &str,
+    password: &str,
+) -> Result<Opened, String> {
     let login = login.trim();
     let who = crate::store::server::Credentials {
         user: (!login.is_empty()).then_some(login),

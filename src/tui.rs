@@ -60,7 +60,11 @@ pub fn run(
             return Err(read_only().into());
         }
     }
-    run_shell(Place::File(path.to_path_buf()), clock, exit_after_first_frame)
+    run_shell(
+        Place::File(path.to_path_buf()),
+        clock,
+        exit_after_first_frame,
+    )
 }
 
 /// The app on the shared server at `url`: its own login screen (the staff member's server
@@ -71,7 +75,11 @@ pub fn run_server(
     exit_after_first_frame: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let _raw = RawMode::enable();
-    run_shell(Place::Server(url.to_string()), clock, exit_after_first_frame)
+    run_shell(
+        Place::Server(url.to_string()),
+        clock,
+        exit_after_first_frame,
+    )
 }
 
 fn run_shell(

@@ -188,7 +188,7 @@ fn log_in(db: &Path, login: &str, pw: &str) -> Shell {
 
 fn is_admin(s: &mut Shell) -> bool {
     let r = s.running().unwrap();
-    r.app.is_admin(&r.session.store)
+    r.app.is_admin(&*r.session.store)
 }
 
 #[test]

@@ -96,7 +96,12 @@ fn login_error(s: &Shell) -> String {
 }
 
 fn store(s: &mut Shell) -> &mut Store {
-    &mut s.running().expect("logged in").session.store
+    s.running()
+        .expect("logged in")
+        .session
+        .store
+        .local_mut()
+        .expect("a local file")
 }
 
 fn audit_count(store: &Store, actor: &str, action: &str) -> usize {
@@ -121,7 +126,7 @@ fn add_other_account(s: &mut Shell, db: &Path, clock: &Clock) {
     let mut ring = Keyring::load(db).unwrap();
     ring.add_account(
         &r.session.account,
-        &r.session.key,
+        r.session.key.as_ref().expect("a file's key"),
         Account {
             login: OTHER.into(),
             display_name: OTHER_NAME.into(),

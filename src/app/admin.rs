@@ -240,7 +240,9 @@ impl App {
             "Dossier n° {dossier} effacé : ses données ont quitté la base. {}",
             store
                 .local()
-                .map_or_else(String::new, |s| copies_note(&crate::store::old_copies(s.path())))
+                .map_or_else(String::new, |s| copies_note(&crate::store::old_copies(
+                    s.path()
+                )))
         );
         if !erased.compacted {
             msg.push_str(

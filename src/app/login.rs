@@ -125,7 +125,8 @@ impl LoginScreen {
     /// The login screen of the shared server: the staff member's own server account
     /// (`user`: the one the address names, if any).
     pub fn server(user: &str, label: &str, now: NaiveDateTime) -> LoginScreen {
-        let mut s = LoginScreen::with_login_form("Connexion au serveur", user, LoginMode::Login, now);
+        let mut s =
+            LoginScreen::with_login_form("Connexion au serveur", user, LoginMode::Login, now);
         s.form.hint = Some(format!(
             "Base partagée {label} : identifiez-vous avec votre compte du serveur."
         ));

@@ -81,7 +81,11 @@ impl App {
     }
 
     /// Creates the person of the new person form and opens the file.
-    pub(super) fn create_person(&mut self, r: &Reader, store: &mut dyn Backend) -> Result<(), Refusal> {
+    pub(super) fn create_person(
+        &mut self,
+        r: &Reader,
+        store: &mut dyn Backend,
+    ) -> Result<(), Refusal> {
         let file = read_new_person(r)?;
         let name = file.person.display_name();
         let id = store

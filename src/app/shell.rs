@@ -390,7 +390,8 @@ impl Shell {
                     // the banner stays until a new connection is ready.
                     if store.reconnect().is_ok() {
                         r.app.offline = None;
-                        r.app.set_info("Connexion au serveur rétablie : l'écran est à jour.");
+                        r.app
+                            .set_info("Connexion au serveur rétablie : l'écran est à jour.");
                         dirty = true;
                     } else if r.app.offline.is_none() {
                         r.app.offline = Some(now);

@@ -6,10 +6,10 @@
 //! every change with its version check and undo. What is not here yet (report, exports,
 //! imports, retention, backups) runs on the local file only.
 
-use super::server::ServerStore;
-use super::db::Exec;
 use super::audit::AuditEntry;
+use super::db::Exec;
 use super::imports::ImportBatch;
+use super::server::ServerStore;
 use super::{
     AgendaItem, Applied, CaseloadStart, Erasure, ExpiringEligibility, OverdueItem, Result,
     RetentionRow, Store, VeilleDue,
@@ -153,9 +153,7 @@ impl CaseloadSource for super::CaseloadReader {
 /// The local file behind `store`, for what only a file does yet; on the server a French
 /// « not yet » naming `what`.
 pub fn file_only<'a>(store: &'a dyn Backend, what: &'static str) -> Result<&'a Store> {
-    store
-        .local()
-        .ok_or(super::StoreError::NotOnServer(what))
+    store.local().ok_or(super::StoreError::NotOnServer(what))
 }
 
 /// [`Backend::snapshot`] with a value: `read(store, |db| queries::something_on(db, …))`.
@@ -332,7 +330,7 @@ macro_rules! backend_for {
                 <$ty>::connection_lost(self)
             }
             fn reconnect(&mut self) -> Result<()> {
-                Ok(<$ty>::reconnect(self)?)
+                <$ty>::reconnect(self)
             }
             fn data_version(&mut self) -> Result<u64> {
                 <$ty>::data_version(self)
@@ -389,10 +387,28 @@ impl ServerStore {
         })
     }
     pub fn caseload_reader(&self) -> Result<super::CaseloadReader> {
-        Err(super::StoreError::NotOnServer("La file active en arrière-plan"))
+        Err(super::StoreError::NotOnServer(
+            "La file active en arrière-plan",
+        ))
     }
-    pub fn is_referent_of_anybody(&self, _me: &str) -> Result<bool> {
-        Ok(false)
+    pub fn is_referent_of_anybody(&self, me: &str) -> Result<bool> {
+        let me = crate::text::fold(me.trim());
+        if me.is_empty() {
+            return Ok(false);
+        }
+        // The referents of current suivis (the latest open one, else the latest), folded
+        // here as on the file: the server does not know `text::fold`.
+        let referents = self.snapshot_value(|db| {
+            super::db::query_map(
+                db,
+                "SELECT DISTINCT s.referent FROM suivis s WHERE s.id = (
+                    SELECT s2.id FROM suivis s2 WHERE s2.person_id = s.person_id
+                    ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)",
+                &[],
+                |r| r.get::<_, String>(0),
+            )
+        })?;
+        Ok(referents.iter().any(|r| crate::text::fold(r) == me))
     }
     pub fn veilles_due(&self, _today: NaiveDate, _limit: usize) -> Result<Vec<VeilleDue>> {
         Ok(Vec::new())

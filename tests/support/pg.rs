@@ -114,6 +114,19 @@ impl TestServer {
             .expect("superuser connection")
     }
 
+    /// The superuser on another database of the server (to change this test's database
+    /// while nobody may connect to it).
+    pub fn superuser_on(&self, database: &str) -> postgres::Client {
+        let mut c = postgres::Config::new();
+        let (host, port) = self.addr.rsplit_once(':').unwrap();
+        c.host(host)
+            .port(port.parse().unwrap())
+            .user(&self.superuser)
+            .password(&self.superuser_password)
+            .dbname(database);
+        c.connect(postgres::NoTls).expect("superuser connection")
+    }
+
     fn create_database(&self) {
         let mut c = postgres::Config::new();
         let (host, port) = self.addr.rsplit_once(':').unwrap();

@@ -80,7 +80,7 @@ impl ServerStore {
     /// connection attempt last seconds). The first call starts an attempt on another
     /// thread and says « not yet »; a later call installs its connection once it is
     /// there, or starts another attempt after a failure.
-    pub fn reconnect(&mut self) -> super::Result<()> {
+    pub fn reconnect(&mut self) -> Result<()> {
         if let Some(rx) = &self.reconnecting {
             match rx.try_recv() {
                 Ok(Ok((client, pid))) => {
@@ -89,11 +89,11 @@ impl ServerStore {
                     return Ok(());
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => {
-                    return Err(super::ServerError::Unreachable("reconnexion en cours".into()))
+                    return Err(StoreError::ServerGone("reconnexion en cours".into()))
                 }
                 Ok(Err(e)) => {
                     self.reconnecting = None;
-                    return Err(e);
+                    return Err(e.into());
                 }
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => self.reconnecting = None,
             }
@@ -106,9 +106,9 @@ impl ServerStore {
             .spawn(move || {
                 let _ = tx.send(open_again(&url, &user, &password));
             })
-            .map_err(|e| super::ServerError::Unreachable(e.to_string()))?;
+            .map_err(|e| StoreError::ServerGone(e.to_string()))?;
         self.reconnecting = Some(rx);
-        Err(super::ServerError::Unreachable("reconnexion en cours".into()))
+        Err(StoreError::ServerGone("reconnexion en cours".into()))
     }
 
     fn install(&mut self, client: postgres::Client, backend_pid: i32) {
