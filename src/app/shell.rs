@@ -388,15 +388,23 @@ impl Shell {
                 if store.connection_lost() {
                     // Tried in the background (`reconnect` never waits for the network):
                     // the banner stays until a new connection is ready.
-                    if store.reconnect().is_ok() {
-                        r.app.offline = None;
-                        r.app
-                            .set_info("Connexion au serveur rétablie : l'écran est à jour.");
-                        dirty = true;
-                    } else if r.app.offline.is_none() {
-                        r.app.offline = Some(now);
-                        dirty = true;
+                    match store.reconnect() {
+                        Ok(()) => {
+                            r.app.offline = None;
+                            r.app
+                                .set_info("Connexion au serveur rétablie : l'écran est à jour.");
+                        }
+                        // The server answers but refuses (password changed, account
+                        // removed, another schema): say why; the banner stays.
+                        Err(e) if !matches!(e, crate::store::StoreError::ServerGone(_)) => {
+                            r.app.offline.get_or_insert(now);
+                            r.app.set_error(e.to_string());
+                        }
+                        Err(_) => {
+                            r.app.offline.get_or_insert(now);
+                        }
                     }
+                    dirty = true;
                 }
                 match r.session.store.data_version() {
                     Ok(v) if v != r.data_version => {

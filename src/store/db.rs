@@ -582,9 +582,15 @@ pub(crate) fn server_error(e: postgres::Error) -> StoreError {
             StoreError::Server(db.message().to_string())
         };
     }
-    if e.is_closed() || e.to_string().contains("connection") || e.to_string().contains("timed out")
-    {
-        return StoreError::ServerGone(e.to_string());
+    if e.is_closed() {
+        return StoreError::ServerGone("connexion fermée".into());
+    }
+    let text = e.to_string();
+    if text.contains("timed out") {
+        return StoreError::ServerGone("délai dépassé".into());
+    }
+    if text.contains("connection") {
+        return StoreError::ServerGone(text);
     }
     StoreError::Server(e.to_string())
 }

@@ -82,10 +82,16 @@ pub(crate) fn draw_too_small(frame: &mut Frame, area: Rect) {
 fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(since) = app.offline {
         // Where the eye goes first; the rest of the screen (a form being typed) stays.
-        let msg = format!(
-            " Serveur injoignable depuis {} : reconnexion automatique… Votre saisie est gardée, rien n'est perdu.",
-            since.format("%Hh%M")
+        let at = since.format("%Hh%M");
+        let long = format!(
+            " Serveur injoignable depuis {at} : reconnexion automatique… Votre saisie est gardée, rien n'est perdu."
         );
+        // At 80 columns the whole promise still fits.
+        let msg = if long.chars().count() <= area.width as usize {
+            long
+        } else {
+            format!(" Serveur injoignable ({at}) : reconnexion… Saisie gardée, rien n'est perdu.")
+        };
         frame.render_widget(
             Paragraph::new(truncate_width(&msg, area.width as usize)).style(style::banner()),
             area,
