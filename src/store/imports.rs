@@ -68,7 +68,7 @@ impl Store {
 }
 
 /// See [`Store::import_candidates`], on either backend.
-pub(super) fn candidates_on(db: &dyn Exec) -> Result<Vec<(Person, Option<Suivi>)>> {
+pub fn candidates_on(db: &dyn Exec) -> Result<Vec<(Person, Option<Suivi>)>> {
     let q = format!(
         "SELECT {}, {} FROM persons p
          LEFT JOIN suivis s ON s.id = (
@@ -89,7 +89,7 @@ pub(super) fn candidates_on(db: &dyn Exec) -> Result<Vec<(Person, Option<Suivi>)
 
 /// The body of [`Store::import_batch`] in the caller's write transaction, on either
 /// backend (the batch is not empty); the ids of the new persons.
-pub(super) fn batch_on(
+pub fn batch_on(
     db: &dyn Exec,
     now: NaiveDateTime,
     actor: &str,
@@ -139,7 +139,7 @@ pub(super) fn batch_on(
 
 /// See [`Store::import_audit_details`], on either backend (on the server, an
 /// administrator's read: advisors do not read the audit log).
-pub(super) fn audit_details_on(db: &dyn Exec) -> Result<Vec<String>> {
+pub fn audit_details_on(db: &dyn Exec) -> Result<Vec<String>> {
     db::query_map(
         db,
         "SELECT coalesce(detail, '') FROM audit WHERE action = ?1 ORDER BY id",
@@ -152,7 +152,7 @@ pub(super) fn audit_details_on(db: &dyn Exec) -> Result<Vec<String>> {
 /// backend: each person then its rows through the write path's statements
 /// (`records::insert_file_rows`), one audit entry per file. The file's bulk tricks (page
 /// cache, indexes rebuilt at the end) are the file's own (`Store::insert_files_each`).
-pub(super) fn insert_files_on(
+pub fn insert_files_on(
     db: &dyn Exec,
     now: NaiveDateTime,
     actor: &str,

@@ -5,8 +5,8 @@
 use super::db::{self, Exec};
 use super::tables::{Role, Stored, Table};
 use crate::domain::Id;
-use rusqlite::types::{FromSql, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, Row, Statement};
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Row, Statement};
 use std::marker::PhantomData;
 
 /// The statements of one table. Those that need a key are empty for a table without one
@@ -283,13 +283,6 @@ impl<T: Stored> Joined<T> {
     }
 }
 
-/// The first column of every row of `sql` (a statement without parameters).
-pub(super) fn values<T: FromSql>(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<T>> {
-    let mut stmt = conn.prepare(sql)?;
-    let v = stmt.query_map([], |r| r.get(0))?.collect();
-    v
-}
-
 /// Where the fields of `T` are among the columns of `row`, found by name.
 fn columns_of<T: Stored>(row: &db::Row<'_>) -> rusqlite::Result<Vec<Option<usize>>> {
     T::FIELDS
@@ -384,6 +377,7 @@ pub(super) fn write<T: Stored>(db: &dyn Exec, row: &T, id: Id, exists: bool) -> 
 mod tests {
     use super::super::tables::*;
     use super::*;
+    use rusqlite::Connection;
 
     #[test]
     fn statements_name_every_column_once() {
