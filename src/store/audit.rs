@@ -155,11 +155,13 @@ pub(super) fn entries_on(
     action: Option<&str>,
     limit: usize,
 ) -> Result<Vec<AuditEntry>> {
-    // Uses audit_by_at (newest first); filters are applied while walking the index.
+    // Uses audit_by_at (newest first); filters are applied while walking the index. The
+    // casts give the server the parameters' type (`IS NULL` alone does not).
     db::query_map(
         db,
         "SELECT id, at, actor, action, record_kind, record_id, person_id FROM audit
-         WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
+         WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR action = ?2)
          ORDER BY at DESC, id DESC LIMIT ?3",
         &[&actor, &action, &(limit as i64)],
         |r| {

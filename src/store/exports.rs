@@ -62,8 +62,10 @@ const CURRENT_SUIVI: &str = "LEFT JOIN suivis s ON s.id = (
     SELECT s2.id FROM suivis s2 WHERE s2.person_id = p.id
     ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)";
 
-/// Referent and dispositif filters on `s` (parameters ?1 and ?2, NULL = any).
-const SUIVI_FILTER: &str = "(?1 IS NULL OR s.referent = ?1) AND (?2 IS NULL OR s.dispositif = ?2)";
+/// Referent and dispositif filters on `s` (parameters ?1 and ?2, NULL = any). A parameter
+/// tested for NULL is cast to its type where it first appears: PostgreSQL gives a cursor's
+/// parameters the type of their first use, and `IS NULL` alone gives none.
+const SUIVI_FILTER: &str = "(CAST(?1 AS TEXT) IS NULL OR s.referent = ?1) AND (CAST(?2 AS TEXT) IS NULL OR s.dispositif = ?2)";
 
 /// What the appointments and actions exports take of the suivi `s`, as [`PersonTag`] reads it.
 const SUIVI_TAG: &str = "s.dispositif AS suivi_dispositif, s.referent AS suivi_referent";
@@ -163,7 +165,7 @@ pub fn appointments_sql_in(dialect: Dialect, period: bool) -> String {
     let range = if period {
         "a.start >= ?3 AND a.start < ?4"
     } else {
-        "coalesce(?3, ?4) IS NULL"
+        "coalesce(CAST(?3 AS TEXT), CAST(?4 AS TEXT)) IS NULL"
     };
     let (themes, nulls) = match dialect {
         Dialect::Sqlite => (
@@ -194,8 +196,8 @@ pub fn persons_sql() -> String {
         "SELECT {} FROM persons p {CURRENT_SUIVI}
          WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
            AND (?5 = 0 OR s.id IS NOT NULL)
-           AND (?3 IS NULL OR s.sortie_date IS NULL OR s.sortie_date >= ?3)
-           AND (?4 IS NULL OR COALESCE(s.date_entree, s.date_orientation) <= ?4)
+           AND (CAST(?3 AS TEXT) IS NULL OR s.sortie_date IS NULL OR s.sortie_date >= ?3)
+           AND (CAST(?4 AS TEXT) IS NULL OR COALESCE(s.date_entree, s.date_orientation) <= ?4)
          ORDER BY p.dossier",
         person_and_suivi()
     )
@@ -217,7 +219,7 @@ pub fn actions_sql_in(dialect: Dialect) -> String {
          FROM actions x JOIN persons p ON p.id = x.person_id {CURRENT_SUIVI}
          LEFT JOIN objectives o ON o.id = x.objective_id
          WHERE p.archived_at IS NULL AND {SUIVI_FILTER}
-           AND (?3 IS NULL OR x.due >= ?3) AND (?4 IS NULL OR x.due <= ?4)
+           AND (CAST(?3 AS TEXT) IS NULL OR x.due >= ?3) AND (CAST(?4 AS TEXT) IS NULL OR x.due <= ?4)
            AND (?5 = 0 OR x.due IS NOT NULL)
          ORDER BY x.person_id, x.due{nulls}, x.id",
         sql::select_joined::<Person>("p", &[]),
@@ -230,7 +232,7 @@ pub fn exits_sql() -> String {
     format!(
         "SELECT {} FROM suivis s JOIN persons p ON p.id = s.person_id
          WHERE s.sortie_date IS NOT NULL AND p.archived_at IS NULL AND {SUIVI_FILTER}
-           AND (?3 IS NULL OR s.sortie_date >= ?3) AND (?4 IS NULL OR s.sortie_date <= ?4)
+           AND (CAST(?3 AS TEXT) IS NULL OR s.sortie_date >= ?3) AND (CAST(?4 AS TEXT) IS NULL OR s.sortie_date <= ?4)
          ORDER BY s.person_id, s.id",
         person_and_suivi()
     )
