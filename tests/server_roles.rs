@@ -759,7 +759,15 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
     let mut shared_exports = 0;
     for args in [
         &["export", "--format", "csv", "--quoi", "personnes"][..],
-        &["export", "--format", "csv", "--quoi", "rendez-vous", "--du", "01/06/2026"],
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--quoi",
+            "rendez-vous",
+            "--du",
+            "01/06/2026",
+        ],
         &["export", "--format", "csv", "--quoi", "actions"],
         &["export", "--format", "csv", "--quoi", "sorties"],
         &["export", "--format", "ics", "--dispositif", "rsa"],
@@ -774,7 +782,11 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
         let mut shared_args = vec!["--db", claire_url.as_str()];
         shared_args.extend_from_slice(args);
         let shared = exported(&shared_args, &claire_env);
-        assert!(local.len() > 200, "{args:?}: {}", String::from_utf8_lossy(&local));
+        assert!(
+            local.len() > 200,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&local)
+        );
         assert!(
             shared == local,
             "{args:?}: the server's output differs from the file's\n{}",
@@ -791,7 +803,8 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
     assert_eq!(
         audited(
             &mut chef,
-            "SELECT count(*) FROM audit WHERE action = 'export' AND actor = $1"),
+            "SELECT count(*) FROM audit WHERE action = 'export' AND actor = $1"
+        ),
         shared_exports
     );
     assert_eq!(
@@ -804,7 +817,15 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
     );
     // An unknown n° de dossier is refused as on the file.
     let missing = cli(
-        &["--db", &claire_url, "export", "--format", "document", "--person", "2099-99999"],
+        &[
+            "--db",
+            &claire_url,
+            "export",
+            "--format",
+            "document",
+            "--person",
+            "2099-99999",
+        ],
         &claire_env,
         "",
     );
@@ -831,7 +852,11 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
         "",
     );
     assert!(imported.status.success(), "{}", text(&imported));
-    assert!(text(&imported).contains("2 personne(s) créée(s)"), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("2 personne(s) créée(s)"),
+        "{}",
+        text(&imported)
+    );
     let after: i64 = chef
         .query_one("SELECT count(*) FROM persons", &[])
         .unwrap()
@@ -840,7 +865,8 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
     assert_eq!(
         audited(
             &mut chef,
-            "SELECT count(*) FROM audit WHERE action = 'import' AND actor = $1"),
+            "SELECT count(*) FROM audit WHERE action = 'import' AND actor = $1"
+        ),
         1
     );
     // The same list again: everybody is known, nothing to write.
@@ -888,7 +914,11 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
         "",
     );
     assert!(imported.status.success(), "{}", text(&imported));
-    assert!(text(&imported).contains("30 personne(s) créée(s)"), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("30 personne(s) créée(s)"),
+        "{}",
+        text(&imported)
+    );
     let mut other_chef = login(&other, CHEF, CHEF_PW);
     let n: i64 = other_chef
         .query_one("SELECT count(*) FROM persons", &[])

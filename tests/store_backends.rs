@@ -645,6 +645,7 @@ fn announced(base: &Base, mut mine: Box<dyn Backend>, mut other: Box<dyn Backend
 // same names and signatures on `Store` and `ServerStore`, the same results. ---
 
 /// A handle on either backend, for the operations the `Backend` trait does not carry.
+#[allow(clippy::large_enum_variant)] // a few handles per test
 enum Both {
     File(Store),
     Server(ServerStore),
@@ -731,7 +732,10 @@ fn a_file_past_retention_is_listed_archived_and_brought_back() {
         assert_eq!(list[0].archived_at, Some(dt(NOW)), "{label}");
         // Hidden from the caseload while archived.
         let rows = h.dyn_ref().caseload(&[]).unwrap();
-        assert!(rows.iter().any(|r| r.person_id == old && r.archived), "{label}");
+        assert!(
+            rows.iter().any(|r| r.person_id == old && r.archived),
+            "{label}"
+        );
         on!(&mut h, |s| s.set_archived(old, false)).unwrap();
         assert_eq!(on!(&h, |s| s.archived_at(old)).unwrap(), None);
         // Each with its entry, in the same transaction.
@@ -769,7 +773,13 @@ fn erasure_is_refused_to_an_advisor_and_done_for_an_administrator() {
         let erased = on!(&mut chef, |s| s.erase_person(pid)).unwrap();
         assert!(erased.compacted, "{label}");
         assert!(chef.dyn_ref().person_ids().unwrap().is_empty(), "{label}");
-        for table in ["suivis", "diagnostics", "diagnostic_themes", "appointments", "notes"] {
+        for table in [
+            "suivis",
+            "diagnostics",
+            "diagnostic_themes",
+            "appointments",
+            "notes",
+        ] {
             assert_eq!(
                 base.count(&format!("SELECT count(*) FROM {table}")),
                 0,
@@ -853,10 +863,8 @@ fn the_today_lists_read_the_same_on_both_backends() {
         assert!(on!(&h, |s| s.veilles_due(d("2026-08-01"), 50))
             .unwrap()
             .is_empty());
-        let sessions = on!(&h, |s| s.sessions_between(
-            dt("2026-11-22 00:00:00"),
-            dt("2026-11-29 00:00:00")
-        ))
+        let sessions = on!(&h, |s| s
+            .sessions_between(dt("2026-11-22 00:00:00"), dt("2026-11-29 00:00:00")))
         .unwrap();
         assert!(sessions.is_empty(), "{label}");
         upsert(
@@ -875,10 +883,8 @@ fn the_today_lists_read_the_same_on_both_backends() {
                 ..Default::default()
             }),
         );
-        let sessions = on!(&h, |s| s.sessions_between(
-            dt("2026-11-22 00:00:00"),
-            dt("2026-11-29 00:00:00")
-        ))
+        let sessions = on!(&h, |s| s
+            .sessions_between(dt("2026-11-22 00:00:00"), dt("2026-11-29 00:00:00")))
         .unwrap();
         assert_eq!(sessions.len(), 1, "{label}");
         let expiring = on!(&h, |s| s.eligibilities_expiring(today, d("2027-06-01"), 50)).unwrap();
@@ -941,8 +947,9 @@ fn an_import_batch_lands_whole_with_its_audit_entries() {
         };
         let before = base.audit_rows();
         let mut calls = Vec::new();
-        let ids = on!(&mut h, |s| s.import_batch(&batch, &mut |d, t| calls.push((d, t))))
-            .unwrap();
+        let ids = on!(&mut h, |s| s
+            .import_batch(&batch, &mut |d, t| calls.push((d, t))))
+        .unwrap();
         assert_eq!(ids.len(), 2, "{label}");
         assert_eq!(calls.last(), Some(&(3, 3)));
         // One entry per new file, one per change, one for the import.

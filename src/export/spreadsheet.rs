@@ -196,7 +196,9 @@ pub fn write_csv<W: Write>(
                 What::Actions => {
                     exports::export_actions_on(db, f, |a| row(action_cells(rf, today, &a)))
                 }
-                What::Sorties => exports::export_exits_on(db, f, |p, s| row(exit_cells(rf, &p, &s))),
+                What::Sorties => {
+                    exports::export_exits_on(db, f, |p, s| row(exit_cells(rf, &p, &s)))
+                }
                 What::Seances => unreachable!("written above"),
             })
         })??,

@@ -1,10 +1,10 @@
 //! The audit log: who did what, when, to which record; never the content (CNIL).
 
+use super::db::{self, Exec};
 use super::{Result, Store};
 use crate::auth::FailedLogin;
 use crate::domain::Id;
 use chrono::NaiveDateTime;
-use super::db::{self, Exec};
 
 /// Audited actions (stored as these codes).
 pub mod actions {

@@ -1,8 +1,8 @@
 //! Read model of the IAE eligibility diagnostics across files: those about to expire, for
 //! the today view. A file's own diagnostics come with the file (`person_file`).
 
-use super::tables::{ELIGIBILITIES, PERSONS};
 use super::db::{self, Exec};
+use super::tables::{ELIGIBILITIES, PERSONS};
 use super::{Result, Store};
 use crate::domain::Id;
 use chrono::NaiveDate;

@@ -138,7 +138,10 @@ impl<'a> BiggerCache<'a> {
             Dialect::Postgres => None,
         };
         if before.is_some() {
-            let _ = db.execute(&format!("PRAGMA cache_size = -{APPOINTMENTS_CACHE_KIB}"), &[]);
+            let _ = db.execute(
+                &format!("PRAGMA cache_size = -{APPOINTMENTS_CACHE_KIB}"),
+                &[],
+            );
         }
         BiggerCache { db, before }
     }

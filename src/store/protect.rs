@@ -131,7 +131,12 @@ fn person_write(
 /// The rows of an erasure (see [`Store::erase_person`]), in the caller's write
 /// transaction, on either backend. On the server only an administrator may delete a
 /// person (its grants): an advisor's erasure is refused there, whatever the app says.
-pub(super) fn erase_on(db: &dyn Exec, now: NaiveDateTime, actor: &str, person_id: Id) -> Result<()> {
+pub(super) fn erase_on(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    actor: &str,
+    person_id: Id,
+) -> Result<()> {
     person_write(
         db,
         now,

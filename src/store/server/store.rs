@@ -12,8 +12,7 @@
 use super::{check_schema, connect, Credentials};
 use crate::clock::Clock;
 use crate::domain::{
-    CaseloadRow, Change, Id, Person, PersonFile, PersonSession, Record, RecordKind, Session,
-    Suivi,
+    CaseloadRow, Change, Id, Person, PersonFile, PersonSession, Record, RecordKind, Session, Suivi,
 };
 use crate::store::db::{self, Exec, PgConn};
 use crate::store::{
