@@ -11,7 +11,7 @@ use crate::domain::contract::CONTRACT_ENGAGEMENT;
 use crate::domain::referential::label_in;
 use crate::domain::*;
 use crate::export::ExportError;
-use crate::store::Store;
+use crate::store::Backend;
 use crate::structure::Structure;
 use chrono::NaiveDateTime;
 use std::fmt::Write as _;
@@ -28,7 +28,7 @@ pub const NO_SUIVI: &str =
 
 /// Writes the contract of `person_id`'s current suivi to `out`.
 pub fn write_contract<W: std::io::Write>(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     st: &Structure,
     person_id: Id,
@@ -43,7 +43,7 @@ pub fn write_contract<W: std::io::Write>(
 
 /// Writes the contract into `dir` (created if needed), 0600; returns its path.
 pub fn write_to_dir(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     st: &Structure,
     person_id: Id,

@@ -10,7 +10,7 @@ use crate::dates::{format_date, format_datetime};
 use crate::domain::referential::label_in;
 use crate::domain::*;
 use crate::export::ExportError;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDateTime;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,7 +64,7 @@ pub fn file_name(dossier: &str, now: NaiveDateTime) -> String {
 
 /// Writes the document of one person to `out`.
 pub fn write_document<W: std::io::Write>(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     person_id: Id,
     mut out: W,
@@ -81,7 +81,7 @@ pub fn write_document<W: std::io::Write>(
 /// Writes the document of one person into `dir` (created if needed) and returns its path.
 /// The file is readable by its owner only: it is not encrypted.
 pub fn write_to_dir(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     person_id: Id,
     dir: &Path,
@@ -91,7 +91,7 @@ pub fn write_to_dir(
 
 /// [`write_to_dir`], the NIR in full when `nir_shown` (the advisor shows it in the file).
 pub fn write_to_dir_nir(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     person_id: Id,
     dir: &Path,
@@ -765,7 +765,7 @@ fn parcours_sections(page: &mut Page, file: &PersonFile, rf: &Referential) {
 /// journal: their own status and note at each (the other participants are not named).
 fn with_sessions(
     html: String,
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     person_id: Id,
 ) -> Result<String, ExportError> {

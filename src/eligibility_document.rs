@@ -8,7 +8,7 @@ use crate::document::{create_private, esc};
 use crate::domain::eligibility::{decide, evaluate, Criterion, Facts, Status, StructureKind};
 use crate::domain::*;
 use crate::export::ExportError;
-use crate::store::Store;
+use crate::store::Backend;
 use chrono::NaiveDateTime;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -53,7 +53,7 @@ pub struct Summary<'a> {
 /// The summary of the latest recorded diagnostic of `person_id`, or, when none was
 /// recorded, of what the file says today for `kind` (marked as not recorded).
 pub fn write_latest<W: std::io::Write>(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     person_id: Id,
     kind: StructureKind,

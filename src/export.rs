@@ -26,7 +26,7 @@ pub mod selection;
 pub mod spreadsheet;
 
 use crate::domain::{Id, Referential};
-use crate::store::{Store, StoreError};
+use crate::store::{exports, Backend, StoreError};
 use std::io::Write;
 
 pub const FORMAT: &str = "parcours-export";
@@ -100,7 +100,7 @@ impl ExportError {
 
 /// Writes the export of `persons` (all when `None`).
 pub fn write_json<W: Write>(
-    store: &Store,
+    store: &dyn Backend,
     persons: Option<&[Id]>,
     mut out: W,
 ) -> Result<usize, ExportError> {
@@ -111,7 +111,7 @@ pub fn write_json<W: Write>(
     write!(
         out,
         "{{\"format\":\"{FORMAT}\",\"format_version\":{FORMAT_VERSION},\"schema_version\":{},\"exported_at\":{},\"persons\":[",
-        store.schema_version()?,
+        crate::store::read(store, exports::schema_version_on)?,
         serde_json::to_string(&store.clock().now())?
     )?;
     for (i, id) in ids.iter().enumerate() {
@@ -140,7 +140,7 @@ pub fn write_json<W: Write>(
 
 /// Writes a checked CSV or ICS selection; returns the number of rows or events.
 pub fn write_selection<W: Write>(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     sel: &selection::Selection,
     out: W,

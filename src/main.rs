@@ -6,7 +6,7 @@ use parcours::auth::{keyring_path, Account, AuthError, Keyring, Role};
 use parcours::clock::{Clock, TestHooks};
 use parcours::export::ExportError;
 use parcours::store::server::{self, ServerError};
-use parcours::store::{Store, StoreError};
+use parcours::store::{Backend, Store, StoreError};
 use parcours::{config, demo, document, export, session};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -404,6 +404,9 @@ struct Ctx {
     path: PathBuf,
     clock: Clock,
     auth: Auth,
+    /// `--db postgresql://…`: the commands that read and write through the store interface
+    /// (export, document, import) work on the server, as the logged-in role.
+    server: Option<String>,
 }
 
 struct Auth {
@@ -437,8 +440,11 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             .server
             .map(PathBuf::from);
     }
+    let mut server_url = None;
     if let Some(url) = cli.db.as_ref().and_then(|p| p.to_str()) {
-        if server::is_server_url(url) {
+        if server::is_server_url(url) && works_on_server(&cli.command) {
+            server_url = Some(url.to_string());
+        } else if server::is_server_url(url) {
             let url = url.to_string();
             if cli.command.is_none() {
                 return parcours::tui::run_server(
@@ -458,12 +464,16 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
         }
     }
     let ctx = Ctx {
-        path: db_path(cli.db)?,
+        path: match &server_url {
+            Some(url) => PathBuf::from(url),
+            None => db_path(cli.db)?,
+        },
         clock: hooks.clock(),
         auth: Auth {
             compte: cli.compte,
             file: cli.mot_de_passe_fichier,
         },
+        server: server_url,
     };
     match cli.command {
         None => parcours::tui::run(&ctx.path, ctx.clock, hooks.exit_after_first_frame)
@@ -545,6 +555,15 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
                 },
         }) => document_eligibility(&ctx, &person, &structure, output),
     }
+}
+
+/// The commands that run on the shared server the same way as on the file (the others
+/// go through [`on_server`]).
+fn works_on_server(command: &Option<Command>) -> bool {
+    matches!(
+        command,
+        Some(Command::Export { .. } | Command::Document { .. } | Command::Import { .. })
+    )
 }
 
 /// Text typed on the command line, cleaned as in a one-line form field (the same code):
@@ -713,7 +732,7 @@ fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
     } else {
         let mut opened = open_any(ctx)?;
         opened.audit_login()?;
-        opened.into_store()
+        opened.into_store()?
     };
     let rf = referential();
     let started = std::time::Instant::now();
@@ -772,11 +791,11 @@ fn import(
     import::columns(&sheet, &profile).map_err(refused)?;
     let mut opened = open_any(ctx)?;
     let plan = {
-        let store = opened.store();
+        let store = opened.backend();
         import::plan(
             &sheet,
             &profile,
-            store.import_candidates()?,
+            parcours::store::read(store, parcours::store::imports::candidates_on)?,
             &import::file_name(&file),
             store.clock().today(),
         )
@@ -800,7 +819,7 @@ fn import_json(ctx: &Ctx, file: &Path, simulation: bool, oui: bool) -> Result<()
     let files = import::json::read(&bytes).map_err(refused)?;
     drop(bytes);
     let mut opened = open_any(ctx)?;
-    let known = opened.store().import_candidates()?;
+    let known = parcours::store::read(opened.backend(), parcours::store::imports::candidates_on)?;
     let plan = import::json::plan(files, known, &import::file_name(file));
     import_plan(&mut opened, file, &plan, simulation, oui)
 }
@@ -840,14 +859,12 @@ fn import_plan(
     }
     opened.audit_login()?;
     let started = std::time::Instant::now();
-    let ids = opened
-        .store_mut()
-        .import_batch(&plan.batch, &mut |done, total| {
-            // Only long imports say how far they are.
-            if done < total && started.elapsed().as_millis() > 500 {
-                eprintln!("Import : {done} / {total}…");
-            }
-        })?;
+    let ids = opened.import_batch(&plan.batch, &mut |done, total| {
+        // Only long imports say how far they are.
+        if done < total && started.elapsed().as_millis() > 500 {
+            eprintln!("Import : {done} / {total}…");
+        }
+    })?;
     eprintln!(
         "Import terminé : {} personne(s) créée(s), {} dossier(s) complété(s) ({:.1} s).",
         ids.len(),
@@ -876,16 +893,17 @@ fn import_profiles(dir: Option<&Path>) -> Result<()> {
 }
 
 /// The internal id of the person with this n° de dossier.
-fn person_id(store: &Store, dossier: &str) -> Result<parcours::domain::Id> {
-    store
-        .person_id_by_dossier(dossier)?
-        .ok_or_else(|| CliError::NoSuchFile(dossier.to_string()))
+fn person_id(store: &dyn Backend, dossier: &str) -> Result<parcours::domain::Id> {
+    parcours::store::read(store, |db| {
+        parcours::store::exports::person_id_by_dossier_on(db, dossier)
+    })?
+    .ok_or_else(|| CliError::NoSuchFile(dossier.to_string()))
 }
 
 /// `export --format json [--person N°] [-o FICHIER]`.
 fn export_json(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -> Result<()> {
     let mut opened = open_any(ctx)?;
-    let store = opened.store();
+    let store = opened.backend();
     let ids = match &person {
         Some(n) => Some(vec![person_id(store, n)?]),
         None => None,
@@ -929,7 +947,7 @@ struct RapportArgs {
 /// right after (dispositif, référent·e); the report is audited like an export (no person).
 fn rapport(ctx: &Ctx, args: RapportArgs, output: Option<PathBuf>) -> Result<()> {
     let mut opened = open_any(ctx)?;
-    let store = opened.store();
+    let store = opened.store()?;
     let written = write_report(
         &args,
         ctx.clock.today(),
@@ -1047,7 +1065,7 @@ fn contract_document(ctx: &Ctx, dossier: &str, output: Option<PathBuf>) -> Resul
         eprintln!("{w}");
     }
     let mut opened = open_any(ctx)?;
-    let store = opened.store();
+    let store = opened.backend();
     let id = person_id(store, dossier)?;
     let rf = referential();
     // Checked before any file is created: no empty file for a person without suivi.
@@ -1090,7 +1108,7 @@ fn export_document(ctx: &Ctx, person: Option<String>, output: Option<PathBuf>) -
         return Err(CliError::DocumentNeedsPerson);
     };
     let mut opened = open_any(ctx)?;
-    let store = opened.store();
+    let store = opened.backend();
     let id = person_id(store, &n)?;
     let rf = referential();
     let written = match &output {
@@ -1152,7 +1170,7 @@ fn document_eligibility(
         )));
     };
     let mut opened = open_any(ctx)?;
-    let store = opened.store();
+    let store = opened.backend();
     let id = person_id(store, person)?;
     let rf = referential();
     let write = |w: &mut dyn std::io::Write| {
@@ -1199,8 +1217,8 @@ fn export_selection(
     let mut opened = open_any(ctx)?;
     let rf = referential();
     let target = if ics { Target::Ics } else { Target::Csv };
-    let sel = args.resolve(target, opened.store(), &rf)?;
-    let store = opened.store();
+    let sel = args.resolve(target, opened.backend(), &rf)?;
+    let store = opened.backend();
     let written = match &output {
         Some(file) => export::write_selection(
             store,
@@ -1222,8 +1240,10 @@ fn export_selection(
             .as_ref()
             .map_or_else(|e| e.is_broken_pipe(), |_| true)
     {
-        if let Opened::Encrypted(s) = &opened {
-            s.store.audit(export::AUDIT_EXPORT_WITH_NAMES, None)?;
+        match &opened {
+            Opened::Encrypted(s) => s.store.audit(export::AUDIT_EXPORT_WITH_NAMES, None)?,
+            Opened::Server(s) => s.audit(export::AUDIT_EXPORT_WITH_NAMES, None)?,
+            Opened::Plain(_) => {}
         }
     }
     match written {
@@ -1246,7 +1266,7 @@ fn erase(ctx: &Ctx, dossier: &str, oui: bool, delete_copies: bool) -> Result<()>
     if !opened.account().is_some_and(session::is_admin) {
         return Err(CliError::EraseNotAdmin);
     }
-    let mut store = opened.into_store();
+    let mut store = opened.into_store()?;
     let id = person_id(&store, dossier)?;
     if !oui {
         if !std::io::stdin().is_terminal() {
@@ -1336,7 +1356,7 @@ fn end_progress(r: &session::Rotation) {
 /// `check`: integrity, schema version and row counts.
 fn check(ctx: &Ctx) -> Result<()> {
     let mut opened = open_any(ctx)?;
-    let store = opened.store();
+    let store = opened.store()?;
     let problems = store.integrity_problems()?;
     let version = store.schema_version()?;
     let mut report = format!(
@@ -1369,7 +1389,7 @@ fn check(ctx: &Ctx) -> Result<()> {
 /// `backup [DESTINATION] [--garder N]`: a verified copy, the oldest ones rotated out.
 fn backup(ctx: &Ctx, dest: Option<PathBuf>, garder: usize) -> Result<()> {
     let mut opened = open_any(ctx)?;
-    let r = opened.store().backup(dest.as_deref(), garder)?;
+    let r = opened.store()?.backup(dest.as_deref(), garder)?;
     // After the copy: a backup refused (damaged base) wrote nothing into the base.
     opened.audit_login()?;
     let rows: i64 = r.counts.iter().map(|(_, n)| n).sum();
@@ -1466,48 +1486,74 @@ fn restore(ctx: &Ctx, src: &Path, oui: bool) -> Result<()> {
     Ok(())
 }
 
+/// What a file-only operation says if it ever meets the server.
+const ONLY_A_FILE: &str = "cette opération demande un fichier local (--db FICHIER) : elle ne se fait pas encore sur le serveur partagé";
+
 /// A database opened for a command.
 enum Opened {
     /// With an account: the login is not in the audit log until [`Opened::audit_login`].
     Encrypted(session::Session),
     /// A plain base made before accounts existed: no account, no audit log entries.
     Plain(Store),
+    /// The shared server, logged in as one staff member: the server signs the audit
+    /// entries with that role and enforces its rights.
+    Server(server::ServerStore),
 }
 
 impl Opened {
-    fn store(&self) -> &Store {
+    /// The local file, for the commands that only a file has (check, backup, erasure…):
+    /// those never open the server ([`works_on_server`]).
+    fn store(&self) -> Result<&Store> {
+        match self {
+            Opened::Encrypted(s) => Ok(&s.store),
+            Opened::Plain(store) => Ok(store),
+            Opened::Server(_) => Err(CliError::Message(ONLY_A_FILE.into())),
+        }
+    }
+
+    fn into_store(self) -> Result<Store> {
+        match self {
+            Opened::Encrypted(s) => Ok(s.store),
+            Opened::Plain(store) => Ok(store),
+            Opened::Server(_) => Err(CliError::Message(ONLY_A_FILE.into())),
+        }
+    }
+
+    /// The store, whichever its backend.
+    fn backend(&self) -> &dyn Backend {
         match self {
             Opened::Encrypted(s) => &s.store,
             Opened::Plain(store) => store,
+            Opened::Server(store) => store,
         }
     }
 
-    fn store_mut(&mut self) -> &mut Store {
-        match self {
-            Opened::Encrypted(s) => &mut s.store,
-            Opened::Plain(store) => store,
-        }
-    }
-
-    fn into_store(self) -> Store {
-        match self {
-            Opened::Encrypted(s) => s.store,
-            Opened::Plain(store) => store,
-        }
+    /// Writes an import in one transaction, on the file or on the server.
+    fn import_batch(
+        &mut self,
+        batch: &parcours::store::imports::ImportBatch,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<parcours::domain::Id>> {
+        Ok(match self {
+            Opened::Encrypted(s) => s.store.import_batch(batch, progress)?,
+            Opened::Plain(store) => store.import_batch(batch, progress)?,
+            Opened::Server(store) => store.import_batch(batch, progress)?,
+        })
     }
 
     fn account(&self) -> Option<&Account> {
         match self {
             Opened::Encrypted(s) => Some(&s.account),
-            Opened::Plain(_) => None,
+            Opened::Plain(_) | Opened::Server(_) => None,
         }
     }
 
-    /// Writes the login in the audit log (once); a plain base has no accounts to audit.
+    /// Writes the login in the audit log (once); a plain base has no accounts to audit,
+    /// the server logs its connections itself.
     fn audit_login(&mut self) -> Result<()> {
         match self {
             Opened::Encrypted(s) => Ok(s.audit_login()?),
-            Opened::Plain(_) => Ok(()),
+            Opened::Plain(_) | Opened::Server(_) => Ok(()),
         }
     }
 
@@ -1541,9 +1587,12 @@ impl Opened {
             return Ok(());
         }
         self.audit_login()?;
-        if let Opened::Encrypted(s) = self {
-            s.store
-                .audit(parcours::store::audit::actions::EXPORT, person)?;
+        match self {
+            Opened::Encrypted(s) => s
+                .store
+                .audit(parcours::store::audit::actions::EXPORT, person)?,
+            Opened::Server(s) => s.audit(parcours::store::audit::actions::EXPORT, person)?,
+            Opened::Plain(_) => {}
         }
         Ok(())
     }
@@ -1553,8 +1602,11 @@ impl Opened {
 /// base made before accounts existed opens as is (with a warning) so it can still be checked,
 /// exported or backed up. Nothing is written yet: see [`Opened::audit_login`].
 fn open_any(ctx: &Ctx) -> Result<Opened> {
+    if let Some(url) = &ctx.server {
+        return open_server(url, ctx);
+    }
     let opened = open_any_inner(ctx)?;
-    if opened.store().is_read_only() {
+    if opened.store()?.is_read_only() {
         eprintln!(
             "Attention : « {} » est en lecture seule (droits du fichier ou de son dossier, ou support non modifiable) : consultation seulement ; rien n'y est écrit, pas même au journal d'audit. Pour y travailler, faites-la rendre modifiable.",
             ctx.path.display()
@@ -1586,6 +1638,21 @@ fn open_any_inner(ctx: &Ctx) -> Result<Opened> {
             Err(CliError::NoBase(path.clone()))
         }
     }
+}
+
+/// The server at `url`, logged in with `--compte` (or the URL's user) and the password of
+/// `--mot-de-passe-fichier`, the URL or `PGPASSWORD` (else asked), as `rapport` does.
+fn open_server(url: &str, ctx: &Ctx) -> Result<Opened> {
+    let user = ctx.auth.compte.as_deref();
+    let pw = server_password(url, user, ctx.auth.file.as_deref())?;
+    Ok(Opened::Server(server::ServerStore::open(
+        url,
+        &server::Credentials {
+            user,
+            password: pw.as_ref().map(|p| p.as_str()),
+        },
+        ctx.clock.clone(),
+    )?))
 }
 
 /// The command-line login (`--compte`, `--mot-de-passe-fichier`), not audited yet.
@@ -1752,6 +1819,7 @@ fn serveur(
                     compte: compte.clone(),
                     file: file.map(Path::to_path_buf),
                 },
+                server: None,
             };
             let s = login(&ctx)?;
             // The server's password cannot come from the file's password file.
@@ -1805,7 +1873,7 @@ fn on_server(
     }
     let Some(Command::Compte { action }) = command else {
         return Err(CliError::Message(
-            "Cette version ne travaille sur le serveur partagé que pour l'écran, « compte », « backup », « rapport » et « serveur » ; les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
+            "Cette version ne travaille sur le serveur partagé que pour l'écran, « compte », « backup », « rapport », « export », « document », « import » et « serveur » ; les autres commandes utilisent encore un fichier local (--db FICHIER).".into(),
         ));
     };
     let mut client = server_client(url, compte.as_deref(), file)?;

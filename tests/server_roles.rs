@@ -711,3 +711,218 @@ fn the_report_reads_the_same_from_the_server_as_from_the_file() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("Personne Inconnue"), "{}", text(&bad));
 }
+
+#[test]
+fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
+    let Some(srv) = initialised("exports") else {
+        return;
+    };
+    let mut chef = login(&srv, CHEF, CHEF_PW);
+    server::add_account(&mut chef, &srv.name(CLAIRE), CLAIRE_PW, false, "Claire").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().to_str().unwrap().to_string();
+    let db = dir.path().join("local.db");
+    let db_arg = db.to_str().unwrap();
+    let demo = cli(
+        &["--db", db_arg, "demo", "--persons", "30", "--seed", "5"],
+        &[("PARCOURS_CONFIG_DIR", &config)],
+        "",
+    );
+    assert!(demo.status.success(), "{}", text(&demo));
+    let password = demo_password(&String::from_utf8_lossy(&demo.stdout));
+    let pwfile = password_file(dir.path(), &password);
+    let pwfile = pwfile.to_str().unwrap();
+    let su_url = srv.url_as(&srv.superuser);
+    let moved = cli(
+        &[
+            "--mot-de-passe-fichier",
+            pwfile,
+            "serveur",
+            "migrer",
+            db_arg,
+            &su_url,
+        ],
+        &[
+            ("PGPASSWORD", srv.superuser_password.as_str()),
+            ("PARCOURS_CONFIG_DIR", &config),
+        ],
+        "",
+    );
+    assert!(moved.status.success(), "{}", text(&moved));
+    let claire_url = srv.url_as(&srv.name(CLAIRE));
+    let claire_env = [("PGPASSWORD", CLAIRE_PW), ("PARCOURS_CONFIG_DIR", &config)];
+    let exported = |args: &[&str], env: &[(&str, &str)]| {
+        let out = cli(args, env, "");
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        out.stdout
+    };
+    let mut shared_exports = 0;
+    for args in [
+        &["export", "--format", "csv", "--quoi", "personnes"][..],
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--quoi",
+            "rendez-vous",
+            "--du",
+            "01/06/2026",
+        ],
+        &["export", "--format", "csv", "--quoi", "actions"],
+        &["export", "--format", "csv", "--quoi", "sorties"],
+        &["export", "--format", "ics", "--dispositif", "rsa"],
+        &["export", "--format", "json"],
+        &["export", "--format", "json", "--person", "2026-00003"],
+        &["export", "--format", "document", "--person", "2026-00003"],
+        &["document", "contrat", "--person", "2026-00003"],
+    ] {
+        let mut local_args = vec!["--db", db_arg, "--mot-de-passe-fichier", pwfile];
+        local_args.extend_from_slice(args);
+        let local = exported(&local_args, &[("PARCOURS_CONFIG_DIR", &config)]);
+        let mut shared_args = vec!["--db", claire_url.as_str()];
+        shared_args.extend_from_slice(args);
+        let shared = exported(&shared_args, &claire_env);
+        assert!(
+            local.len() > 200,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&local)
+        );
+        assert!(
+            shared == local,
+            "{args:?}: the server's output differs from the file's\n{}",
+            String::from_utf8_lossy(&shared)
+        );
+        shared_exports += 1;
+    }
+    // Each export is in the server's audit log, signed by the advisor's role, and names
+    // the person when it is one person's.
+    let claire = srv.name(CLAIRE);
+    let audited = |chef: &mut postgres::Client, sql: &str| -> i64 {
+        chef.query_one(sql, &[&claire]).unwrap().get(0)
+    };
+    assert_eq!(
+        audited(
+            &mut chef,
+            "SELECT count(*) FROM audit WHERE action = 'export' AND actor = $1"
+        ),
+        shared_exports
+    );
+    assert_eq!(
+        audited(
+            &mut chef,
+            "SELECT count(*) FROM audit WHERE action = 'export' AND actor = $1 \
+             AND person_id IS NOT NULL"
+        ),
+        3
+    );
+    // An unknown n° de dossier is refused as on the file.
+    let missing = cli(
+        &[
+            "--db",
+            &claire_url,
+            "export",
+            "--format",
+            "document",
+            "--person",
+            "2099-99999",
+        ],
+        &claire_env,
+        "",
+    );
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("2099-99999"), "{}", text(&missing));
+
+    // An orientation list imported on the server, in one transaction, audited there.
+    let list = dir.path().join("orientations.csv");
+    std::fs::write(
+        &list,
+        "Nom;Prénom;Date de naissance;Commune;Date d'orientation\n\
+         Zerbib;Inès;05/03/1985;Lille;02/11/2026\n\
+         Quenet;Paul;1979-12-24;Roubaix;2026-11-20\n",
+    )
+    .unwrap();
+    let before: i64 = chef
+        .query_one("SELECT count(*) FROM persons", &[])
+        .unwrap()
+        .get(0);
+    let list_arg = list.to_str().unwrap();
+    let imported = cli(
+        &["--db", &claire_url, "import", list_arg, "--oui"],
+        &claire_env,
+        "",
+    );
+    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("2 personne(s) créée(s)"),
+        "{}",
+        text(&imported)
+    );
+    let after: i64 = chef
+        .query_one("SELECT count(*) FROM persons", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(after, before + 2);
+    assert_eq!(
+        audited(
+            &mut chef,
+            "SELECT count(*) FROM audit WHERE action = 'import' AND actor = $1"
+        ),
+        1
+    );
+    // The same list again: everybody is known, nothing to write.
+    let again = cli(
+        &["--db", &claire_url, "import", list_arg, "--oui"],
+        &claire_env,
+        "",
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("Rien à importer"), "{}", text(&again));
+
+    // A JSON export of the file imported into a second, empty server database: the same
+    // files, and the server then exports what the file did.
+    let json = dir.path().join("base.json");
+    let out = cli(
+        &[
+            "--db",
+            db_arg,
+            "--mot-de-passe-fichier",
+            pwfile,
+            "export",
+            "--format",
+            "json",
+            "-o",
+            json.to_str().unwrap(),
+        ],
+        &[("PARCOURS_CONFIG_DIR", &config)],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let Some(other) = initialised("json") else {
+        return;
+    };
+    let imported = cli(
+        &[
+            "--db",
+            &other.url_as(&other.name(CHEF)),
+            "import",
+            "--format",
+            "json",
+            json.to_str().unwrap(),
+            "--oui",
+        ],
+        &[("PGPASSWORD", CHEF_PW), ("PARCOURS_CONFIG_DIR", &config)],
+        "",
+    );
+    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("30 personne(s) créée(s)"),
+        "{}",
+        text(&imported)
+    );
+    let mut other_chef = login(&other, CHEF, CHEF_PW);
+    let n: i64 = other_chef
+        .query_one("SELECT count(*) FROM persons", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 30);
+}

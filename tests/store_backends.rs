@@ -640,3 +640,522 @@ fn announced(base: &Base, mut mine: Box<dyn Backend>, mut other: Box<dyn Backend
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(mine.data_version().unwrap(), now, "{label}");
 }
+
+// --- The operations beyond a file screen (admin views, today lists, imports, exports): the
+// same names and signatures on `Store` and `ServerStore`, the same results. ---
+
+/// A handle on either backend, for the operations the `Backend` trait does not carry.
+#[allow(clippy::large_enum_variant)] // a few handles per test
+enum Both {
+    File(Store),
+    Server(ServerStore),
+}
+
+/// `$e` with `$s` bound to the store, whichever its backend (the methods have the same
+/// names and signatures on both).
+macro_rules! on {
+    ($h:expr, |$s:ident| $e:expr) => {
+        match $h {
+            Both::File($s) => $e,
+            Both::Server($s) => $e,
+        }
+    };
+}
+
+impl Both {
+    fn dyn_mut(&mut self) -> &mut dyn Backend {
+        on!(self, |s| s as &mut dyn Backend)
+    }
+
+    fn dyn_ref(&self) -> &dyn Backend {
+        on!(self, |s| s as &dyn Backend)
+    }
+}
+
+impl Base {
+    /// The advisor (claire) on the server; the file has no roles in its store.
+    fn advisor(&self) -> Both {
+        self.as_role(CLAIRE, CLAIRE_PW)
+    }
+
+    /// The administrator (chef) on the server.
+    fn admin(&self) -> Both {
+        self.as_role(CHEF, CHEF_PW)
+    }
+
+    fn as_role(&self, who: &str, pw: &str) -> Both {
+        match self {
+            Base::File { path, .. } => Both::File(Store::open(path, clock()).expect("open")),
+            Base::Server(srv) => Both::Server(advisor(srv, who, pw)),
+        }
+    }
+}
+
+#[test]
+fn a_file_past_retention_is_listed_archived_and_brought_back() {
+    for base in Base::each("archive") {
+        let label = base.label();
+        let mut h = base.advisor();
+        let old = upsert(h.dyn_mut(), Record::Person(person()));
+        upsert(
+            h.dyn_mut(),
+            Record::Appointment(Appointment {
+                person_id: old,
+                start: Some(dt("2024-01-10 09:00:00")),
+                duration_min: 45,
+                medium: "physique".into(),
+                status: "honore".into(),
+                ..Default::default()
+            }),
+        );
+        let recent = write_file(h.dyn_mut());
+        let list = on!(&h, |s| s.retention_list()).unwrap();
+        assert_eq!(list.len(), 1, "{label}: {list:?}");
+        assert_eq!(list[0].person_id, old);
+        assert_eq!(list[0].last_contact, d("2024-01-10"));
+        assert_eq!(list[0].basis, parcours::store::ContactBasis::Interview);
+        assert_eq!(list[0].name, "N'DIAYE Aïcha (LE GALL)");
+        assert!(!list[0].open);
+        assert_eq!(list[0].archived_at, None);
+
+        let v = h.dyn_ref().person_version(old).unwrap().unwrap();
+        let before = base.audit_rows();
+        on!(&mut h, |s| s.set_archived(old, true)).unwrap();
+        assert_eq!(on!(&h, |s| s.archived_at(old)).unwrap(), Some(dt(NOW)));
+        assert_eq!(on!(&h, |s| s.archived_at(recent)).unwrap(), None);
+        assert_eq!(
+            h.dyn_ref().person_version(old).unwrap(),
+            Some(v + 1),
+            "{label}: other windows reload"
+        );
+        let list = on!(&h, |s| s.retention_list()).unwrap();
+        assert_eq!(list[0].archived_at, Some(dt(NOW)), "{label}");
+        // Hidden from the caseload while archived.
+        let rows = h.dyn_ref().caseload(&[]).unwrap();
+        assert!(
+            rows.iter().any(|r| r.person_id == old && r.archived),
+            "{label}"
+        );
+        on!(&mut h, |s| s.set_archived(old, false)).unwrap();
+        assert_eq!(on!(&h, |s| s.archived_at(old)).unwrap(), None);
+        // Each with its entry, in the same transaction.
+        assert_eq!(base.audit_rows(), before + 2, "{label}");
+        assert_eq!(
+            base.count(&format!(
+                "SELECT count(*) FROM audit WHERE person_id = {old} \
+                 AND action IN ('archivage', 'desarchivage')"
+            )),
+            2
+        );
+        // A file that is not there: nothing written.
+        let e = on!(&mut h, |s| s.set_archived(999_999, true)).unwrap_err();
+        assert!(matches!(e, StoreError::NotFound), "{label}: {e:?}");
+        assert_eq!(base.audit_rows(), before + 2, "{label}");
+    }
+}
+
+#[test]
+fn erasure_is_refused_to_an_advisor_and_done_for_an_administrator() {
+    for base in Base::each("effacer") {
+        let label = base.label();
+        let mut claire = base.advisor();
+        let pid = write_file(claire.dyn_mut());
+        let before = base.audit_rows();
+        if let Both::Server(s) = &mut claire {
+            // The server refuses, whatever the app would have checked.
+            let e = s.erase_person(pid).unwrap_err();
+            assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
+            assert!(e.to_string().contains("réservé aux administrateur"), "{e}");
+            assert_eq!(s.person_ids().unwrap(), vec![pid], "nothing erased");
+            assert_eq!(base.audit_rows(), before, "no entry of a refused erasure");
+        }
+        let mut chef = base.admin();
+        let erased = on!(&mut chef, |s| s.erase_person(pid)).unwrap();
+        assert!(erased.compacted, "{label}");
+        assert!(chef.dyn_ref().person_ids().unwrap().is_empty(), "{label}");
+        for table in [
+            "suivis",
+            "diagnostics",
+            "diagnostic_themes",
+            "appointments",
+            "notes",
+        ] {
+            assert_eq!(
+                base.count(&format!("SELECT count(*) FROM {table}")),
+                0,
+                "{label}: {table}"
+            );
+        }
+        // A tombstone without identity, in the same transaction.
+        assert_eq!(base.audit_rows(), before + 1, "{label}");
+        assert_eq!(
+            base.count(
+                "SELECT count(*) FROM audit WHERE action = 'effacement' \
+                 AND person_id IS NULL AND record_id IS NULL"
+            ),
+            1,
+            "{label}"
+        );
+        let e = on!(&mut chef, |s| s.erase_person(pid)).unwrap_err();
+        assert!(matches!(e, StoreError::NotFound), "{label}: {e:?}");
+    }
+}
+
+#[test]
+fn the_audit_log_lists_the_same_entries_for_an_administrator() {
+    let mut listed = Vec::new();
+    for base in Base::each("journal") {
+        let label = base.label();
+        let mut claire = base.advisor();
+        let pid = write_file(claire.dyn_mut());
+        claire.dyn_ref().audit("consultation", Some(pid)).unwrap();
+        let chef = base.admin();
+        let all = on!(&chef, |s| s.audit_entries(None, None, 100)).unwrap();
+        assert_eq!(all.len(), 8, "{label}: {all:?}");
+        assert_eq!(all[0].action, "consultation", "{label}: newest first");
+        let created = on!(&chef, |s| s.audit_entries(None, Some("creation"), 100)).unwrap();
+        assert_eq!(created.len(), 7, "{label}");
+        assert!(created.iter().all(|e| e.person_id == Some(pid)));
+        let actor = created[0].actor.clone();
+        let mine = on!(&chef, |s| s.audit_entries(Some(&actor), None, 3)).unwrap();
+        assert_eq!(mine.len(), 3, "{label}: the limit");
+        let (actors, actions) = on!(&chef, |s| s.audit_filters()).unwrap();
+        assert_eq!(actors, vec![actor.clone()], "{label}");
+        assert_eq!(actions, vec!["consultation", "creation"], "{label}");
+        if let (Base::Server(srv), Both::Server(s)) = (&base, &claire) {
+            // Signed by the server with the advisor's role; an advisor does not read it.
+            assert_eq!(actor, srv.name(CLAIRE));
+            let e = s.audit_entries(None, None, 10).unwrap_err();
+            assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
+            assert!(matches!(s.audit_filters(), Err(StoreError::Forbidden(_))));
+        }
+        let strip = |v: Vec<parcours::store::audit::AuditEntry>| {
+            v.into_iter()
+                .map(|e| (e.action, e.record_kind, e.record_id, e.person_id))
+                .collect::<Vec<_>>()
+        };
+        listed.push(strip(all));
+    }
+    if let [file, server] = &listed[..] {
+        assert_eq!(file, server);
+    }
+}
+
+#[test]
+fn the_today_lists_read_the_same_on_both_backends() {
+    let mut seen = Vec::new();
+    for base in Base::each("aujourdhui") {
+        let label = base.label();
+        let mut h = base.advisor();
+        let pid = write_file(h.dyn_mut());
+        let mut suivi = h.dyn_ref().person_file(pid).unwrap().suivis[0].clone();
+        suivi.sortie_date = Some(d("2026-03-02"));
+        h.dyn_mut()
+            .apply(&Change::Upsert(Record::Suivi(suivi.clone())))
+            .unwrap();
+        let today = d("2026-11-22");
+        let due = on!(&h, |s| s.veilles_due(today, 50)).unwrap();
+        assert_eq!(due.len(), 1, "{label}");
+        assert_eq!(due[0].person_id, pid);
+        assert_eq!(due[0].sortie_date, d("2026-03-02"));
+        assert_eq!(due[0].person_name, "N'DIAYE Aïcha");
+        // Not yet due six months after an exit of last week.
+        assert!(on!(&h, |s| s.veilles_due(d("2026-08-01"), 50))
+            .unwrap()
+            .is_empty());
+        let sessions = on!(&h, |s| s
+            .sessions_between(dt("2026-11-22 00:00:00"), dt("2026-11-29 00:00:00")))
+        .unwrap();
+        assert!(sessions.is_empty(), "{label}");
+        upsert(
+            h.dyn_mut(),
+            Record::Session(Session {
+                title: "Atelier CV".into(),
+                kind: "atelier".into(),
+                start: Some(dt("2026-11-24 14:00:00")),
+                duration_min: 120,
+                capacity: 8,
+                participants: vec![Participation {
+                    person_id: pid,
+                    status: "a_venir".into(),
+                    note: String::new(),
+                }],
+                ..Default::default()
+            }),
+        );
+        let sessions = on!(&h, |s| s
+            .sessions_between(dt("2026-11-22 00:00:00"), dt("2026-11-29 00:00:00")))
+        .unwrap();
+        assert_eq!(sessions.len(), 1, "{label}");
+        let expiring = on!(&h, |s| s.eligibilities_expiring(today, d("2027-06-01"), 50)).unwrap();
+        assert!(
+            on!(&h, |s| s.is_referent_of_anybody("claire fontaine")).unwrap(),
+            "{label}"
+        );
+        assert!(!on!(&h, |s| s.is_referent_of_anybody("Personne")).unwrap());
+        upsert(
+            h.dyn_mut(),
+            Record::Veille(Veille {
+                person_id: pid,
+                suivi_id: suivi.id,
+                date: Some(d("2026-11-21")),
+                situation: "emploi".into(),
+                ..Default::default()
+            }),
+        );
+        assert!(on!(&h, |s| s.veilles_due(today, 50)).unwrap().is_empty());
+        seen.push((due, sessions, expiring));
+    }
+    if let [file, server] = &seen[..] {
+        assert_eq!(file, server);
+    }
+}
+
+/// A new person with an oriented suivi, as an import's line gives it.
+fn imported(nom: &str) -> PersonFile {
+    PersonFile {
+        person: Person {
+            nom: nom.into(),
+            prenom: "Léa".into(),
+            ..Default::default()
+        },
+        suivis: vec![Suivi {
+            dispositif: "rsa".into(),
+            date_orientation: Some(d("2026-11-02")),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_import_batch_lands_whole_with_its_audit_entries() {
+    let mut seen = Vec::new();
+    for base in Base::each("import") {
+        let label = base.label();
+        let mut h = base.advisor();
+        let pid = write_file(h.dyn_mut());
+        let known = on!(&h, |s| s.import_candidates()).unwrap();
+        assert_eq!(known.len(), 1, "{label}");
+        assert_eq!(known[0].1.as_ref().unwrap().referent, "Claire Fontaine");
+        let mut p = known[0].0.clone();
+        p.phone = "03 21 00 00 00".into();
+        let batch = parcours::store::imports::ImportBatch {
+            new_files: vec![imported("Martin"), imported("Durand")],
+            changes: vec![Change::Upsert(Record::Person(p))],
+            audit_detail: "orientations.csv : 2 créées, 1 complétée".into(),
+        };
+        let before = base.audit_rows();
+        let mut calls = Vec::new();
+        let ids = on!(&mut h, |s| s
+            .import_batch(&batch, &mut |d, t| calls.push((d, t))))
+        .unwrap();
+        assert_eq!(ids.len(), 2, "{label}");
+        assert_eq!(calls.last(), Some(&(3, 3)));
+        // One entry per new file, one per change, one for the import.
+        assert_eq!(base.audit_rows(), before + 4, "{label}");
+        let f = h.dyn_ref().person_file(ids[1]).unwrap();
+        assert_eq!(f.person.nom, "Durand");
+        assert_eq!(f.suivis.len(), 1);
+        assert_eq!(
+            h.dyn_ref().person_file(pid).unwrap().person.phone,
+            "03 21 00 00 00"
+        );
+        let details = on!(&base.admin(), |s| s.import_audit_details()).unwrap();
+        assert_eq!(details, vec![batch.audit_detail.clone()], "{label}");
+        // A change of a record edited since the preview refuses the whole import.
+        let stale = parcours::store::imports::ImportBatch {
+            new_files: vec![imported("Petit")],
+            changes: batch.changes.clone(),
+            audit_detail: "encore".into(),
+        };
+        let e = on!(&mut h, |s| s.import_batch(&stale, &mut |_, _| {})).unwrap_err();
+        assert!(matches!(e, StoreError::Conflict), "{label}: {e:?}");
+        assert_eq!(h.dyn_ref().person_ids().unwrap().len(), 3, "{label}");
+        assert_eq!(base.audit_rows(), before + 4, "{label}");
+        // Nothing to write: no entry either.
+        let empty = parcours::store::imports::ImportBatch::default();
+        assert!(on!(&mut h, |s| s.import_batch(&empty, &mut |_, _| {}))
+            .unwrap()
+            .is_empty());
+        assert_eq!(base.audit_rows(), before + 4, "{label}");
+        let files: Vec<PersonFile> = ids
+            .iter()
+            .map(|id| h.dyn_ref().person_file(*id).unwrap())
+            .collect();
+        seen.push(files);
+    }
+    if let [file, server] = &seen[..] {
+        assert_eq!(file, server);
+    }
+}
+
+/// The JSON export of `store` with the export time the clock gives (fixed).
+fn json_of(store: &dyn Backend) -> String {
+    let mut out = Vec::new();
+    parcours::export::write_json(store, None, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn a_json_export_imports_into_either_backend_and_exports_the_same() {
+    // The source: a file base written record by record.
+    let source = Base::file();
+    let mut s = source.advisor();
+    write_file(s.dyn_mut());
+    let two = write_file(s.dyn_mut());
+    upsert(
+        s.dyn_mut(),
+        Record::Session(Session {
+            title: "Atelier CV".into(),
+            kind: "atelier".into(),
+            start: Some(dt("2026-11-24 14:00:00")),
+            duration_min: 120,
+            capacity: 8,
+            participants: vec![Participation {
+                person_id: two,
+                status: "honore".into(),
+                note: String::new(),
+            }],
+            ..Default::default()
+        }),
+    );
+    let exported = json_of(s.dyn_ref());
+    let files = parcours::import::json::read(exported.as_bytes()).expect("reads its own export");
+    assert_eq!(files.len(), 2);
+    let mut again = Vec::new();
+    for base in Base::each("json") {
+        let label = base.label();
+        let mut h = base.advisor();
+        let before = base.audit_rows();
+        let ids = on!(&mut h, |s| s.insert_files(&files)).unwrap();
+        assert_eq!(ids.len(), 2, "{label}");
+        assert_eq!(base.audit_rows(), before + 2, "{label}: one entry per file");
+        let back = json_of(h.dyn_ref());
+        // The same records as the source (the sessions aside: an import brings files).
+        for id in &ids {
+            let f = h.dyn_ref().person_file(*id).unwrap();
+            assert_eq!(f.appointments[0].demarches.len(), 2, "{label}");
+            assert_eq!(f.diagnostics[0].themes.len(), 2, "{label}");
+        }
+        again.push(back);
+    }
+    // Byte for byte the same export from the file and from the server.
+    if let [file, server] = &again[..] {
+        assert_eq!(file, server);
+    }
+}
+
+#[test]
+fn csv_and_ics_exports_of_a_migrated_base_are_byte_identical() {
+    let Some(base) = Base::server("exports") else {
+        return;
+    };
+    let Base::Server(srv) = &base else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut local = Store::open(&dir.path().join("local.db"), clock()).unwrap();
+    let rf = Referential::embedded();
+    // Enough appointments that the server's cursor is read in several batches.
+    let ids = local
+        .insert_files(&parcours::demo::generate(&rf, 120, 7, dt(NOW)))
+        .unwrap();
+    // The demo has no collective session: two, one without participants.
+    for (title, who) in [("Atelier CV", &ids[..3]), ("Forum emploi", &ids[..0])] {
+        upsert(
+            &mut local,
+            Record::Session(Session {
+                title: title.into(),
+                kind: "atelier".into(),
+                start: Some(dt("2026-11-24 14:00:00")),
+                duration_min: 90,
+                capacity: 8,
+                participants: who
+                    .iter()
+                    .map(|id| Participation {
+                        person_id: *id,
+                        status: "a_venir".into(),
+                        note: String::new(),
+                    })
+                    .collect(),
+                ..Default::default()
+            }),
+        );
+    }
+    let appointments: i64 = local
+        .table_counts()
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| t == "appointments")
+        .unwrap()
+        .1;
+    assert!(appointments > 1000, "{appointments} appointments");
+    server::migrate(&local, &mut srv.superuser()).expect("migrate");
+    let claire = advisor(srv, CLAIRE, CLAIRE_PW);
+
+    use parcours::export::selection::{SelectionArgs, Target, What};
+    let referent = parcours::store::read(&local, parcours::store::exports::referents_on)
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    let mut cases: Vec<(Target, SelectionArgs)> = Vec::new();
+    for what in [
+        What::Personnes,
+        What::RendezVous,
+        What::Actions,
+        What::Sorties,
+        What::Seances,
+    ] {
+        cases.push((
+            Target::Csv,
+            SelectionArgs {
+                quoi: Some(what),
+                ..Default::default()
+            },
+        ));
+        if what != What::Seances {
+            cases.push((
+                Target::Csv,
+                SelectionArgs {
+                    quoi: Some(what),
+                    referent: Some(referent.clone()),
+                    du: Some("01/03/2026".into()),
+                    au: Some("30/11/2026".into()),
+                    ..Default::default()
+                },
+            ));
+        }
+    }
+    cases.push((Target::Ics, SelectionArgs::default()));
+    cases.push((
+        Target::Ics,
+        SelectionArgs {
+            dispositif: Some("rsa".into()),
+            du: Some("01/10/2026".into()),
+            avec_noms: true,
+            ..Default::default()
+        },
+    ));
+    for (target, args) in cases {
+        let write = |store: &dyn Backend| {
+            let sel = args.resolve(target, store, &rf).expect("resolves");
+            let mut out = Vec::new();
+            let n = parcours::export::write_selection(store, &rf, &sel, &mut out).unwrap();
+            (n, out)
+        };
+        let (n, file) = write(&local);
+        let (m, server) = write(&claire);
+        assert!(n > 0, "{target:?} {args:?}: an empty export proves nothing");
+        assert_eq!(n, m, "{target:?} {args:?}");
+        assert!(
+            file == server,
+            "{target:?} {args:?}: the file's and the server's exports differ\n{}\n---\n{}",
+            String::from_utf8_lossy(&file[..file.len().min(2000)]),
+            String::from_utf8_lossy(&server[..server.len().min(2000)])
+        );
+    }
+    // The JSON export too.
+    assert_eq!(json_of(&claire), json_of(&local));
+}

@@ -169,11 +169,7 @@ impl App {
             .file
             .as_ref()
             .is_some_and(|f| f.data.person.id == id && f.nir_shown);
-        let written = match crate::store::file_only(store, "L'export du dossier") {
-            Ok(s) => crate::document::write_to_dir_nir(s, &self.rf, id, &dir, nir_shown)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+        let written = crate::document::write_to_dir_nir(store, &self.rf, id, &dir, nir_shown);
         match written {
             Ok(path) => self.set_info(format!(
                 "Dossier n° {dossier} exporté : {} (non chiffré : imprimez-le ou remettez-le, puis supprimez-le)",

@@ -29,11 +29,7 @@ impl App {
             return;
         }
         let (structure, warning) = crate::structure::load();
-        let written = match crate::store::file_only(store, "Le contrat") {
-            Ok(s) => crate::contract_doc::write_to_dir(s, &self.rf, &structure, id, &dir)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+        let written = crate::contract_doc::write_to_dir(store, &self.rf, &structure, id, &dir);
         match written {
             Ok(path) => {
                 let mut msg = format!(

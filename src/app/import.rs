@@ -191,11 +191,7 @@ impl App {
         let result = import::profile::load(dir.as_deref(), None)
             .map_err(|e| e.to_string())
             .and_then(|p| {
-                crate::store::file_only(store, "L'import")
-                    .map_err(|e| e.to_string())
-                    .and_then(|s| {
-                        import::preview(s, &expand(typed.trim()), &p).map_err(|e| e.to_string())
-                    })
+                import::preview(store, &expand(typed.trim()), &p).map_err(|e| e.to_string())
             });
         match result {
             Ok(plan) => {

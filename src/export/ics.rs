@@ -18,7 +18,7 @@ use super::ExportError;
 use crate::domain::referential::label_in;
 use crate::domain::{codes, Person, Referential};
 use crate::store::exports::AppointmentExport;
-use crate::store::Store;
+use crate::store::{exports, Backend};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 use icalendar::{CalendarDateTime, Component, Event, EventLike, EventStatus};
 use std::io::Write;
@@ -153,7 +153,7 @@ fn event(
 
 /// Writes the calendar of `sel`; returns the number of events.
 pub fn write_ics<W: Write>(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     sel: &Selection,
     mut out: W,
@@ -164,17 +164,20 @@ pub fn write_ics<W: Write>(
     let stamp = paris_to_utc(store.clock().now());
     let mut events = 0;
     let mut text = String::new();
-    store.export_appointments(&sel.filter, |a| {
-        if let Some(e) = event(rf, &a, stamp, sel.with_names) {
-            text.clear();
-            e.fmt_write(&mut text).map_err(|_| {
-                ExportError::Invalid("Export ics impossible (mise en forme)".into())
-            })?;
-            out.write_all(text.as_bytes())?;
-            events += 1;
-        }
-        Ok::<(), ExportError>(())
-    })?;
+    // One snapshot: the rows stream from it (a cursor on the server) as they are written.
+    crate::store::read(store, |db| {
+        Ok(exports::export_appointments_on(db, &sel.filter, |a| {
+            if let Some(e) = event(rf, &a, stamp, sel.with_names) {
+                text.clear();
+                e.fmt_write(&mut text).map_err(|_| {
+                    ExportError::Invalid("Export ics impossible (mise en forme)".into())
+                })?;
+                out.write_all(text.as_bytes())?;
+                events += 1;
+            }
+            Ok::<(), ExportError>(())
+        }))
+    })??;
     out.write_all(b"END:VCALENDAR\r\n")?;
     out.flush()?;
     Ok(events)

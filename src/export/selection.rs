@@ -6,7 +6,7 @@ use super::ExportError;
 use crate::auth::Keyring;
 use crate::domain::Referential;
 use crate::store::exports::ExportFilter;
-use crate::store::Store;
+use crate::store::{exports, Backend};
 use crate::text::fold;
 
 /// The options of `export --format csv|ics` (flattened into the `export` command).
@@ -108,7 +108,7 @@ impl SelectionArgs {
     pub fn resolve(
         &self,
         target: Target,
-        store: &Store,
+        store: &dyn Backend,
         rf: &Referential,
     ) -> Result<Selection, ExportError> {
         let what = match (target, self.quoi) {
@@ -181,16 +181,19 @@ impl SelectionArgs {
 
 /// A référent·e as written in the suivis (accents and case aside), or the login of an
 /// account, which stands for its display name (what « ma file active » matches).
-fn resolve_referent(store: &Store, typed: &str) -> Result<String, ExportError> {
-    let known = store.export_referents()?;
+fn resolve_referent(store: &dyn Backend, typed: &str) -> Result<String, ExportError> {
+    let known = crate::store::read(store, exports::referents_on)?;
     let key = fold(typed);
     if let Some(name) = known.iter().find(|n| fold(n) == key) {
         return Ok(name.clone());
     }
-    if Keyring::exists(store.path()) {
+    // On the local file, the accounts file beside it (the server's accounts are its roles,
+    // whose display names are the suivis' referents).
+    let path = store.local().map(|s| s.path().to_path_buf());
+    if let Some(path) = path.filter(|p| Keyring::exists(p)) {
         // The accounts file only holds logins, names and wrapped keys: loading it to
         // read the names needs no password.
-        if let Ok(ring) = Keyring::load(store.path()) {
+        if let Ok(ring) = Keyring::load(&path) {
             if let Some(a) = ring
                 .accounts()
                 .into_iter()
@@ -215,7 +218,11 @@ fn resolve_referent(store: &Store, typed: &str) -> Result<String, ExportError> {
 }
 
 /// A dispositif code of the referential or of the suivis, or its label.
-fn resolve_dispositif(store: &Store, rf: &Referential, typed: &str) -> Result<String, ExportError> {
+fn resolve_dispositif(
+    store: &dyn Backend,
+    rf: &Referential,
+    typed: &str,
+) -> Result<String, ExportError> {
     let key = fold(typed);
     if let Some(d) = rf
         .dispositifs
@@ -224,7 +231,7 @@ fn resolve_dispositif(store: &Store, rf: &Referential, typed: &str) -> Result<St
     {
         return Ok(d.code.clone());
     }
-    let stored = store.export_dispositifs()?;
+    let stored = crate::store::read(store, exports::dispositifs_on)?;
     if let Some(code) = stored.iter().find(|c| fold(c) == key) {
         return Ok(code.clone());
     }

@@ -14,7 +14,7 @@ use crate::domain::codes;
 use crate::domain::referential::label_in;
 use crate::domain::{Person, Referential, Suivi};
 use crate::store::exports::{ActionExport, AppointmentExport};
-use crate::store::Store;
+use crate::store::{exports, Backend};
 use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::io::Write;
@@ -168,7 +168,7 @@ fn excel_writer<W: Write>(mut out: W) -> Result<csv::Writer<W>, ExportError> {
 
 /// Writes the CSV table of `sel`; returns the number of rows (header aside).
 pub fn write_csv<W: Write>(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     sel: &Selection,
     out: W,
@@ -182,16 +182,26 @@ pub fn write_csv<W: Write>(
     let now = store.clock().now();
     let today = now.date();
     let f = &sel.filter;
+    // One snapshot per table: the rows stream from it (a cursor on the server).
     let n = match sel.what {
-        What::Personnes => {
-            store.export_persons(f, |p, s| row(person_cells(rf, today, &p, s.as_ref())))?
-        }
-        What::RendezVous => {
-            store.export_appointments(f, |a| row(appointment_cells(rf, now, &a)))?
-        }
-        What::Actions => store.export_actions(f, |a| row(action_cells(rf, today, &a)))?,
-        What::Sorties => store.export_exits(f, |p, s| row(exit_cells(rf, &p, &s)))?,
         What::Seances => write_sessions(store, rf, f, now, &mut row)?,
+        what => crate::store::read(store, |db| {
+            Ok(match what {
+                What::Personnes => exports::export_persons_on(db, f, |p, s| {
+                    row(person_cells(rf, today, &p, s.as_ref()))
+                }),
+                What::RendezVous => {
+                    exports::export_appointments_on(db, f, |a| row(appointment_cells(rf, now, &a)))
+                }
+                What::Actions => {
+                    exports::export_actions_on(db, f, |a| row(action_cells(rf, today, &a)))
+                }
+                What::Sorties => {
+                    exports::export_exits_on(db, f, |p, s| row(exit_cells(rf, &p, &s)))
+                }
+                What::Seances => unreachable!("written above"),
+            })
+        })??,
     };
     w.flush()?;
     Ok(n)
@@ -200,7 +210,7 @@ pub fn write_csv<W: Write>(
 /// One row per participant of each session of the period (one row for a session without
 /// participants); returns the number of rows.
 fn write_sessions(
-    store: &Store,
+    store: &dyn Backend,
     rf: &Referential,
     f: &crate::store::exports::ExportFilter,
     now: chrono::NaiveDateTime,

@@ -545,12 +545,12 @@ pub fn file_name(path: &Path) -> String {
 
 /// Reads `path` and builds its preview against `store`.
 pub fn preview(
-    store: &crate::store::Store,
+    store: &dyn crate::store::Backend,
     path: &Path,
     profile: &Profile,
 ) -> Result<Plan, Box<dyn std::error::Error>> {
     let sheet = read_file(path, profile)?;
-    let known = store.import_candidates()?;
+    let known = crate::store::read(store, crate::store::imports::candidates_on)?;
     Ok(plan(
         &sheet,
         profile,

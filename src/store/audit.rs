@@ -1,10 +1,10 @@
 //! The audit log: who did what, when, to which record; never the content (CNIL).
 
+use super::db::{self, Exec};
 use super::{Result, Store};
 use crate::auth::FailedLogin;
 use crate::domain::Id;
 use chrono::NaiveDateTime;
-use rusqlite::params;
 
 /// Audited actions (stored as these codes).
 pub mod actions {
@@ -143,25 +143,47 @@ impl Store {
         action: Option<&str>,
         limit: usize,
     ) -> Result<Vec<AuditEntry>> {
-        // Uses audit_by_at (newest first); filters are applied while walking the index.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, at, actor, action, record_kind, record_id, person_id FROM audit
-             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action = ?2)
-             ORDER BY at DESC, id DESC LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![actor, action, limit as i64], |r| {
-                Ok(AuditEntry {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    record_kind: r.get(4)?,
-                    record_id: r.get(5)?,
-                    person_id: r.get(6)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        entries_on(&self.conn, actor, action, limit)
     }
+}
+
+/// See [`Store::audit_entries`], on either backend (on the server only administrators read
+/// the audit log: an advisor's read is refused by the server's grants).
+pub(super) fn entries_on(
+    db: &dyn Exec,
+    actor: Option<&str>,
+    action: Option<&str>,
+    limit: usize,
+) -> Result<Vec<AuditEntry>> {
+    // Uses audit_by_at (newest first); filters are applied while walking the index. The
+    // casts give the server the parameters' type (`IS NULL` alone does not).
+    db::query_map(
+        db,
+        "SELECT id, at, actor, action, record_kind, record_id, person_id FROM audit
+         WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR action = ?2)
+         ORDER BY at DESC, id DESC LIMIT ?3",
+        &[&actor, &action, &(limit as i64)],
+        |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                record_kind: r.get(4)?,
+                record_id: r.get(5)?,
+                person_id: r.get(6)?,
+            })
+        },
+    )
+}
+
+/// Accounts and actions present in the audit log (filters of the admin view), on either
+/// backend.
+pub(super) fn filters_on(db: &dyn Exec) -> Result<(Vec<String>, Vec<String>)> {
+    let list = |sql: &str| db::query_map(db, sql, &[], |r| r.get::<_, String>(0));
+    Ok((
+        list("SELECT DISTINCT actor FROM audit ORDER BY actor")?,
+        list("SELECT DISTINCT action FROM audit ORDER BY action")?,
+    ))
 }

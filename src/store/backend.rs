@@ -2,9 +2,10 @@
 //! shared server ([`ServerStore`]). Both run the same statements (`db.rs`) through the same
 //! write path (`records.rs`); the store tests run on both (`tests/store_backends.rs`).
 //!
-//! This is the part of the store a file screen needs: the caseload, a person's file, and
-//! every change with its version check and undo. What is not here yet (report, exports,
-//! imports, retention, backups) runs on the local file only.
+//! Every operation the app's screens use is here; reads written on [`Exec`] (exports,
+//! documents) run on both through [`Backend::snapshot`]. What only a file has (its accounts
+//! file and key, copies, compaction, `check`, `restore`) is reached through
+//! [`Backend::local`]; the server's backups are `pg_dump` (`server/dump.rs`).
 
 use super::audit::AuditEntry;
 use super::db::Exec;
@@ -148,12 +149,6 @@ impl CaseloadSource for super::CaseloadReader {
     fn caseload(&self, open_action_statuses: &[String]) -> Result<Vec<CaseloadRow>> {
         super::CaseloadReader::caseload(self, open_action_statuses)
     }
-}
-
-/// The local file behind `store`, for what only a file does yet; on the server a French
-/// « not yet » naming `what`.
-pub fn file_only<'a>(store: &'a dyn Backend, what: &'static str) -> Result<&'a Store> {
-    store.local().ok_or(super::StoreError::NotOnServer(what))
 }
 
 /// [`Backend::snapshot`] with a value: `read(store, |db| queries::something_on(db, …))`.
@@ -363,17 +358,9 @@ macro_rules! backend_for {
 backend_for!(Store);
 backend_for!(ServerStore);
 
-// What only the file had until the server's versions land (branch wt-srv15, wt-case15):
-// the server says so in French rather than failing unseen.
+// What only the file had until the server's versions land (branch wt-case15): the whole
+// caseload at once, no background reader.
 impl ServerStore {
-    fn snapshot_value<T>(&self, f: impl FnOnce(&dyn Exec) -> Result<T>) -> Result<T> {
-        read(self, f)
-    }
-    pub fn sessions_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Session>> {
-        self.snapshot_value(|db| {
-            super::sessions::sessions_where(db, "start >= ?1 AND start < ?2", &[&from, &to])
-        })
-    }
     pub fn caseload_first(
         &self,
         open_action_statuses: &[String],
@@ -390,65 +377,5 @@ impl ServerStore {
         Err(super::StoreError::NotOnServer(
             "La file active en arrière-plan",
         ))
-    }
-    pub fn is_referent_of_anybody(&self, me: &str) -> Result<bool> {
-        let me = crate::text::fold(me.trim());
-        if me.is_empty() {
-            return Ok(false);
-        }
-        // The referents of current suivis (the latest open one, else the latest), folded
-        // here as on the file: the server does not know `text::fold`.
-        let referents = self.snapshot_value(|db| {
-            super::db::query_map(
-                db,
-                "SELECT DISTINCT s.referent FROM suivis s WHERE s.id = (
-                    SELECT s2.id FROM suivis s2 WHERE s2.person_id = s.person_id
-                    ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1)",
-                &[],
-                |r| r.get::<_, String>(0),
-            )
-        })?;
-        Ok(referents.iter().any(|r| crate::text::fold(r) == me))
-    }
-    pub fn veilles_due(&self, _today: NaiveDate, _limit: usize) -> Result<Vec<VeilleDue>> {
-        Ok(Vec::new())
-    }
-    pub fn eligibilities_expiring(
-        &self,
-        _from: NaiveDate,
-        _to: NaiveDate,
-        _limit: usize,
-    ) -> Result<Vec<ExpiringEligibility>> {
-        Ok(Vec::new())
-    }
-    pub fn audit_entries(
-        &self,
-        _actor: Option<&str>,
-        _action: Option<&str>,
-        _limit: usize,
-    ) -> Result<Vec<AuditEntry>> {
-        Err(super::StoreError::NotOnServer("Le journal d'audit"))
-    }
-    pub fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
-        Err(super::StoreError::NotOnServer("Le journal d'audit"))
-    }
-    pub fn retention_list(&self) -> Result<Vec<RetentionRow>> {
-        Err(super::StoreError::NotOnServer("La liste de conservation"))
-    }
-    pub fn set_archived(&mut self, _person_id: Id, _archived: bool) -> Result<()> {
-        Err(super::StoreError::NotOnServer("L'archivage"))
-    }
-    pub fn erase_person(&mut self, _person_id: Id) -> Result<Erasure> {
-        Err(super::StoreError::NotOnServer("L'effacement"))
-    }
-    pub fn import_batch(
-        &mut self,
-        _batch: &ImportBatch,
-        _progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<Vec<Id>> {
-        Err(super::StoreError::NotOnServer("L'import"))
-    }
-    pub fn insert_files(&mut self, _files: &[PersonFile]) -> Result<Vec<Id>> {
-        Err(super::StoreError::NotOnServer("L'import"))
     }
 }

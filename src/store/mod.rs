@@ -29,7 +29,7 @@ mod sessions;
 mod sql;
 mod tables;
 
-pub use backend::{file_only, read, write, Backend, CaseloadSource};
+pub use backend::{read, write, Backend, CaseloadSource};
 pub use backup::{opens_with, restore, restore_rekeyed, verify, BackupReport, BACKUP_DIR};
 pub use cipher::{encrypt_in_place, Exclusive};
 pub use eligibility::ExpiringEligibility;

@@ -1,9 +1,9 @@
 //! Reads for the parcours records: the veilles à 6 mois due in the today view.
 
+use super::db::{self, Exec};
 use super::{Result, Store};
 use crate::domain::{Id, VEILLE_MONTHS};
 use chrono::{Months, NaiveDate};
-use rusqlite::params;
 
 /// An exit whose veille à 6 mois is due and not recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,21 +25,26 @@ const VEILLES_DUE_SQL: &str = "SELECT s.person_id, s.sortie_date, p.nom, p.preno
 impl Store {
     /// Veilles à 6 mois due on `today` and not recorded, at most `limit`.
     pub fn veilles_due(&self, today: NaiveDate, limit: usize) -> Result<Vec<VeilleDue>> {
-        let cutoff = today
-            .checked_sub_months(Months::new(VEILLE_MONTHS))
-            .unwrap_or(today);
-        let mut stmt = self.conn.prepare_cached(VEILLES_DUE_SQL)?;
-        let rows = stmt
-            .query_map(params![cutoff, limit as i64], |r| {
-                let nom: String = r.get(2)?;
-                let prenom: String = r.get(3)?;
-                Ok(VeilleDue {
-                    person_id: r.get(0)?,
-                    sortie_date: r.get(1)?,
-                    person_name: format!("{} {prenom}", nom.to_uppercase()),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        veilles_due_on(&self.conn, today, limit)
     }
+}
+
+/// See [`Store::veilles_due`], on either backend.
+pub(super) fn veilles_due_on(
+    db: &dyn Exec,
+    today: NaiveDate,
+    limit: usize,
+) -> Result<Vec<VeilleDue>> {
+    let cutoff = today
+        .checked_sub_months(Months::new(VEILLE_MONTHS))
+        .unwrap_or(today);
+    db::query_map(db, VEILLES_DUE_SQL, &[&cutoff, &(limit as i64)], |r| {
+        let nom: String = r.get(2)?;
+        let prenom: String = r.get(3)?;
+        Ok(VeilleDue {
+            person_id: r.get(0)?,
+            sortie_date: r.get(1)?,
+            person_name: format!("{} {prenom}", nom.to_uppercase()),
+        })
+    })
 }

@@ -2,10 +2,11 @@
 //! file, archiving, and the list of files past the retention period.
 
 use super::audit::{self, actions};
+use super::db::{self, Exec};
 use super::{Result, Store, StoreError};
 use crate::domain::{codes, Id};
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::types::ToSql;
 
 /// An active file is kept this long after the last contact (CNIL référentiel on social
 /// support, délib. 2021-028 / 2023-095), then archived or erased.
@@ -64,38 +65,11 @@ impl Store {
     /// person's internal id stay: they carry no content, and neither that id nor the n° de
     /// dossier is ever given to another file (AUTOINCREMENT, per-year counters).
     pub fn erase_person(&mut self, person_id: Id) -> Result<Erasure> {
-        self.person_write(
-            "DELETE FROM persons WHERE id = ?1",
-            params![person_id],
-            actions::ERASE,
-            None,
-        )?;
+        super::write(self, |db, now, actor| erase_on(db, now, actor, person_id))?;
         // The rows are gone (and their pages zeroed): a compaction that cannot run now
         // (another instance busy) is reported, not an error.
         let compacted = self.compact().unwrap_or(false);
         Ok(Erasure { compacted })
-    }
-
-    /// Runs `sql` on one person (`NotFound` when it touches no row) and writes `action` in
-    /// the audit log, naming `named` (none: a tombstone), in one transaction.
-    fn person_write(
-        &mut self,
-        sql: &str,
-        params: impl rusqlite::Params,
-        action: &str,
-        named: Option<Id>,
-    ) -> Result<()> {
-        let now = self.clock.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if tx.execute(sql, params)? == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::write(&tx, now, &self.actor, action, Some("persons"), named, named)?;
-        tx.commit()?;
-        self.wrote();
-        Ok(())
     }
 
     /// Checkpoints the WAL into the database, rebuilds the file (VACUUM: no free page keeps
@@ -114,51 +88,126 @@ impl Store {
     /// Archives (or brings back) a file: archived files are hidden from the caseload and
     /// the today view, and shown to admins only (restricted access).
     pub fn set_archived(&mut self, person_id: Id, archived: bool) -> Result<()> {
-        let now = self.clock.now();
-        // The version moves (another instance reloads) but not `updated_at`: archiving is
-        // not a contact and must not restart the retention period.
-        self.person_write(
-            "UPDATE persons SET archived_at = ?2, version = version + 1 WHERE id = ?1",
-            params![person_id, archived.then_some(now)],
-            if archived {
-                actions::ARCHIVE
-            } else {
-                actions::UNARCHIVE
-            },
-            Some(person_id),
-        )
+        super::write(self, |db, now, actor| {
+            set_archived_on(db, now, actor, person_id, archived)
+        })
     }
 
     /// When a file was archived, if it is.
     pub fn archived_at(&self, person_id: Id) -> Result<Option<NaiveDateTime>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT archived_at FROM persons WHERE id = ?1",
-                [person_id],
-                |r| r.get::<_, Option<NaiveDateTime>>(0),
-            )
-            .optional()?
-            .flatten())
+        archived_at_on(&self.conn, person_id)
     }
 
     /// Files whose last contact is more than [`RETENTION_MONTHS`] old, oldest first. The
     /// last contact is the later of the last honoured appointment and the last sortie;
     /// a file with neither is dated by its last change.
     pub fn retention_list(&self) -> Result<Vec<RetentionRow>> {
-        let cutoff = self.clock.today() - chrono::Months::new(RETENTION_MONTHS);
-        // Each subquery is one seek in appointments_by_person_status / suivis_by_person.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.archived_at,
-                    substr(p.updated_at, 1, 10),
-                    (SELECT substr(MAX(a.start), 1, 10) FROM appointments a
-                      WHERE a.person_id = p.id AND a.status = ?1),
-                    (SELECT MAX(s.sortie_date) FROM suivis s WHERE s.person_id = p.id),
-                    EXISTS (SELECT 1 FROM suivis s
-                             WHERE s.person_id = p.id AND s.sortie_date IS NULL)
-             FROM persons p",
-        )?;
-        let rows = stmt.query_map([codes::APPT_HONOURED], |r| {
+        retention_list_on(&self.conn, self.clock.today())
+    }
+
+    /// Accounts and actions present in the audit log (filters of the admin view).
+    pub fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
+        audit::filters_on(&self.conn)
+    }
+}
+
+/// Runs `sql` on one person (`NotFound` when it touches no row) and writes `action` in
+/// the audit log, naming `named` (none: a tombstone), in the caller's transaction.
+fn person_write(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    actor: &str,
+    sql: &str,
+    params: &[&dyn ToSql],
+    action: &str,
+    named: Option<Id>,
+) -> Result<()> {
+    if db.execute(sql, params)? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    audit::write(db, now, actor, action, Some("persons"), named, named)
+}
+
+/// The rows of an erasure (see [`Store::erase_person`]), in the caller's write
+/// transaction, on either backend. On the server only an administrator may delete a
+/// person (its grants): an advisor's erasure is refused there, whatever the app says.
+pub(super) fn erase_on(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    actor: &str,
+    person_id: Id,
+) -> Result<()> {
+    person_write(
+        db,
+        now,
+        actor,
+        "DELETE FROM persons WHERE id = ?1",
+        &[&person_id],
+        actions::ERASE,
+        None,
+    )
+    .map_err(|e| match e {
+        StoreError::Forbidden(_) => StoreError::Forbidden(ERASE_FORBIDDEN.into()),
+        other => other,
+    })
+}
+
+/// Why the server refused an advisor's erasure (in [`StoreError::Forbidden`]'s words).
+pub const ERASE_FORBIDDEN: &str =
+    "l'effacement d'un dossier est réservé aux administrateur·rices du serveur";
+
+/// See [`Store::set_archived`], in the caller's write transaction, on either backend.
+pub(super) fn set_archived_on(
+    db: &dyn Exec,
+    now: NaiveDateTime,
+    actor: &str,
+    person_id: Id,
+    archived: bool,
+) -> Result<()> {
+    // The version moves (another instance reloads) but not `updated_at`: archiving is
+    // not a contact and must not restart the retention period.
+    person_write(
+        db,
+        now,
+        actor,
+        "UPDATE persons SET archived_at = ?2, version = version + 1 WHERE id = ?1",
+        &[&person_id, &archived.then_some(now)],
+        if archived {
+            actions::ARCHIVE
+        } else {
+            actions::UNARCHIVE
+        },
+        Some(person_id),
+    )
+}
+
+/// See [`Store::archived_at`], on either backend.
+pub(super) fn archived_at_on(db: &dyn Exec, person_id: Id) -> Result<Option<NaiveDateTime>> {
+    Ok(db::query_optional(
+        db,
+        "SELECT archived_at FROM persons WHERE id = ?1",
+        &[&person_id],
+        |r| r.get::<_, Option<NaiveDateTime>>(0),
+    )?
+    .flatten())
+}
+
+/// See [`Store::retention_list`], on either backend; `today` is the session's date.
+pub(super) fn retention_list_on(db: &dyn Exec, today: NaiveDate) -> Result<Vec<RetentionRow>> {
+    let cutoff = today - chrono::Months::new(RETENTION_MONTHS);
+    // Each subquery is one seek in appointments_by_person_status / suivis_by_person.
+    let mut out = Vec::new();
+    db.query_each(
+        "SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.archived_at,
+                substr(p.updated_at, 1, 10),
+                (SELECT substr(MAX(a.start), 1, 10) FROM appointments a
+                  WHERE a.person_id = p.id AND a.status = ?1),
+                (SELECT MAX(s.sortie_date) FROM suivis s WHERE s.person_id = p.id),
+                EXISTS (SELECT 1 FROM suivis s
+                         WHERE s.person_id = p.id AND s.sortie_date IS NULL)
+         FROM persons p",
+        &[&codes::APPT_HONOURED],
+        &mut |r| {
             let nom: String = r.get(2)?;
             let prenom: String = r.get(3)?;
             let usage: String = r.get(4)?;
@@ -175,45 +224,26 @@ impl Store {
                 (None, Some(e)) => (e, ContactBasis::Exit),
                 (None, None) => (updated, ContactBasis::Update),
             };
-            Ok(RetentionRow {
-                person_id: r.get(0)?,
-                dossier: r.get(1)?,
-                name,
-                last_contact,
-                basis,
-                open: r.get(9)?,
-                archived_at: r.get(5)?,
-            })
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            if row.last_contact < cutoff {
-                out.push(row);
+            if last_contact < cutoff {
+                out.push(RetentionRow {
+                    person_id: r.get(0)?,
+                    dossier: r.get(1)?,
+                    name,
+                    last_contact,
+                    basis,
+                    open: r.get(9)?,
+                    archived_at: r.get(5)?,
+                });
             }
-        }
-        out.sort_by(|a, b| {
-            a.last_contact
-                .cmp(&b.last_contact)
-                .then(a.dossier.cmp(&b.dossier))
-        });
-        Ok(out)
-    }
-
-    /// Accounts and actions present in the audit log (filters of the admin view).
-    pub fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
-        let list = |sql: &str| -> Result<Vec<String>> {
-            let mut stmt = self.conn.prepare(sql)?;
-            let v = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(v)
-        };
-        Ok((
-            list("SELECT DISTINCT actor FROM audit ORDER BY actor")?,
-            list("SELECT DISTINCT action FROM audit ORDER BY action")?,
-        ))
-    }
+            Ok(())
+        },
+    )?;
+    out.sort_by(|a, b| {
+        a.last_contact
+            .cmp(&b.last_contact)
+            .then(a.dossier.cmp(&b.dossier))
+    });
+    Ok(out)
 }
 
 /// A copy of the base that may still hold an erased person: the base set aside before a

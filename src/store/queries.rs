@@ -373,27 +373,7 @@ impl Store {
     /// distinct referents by one seek each in `suivis_by_referent`, then, for a referent
     /// that matches, one of its suivis that is its person's current one.
     pub fn is_referent_of_anybody(&self, me: &str) -> Result<bool> {
-        let me = crate::text::fold(me.trim());
-        if me.is_empty() {
-            return Ok(false);
-        }
-        let mut next = self
-            .conn
-            .prepare_cached("SELECT MIN(referent) FROM suivis WHERE referent > ?1")?;
-        let mut current = self.conn.prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM suivis s WHERE s.referent = ?1 AND s.id = (
-                SELECT s2.id FROM suivis s2 WHERE s2.person_id = s.person_id
-                ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1))",
-        )?;
-        let mut after = String::new();
-        // The empty referent never matches a non-empty name: start after it.
-        while let Some(r) = next.query_row([&after], |r| r.get::<_, Option<String>>(0))? {
-            if crate::text::fold(&r) == me && current.query_row([&r], |r| r.get::<_, bool>(0))? {
-                return Ok(true);
-            }
-            after = r;
-        }
-        Ok(false)
+        is_referent_of_anybody_on(&self.conn, me)
     }
 
     /// One person's complete file.
@@ -488,6 +468,37 @@ pub(super) fn person_version_on(db: &dyn Exec, person_id: Id) -> Result<Option<i
         &[&person_id],
         |r| r.get(0),
     )
+}
+
+/// See [`Store::is_referent_of_anybody`], on either backend.
+pub(super) fn is_referent_of_anybody_on(db: &dyn Exec, me: &str) -> Result<bool> {
+    let me = crate::text::fold(me.trim());
+    if me.is_empty() {
+        return Ok(false);
+    }
+    let mut after = String::new();
+    // The empty referent never matches a non-empty name: start after it.
+    while let Some(r) = db::query_one(
+        db,
+        "SELECT MIN(referent) FROM suivis WHERE referent > ?1",
+        &[&after],
+        |r| r.get::<_, Option<String>>(0),
+    )? {
+        if crate::text::fold(&r) == me
+            && db::query_one(
+                db,
+                "SELECT EXISTS (SELECT 1 FROM suivis s WHERE s.referent = ?1 AND s.id = (
+                    SELECT s2.id FROM suivis s2 WHERE s2.person_id = s.person_id
+                    ORDER BY (s2.sortie_date IS NULL) DESC, s2.id DESC LIMIT 1))",
+                &[&r],
+                |r| r.get::<_, bool>(0),
+            )?
+        {
+            return Ok(true);
+        }
+        after = r;
+    }
+    Ok(false)
 }
 
 /// Appointments starting in [from, to), all people (see [`Store::agenda`]).

@@ -21,7 +21,7 @@ impl Store {
 
     /// Sessions starting in [from, to), in date order (through `sessions_by_start`).
     pub fn sessions_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Session>> {
-        sessions_where(&self.conn, "start >= ?1 AND start < ?2", &[&from, &to])
+        sessions_between_on(&self.conn, from, to)
     }
 
     pub fn session(&self, id: Id) -> Result<Option<Session>> {
@@ -67,6 +67,15 @@ pub(super) fn sessions_where(
         s.load_sub_rows(db)?;
     }
     Ok(rows)
+}
+
+/// See [`Store::sessions_between`], on either backend.
+pub(super) fn sessions_between_on(
+    db: &dyn Exec,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Vec<Session>> {
+    sessions_where(db, "start >= ?1 AND start < ?2", &[&from, &to])
 }
 
 pub(super) fn person_sessions(db: &dyn Exec, person_id: Id) -> Result<Vec<PersonSession>> {

@@ -5,8 +5,8 @@
 use super::db::{self, Exec};
 use super::tables::{Role, Stored, Table};
 use crate::domain::Id;
-use rusqlite::types::{FromSql, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, Row, Statement};
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Row, Statement};
 use std::marker::PhantomData;
 
 /// The statements of one table. Those that need a key are empty for a table without one
@@ -222,11 +222,26 @@ pub(super) struct Joined<T> {
 impl<T: Stored> Joined<T> {
     /// The fields in `skip` (left out of the query, as [`select_joined`] was told) are left
     /// empty; a name there that is no field is refused, like a missing column.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn new(stmt: &Statement<'_>, alias: &str, skip: &[&str]) -> rusqlite::Result<Self> {
+        Self::find(|c| stmt.column_index(c), alias, skip)
+    }
+
+    /// [`Joined::new`] from a row of the result, on either backend (`db::Row`): the
+    /// columns found by name on the first row.
+    pub fn on_row(row: &db::Row<'_>, alias: &str, skip: &[&str]) -> rusqlite::Result<Self> {
+        Self::find(|c| row.column_index(c), alias, skip)
+    }
+
+    fn find(
+        index: impl Fn(&str) -> rusqlite::Result<usize>,
+        alias: &str,
+        skip: &[&str],
+    ) -> rusqlite::Result<Self> {
         if let Some(s) = skip.iter().find(|s| !T::FIELDS.contains(s)) {
             return Err(rusqlite::Error::InvalidColumnName(joined_name(alias, s)));
         }
-        let at = |column: &str| stmt.column_index(&joined_name(alias, column));
+        let at = |column: &str| index(&joined_name(alias, column));
         Ok(Joined {
             at: T::FIELDS
                 .iter()
@@ -241,26 +256,31 @@ impl<T: Stored> Joined<T> {
     }
 
     /// The record of `row`; sub-rows are left empty.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn read(&self, row: &Row<'_>) -> rusqlite::Result<T> {
-        T::read_columns(&db::Row::lite(row), &self.at)
+        self.read_row(&db::Row::lite(row))
     }
 
     /// The record of `row`, or None where a LEFT JOIN found none (its key is NULL).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn read_optional(&self, row: &Row<'_>) -> rusqlite::Result<Option<T>> {
+        self.read_optional_row(&db::Row::lite(row))
+    }
+
+    /// [`Joined::read`] of a row of either backend.
+    pub fn read_row(&self, row: &db::Row<'_>) -> rusqlite::Result<T> {
+        T::read_columns(row, &self.at)
+    }
+
+    /// [`Joined::read_optional`] of a row of either backend.
+    pub fn read_optional_row(&self, row: &db::Row<'_>) -> rusqlite::Result<Option<T>> {
         if let Some(k) = self.key {
             if matches!(row.get_ref(k)?, ValueRef::Null) {
                 return Ok(None);
             }
         }
-        self.read(row).map(Some)
+        self.read_row(row).map(Some)
     }
-}
-
-/// The first column of every row of `sql` (a statement without parameters).
-pub(super) fn values<T: FromSql>(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<T>> {
-    let mut stmt = conn.prepare(sql)?;
-    let v = stmt.query_map([], |r| r.get(0))?.collect();
-    v
 }
 
 /// Where the fields of `T` are among the columns of `row`, found by name.
@@ -357,6 +377,7 @@ pub(super) fn write<T: Stored>(db: &dyn Exec, row: &T, id: Id, exists: bool) -> 
 mod tests {
     use super::super::tables::*;
     use super::*;
+    use rusqlite::Connection;
 
     #[test]
     fn statements_name_every_column_once() {

@@ -12,11 +12,14 @@
 use super::{check_schema, connect, Credentials};
 use crate::clock::Clock;
 use crate::domain::{
-    CaseloadRow, Change, Id, PersonFile, PersonSession, Record, RecordKind, Session,
+    CaseloadRow, Change, Id, Person, PersonFile, PersonSession, Record, RecordKind, Session, Suivi,
 };
 use crate::store::db::{self, Exec, PgConn};
-use crate::store::{audit, queries, records, report, sessions, sql, Applied, Result, StoreError};
-use crate::store::{AgendaItem, OverdueItem};
+use crate::store::{
+    audit, eligibility, imports, parcours, protect, queries, records, report, sessions, sql,
+    Applied, Result, StoreError,
+};
+use crate::store::{AgendaItem, ExpiringEligibility, OverdueItem, VeilleDue};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -340,6 +343,118 @@ impl ServerStore {
             person_id,
             person_id,
         )
+    }
+
+    // --- The operations of the admin views, the today lists and the imports: the same
+    // statements as the file's (`*_on` functions), each read in one snapshot and each
+    // write in one transaction with its audit entries.
+
+    /// Entries newest first (see [`crate::store::Store::audit_entries`]). Only
+    /// administrators read the audit log on the server: an advisor gets
+    /// [`StoreError::Forbidden`].
+    pub fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        action: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<audit::AuditEntry>> {
+        self.read(|db| audit::entries_on(db, actor, action, limit))
+    }
+
+    /// Accounts and actions present in the audit log (administrators only, as above).
+    pub fn audit_filters(&self) -> Result<(Vec<String>, Vec<String>)> {
+        self.read(audit::filters_on)
+    }
+
+    /// Files past the retention period (see [`crate::store::Store::retention_list`]).
+    pub fn retention_list(&self) -> Result<Vec<protect::RetentionRow>> {
+        let today = self.clock.today();
+        self.read(|db| protect::retention_list_on(db, today))
+    }
+
+    /// Archives (or brings back) a file, with its audit entry, in one transaction.
+    pub fn set_archived(&mut self, person_id: Id, archived: bool) -> Result<()> {
+        crate::store::write(self, |db, now, actor| {
+            protect::set_archived_on(db, now, actor, person_id, archived)
+        })
+    }
+
+    /// When a file was archived, if it is.
+    pub fn archived_at(&self, person_id: Id) -> Result<Option<NaiveDateTime>> {
+        protect::archived_at_on(&self.db, person_id)
+    }
+
+    /// Erases a person (see [`crate::store::Store::erase_person`]): their rows and a
+    /// tombstone in the audit log, in one transaction. The server's grants give DELETE on
+    /// persons to administrators only: an advisor's erasure is refused by the server
+    /// ([`StoreError::Forbidden`]) and nothing is written. There is no file to compact on
+    /// the PC: the rows are gone at the commit; the server reclaims their space itself
+    /// (autovacuum), on its encrypted disk.
+    pub fn erase_person(&mut self, person_id: Id) -> Result<protect::Erasure> {
+        crate::store::write(self, |db, now, actor| {
+            protect::erase_on(db, now, actor, person_id)
+        })?;
+        Ok(protect::Erasure { compacted: true })
+    }
+
+    /// Veilles à 6 mois due on `today` and not recorded, at most `limit`.
+    pub fn veilles_due(&self, today: NaiveDate, limit: usize) -> Result<Vec<VeilleDue>> {
+        self.read(|db| parcours::veilles_due_on(db, today, limit))
+    }
+
+    /// Files whose latest eligibility diagnostic expires in `[from, to)`, soonest first.
+    pub fn eligibilities_expiring(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<ExpiringEligibility>> {
+        self.read(|db| eligibility::expiring_on(db, from, to, limit))
+    }
+
+    /// Sessions starting in [from, to), in date order, with their participants.
+    pub fn sessions_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Vec<Session>> {
+        self.read(|db| sessions::sessions_between_on(db, from, to))
+    }
+
+    /// Every person with their current suivi, for matching an import's lines.
+    pub fn import_candidates(&self) -> Result<Vec<(Person, Option<Suivi>)>> {
+        self.read(imports::candidates_on)
+    }
+
+    /// Writes an import in ONE transaction (see [`crate::store::Store::import_batch`]).
+    pub fn import_batch(
+        &mut self,
+        batch: &imports::ImportBatch,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Id>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = crate::store::write(self, |db, now, actor| {
+            imports::batch_on(db, now, actor, batch, progress)
+        })?;
+        progress(batch.len(), batch.len());
+        Ok(ids)
+    }
+
+    /// The details of the import entries of the audit log, oldest first (administrators).
+    pub fn import_audit_details(&self) -> Result<Vec<String>> {
+        self.read(imports::audit_details_on)
+    }
+
+    /// Inserts whole new files in ONE transaction (see
+    /// [`crate::store::Store::insert_files`]: the same per-record statements and one audit
+    /// entry per file).
+    pub fn insert_files(&mut self, files: &[PersonFile]) -> Result<Vec<Id>> {
+        crate::store::write(self, |db, now, actor| {
+            imports::insert_files_on(db, now, actor, files)
+        })
+    }
+
+    /// Whether `me` is the referent of somebody's current suivi (« ma file active »).
+    pub fn is_referent_of_anybody(&self, me: &str) -> Result<bool> {
+        self.read(|db| queries::is_referent_of_anybody_on(db, me))
     }
 
     /// See [`crate::store::Backend::snapshot`].
