@@ -102,7 +102,7 @@ fn first_screenful_is_a_prefix_of_the_whole_list() {
     for want in [1, 10, 50, 300] {
         for keep in [0, 1, 2] {
             let start = store
-                .caseload_first(&st, want, 400, |r| match keep {
+                .caseload_first(&st, want, 400, &mut |r| match keep {
                     0 => true,
                     1 => r.person_id % 3 == 0,
                     _ => false,
@@ -119,7 +119,7 @@ fn first_screenful_is_a_prefix_of_the_whole_list() {
         }
     }
     // The odd names of the first screenful are where the whole list puts them.
-    let start = store.caseload_first(&st, 100, 400, |_| true).unwrap();
+    let start = store.caseload_first(&st, 100, 400, &mut |_| true).unwrap();
     let noms: Vec<&str> = start.rows.iter().map(|r| r.nom.as_str()).collect();
     for odd in ["1er", " aaron", "Ångström", "äbel", "ABADIE", "Aé"] {
         assert!(
@@ -133,7 +133,7 @@ fn first_screenful_is_a_prefix_of_the_whole_list() {
 fn a_small_base_is_read_whole_at_once() {
     let (_dir, store) = base(40);
     let st = statuses(&Referential::embedded());
-    let start = store.caseload_first(&st, 5, 10, |_| true).unwrap();
+    let start = store.caseload_first(&st, 5, 10, &mut |_| true).unwrap();
     assert!(start.complete);
     assert_eq!(start.rows, store.caseload(&st).unwrap());
     let (whole, first) = apps(&store, ME, 24);

@@ -108,7 +108,7 @@ impl App {
         app.caseload.mine = store.is_referent_of_anybody(&app.me)?;
         let statuses = app.open_statuses();
         let c = &app.caseload;
-        let start = store.caseload_first(&statuses, screen_rows, FIRST_READ_MAX, |r| {
+        let start = store.caseload_first(&statuses, screen_rows, FIRST_READ_MAX, &mut |r| {
             shown(
                 c,
                 !me_f.is_empty() && crate::text::fold(&r.referent) == me_f,

@@ -50,7 +50,10 @@ LEFT JOIN suivis s ON s.id = (
 /// set (each person's current suivi by `DISTINCT ON`, appointment and action figures by one
 /// grouped pass each, hash-joined), because PostgreSQL runs a correlated subquery once per
 /// row as a sub-plan: the per-person form took 453 ms at 10k people on a loopback server
-/// (`cargo bench --bench server`), this one reads each table once.
+/// (`cargo bench --bench server`), this one reads each table once. Only the suivi columns
+/// shown are carried through its sort (`SELECT *` sorted rows of 480 bytes). Parameters (in
+/// the server's numbering, run by `server/caseload.rs`): `$1` the instant, `$2` today, `$3`
+/// the open action statuses (`text[]`).
 pub const CASELOAD_SQL_SERVER: &str = "
 SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
        s.dispositif, s.referent, s.date_orientation, s.date_premier_contact, s.sortie_date,
@@ -59,16 +62,17 @@ SELECT p.id, p.dossier, p.nom, p.prenom, p.nom_usage, p.birth_date, p.commune,
        coalesce(x.overdue, 0) AS overdue,
        p.archived_at IS NOT NULL AS archived
 FROM persons p
-LEFT JOIN (SELECT DISTINCT ON (person_id) * FROM suivis
+LEFT JOIN (SELECT DISTINCT ON (person_id) person_id, dispositif, referent, date_orientation,
+                  date_premier_contact, sortie_date, contrat_fin
+           FROM suivis
            ORDER BY person_id, (sortie_date IS NULL) DESC, id DESC) s ON s.person_id = p.id
 LEFT JOIN (SELECT person_id,
                   MAX(start) FILTER (WHERE status = 'honore') AS last_honoured,
-                  MIN(start) FILTER (WHERE status = 'a_venir' AND start >= ?1) AS next_appt,
-                  COUNT(*) FILTER (WHERE status = 'a_venir' AND start < ?1) AS to_set
+                  MIN(start) FILTER (WHERE status = 'a_venir' AND start >= $1) AS next_appt,
+                  COUNT(*) FILTER (WHERE status = 'a_venir' AND start < $1) AS to_set
            FROM appointments GROUP BY person_id) a ON a.person_id = p.id
 LEFT JOIN (SELECT person_id, COUNT(*) AS overdue FROM actions
-           WHERE due < ?2
-             AND status IN (SELECT value FROM jsonb_array_elements_text(CAST(?3 AS text)::jsonb))
+           WHERE due < $2 AND status = ANY($3)
            GROUP BY person_id) x ON x.person_id = p.id";
 
 /// Two ASCII digits as a number.
@@ -78,7 +82,7 @@ fn two_digits(hi: u8, lo: u8) -> Option<u32> {
 }
 
 /// "YYYY-MM-DD", the form the store writes, parsed without chrono's format interpreter.
-fn canonical_date(t: &[u8]) -> Option<NaiveDate> {
+pub(crate) fn canonical_date(t: &[u8]) -> Option<NaiveDate> {
     let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *t else {
         return None;
     };
@@ -99,18 +103,23 @@ fn date_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDate>> {
 
 /// Column `i` as an optional date and time, like [`date_at`] for "YYYY-MM-DD HH:MM:SS".
 fn datetime_at(r: &db::Row, i: usize) -> rusqlite::Result<Option<NaiveDateTime>> {
-    if let Ok(rusqlite::types::ValueRef::Text(
-        [date @ .., b' ', h0, h1, b':', m0, m1, b':', s0, s1],
-    )) = r.get_ref(i)
-    {
-        let time = two_digits(*h0, *h1).and_then(|h| {
-            chrono::NaiveTime::from_hms_opt(h, two_digits(*m0, *m1)?, two_digits(*s0, *s1)?)
-        });
-        if let (Some(d), Some(t)) = (canonical_date(date), time) {
-            return Ok(Some(d.and_time(t)));
+    if let Ok(rusqlite::types::ValueRef::Text(t)) = r.get_ref(i) {
+        if let Some(d) = canonical_datetime(t) {
+            return Ok(Some(d));
         }
     }
     r.get(i)
+}
+
+/// "YYYY-MM-DD HH:MM:SS", the form the store writes, like [`canonical_date`].
+pub(crate) fn canonical_datetime(t: &[u8]) -> Option<NaiveDateTime> {
+    let [date @ .., b' ', h0, h1, b':', m0, m1, b':', s0, s1] = t else {
+        return None;
+    };
+    let time = two_digits(*h0, *h1).and_then(|h| {
+        chrono::NaiveTime::from_hms_opt(h, two_digits(*m0, *m1)?, two_digits(*s0, *s1)?)
+    })?;
+    Some(canonical_date(date)?.and_time(time))
 }
 
 /// Column `i` as a compact text (no `String` in between); NULL as `None`.
@@ -199,27 +208,27 @@ fn caseload_on(
     open_action_statuses: &[String],
 ) -> Result<Vec<CaseloadRow>> {
     let mut rows = caseload_where(conn, now, open_action_statuses, None)?;
-    // Name order in Rust, on the folded key: SQL's byte order put « dupont »,
-    // « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET Yasmine ».
-    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+    sort_caseload(&mut rows);
     Ok(rows)
 }
 
-/// The whole caseload in name order on the server ([`CASELOAD_SQL_SERVER`]).
+/// The caseload's order, on both backends: name order in Rust, on the folded key (SQL's
+/// byte order put « dupont », « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET
+/// Yasmine »), the id between homonyms.
+pub(crate) fn sort_caseload(rows: &mut [CaseloadRow]) {
+    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+}
+
+/// The whole caseload in name order on the server ([`CASELOAD_SQL_SERVER`], see
+/// `server/caseload.rs`).
 pub(super) fn caseload_server(
-    db: &dyn Exec,
+    db: &db::PgConn,
     now: NaiveDateTime,
     open_action_statuses: &[String],
 ) -> Result<Vec<CaseloadRow>> {
-    let statuses = serde_json::to_string(open_action_statuses).unwrap_or_else(|_| "[]".into());
-    let mut rows = db::query_map(
-        db,
-        CASELOAD_SQL_SERVER,
-        &[&now, &now.date(), &statuses],
-        caseload_row,
-    )?;
-    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
-    Ok(rows)
+    let mut client = db.client();
+    super::server::caseload::set_jit_off(&mut client)?;
+    super::server::caseload::whole(&mut client, now, open_action_statuses)
 }
 
 /// The first rows of the caseload, as [`Store::caseload_first`] returns them.
@@ -285,7 +294,7 @@ impl Store {
         open_action_statuses: &[String],
         want: usize,
         max_rows: usize,
-        mut keep: impl FnMut(&CaseloadRow) -> bool,
+        keep: &mut dyn FnMut(&CaseloadRow) -> bool,
     ) -> Result<CaseloadStart> {
         let small: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM (SELECT 1 FROM persons LIMIT {CASELOAD_SMALL})"),
