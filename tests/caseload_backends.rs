@@ -211,20 +211,24 @@ fn a_small_server_base_is_read_whole_at_once() {
 }
 
 /// The first screenful's letter ranges compare bytes (`COLLATE "C"`, the server columns'
-/// own collation): `persons_by_nom` serves them, whatever the database's locale.
+/// own collation): an index of names that holds the ids serves them without visiting the
+/// table, whatever the database's locale.
 #[test]
 fn the_letter_ranges_are_range_scans_of_the_name_index() {
     let Some((_dir, _local, srv, _claire)) = bases("plan", CASELOAD_SMALL + 10) else {
         return;
     };
     let mut su = srv.superuser();
-    su.batch_execute("SET search_path = parcours; SET enable_seqscan = off")
+    // Once vacuumed (autovacuum's work on a live server) the table's pages are known
+    // all-visible; the planner is then asked for the index, which it picks for a big base.
+    su.batch_execute("SET search_path = parcours").unwrap();
+    su.batch_execute("VACUUM persons").unwrap();
+    su.batch_execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
         .unwrap();
     let plan: Vec<String> = su
         .query(
             "EXPLAIN SELECT id, nom, prenom FROM persons \
-             WHERE (nom COLLATE \"C\" >= 'B' AND nom COLLATE \"C\" < 'C') \
-                OR (nom COLLATE \"C\" >= 'b' AND nom COLLATE \"C\" < 'c')",
+             WHERE nom COLLATE \"C\" >= 'B' AND nom COLLATE \"C\" < 'C'",
             &[],
         )
         .unwrap()
@@ -232,6 +236,5 @@ fn the_letter_ranges_are_range_scans_of_the_name_index() {
         .map(|r| r.get(0))
         .collect();
     let plan = plan.join("\n");
-    assert!(plan.contains("persons_by_nom"), "{plan}");
-    assert!(!plan.contains("Seq Scan"), "{plan}");
+    assert!(plan.contains("Index Only Scan using persons_by_nom_id"), "{plan}");
 }
