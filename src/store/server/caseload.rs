@@ -71,8 +71,17 @@ SELECT id, nom, prenom FROM persons WHERE nom COLLATE \"C\" >= '{'";
 /// index holds a pointer to the table's row instead, so without the id included each
 /// person is a visit to the table's page: 6–14 ms for the 3,441 people of the odd names and
 /// the A's at 100k, against 0.7 ms as index-only scans (`EXPLAIN ANALYZE`, loopback).
-pub(crate) const SERVER_INDEXES: &[&str] =
-    &["CREATE INDEX persons_by_nom_id ON persons (nom, prenom) INCLUDE (id)"];
+///
+/// `appointments_to_come`: the whole caseload's appointments to come and to set per person
+/// ([`CASELOAD_SQL_SERVER`]) are the « à venir » ones, a tenth of all: a pass over this
+/// small index instead of a filtered pass over the table (10 → 3 ms of the server's CPU at
+/// 10k people, measured on the backend process); it is written only for « à venir »
+/// appointments.
+pub(crate) const SERVER_INDEXES: &[&str] = &[
+    "CREATE INDEX persons_by_nom_id ON persons (nom, prenom) INCLUDE (id)",
+    "CREATE INDEX appointments_to_come ON appointments (person_id, start) \
+     WHERE status = 'a_venir'",
+];
 
 /// How long the whole list may take on the reader's connection: it loads in the background
 /// (the screen shows the first rows meanwhile), so past the interactive
