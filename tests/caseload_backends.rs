@@ -159,7 +159,16 @@ fn the_server_s_first_screenful_is_a_prefix_of_the_file_s_list() {
     // The odd names of the first screenful are where the whole list puts them.
     let start = claire.caseload_first(&st, 100, 400, &mut |_| true).unwrap();
     let noms: Vec<&str> = start.rows.iter().map(|r| r.nom.as_str()).collect();
-    for odd in ["1er", " aaron", "Ångström", "äbel", "ABADIE", "Aé", "", "'Adam"] {
+    for odd in [
+        "1er",
+        " aaron",
+        "Ångström",
+        "äbel",
+        "ABADIE",
+        "Aé",
+        "",
+        "'Adam",
+    ] {
         assert!(
             noms.contains(&odd),
             "{odd:?} not in the first screenful: {noms:?}"
@@ -236,5 +245,8 @@ fn the_letter_ranges_are_range_scans_of_the_name_index() {
         .map(|r| r.get(0))
         .collect();
     let plan = plan.join("\n");
-    assert!(plan.contains("Index Only Scan using persons_by_nom_id"), "{plan}");
+    assert!(
+        plan.contains("Index Only Scan using persons_by_nom_id"),
+        "{plan}"
+    );
 }

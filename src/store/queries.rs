@@ -233,9 +233,7 @@ pub(super) fn caseload_server(
     now: NaiveDateTime,
     open_action_statuses: &[String],
 ) -> Result<Vec<CaseloadRow>> {
-    let mut client = db.client();
-    super::server::caseload::set_jit_off(&mut client)?;
-    super::server::caseload::whole(&mut client, now, open_action_statuses)
+    super::server::caseload::whole_on_store_connection(&mut db.client(), now, open_action_statuses)
 }
 
 /// The first rows of the caseload, as [`Store::caseload_first`] returns them.

@@ -165,7 +165,8 @@ fn datetime(r: &postgres::Row, i: usize) -> Result<Option<NaiveDateTime>> {
 
 fn count(r: &postgres::Row, i: usize) -> Result<u32> {
     let n = r.try_get::<_, Option<i64>>(i).map_err(server_error)?;
-    u32::try_from(n.unwrap_or(0)).map_err(|_| StoreError::Server(format!("compte hors bornes ({n:?})")))
+    u32::try_from(n.unwrap_or(0))
+        .map_err(|_| StoreError::Server(format!("compte hors bornes ({n:?})")))
 }
 
 /// One caseload row from a row of [`CASELOAD_SQL_SERVER`] or [`CASELOAD_OF_SQL`].
@@ -268,7 +269,6 @@ impl ServerStore {
             .map_err(server_error)?
             .get(0);
         if (small as usize) < CASELOAD_SMALL {
-            set_jit_off(&mut client)?;
             return Ok(CaseloadStart {
                 rows: whole(&mut client, now, open_action_statuses)?,
                 complete: true,
@@ -297,11 +297,12 @@ impl ServerStore {
             ready.sort();
             order.extend(ready.into_iter().map(|(_, id)| id));
             // Full rows of the known prefix, in order, a batch at a time, until enough kept:
-            // `want` first, then what the filter's share so far says is missing (a quarter
-            // more), at least 16: two statements for the usual filters.
+            // a quarter more than `want` first (one statement for the default filter, which
+            // hides the few who left), then what the filter's share so far says is missing
+            // (a quarter more again), at least 16 a time.
             while next < order.len() && kept < want && read < max_rows {
                 let batch = if read == 0 {
-                    want
+                    want + want / 4
                 } else if kept == 0 {
                     2 * read
                 } else {
@@ -413,8 +414,33 @@ impl crate::store::CaseloadSource for ServerCaseloadReader {
 /// PostgreSQL compiles a statement it estimates costly (the whole caseload from about 100k
 /// people) to machine code first: 150 ms or more of compilation for a statement that runs
 /// once (measured at 100k on loopback, `EXPLAIN ANALYZE`), more than it saves.
-pub(crate) fn set_jit_off(client: &mut Client) -> Result<()> {
+fn set_jit_off(client: &mut Client) -> Result<()> {
     client.batch_execute("SET jit = off").map_err(server_error)
+}
+
+/// [`whole`] on the store's own connection ([`ServerStore::caseload`]), in a read-only
+/// transaction whose settings end with it: no machine-code compilation (see
+/// [`set_jit_off`]), and the reader's time limit rather than the interactive one, since
+/// the whole list of 100k people takes about a second of the server (the app loads it on
+/// its reader, on another thread, while the first screenful is shown).
+pub(crate) fn whole_on_store_connection(
+    client: &mut Client,
+    now: NaiveDateTime,
+    open_action_statuses: &[String],
+) -> Result<Vec<CaseloadRow>> {
+    client
+        .batch_execute(&format!(
+            "BEGIN READ ONLY; SET LOCAL jit = off; SET LOCAL statement_timeout = {}",
+            READER_STATEMENT_TIMEOUT.as_millis()
+        ))
+        .map_err(server_error)?;
+    let rows = whole(client, now, open_action_statuses);
+    let end = client
+        .batch_execute(if rows.is_ok() { "COMMIT" } else { "ROLLBACK" })
+        .map_err(server_error);
+    let rows = rows?;
+    end?;
+    Ok(rows)
 }
 
 fn store_error(e: ServerError) -> StoreError {

@@ -363,7 +363,11 @@ pub fn initialise(tables: &[ServerTable], roles: &Roles) -> Vec<String> {
         out.push(t.create.clone());
         out.extend(t.indexes.iter().cloned());
     }
-    out.extend(super::caseload::SERVER_INDEXES.iter().map(|s| s.to_string()));
+    out.extend(
+        super::caseload::SERVER_INDEXES
+            .iter()
+            .map(|s| s.to_string()),
+    );
     out.extend(security(tables, roles));
     out.push("CREATE TABLE schema_version (version bigint NOT NULL)".into());
     out.push(format!(
