@@ -222,8 +222,50 @@ fn caseload_on(
 /// The caseload's order, on both backends: name order in Rust, on the folded key (SQL's
 /// byte order put « dupont », « Œuvray » and « HUET Émilie » after « VIDAL » / « HUET
 /// Yasmine »), the id between homonyms.
-pub(crate) fn sort_caseload(rows: &mut [CaseloadRow]) {
-    rows.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+///
+/// Each distinct name's key is made and compared once: a caseload holds many homonyms
+/// (the same nom and prénom), whose keys compare equal only after their lowercased texts
+/// are built, at each comparison. The order is exactly that of sorting the rows by
+/// `(name_key, id)` (a test says so): equal keys share a rank, the id orders each rank.
+/// At 100k demo people the sort took 287 ms that way (`cargo bench --bench server`).
+pub(crate) fn sort_caseload(rows: &mut Vec<CaseloadRow>) {
+    let mut keys: Vec<crate::text::SortKey> = Vec::new();
+    let name_of: Vec<usize> = {
+        let mut distinct: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::with_capacity(rows.len() / 2);
+        rows.iter()
+            .map(|r| {
+                *distinct
+                    .entry((r.nom.as_str(), r.prenom.as_str()))
+                    .or_insert_with(|| {
+                        keys.push(name_key(&r.nom, &r.prenom));
+                        keys.len() - 1
+                    })
+            })
+            .collect()
+    };
+    let mut by_key: Vec<usize> = (0..keys.len()).collect();
+    by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut rank = vec![0usize; keys.len()];
+    for (i, &k) in by_key.iter().enumerate() {
+        rank[k] = match i {
+            0 => 0,
+            _ if keys[by_key[i - 1]] == keys[k] => rank[by_key[i - 1]],
+            _ => i,
+        };
+    }
+    let mut order: Vec<(usize, Id, usize)> = rows
+        .iter()
+        .zip(&name_of)
+        .enumerate()
+        .map(|(i, (r, &n))| (rank[n], r.person_id, i))
+        .collect();
+    order.sort_unstable();
+    let mut taken: Vec<Option<CaseloadRow>> = std::mem::take(rows).into_iter().map(Some).collect();
+    *rows = order
+        .into_iter()
+        .filter_map(|(_, _, i)| taken[i].take())
+        .collect();
 }
 
 /// The whole caseload in name order on the server ([`CASELOAD_SQL_SERVER`], see
@@ -657,6 +699,53 @@ mod tests {
         }
         same_as_rusqlite(Value::Null);
         same_as_rusqlite(Value::Integer(20260302));
+    }
+
+    /// The caseload's sort gives exactly the order of sorting by `(name_key, id)`: names
+    /// that differ by case, accents, spaces or punctuation only, homonyms, ids in any order.
+    #[test]
+    fn the_caseload_sort_is_the_name_key_order() {
+        let noms = [
+            "Dupont",
+            "DUPONT",
+            "dupont",
+            "Dupont ",
+            "Du Pont",
+            "Dupont-Martin",
+            "Dûpont",
+            "Œuvray",
+            "Oeuvray",
+            "1er",
+            "",
+            " aaron",
+            "Ярослав",
+            "Le Bris",
+            "LE",
+            "ß",
+            "ss",
+        ];
+        let prenoms = ["Léa", "Lea", "LÉA", "", "Émilie", "emilie", "Zoé"];
+        let mut rows = Vec::new();
+        let mut id = 7919;
+        for round in 0..3 {
+            for (i, nom) in noms.iter().enumerate() {
+                for (j, prenom) in prenoms.iter().enumerate() {
+                    if (i + j + round) % 3 != 0 {
+                        id = (id * 7 + 13) % 100_003;
+                        rows.push(CaseloadRow {
+                            person_id: id,
+                            nom: (*nom).into(),
+                            prenom: (*prenom).into(),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
+        }
+        let mut expected = rows.clone();
+        expected.sort_by_cached_key(|r| (name_key(&r.nom, &r.prenom), r.person_id));
+        sort_caseload(&mut rows);
+        assert_eq!(rows, expected);
     }
 
     proptest! {
