@@ -357,25 +357,3 @@ macro_rules! backend_for {
 
 backend_for!(Store);
 backend_for!(ServerStore);
-
-// What only the file had until the server's versions land (branch wt-case15): the whole
-// caseload at once, no background reader.
-impl ServerStore {
-    pub fn caseload_first(
-        &self,
-        open_action_statuses: &[String],
-        _want: usize,
-        _max_rows: usize,
-        _keep: &mut dyn FnMut(&CaseloadRow) -> bool,
-    ) -> Result<CaseloadStart> {
-        Ok(CaseloadStart {
-            rows: self.caseload(open_action_statuses)?,
-            complete: true,
-        })
-    }
-    pub fn caseload_reader(&self) -> Result<super::CaseloadReader> {
-        Err(super::StoreError::NotOnServer(
-            "La file active en arrière-plan",
-        ))
-    }
-}

@@ -12,6 +12,7 @@
 //!
 //! The app's screens and the other commands do not run on the server yet.
 
+pub mod caseload;
 pub mod ddl;
 pub mod dump;
 mod store;

@@ -32,14 +32,14 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// A connection to the shared server, logged in as one staff member.
 pub struct ServerStore {
-    db: PgConn,
-    clock: Clock,
+    pub(super) db: PgConn,
+    pub(super) clock: Clock,
     actor: String,
-    url: String,
+    pub(super) url: String,
     /// The database's name: its group roles are named after it (`ddl::Roles`).
     database: String,
-    user: String,
-    password: zeroize::Zeroizing<String>,
+    pub(super) user: String,
+    pub(super) password: zeroize::Zeroizing<String>,
     /// This connection's server process: its own notifications are not news.
     backend_pid: i32,
     /// Changes committed by other connections, as announced so far.
