@@ -164,8 +164,11 @@ pub fn connect(url: &str, who: &Credentials) -> Result<Client> {
     // Short: a cut network must not hang a command (the screen's own limit comes later).
     cfg.connect_timeout(Duration::from_secs(5));
     // A server that vanishes without closing the connection (cable, Wi-Fi, power) is
-    // noticed within seconds, not after the system's 15-minute TCP retry.
-    cfg.tcp_user_timeout(Duration::from_secs(3));
+    // noticed within a second, not after the system's 15-minute TCP retry: the screen
+    // never waits longer on a write (data sent and not acknowledged; a long statement is
+    // acknowledged at once and has its own limit). A LAN acknowledges in milliseconds; a
+    // spurious cut only costs a reconnection, made in the background.
+    cfg.tcp_user_timeout(Duration::from_secs(1));
     cfg.keepalives_idle(Duration::from_secs(10));
     let tls = tls().map_err(|e| ServerError::Unreachable(format!("TLS : {e}")))?;
     let mut client = cfg.connect(tls)?;
