@@ -278,6 +278,27 @@ pub(super) fn caseload_server(
     super::server::caseload::whole_on_store_connection(&mut db.client(), now, open_action_statuses)
 }
 
+/// The caseload's first screenful, both backends: once every name starting with a letter up
+/// to `last` has been read into `pending`, the people whose folded name sorts before the
+/// next letter are known; they leave `pending` for the sorted prefix `order`.
+pub(super) fn known_through(
+    last: u8,
+    pending: &mut Vec<(crate::text::SortKey, Id)>,
+    order: &mut Vec<Id>,
+) {
+    let (mut ready, rest): (Vec<_>, Vec<_>) = if last == b'z' {
+        (std::mem::take(pending), Vec::new())
+    } else {
+        let bound = crate::text::sort_key(&[&((last + 1) as char).to_string()]);
+        std::mem::take(pending)
+            .into_iter()
+            .partition(|(k, _)| *k < bound)
+    };
+    *pending = rest;
+    ready.sort();
+    order.extend(ready.into_iter().map(|(_, id)| id));
+}
+
 /// The first rows of the caseload, as [`Store::caseload_first`] returns them.
 pub struct CaseloadStart {
     /// A prefix of [`Store::caseload`]'s rows, in the same order.
@@ -388,17 +409,7 @@ impl Store {
                 pending.extend(between(&from, &to)?);
             }
             // Everybody whose letters come before the next letter is known now.
-            let (mut ready, rest): (Vec<_>, Vec<_>) = if letter == b'z' {
-                (std::mem::take(&mut pending), Vec::new())
-            } else {
-                let bound = crate::text::sort_key(&[&((letter + 1) as char).to_string()]);
-                std::mem::take(&mut pending)
-                    .into_iter()
-                    .partition(|(k, _)| *k < bound)
-            };
-            pending = rest;
-            ready.sort();
-            order.extend(ready.into_iter().map(|(_, id)| id));
+            known_through(letter, &mut pending, &mut order);
             // Full rows for the known prefix, in order, until enough are kept.
             while next < order.len() && kept < want && read < max_rows {
                 // One seek per person (`p.id = ?4`): an `IN` list made SQLite scan persons.

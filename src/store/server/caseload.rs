@@ -285,17 +285,7 @@ impl ServerStore {
         let mut step = 1;
         loop {
             // Everybody whose folded letters come before the letter after `last` is known.
-            let (mut ready, rest): (Vec<_>, Vec<_>) = if last == b'z' {
-                (std::mem::take(&mut pending), Vec::new())
-            } else {
-                let bound = crate::text::sort_key(&[&((last + 1) as char).to_string()]);
-                std::mem::take(&mut pending)
-                    .into_iter()
-                    .partition(|(k, _)| *k < bound)
-            };
-            pending = rest;
-            ready.sort();
-            order.extend(ready.into_iter().map(|(_, id)| id));
+            queries::known_through(last, &mut pending, &mut order);
             // Full rows of the known prefix, in order, a batch at a time, until enough kept:
             // a quarter more than `want` first (one statement for the default filter, which
             // hides the few who left), then what the filter's share so far says is missing
