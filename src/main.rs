@@ -679,6 +679,8 @@ fn structure() -> Result<()> {
 
 /// `demo`: fictitious people added to the base (a new base gets a demo account).
 fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
+    // Before the first connection of the process (see the function).
+    Store::skip_sqlite_memory_statistics();
     let path = &ctx.path;
     let mut store = if session::db_state(path) == session::DbState::New {
         // A new demo database gets a demo account whose password is printed.

@@ -15,8 +15,11 @@
 //! the insert path looks rows up through a dropped index (the person row is bumped by its
 //! id, sub-rows are deleted by their owner's primary key), so nothing becomes a scan.
 
+use super::db::{Dialect, Exec, Row};
 use super::Result;
-use rusqlite::Connection;
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Statement};
+use std::cell::RefCell;
 
 /// The indexes dropped by [`drop_secondary_indexes`]: (name, `CREATE INDEX` text).
 pub(super) struct Dropped(Vec<(String, String)>);
@@ -49,17 +52,194 @@ pub(super) fn drop_secondary_indexes(conn: &Connection) -> Result<Dropped> {
 }
 
 /// Creates the dropped indexes again, each from its stored text (so `sqlite_master` ends
-/// with the same definitions).
-/// The sorts of `CREATE INDEX` may use a helper thread (`PRAGMA threads`) meanwhile.
+/// with the same definitions). Each sorts in memory on this thread: SQLCipher keeps
+/// temporary data in memory, and SQLite's sorter uses helper threads (`PRAGMA threads`)
+/// only with temporary files, which would hold the keys (names, dates) unencrypted.
 pub(super) fn recreate(conn: &Connection, dropped: Dropped) -> Result<()> {
-    let threads: i64 = conn.query_row("PRAGMA threads", [], |r| r.get(0))?;
-    conn.execute_batch("PRAGMA threads = 2;")?;
-    let made = dropped
-        .0
-        .iter()
-        .try_for_each(|(_, sql)| conn.execute_batch(sql));
-    let _ = conn.execute_batch(&format!("PRAGMA threads = {threads};"));
-    Ok(made?)
+    for (_, sql) in &dropped.0 {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
+/// Leaves WAL for the rollback journal before a bulk insert into an empty base: with WAL
+/// every page of the transaction is written twice, into the WAL (encrypted) and then, by
+/// the checkpoint at its commit, into the file; with the journal it goes into the file
+/// once and the journal holds only the few pages the base had. A base that another
+/// connection has open stays in WAL (SQLite refuses the change): `false`.
+/// Meanwhile a second instance waits for the write lock as it would for any transaction;
+/// a crash leaves a journal that the next opening rolls back, like a WAL it ignores.
+pub(super) fn leave_wal(conn: &Connection) -> Result<bool> {
+    // Refused or failed: the insert goes through the WAL, as before.
+    Ok(conn
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete")))
+}
+
+/// Back to WAL after [`leave_wal`] (as the store opens every base), waiting as long as
+/// the store's busy timeout for a reader that came meanwhile.
+pub(super) fn back_to_wal(conn: &Connection) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) if started.elapsed() >= super::BUSY_TIMEOUT => {
+                return Err(super::StoreError::Sqlite(format!(
+                    "mode WAL indisponible (mode obtenu : {mode})"
+                )))
+            }
+            Err(e) if started.elapsed() >= super::BUSY_TIMEOUT => return Err(e.into()),
+            _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+}
+
+/// The bulk transaction's connection for the write path: the same statements, run
+/// through statements of its own, prepared once each for the whole transaction, their
+/// named parameters looked up once per statement (then bound by position).
+///
+/// Why: the connection's statement cache hashes the whole SQL text twice per row (taking
+/// the statement out, putting it back) and clears its bindings, and rusqlite looks each
+/// named parameter up by name, per row: ≈ 8 % of `parcours demo --persons 100000`
+/// (`perf`: `StatementCache::get`/`cache_stmt`, `ParamIndexCache`, `foldhash`).
+/// The statements are found by their text (a bulk insert runs about 25 different ones).
+pub(super) struct Bulk<'c> {
+    conn: &'c Connection,
+    prepared: RefCell<Vec<Prepared<'c>>>,
+}
+
+struct Prepared<'c> {
+    sql: Box<str>,
+    stmt: Statement<'c>,
+    /// The names of the last named call, and the parameter each binds (None: not in the
+    /// statement, left out as [`Exec::execute_named`] says).
+    names: Vec<Box<str>>,
+    at: Vec<Option<usize>>,
+    /// Whether those names bind every parameter of the statement; else the others are
+    /// cleared (NULL) before each run, as the statement cache does.
+    complete: bool,
+}
+
+/// More distinct statements than a bulk insert runs: past it they go through the
+/// connection's own cache (nothing grows without bound).
+const BULK_STATEMENTS: usize = 64;
+
+impl<'c> Bulk<'c> {
+    pub(super) fn new(conn: &'c Connection) -> Bulk<'c> {
+        Bulk {
+            conn,
+            prepared: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` on the statement of `sql`, prepared on first use; `None` when it cannot
+    /// be kept (too many statements, or a call made from inside another's rows).
+    fn with<T>(
+        &self,
+        sql: &str,
+        f: impl FnOnce(&mut Prepared<'c>) -> Result<T>,
+    ) -> Option<Result<T>> {
+        let mut prepared = self.prepared.try_borrow_mut().ok()?;
+        let i = match prepared
+            .iter()
+            .position(|p| p.sql.len() == sql.len() && *p.sql == *sql)
+        {
+            Some(i) => i,
+            None if prepared.len() < BULK_STATEMENTS => {
+                let stmt = match self.conn.prepare(sql) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                prepared.push(Prepared {
+                    sql: sql.into(),
+                    stmt,
+                    names: Vec::new(),
+                    at: Vec::new(),
+                    complete: false,
+                });
+                prepared.len() - 1
+            }
+            None => return None,
+        };
+        Some(f(&mut prepared[i]))
+    }
+}
+
+impl Prepared<'_> {
+    /// Binds `params` by the indexes their names had the last time (looked up again when
+    /// the names differ).
+    fn bind_named(&mut self, params: &[(&str, &dyn ToSql)]) -> Result<()> {
+        let same = self.names.len() == params.len()
+            && self.names.iter().zip(params).all(|(a, (b, _))| **a == **b);
+        if !same {
+            self.names = params.iter().map(|(n, _)| Box::from(*n)).collect();
+            self.at = params
+                .iter()
+                .map(|(n, _)| self.stmt.parameter_index(n))
+                .collect::<rusqlite::Result<_>>()?;
+            let mut bound: Vec<usize> = self.at.iter().flatten().copied().collect();
+            bound.sort_unstable();
+            bound.dedup();
+            self.complete = bound.len() == self.stmt.parameter_count();
+        }
+        if !self.complete {
+            self.stmt.clear_bindings();
+        }
+        for (i, (_, value)) in self.at.iter().zip(params) {
+            if let Some(i) = i {
+                self.stmt.raw_bind_parameter(*i, value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Exec for Bulk<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize> {
+        self.with(sql, |p| Ok(p.stmt.execute(params)?))
+            .unwrap_or_else(|| Exec::execute(self.conn, sql, params))
+    }
+
+    fn execute_named(&self, sql: &str, params: &[(&str, &dyn ToSql)]) -> Result<usize> {
+        self.with(sql, |p| {
+            p.bind_named(params)?;
+            Ok(p.stmt.raw_execute()?)
+        })
+        .unwrap_or_else(|| Exec::execute_named(self.conn, sql, params))
+    }
+
+    fn insert_named(&self, sql: &str, _key: &str, params: &[(&str, &dyn ToSql)]) -> Result<i64> {
+        self.execute_named(sql, params)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn query_each(
+        &self,
+        sql: &str,
+        params: &[&dyn ToSql],
+        f: &mut dyn FnMut(&Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        let mut f = Some(f);
+        let done = self.with(sql, |p| {
+            let f = f.take().expect("once");
+            let mut rows = p.stmt.query(params)?;
+            while let Some(r) = rows.next()? {
+                f(&Row::lite(r))?;
+            }
+            Ok(())
+        });
+        match (done, f) {
+            (Some(done), _) => done,
+            (None, Some(f)) => Exec::query_each(self.conn, sql, params, f),
+            (None, None) => unreachable!("f is only taken by a statement that ran"),
+        }
+    }
 }
 
 /// Length of the longest text [`date_text`] writes (`YYYY-MM-DD HH:MM:SS`).
