@@ -336,6 +336,138 @@ mod tests {
         assert_eq!(store.integrity_problems().unwrap(), Vec::<String>::new());
         assert_eq!(store.person_ids().unwrap().len(), 200);
     }
+
+    /// A bulk insert into an empty base leaves it in WAL, as every base is opened; with
+    /// another connection open on it (SQLite then refuses to leave WAL) it runs in WAL.
+    #[test]
+    fn bulk_insert_leaves_the_base_in_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let rf = Referential::embedded();
+        let files = crate::demo::generate(&rf, 40, 5, now);
+        let mode = |c: &Connection| -> String {
+            c.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap()
+        };
+        let path = dir.path().join("a.db");
+        let mut store = Store::open(&path, Clock::fixed(now)).unwrap();
+        store.insert_files(&files[..20]).unwrap();
+        assert_eq!(mode(store.conn()), "wal");
+        assert!(!dir.path().join("a.db-journal").exists());
+        // A second connection reading the base meanwhile: the insert stays in WAL.
+        let path = dir.path().join("b.db");
+        let mut store = Store::open(&path, Clock::fixed(now)).unwrap();
+        let reader = Connection::open(&path).unwrap();
+        assert_eq!(mode(&reader), "wal");
+        store.insert_files(&files[20..]).unwrap();
+        assert_eq!(mode(store.conn()), "wal");
+        let n: i64 = reader
+            .query_row("SELECT count(*) FROM persons", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 20);
+        assert_eq!(store.integrity_problems().unwrap(), Vec::<String>::new());
+    }
+
+    /// The bulk connection binds by the position a name had: names in another order, or
+    /// fewer names (the others NULL, as the statement cache leaves them), bind right.
+    #[test]
+    fn bulk_statements_bind_each_name_to_its_parameter() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (a, b, c)").unwrap();
+        let bulk = Bulk::new(&conn);
+        let sql = "INSERT INTO t (a, b, c) VALUES (:a, :b, :c)";
+        let run = |params: &[(&str, &dyn ToSql)]| bulk.execute_named(sql, params).unwrap();
+        run(&[(":a", &1), (":b", &2), (":c", &3)]);
+        run(&[(":c", &6), (":a", &4), (":b", &5)]);
+        run(&[(":b", &8), (":zz", &0)]);
+        run(&[(":a", &10), (":b", &11), (":c", &12)]);
+        assert_eq!(bulk.insert_named(sql, "rowid", &[(":a", &13)]).unwrap(), 5);
+        let n: i64 = {
+            let mut n = 0;
+            bulk.query_each("SELECT count(*) FROM t WHERE a > ?1", &[&0], &mut |r| {
+                n = r.get(0)?;
+                Ok(())
+            })
+            .unwrap();
+            n
+        };
+        assert_eq!(n, 4);
+        drop(bulk);
+        let rows: Vec<(Option<i64>, Option<i64>, Option<i64>)> = conn
+            .prepare("SELECT a, b, c FROM t ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (Some(1), Some(2), Some(3)),
+                (Some(4), Some(5), Some(6)),
+                (None, Some(8), None),
+                (Some(10), Some(11), Some(12)),
+                (Some(13), None, None),
+            ]
+        );
+    }
+
+    /// Sub-rows past one statement's worth (16 a statement): all of them, in their order,
+    /// through the bulk insert and through an edit (which replaces them).
+    #[test]
+    fn sub_rows_over_several_statements_keep_their_order() {
+        use crate::domain::{Change, Demarche, Record, ThemeAssessment};
+        let dir = tempfile::tempdir().unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let mut store = Store::open(&dir.path().join("p.db"), Clock::fixed(now)).unwrap();
+        let rf = Referential::embedded();
+        let mut file = crate::demo::generate(&rf, 30, 9, now)
+            .into_iter()
+            .find(|f| !f.diagnostics.is_empty() && !f.appointments.is_empty())
+            .unwrap();
+        let themes: Vec<ThemeAssessment> = (0..37)
+            .map(|i| ThemeAssessment {
+                theme: format!("t{i:02}"),
+                level: ["0", "1", "2", "3", "4"][i % 5].into(),
+                comment: if i % 3 == 0 {
+                    format!("n° {i}")
+                } else {
+                    String::new()
+                },
+            })
+            .collect();
+        let demarches: Vec<Demarche> = (0..20)
+            .map(|i| Demarche {
+                theme: format!("z{}", 19 - i),
+                label: format!("démarche {i}"),
+            })
+            .collect();
+        file.diagnostics[0].themes = themes.clone();
+        file.appointments[0].demarches = demarches.clone();
+        let pid = store.insert_files(&[file]).unwrap()[0];
+        let back = store.person_file(pid).unwrap();
+        assert_eq!(back.diagnostics[0].themes, themes);
+        let appt = back.appointments.iter().find(|a| a.demarches.len() == 20);
+        assert_eq!(appt.unwrap().demarches, demarches);
+        let mut d = back.diagnostics[0].clone();
+        d.themes.truncate(17);
+        d.themes[16].comment = "changé".into();
+        store
+            .apply(&Change::Upsert(Record::Diagnostic(d.clone())))
+            .unwrap();
+        assert_eq!(
+            store.person_file(pid).unwrap().diagnostics[0].themes,
+            d.themes
+        );
+        assert_eq!(store.integrity_problems().unwrap(), Vec::<String>::new());
+    }
+
     use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
     use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 
