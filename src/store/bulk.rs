@@ -84,7 +84,12 @@ pub(super) fn back_to_wal(conn: &Connection) -> Result<()> {
     let started = std::time::Instant::now();
     loop {
         match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
-            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => {
+                // A first read opens the WAL: until then SQLite answers a checkpoint
+                // (`Store::compact`) with "busy".
+                conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+                return Ok(());
+            }
             Ok(mode) if started.elapsed() >= super::BUSY_TIMEOUT => {
                 return Err(super::StoreError::Sqlite(format!(
                     "mode WAL indisponible (mode obtenu : {mode})"
@@ -357,6 +362,8 @@ mod tests {
         store.insert_files(&files[..20]).unwrap();
         assert_eq!(mode(store.conn()), "wal");
         assert!(!dir.path().join("a.db-journal").exists());
+        // The WAL is open again: a checkpoint right after works (it said "busy" before).
+        assert!(store.compact().unwrap());
         // A second connection reading the base meanwhile: the insert stays in WAL.
         let path = dir.path().join("b.db");
         let mut store = Store::open(&path, Clock::fixed(now)).unwrap();
