@@ -718,7 +718,7 @@ fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
             }
         }
     });
-    let done = store.insert_files_each(rx.into_iter().flatten(), |_| {});
+    let done = store.insert_files_bulk(rx.into_iter().flatten(), |_| {});
     let _ = generator.join();
     let done = done?;
     eprintln!(

@@ -359,7 +359,12 @@ mod tests {
         };
         let path = dir.path().join("a.db");
         let mut store = Store::open(&path, Clock::fixed(now)).unwrap();
-        store.insert_files(&files[..20]).unwrap();
+        let bulk = |store: &mut Store, files: &[crate::domain::PersonFile]| {
+            store
+                .insert_files_bulk(files.iter().cloned(), |_| {})
+                .unwrap()
+        };
+        bulk(&mut store, &files[..20]);
         assert_eq!(mode(store.conn()), "wal");
         assert!(!dir.path().join("a.db-journal").exists());
         // The WAL is open again: a checkpoint right after works (it said "busy" before).
@@ -369,7 +374,7 @@ mod tests {
         let mut store = Store::open(&path, Clock::fixed(now)).unwrap();
         let reader = Connection::open(&path).unwrap();
         assert_eq!(mode(&reader), "wal");
-        store.insert_files(&files[20..]).unwrap();
+        bulk(&mut store, &files[20..]);
         assert_eq!(mode(store.conn()), "wal");
         let n: i64 = reader
             .query_row("SELECT count(*) FROM persons", [], |r| r.get(0))

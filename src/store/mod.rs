@@ -635,7 +635,28 @@ impl Store {
     pub fn insert_files_each(
         &mut self,
         files: impl IntoIterator<Item = PersonFile>,
+        inserted: impl FnMut(Id),
+    ) -> Result<usize> {
+        self.insert_files_with(files, inserted, false)
+    }
+
+    /// [`Store::insert_files_each`] for many files at once (`parcours demo`): into an empty
+    /// base, WAL is left for the time of the transaction (`bulk::leave_wal`), so its pages
+    /// are written once, into the file. Not for a few files (the app's first person): the
+    /// two switches cost more than they save there.
+    pub fn insert_files_bulk(
+        &mut self,
+        files: impl IntoIterator<Item = PersonFile>,
+        inserted: impl FnMut(Id),
+    ) -> Result<usize> {
+        self.insert_files_with(files, inserted, true)
+    }
+
+    fn insert_files_with(
+        &mut self,
+        files: impl IntoIterator<Item = PersonFile>,
         mut inserted: impl FnMut(Id),
+        many: bool,
     ) -> Result<usize> {
         self.writable()?;
         let now = self.clock.now();
@@ -644,7 +665,7 @@ impl Store {
             .execute_batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB};"))?;
         // Into an empty base the pages go once into the file, not into the WAL and then
         // into the file (`bulk::leave_wal`).
-        let rollback = bulk::is_empty(&self.conn)? && bulk::leave_wal(&self.conn)?;
+        let rollback = many && bulk::is_empty(&self.conn)? && bulk::leave_wal(&self.conn)?;
         let mut result = self.insert_files_tx(files, now, &mut inserted);
         if rollback {
             let back = bulk::back_to_wal(&self.conn);
