@@ -6,8 +6,8 @@
 //! every change with its version check and undo. What is not here yet (report, exports,
 //! imports, retention, backups) runs on the local file only.
 
-use super::db::Exec;
 use super::server::ServerStore;
+use super::db::Exec;
 use super::{AgendaItem, Applied, OverdueItem, Result, Store};
 use crate::clock::Clock;
 use crate::domain::{
