@@ -170,7 +170,7 @@ fn bench_db(rf: &Referential, n: usize) -> Res<PathBuf> {
         )?
         .store;
         // As `parcours demo` inserts them: one transaction, streamed.
-        store.insert_files_each(demo::files(rf, SEED, now()).take(n), |_| {})?;
+        store.insert_files_bulk(demo::files(rf, SEED, now()).take(n), |_| {})?;
     } // closing the last connection checkpoints and removes the WAL
     std::fs::rename(keyring_path(&partial), keyring_path(&path))?;
     let _ = std::fs::remove_file(parcours::auth::lock_path(&partial));

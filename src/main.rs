@@ -713,6 +713,8 @@ fn structure() -> Result<()> {
 
 /// `demo`: fictitious people added to the base (a new base gets a demo account).
 fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
+    // Before the first connection of the process (see the function).
+    Store::skip_sqlite_memory_statistics();
     let path = &ctx.path;
     let mut store = if session::db_state(path) == session::DbState::New {
         // A new demo database gets a demo account whose password is printed.
@@ -750,7 +752,7 @@ fn demo(ctx: &Ctx, persons: usize, seed: u64) -> Result<()> {
             }
         }
     });
-    let done = store.insert_files_each(rx.into_iter().flatten(), |_| {});
+    let done = store.insert_files_bulk(rx.into_iter().flatten(), |_| {});
     let _ = generator.join();
     let done = done?;
     eprintln!(

@@ -30,7 +30,15 @@ pub(super) struct Sql {
     pub owner_param: String,
     /// Parameter of the position column, if the table has one.
     pub position_param: Option<String>,
+    /// For a table of sub-rows (an owner, no key): the columns of [`Sql::insert`] in
+    /// order, and `insert_rows[k - 1]` inserting `k` rows at once (`?1`… row by row).
+    pub insert_columns: Vec<super::tables::Column>,
+    pub insert_rows: Vec<String>,
 }
+
+/// Most sub-rows one statement inserts ([`replace_sub_rows`]): a diagnostic's 12 theme
+/// levels in one statement.
+const ROWS_PER_INSERT: usize = 16;
 
 fn quote(name: &str) -> String {
     format!("\"{name}\"")
@@ -117,6 +125,30 @@ impl Sql {
                 Role::Key | Role::Fixed => None,
             })
             .collect();
+        let insert_columns: Vec<super::tables::Column> = match (key, owner) {
+            (None, Some(_)) => t.columns.to_vec(),
+            _ => Vec::new(),
+        };
+        let insert_rows = match insert_columns.len() {
+            0 => Vec::new(),
+            n => (1..=ROWS_PER_INSERT)
+                .map(|k| {
+                    let names: Vec<String> = insert_columns.iter().map(|c| quote(c.name)).collect();
+                    let rows: Vec<String> = (0..k)
+                        .map(|r| {
+                            let ps: Vec<String> =
+                                (1..=n).map(|c| format!("?{}", r * n + c)).collect();
+                            format!("({})", ps.join(", "))
+                        })
+                        .collect();
+                    format!(
+                        "INSERT INTO {table} ({}) VALUES {}",
+                        names.join(", "),
+                        rows.join(", ")
+                    )
+                })
+                .collect(),
+        };
         let keyed = |f: &dyn Fn(&str) -> String| key.map(f).unwrap_or_default();
         let owned = |f: &dyn Fn(&str) -> String| owner.map(f).unwrap_or_default();
         Sql {
@@ -145,6 +177,8 @@ impl Sql {
             delete_by_owner: owned(&|o| format!("DELETE FROM {table} WHERE {} = ?1", quote(o))),
             owner_param: owned(&param),
             position_param: t.column(Role::Position).map(param),
+            insert_columns,
+            insert_rows,
         }
     }
 }
@@ -335,6 +369,9 @@ pub(super) fn replace_sub_rows<T: Stored>(
     if !fresh {
         db.execute(&sql.delete_by_owner, &[&owner])?;
     }
+    if db.dialect() == super::db::Dialect::Sqlite && !sql.insert_rows.is_empty() {
+        return insert_sub_rows(db, sql, owner, rows);
+    }
     for (i, r) in rows.iter().enumerate() {
         let position = i as i64;
         let fields = r.params();
@@ -344,6 +381,40 @@ pub(super) fn replace_sub_rows<T: Stored>(
             params.push((p.as_str(), &position));
         }
         db.execute_named(&sql.insert, &params)?;
+    }
+    Ok(())
+}
+
+/// The rows of [`replace_sub_rows`] up to [`ROWS_PER_INSERT`] per statement, in their
+/// order (the same rows as one [`Sql::insert`] each; a statement per row was ≈ a fifth of
+/// `parcours demo`: 19 theme levels per person). Each column gets the value the named
+/// insert binds to it: the owner, the position, the field of that name (NULL if none).
+fn insert_sub_rows<T: Stored>(
+    db: &dyn Exec,
+    sql: &Sql,
+    owner: Id,
+    rows: &[T],
+) -> super::Result<()> {
+    for (c, chunk) in rows.chunks(ROWS_PER_INSERT).enumerate() {
+        let fields: Vec<_> = chunk.iter().map(|r| r.params()).collect();
+        let positions: Vec<i64> = (0..chunk.len())
+            .map(|i| (c * ROWS_PER_INSERT + i) as i64)
+            .collect();
+        let mut params: Vec<&dyn ToSql> =
+            Vec::with_capacity(chunk.len() * sql.insert_columns.len());
+        for (f, position) in fields.iter().zip(&positions) {
+            for col in &sql.insert_columns {
+                params.push(match col.role {
+                    Role::Owner => &owner,
+                    Role::Position => position,
+                    _ => f
+                        .iter()
+                        .find(|(n, _)| n.strip_prefix(':') == Some(col.name))
+                        .map_or(&rusqlite::types::Null as &dyn ToSql, |(_, p)| p),
+                });
+            }
+        }
+        db.execute(&sql.insert_rows[chunk.len() - 1], &params)?;
     }
     Ok(())
 }
