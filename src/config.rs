@@ -209,4 +209,19 @@ mod tests {
         assert_eq!(s.lock_minutes, LOCK_MINUTES_DEFAULT);
         assert!(w.unwrap().contains("illisible"));
     }
+
+    #[test]
+    fn the_team_server_from_settings_file() {
+        assert_eq!(Settings::default().server, None);
+        let (s, w) = Settings::from_toml(Some("serveur = \" postgresql://srv/parcours \""));
+        assert_eq!(
+            (s.server.as_deref(), w),
+            (Some("postgresql://srv/parcours"), None)
+        );
+        for bad in ["serveur = \"/home/cip/parcours.db\"", "serveur = 3"] {
+            let (s, w) = Settings::from_toml(Some(bad));
+            assert_eq!(s.server, None, "{bad}");
+            assert!(w.unwrap().contains("base locale utilisée"), "{bad}");
+        }
+    }
 }

@@ -433,34 +433,10 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
             action,
         );
     }
-    if cli.db.is_none() {
-        // The team's server named in `reglages.toml` (neither --db nor PARCOURS_DB).
-        cli.db = parcours::config::load_settings()
-            .0
-            .server
-            .map(PathBuf::from);
-    }
-    let mut server_url = None;
-    if let Some(url) = cli.db.as_ref().and_then(|p| p.to_str()) {
-        if server::is_server_url(url) && works_on_server(&cli.command) {
-            server_url = Some(url.to_string());
-        } else if server::is_server_url(url) {
-            let url = url.to_string();
-            if cli.command.is_none() {
-                return parcours::tui::run_server(
-                    &url,
-                    hooks.clock(),
-                    hooks.exit_after_first_frame,
-                )
-                .map_err(CliError::App);
-            }
-            return on_server(
-                &url,
-                &cli.compte,
-                cli.mot_de_passe_fichier.as_deref(),
-                cli.command,
-                hooks.clock(),
-            );
+    let server_url = server_url(&mut cli);
+    if let Some(url) = &server_url {
+        if !works_on_server(&cli.command) {
+            return server_only(url, cli, hooks);
         }
     }
     let ctx = Ctx {
@@ -559,6 +535,38 @@ fn run(mut cli: Cli, hooks: &TestHooks) -> Result<()> {
 
 /// The commands that run on the shared server the same way as on the file (the others
 /// go through [`on_server`]).
+/// The base named by `--db`, `PARCOURS_DB` or, when neither names one, `serveur` in
+/// `reglages.toml` (the team's server), when it is a server.
+fn server_url(cli: &mut Cli) -> Option<String> {
+    if cli.db.is_none() {
+        cli.db = parcours::config::load_settings()
+            .0
+            .server
+            .map(PathBuf::from);
+    }
+    cli.db
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|url| server::is_server_url(url))
+        .map(str::to_string)
+}
+
+/// On the server, the commands with their own code there: the screen, accounts, backups,
+/// the report (export, document and import share the file's, see [`works_on_server`]).
+fn server_only(url: &str, cli: Cli, hooks: &TestHooks) -> Result<()> {
+    if cli.command.is_none() {
+        return parcours::tui::run_server(url, hooks.clock(), hooks.exit_after_first_frame)
+            .map_err(CliError::App);
+    }
+    on_server(
+        url,
+        &cli.compte,
+        cli.mot_de_passe_fichier.as_deref(),
+        cli.command,
+        hooks.clock(),
+    )
+}
+
 fn works_on_server(command: &Option<Command>) -> bool {
     matches!(
         command,
