@@ -215,24 +215,27 @@ impl Shell {
                 Event::Resize(..) => true,
                 _ => false,
             },
-            Phase::Running(r) => match r.app.handle_event(event, &mut *r.session.store) {
+            Phase::Running(r) => {
+                let outcome = r.app.handle_event(event, &mut *r.session.store);
                 // A write or read that found the server gone: the banner at once.
-                _ if r.session.store.connection_lost() && r.app.offline.is_none() => {
+                let lost = r.session.store.connection_lost() && r.app.offline.is_none();
+                if lost {
                     r.app.offline = Some(now);
-                    true
                 }
-                Outcome::Idle => false,
-                Outcome::Redraw => true,
-                Outcome::Quit => {
-                    self.logout();
-                    self.quit = true;
-                    true
+                match outcome {
+                    Outcome::Idle => lost,
+                    Outcome::Redraw => true,
+                    Outcome::Quit => {
+                        self.logout();
+                        self.quit = true;
+                        true
+                    }
+                    Outcome::Lock => {
+                        self.lock(false);
+                        true
+                    }
                 }
-                Outcome::Lock => {
-                    self.lock(false);
-                    true
-                }
-            },
+            }
         }
     }
 
