@@ -73,6 +73,7 @@ pub fn login_server(
     store
         .audit(crate::store::audit::actions::LOGIN, None)
         .map_err(|e| e.to_string())?;
+    store.purge_audit().map_err(|e| e.to_string())?;
     Ok(Opened {
         store: Box::new(store),
         account,

@@ -926,3 +926,41 @@ fn exports_documents_and_imports_work_on_the_server_from_the_command_line() {
         .get(0);
     assert_eq!(n, 30);
 }
+
+#[test]
+fn logging_in_on_the_screen_purges_the_audit_log_past_twelve_months() {
+    let Some(srv) = initialised("purge") else {
+        return;
+    };
+    let owner = server::ddl::Roles::for_database(&srv.database).owner;
+    let mut su = srv.superuser();
+    su.batch_execute(&format!(
+        "SET ROLE \"{owner}\"; INSERT INTO audit (at, actor, action) VALUES \
+         ('2020-01-01 08:00:00', 'ancien', 'connexion')"
+    ))
+    .unwrap();
+    let old = |su: &mut postgres::Client| -> i64 {
+        su.query_one("SELECT count(*) FROM audit WHERE actor = 'ancien'", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(old(&mut su), 1);
+    let clock = parcours::clock::Clock::fixed(
+        chrono::NaiveDateTime::parse_from_str(NOW, "%Y-%m-%d %H:%M:%S").unwrap(),
+    );
+    let opened = parcours::session::login_server(&srv.url(), clock, &srv.name(CHEF), CHEF_PW)
+        .expect("the administrator logs in");
+    assert_eq!(opened.account.login, srv.name(CHEF));
+    assert_eq!(opened.account.display_name, "Chef de service");
+    assert!(opened.store.is_admin());
+    assert_eq!(old(&mut su), 0);
+    // The login itself is in the log, signed by the server.
+    let logins: i64 = su
+        .query_one(
+            "SELECT count(*) FROM audit WHERE actor = $1 AND action = 'connexion'",
+            &[&srv.name(CHEF)],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(logins, 1);
+}

@@ -501,6 +501,12 @@ impl ServerStore {
         Ok(out)
     }
 
+    /// The 12-month purge of the audit log, as the file does at each login: through the
+    /// owner's function (no staff role may delete audit rows itself). Entries deleted.
+    pub fn purge_audit(&self) -> Result<i64> {
+        db::query_one(&self.db, "SELECT purger_audit()", &[], |r| r.get(0))
+    }
+
     /// Raw SQL on this connection, for tests that prove what the server refuses.
     pub fn execute_raw(&self, sql: &str) -> Result<usize> {
         self.db.execute(sql, &[])
