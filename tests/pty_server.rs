@@ -10,14 +10,9 @@ mod support;
 use chrono::{NaiveDate, NaiveDateTime};
 use parcours::clock::Clock;
 use parcours::domain::*;
-use parcours::store::server::{self, Credentials, ServerStore};
-use support::pg::TestServer;
+use parcours::store::server::{Credentials, ServerStore};
+use support::pg::{TestServer, CHEF, CHEF_PW, CLAIRE, CLAIRE_PW};
 use support::pty::Tui;
-
-const CHEF: &str = "chef";
-const CHEF_PW: &str = "Lanterne-bruyere-cascade-47";
-const CLAIRE: &str = "claire";
-const CLAIRE_PW: &str = "Moulin-ardoise-riviere-93";
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -27,28 +22,10 @@ fn clock() -> Clock {
     Clock::fixed(NaiveDateTime::parse_from_str(support::pty::NOW, "%Y-%m-%d %H:%M:%S").unwrap())
 }
 
-/// An initialised server database with an administrator and an advisor, and two people:
+/// The test team's server database (see [`TestServer::with_team`]) with two people:
 /// one followed by the advisor, one by a colleague.
 fn server_with_people() -> Option<TestServer> {
-    let srv = TestServer::start("pty")?;
-    let mut su = srv.superuser();
-    server::initialise(&mut su, &srv.name(CHEF), CHEF_PW, "Chef de service").expect("init");
-    let mut chef = server::connect(
-        &srv.url(),
-        &Credentials {
-            user: Some(&srv.name(CHEF)),
-            password: Some(CHEF_PW),
-        },
-    )
-    .expect("chef logs in");
-    server::add_account(
-        &mut chef,
-        &srv.name(CLAIRE),
-        CLAIRE_PW,
-        false,
-        "Claire Fontaine",
-    )
-    .expect("add claire");
+    let srv = TestServer::with_team("pty")?;
     let mut store = ServerStore::open(
         &srv.url(),
         &Credentials {

@@ -12,13 +12,9 @@ use parcours::domain::*;
 use parcours::store::server::{self, Credentials, ServerStore};
 use parcours::store::{Backend, Store, StoreError};
 use std::path::PathBuf;
-use support::pg::TestServer;
+use support::pg::{TestServer, CHEF, CHEF_PW, CLAIRE, CLAIRE_PW};
 
 const NOW: &str = "2026-11-22 10:00:00";
-const CHEF: &str = "chef";
-const CHEF_PW: &str = "Lanterne-bruyere-cascade-47";
-const CLAIRE: &str = "claire";
-const CLAIRE_PW: &str = "Moulin-ardoise-riviere-93";
 
 fn dt(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
@@ -51,27 +47,7 @@ impl Base {
 
     /// An initialised server database with an administrator (chef) and an advisor (claire).
     fn server(name: &str) -> Option<Base> {
-        let srv = TestServer::start(name)?;
-        let mut su = srv.superuser();
-        server::initialise(&mut su, &srv.name(CHEF), CHEF_PW, "Chef de service")
-            .expect("initialise");
-        let mut chef = server::connect(
-            &srv.url(),
-            &Credentials {
-                user: Some(&srv.name(CHEF)),
-                password: Some(CHEF_PW),
-            },
-        )
-        .expect("chef logs in");
-        server::add_account(
-            &mut chef,
-            &srv.name(CLAIRE),
-            CLAIRE_PW,
-            false,
-            "Claire Fontaine",
-        )
-        .expect("add claire");
-        Some(Base::Server(srv))
+        TestServer::with_team(name).map(Base::Server)
     }
 
     /// Both backends: the file always, the server where PostgreSQL is there.

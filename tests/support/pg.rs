@@ -9,6 +9,13 @@ use std::process::Command;
 
 pub const SUPERUSER_PASSWORD: &str = "essai-superutilisateur";
 
+/// The test team on a server database: an administrator and an advisor (login names are
+/// made the test's own by [`TestServer::name`]).
+pub const CHEF: &str = "chef";
+pub const CHEF_PW: &str = "Lanterne-bruyere-cascade-47";
+pub const CLAIRE: &str = "claire";
+pub const CLAIRE_PW: &str = "Moulin-ardoise-riviere-93";
+
 /// A database of its own on a running server; the cluster it started, if any, is stopped on
 /// drop.
 pub struct TestServer {
@@ -78,6 +85,33 @@ impl TestServer {
         };
         s.create_database();
         Some(s)
+    }
+
+    /// [`TestServer::start`], initialised for parcours with the team: chef (administrator,
+    /// « Chef de service ») and claire (advisor, « Claire Fontaine »).
+    pub fn with_team(name: &str) -> Option<TestServer> {
+        use parcours::store::server::{self, Credentials};
+        let srv = TestServer::start(name)?;
+        let mut su = srv.superuser();
+        server::initialise(&mut su, &srv.name(CHEF), CHEF_PW, "Chef de service")
+            .expect("initialise");
+        let mut chef = server::connect(
+            &srv.url(),
+            &Credentials {
+                user: Some(&srv.name(CHEF)),
+                password: Some(CHEF_PW),
+            },
+        )
+        .expect("chef logs in");
+        server::add_account(
+            &mut chef,
+            &srv.name(CLAIRE),
+            CLAIRE_PW,
+            false,
+            "Claire Fontaine",
+        )
+        .expect("add claire");
+        Some(srv)
     }
 
     /// A login name of this test's own: login roles belong to the whole server, which
