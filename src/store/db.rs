@@ -577,7 +577,9 @@ pub(crate) fn server_error(e: postgres::Error) -> StoreError {
         } else if *code == SqlState::LOCK_NOT_AVAILABLE || *code == SqlState::QUERY_CANCELED {
             StoreError::Busy
         } else if code.code().starts_with("08") || code.code().starts_with("57P") {
-            StoreError::ServerGone(db.message().to_string())
+            // The server's own words are English (« terminating connection due to
+            // administrator command »): a restart or a stop, said in French.
+            StoreError::ServerGone("connexion fermée par le serveur".into())
         } else {
             StoreError::Server(db.message().to_string())
         };
