@@ -358,6 +358,29 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, DateError>
     parse_date_folded(folded.trim(), today).map_err(|e| e.with_input(input))
 }
 
+/// A date typed whole, day, month and a four-digit year (`14/03/1991`, `1.3.2026`), that
+/// nothing more typed could change: a date field moves on to the next field once it holds
+/// one. A day and month alone (`12/03`), a two-digit year or words never count.
+pub fn is_whole_date(input: &str) -> bool {
+    let s = input.trim();
+    let parts: Vec<&str> = s.split(['/', '.', '-']).collect();
+    let digits = |p: &str, lens: &[usize]| {
+        lens.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let [d, m, y] = parts[..] else {
+        return false;
+    };
+    digits(d, &[1, 2])
+        && digits(m, &[1, 2])
+        && digits(y, &[4])
+        && NaiveDate::from_ymd_opt(
+            y.parse().unwrap_or(0),
+            m.parse().unwrap_or(0),
+            d.parse().unwrap_or(0),
+        )
+        .is_some()
+}
+
 /// Recognises a time token: `14h30`, `14h`, `9h05`, `14:30`, `midi`.
 /// Returns `None` when the token does not look like a time at all, and
 /// `Some(Err)` when it looks like one but is impossible (`25h`).
@@ -495,6 +518,19 @@ mod tests {
 
     fn now() -> NaiveDateTime {
         dt(2025, 1, 15, 16, 42)
+    }
+
+    #[test]
+    fn a_whole_date_is_day_month_and_four_digit_year() {
+        for whole in ["14/03/1991", "1/3/2026", " 01.03.2026 ", "29-02-2024"] {
+            assert!(is_whole_date(whole), "{whole}");
+        }
+        for not in [
+            "14/03", "14/03/91", "14/03/199", "31/02/2026", "14/03/19911", "lundi", "",
+            "14/03/1991 9h", "a4/03/1991", "14//1991",
+        ] {
+            assert!(!is_whole_date(not), "{not}");
+        }
     }
 
     #[test]

@@ -198,17 +198,20 @@ impl Field {
     }
 
     /// Moves a choice list (or the cursor of a list of check boxes) to the next choice
-    /// starting with `c` (accents and case ignored).
-    fn jump_to_letter(&mut self, c: char) {
+    /// starting with `c` (accents and case ignored). True when exactly one choice starts
+    /// with it (the letter names it: nothing more to choose).
+    fn jump_to_letter(&mut self, c: char) -> bool {
         let c = crate::text::fold(&c.to_string());
+        let starts = |l: &str| crate::text::fold(l).starts_with(&c);
         let n = self.choices.len();
         for step in 1..=n {
             let i = (self.choice + step) % n;
-            if crate::text::fold(&self.choices[i].1).starts_with(&c) {
+            if starts(&self.choices[i].1) {
                 self.choice = i;
                 break;
             }
         }
+        self.choices.iter().filter(|(_, l)| starts(l)).count() == 1
     }
 
     /// Suggestions for a completion field: (index into choices), best first, at most 6.
@@ -356,6 +359,15 @@ pub enum Refusal {
     /// Values that look wrong but may be right (key, message): each message goes under
     /// its field, and confirming again with the values unchanged stores them.
     Unusual(Vec<(&'static str, String)>),
+    /// A list of check boxes left empty although it is needed: the boxes `codes` (guessed
+    /// from what was typed, see `Referential::demarche_tags_named_in`) are ticked for the
+    /// advisor to check, the focus goes to the list, and confirming again saves. `what`
+    /// is the text they were guessed from.
+    Ticked {
+        key: &'static str,
+        codes: Vec<String>,
+        what: String,
+    },
     /// A reader asked for a key its form does not have: a bug, caught by each form's unit
     /// test; at run time it refuses loudly rather than saving an empty value.
     UnknownField(&'static str),
@@ -540,6 +552,10 @@ pub struct Form {
     /// The message when the form is cancelled, instead of « rien n'a été modifié » (the
     /// report form opened by `h` after the status was saved).
     pub cancel_info: Option<String>,
+    /// The focus has just moved on by itself (a whole date typed, a choice picked by its
+    /// only initial): an Entrée or Tab pressed right after, out of the habit of moving on
+    /// by hand, is taken as that move rather than skipping the next field.
+    pub moved_on: bool,
 }
 
 /// A key reminder: the key(s) of `action` in `context` (from the key table, so it follows
@@ -570,6 +586,7 @@ impl Form {
             origin: None,
             opened,
             cancel_info: None,
+            moved_on: false,
         }
     }
 
@@ -705,6 +722,7 @@ impl Form {
     /// text in a text field; in a choice list it jumps to the next choice with that letter.
     pub fn handle_key(&mut self, key: &crossterm::event::KeyEvent, keymap: &Keymap) -> FormOutcome {
         let key = Key::from_event(key);
+        let moved_on = std::mem::take(&mut self.moved_on);
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormOutcome::Cancel;
         };
@@ -715,23 +733,48 @@ impl Form {
             field.input.insert(c);
             field.error = None;
             field.suggestion = None;
+            // A date typed whole (day, month, four-digit year) is done: on to the next field.
+            if field.kind == FieldKind::Date && dates::is_whole_date(&field.input.text()) {
+                self.move_on();
+            }
             return FormOutcome::Continue;
         }
         let contexts = field.contexts();
-        for action in keymap.actions(contexts, &key) {
+        let actions: Vec<Action> = keymap.actions(contexts, &key).collect();
+        if moved_on
+            && actions
+                .iter()
+                .any(|a| matches!(a, Action::NextOrSubmit | Action::NextField))
+        {
+            return FormOutcome::Continue;
+        }
+        for action in actions {
             if let Some(outcome) = self.apply(action) {
                 return outcome;
             }
         }
         // A letter without an action of its own jumps in a choice list or a list of check
-        // boxes (« lettre » in the table).
+        // boxes (« lettre » in the table); in a choice list, the only choice with that
+        // initial is picked and the focus moves on, as a level does in the diagnostic.
         if let (Some(c), Some(field)) = (key.letter(), self.fields.get_mut(self.focus)) {
             let jumps = keymap.letter_action(field.contexts()) == Some(Action::JumpToLetter);
             if jumps && matches!(field.kind, FieldKind::Choice | FieldKind::MultiCheck) {
-                field.jump_to_letter(c);
+                let only = field.jump_to_letter(c);
+                if only && field.kind == FieldKind::Choice {
+                    self.move_on();
+                }
             }
         }
         FormOutcome::Continue
+    }
+
+    /// The focused field is filled: the focus moves on by itself (not past the last field,
+    /// which the advisor confirms).
+    fn move_on(&mut self) {
+        if self.focus + 1 < self.fields.len() {
+            self.next();
+            self.moved_on = true;
+        }
     }
 
     /// Carries out `action` on the focused field; `None` when it does not apply there (the
@@ -843,6 +886,7 @@ impl Form {
     }
     /// Pasted text goes into the focused text field (newlines flattened in one-line fields).
     pub fn paste(&mut self, text: &str) {
+        self.moved_on = false;
         if let Some(f) = self.fields.get_mut(self.focus) {
             if f.is_text_like() {
                 if std::mem::take(&mut f.replace_on_type) {
@@ -904,6 +948,29 @@ impl Form {
         } else {
             true
         }
+    }
+
+    /// Ticks the boxes `codes` of a list of check boxes and focuses it (see
+    /// [`Refusal::Ticked`]); the labels ticked, for the message.
+    pub fn tick(&mut self, key: &str, codes: &[String]) -> Vec<String> {
+        let Some(i) = self.fields.iter().position(|f| f.key == key) else {
+            return Vec::new();
+        };
+        let f = &mut self.fields[i];
+        let mut ticked = Vec::new();
+        for (j, (code, label)) in f.choices.iter().enumerate() {
+            if codes.contains(code) {
+                if let Some(b) = f.checked.get_mut(j) {
+                    *b = true;
+                    ticked.push(label.clone());
+                }
+            }
+        }
+        if let Some(first) = f.checked.iter().position(|b| *b) {
+            f.choice = first;
+        }
+        self.focus = i;
+        ticked
     }
 
     /// Marks a field as refused with a message (used for checks beyond format). A key the
@@ -1218,5 +1285,84 @@ mod key_tests {
         keys.push(KeyEvent::new(K::Char('u'), KeyModifiers::CONTROL));
         let (f, _) = run(0, &keys);
         assert_eq!(f.value("name"), "");
+    }
+
+    /// A whole date and a choice named by its only initial move on by themselves; an
+    /// Entrée or Tab typed right after (the habit of moving on by hand) is that same move,
+    /// so both ways fill the same fields. A shared initial, a date without its year, or a
+    /// key in between: nothing moves by itself.
+    #[test]
+    fn filled_fields_move_on_and_the_habitual_enter_is_the_same_move() {
+        use KeyCode as K;
+        let sexes = ["Femme", "Homme", "Autre", "Non renseigné", "Neutre"]
+            .iter()
+            .map(|l| (l.to_string(), l.to_string()))
+            .collect::<Vec<_>>();
+        let fresh = || {
+            Form::new(
+                "Essai",
+                Purpose::NewPerson,
+                vec![
+                    Field::date("birth", "Date de naissance", None),
+                    Field::choice("sexe", "Sexe", sexes.clone(), "Autre"),
+                    Field::text("phone", "Téléphone", ""),
+                    Field::date("last", "Dernier", None),
+                ],
+            )
+        };
+        let map = Keymap::defaults();
+        let typed = |keys: Vec<KeyEvent>| {
+            let mut f = fresh();
+            for key in &keys {
+                f.handle_key(key, &map);
+            }
+            f
+        };
+        let cat = |parts: Vec<Vec<KeyEvent>>| parts.concat();
+        let short = typed(cat(vec![
+            text("14/03/1991"),
+            text("F"),
+            text("0612"),
+        ]));
+        assert_eq!(
+            (short.value("birth"), short.fields[1].choice_code(), short.value("phone")),
+            ("14/03/1991".into(), "Femme".into(), "0612".into())
+        );
+        for habit in [K::Enter, K::Tab] {
+            let f = typed(cat(vec![
+                text("14/03/1991"),
+                vec![k(habit)],
+                text("F"),
+                vec![k(habit)],
+                text("0612"),
+            ]));
+            assert_eq!(
+                (f.value("birth"), f.fields[1].choice_code(), f.value("phone"), f.focus),
+                ("14/03/1991".into(), "Femme".into(), "0612".into(), 2),
+                "{habit:?}"
+            );
+        }
+        // A second Entrée does move on (leaving the next field empty on purpose).
+        let mut f = fresh();
+        f.focus = 1;
+        for key in [k(K::Char('f')), k(K::Enter), k(K::Enter)] {
+            f.handle_key(&key, &map);
+        }
+        assert_eq!(f.focus, 3);
+        // « N » starts two choices: it only jumps; a date without year stays.
+        let mut f = fresh();
+        f.focus = 1;
+        f.handle_key(&k(K::Char('n')), &map);
+        assert_eq!((f.focus, f.fields[1].choice_code()), (1, "Non renseigné".into()));
+        let f = typed(text("14/03"));
+        assert_eq!(f.focus, 0);
+        // A whole date in the last field stays there (the advisor confirms it).
+        let mut f = fresh();
+        f.focus = 3;
+        for key in text("01/02/2026") {
+            f.handle_key(&key, &map);
+        }
+        assert_eq!((f.focus, f.moved_on), (3, false));
+        assert_eq!(f.handle_key(&k(K::Enter), &map), FormOutcome::Submit);
     }
 }

@@ -631,7 +631,7 @@ const DEFAULTS: &[Row] = &[
     (C::Choice,       "left",                A::PrevChoice,        "",                    "Choix précédent"),
     (C::Choice,       "right",               A::NextChoice,        "",                    "Choix suivant"),
     (C::Choice,       "space",               A::Toggle,            "",                    "Cocher / décocher ; dans une liste : choix suivant"),
-    (C::Choice,       "lettre",              A::JumpToLetter,      "",                    "Aller au choix suivant qui commence par cette lettre"),
+    (C::Choice,       "lettre",              A::JumpToLetter,      "",                    "Aller au choix suivant qui commence par cette lettre (liste : le seul choix qui commence par elle est pris, puis champ suivant)"),
     (C::Choice,       "home",                A::FirstChoice,       "",                    "Cases à cocher : première case"),
     (C::Choice,       "end",                 A::LastChoice,        "",                    "Cases à cocher : dernière case"),
     (C::Edit,         "left",                A::CursorLeft,        "",                    "Caractère précédent"),

@@ -279,7 +279,10 @@ fn read_person(r: &Reader, mut p: Person) -> Result<Person, Refusal> {
     use identity_key as k;
     p.nom = r.text(k::NOM)?;
     p.prenom = r.text(k::PRENOM)?;
-    p.nom_usage = r.text(k::NOM_USAGE)?;
+    // Not in the new person form (kept short): the identity form has it.
+    if r.has(k::NOM_USAGE) {
+        p.nom_usage = r.text(k::NOM_USAGE)?;
+    }
     p.birth_date = r.date(k::BIRTH)?;
     p.sexe = r.choice(k::SEXE)?;
     p.phone = r.text(k::PHONE)?;
@@ -416,10 +419,13 @@ pub fn read_rights(r: &Reader, mut p: Person) -> Result<Change, Refusal> {
 
 /// Identity, then the first suivi: the prescripteur (always typed) first, then the
 /// fields that come pre-filled (dispositif, référent·e, orientation today), so that after
-/// the last field typed F10 saves without walking through the defaults.
+/// the last field typed F10 saves without walking through the defaults. The nom d'usage,
+/// rarely known at a first contact, waits in the identity form with the nom de naissance
+/// (one field less to pass on the way to the date of birth).
 pub fn new_person_form(rf: &Referential, me: &str, today: NaiveDate) -> Form {
     use first_suivi_key as k;
     let mut fields = identity_fields(rf, &Person::default());
+    fields.retain(|f| f.key != identity_key::NOM_USAGE);
     fields.extend([
         Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), ""),
         Field::choice(

@@ -568,6 +568,20 @@ impl App {
                     }
                 }
                 Err(Refusal::Field { key, message }) => form.refuse(key, &message),
+                Err(Refusal::Ticked { key, codes, what }) => {
+                    let ticked = form.tick(key, &codes).join(", ");
+                    let (submit, toggle) = (
+                        self.keymap.key_label(Context::Form, Action::Submit),
+                        self.keymap.key_label(Context::Choice, Action::Toggle),
+                    );
+                    form.refuse(
+                        key,
+                        &format!(
+                            "Cochés d'après « {} » : {ticked}. Vérifiez ({toggle} coche ou décoche), puis {submit} enregistre.",
+                            crate::text::truncate_width(&what, 30)
+                        ),
+                    );
+                }
                 Err(Refusal::Unusual(warnings)) => {
                     for (key, message) in warnings {
                         form.warn(key, &message);
@@ -766,7 +780,7 @@ impl App {
                 let a = self.start(form, pick!(Appointment), |a| {
                     a.record(|d| &d.appointments, *id)
                 })?;
-                appointments::read_report(r, a)?
+                appointments::read_report(&self.rf, r, a)?
             }
             Purpose::NewNote => {
                 journal::read_note(r, journal::new_note(self.pid()?, r.now(), &self.me))?

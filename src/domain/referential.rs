@@ -462,6 +462,56 @@ impl Referential {
             .collect()
     }
 
+    /// The démarche tags (codes, in [`Referential::demarche_tags`] order) that a démarche's
+    /// text names: a word of it that belongs to one tag's words only — its label, short
+    /// label, and for a social theme its situations and the actions addressing it
+    /// (« Point budget et mobilité » names Finances by « Gestion du budget » and Mobilité).
+    /// Case, accents and a plural s / x are ignored; words of fewer than 4 letters and
+    /// common ones never count. A suggestion for the advisor to check, never stored alone.
+    pub fn demarche_tags_named_in(&self, text: &str) -> Vec<String> {
+        use std::collections::{BTreeMap, BTreeSet};
+        let tags = self.demarche_tags();
+        // The tag's short name (« Logement ») names it even when a situation elsewhere has
+        // the word (Justice's « Procédure civile (famille, logement) »); any other word
+        // counts when it belongs to one tag only (« social » is Isolement's and
+        // Logement's: neither).
+        let mut names: BTreeMap<String, usize> = BTreeMap::new();
+        let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+        for (i, (code, short, _)) in tags.iter().enumerate() {
+            let mut texts = vec![short.clone()];
+            if let [name] = &tag_words(short)[..] {
+                names.entry(name.clone()).or_insert(i);
+            }
+            if let Some(t) = self.theme(code) {
+                texts.push(t.label.clone());
+                texts.extend(t.situations.iter().map(|s| s.label.clone()));
+                texts.extend(
+                    self.action_types
+                        .iter()
+                        .filter(|a| a.theme.as_deref() == Some(code.as_str()))
+                        .map(|a| a.label.clone()),
+                );
+            } else if let Some(c) = self.demarche_categories.iter().find(|c| &c.code == code) {
+                texts.push(c.label.clone());
+            }
+            for w in texts.iter().flat_map(|t| tag_words(t)) {
+                owners.entry(w).or_default().insert(i);
+            }
+        }
+        let named: BTreeSet<usize> = tag_words(text)
+            .iter()
+            .filter_map(|w| {
+                names.get(w).copied().or_else(|| {
+                    owners
+                        .get(w)
+                        .filter(|o| o.len() == 1)
+                        .and_then(|o| o.first().copied())
+                })
+            })
+            .collect();
+        named.into_iter().map(|i| tags[i].0.clone()).collect()
+    }
+
     /// Label of what a démarche is tagged with (theme or category), `None` when unknown.
     pub fn demarche_label(&self, code: &str) -> Option<&str> {
         self.theme(code).map(|t| t.label.as_str()).or_else(|| {
@@ -509,4 +559,51 @@ impl Referential {
 
 fn first_line(s: &str) -> &str {
     s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim()
+}
+
+/// Words that tell nothing of a démarche's theme (French function words and the
+/// vocabulary of any démarche), folded.
+const COMMON_WORDS: &[&str] = &[
+    "avec", "dans", "pour", "sans", "chez", "entre", "vers", "sous", "leur", "cette", "etre",
+    "avoir", "faire", "fait", "faite", "plus", "moins", "autre", "tout", "tous", "toute",
+    "point", "suite", "demande", "dossier", "aide", "besoin", "difficulte", "difficultes",
+    "personne", "orientation", "accompagnement", "accompagner", "rendez", "vous",
+];
+
+/// The words of `text` that may name a démarche's theme: folded, of 4 letters or more, a
+/// final plural s / x dropped, common words left out.
+fn tag_words(text: &str) -> Vec<String> {
+    crate::text::fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4 && !COMMON_WORDS.contains(w))
+        .map(|w| {
+            let stem = w.strip_suffix(['s', 'x']).filter(|s| s.chars().count() >= 4);
+            stem.unwrap_or(w).to_string()
+        })
+        .filter(|w| !COMMON_WORDS.contains(&w.as_str()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_demarche_names_the_themes_of_its_words() {
+        let rf = Referential::embedded();
+        let cases: &[(&str, &[&str])] = &[
+            ("Point budget et mobilité", &["mobilite", "finances"]),
+            ("Dossier de surendettement déposé", &["finances"]),
+            ("Demande de logement social", &["logement"]),
+            ("BUDGETS", &["finances"]),
+            ("Appel à la CAF", &[]),
+            ("", &[]),
+            ("Point sur la suite", &[]),
+            ("Inscription à l'atelier numérique", &["numerique"]),
+            ("Hébergé chez sa sœur : demande SIAO", &["logement"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(rf.demarche_tags_named_in(text), *want, "{text}");
+        }
+    }
 }

@@ -191,20 +191,29 @@ pub fn report_form(rf: &Referential, a: &Appointment) -> Form {
         Purpose::Report(a.id),
         vec![
             Field::multiline(k::REPORT, "Compte rendu", &a.report),
-            Field::multicheck(k::THEMES, "Démarches (thèmes)", themes, &tagged),
             Field::text(k::DEMARCHES, "Démarches faites", &labels),
+            Field::multicheck(k::THEMES, "Thèmes des démarches", themes, &tagged),
         ],
     )
 }
 
 /// The report as typed; one démarche per theme ticked, each with the label typed.
-pub fn read_report(r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
+pub fn read_report(rf: &Referential, r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
     use report_key as k;
     a.report = r.raw(k::REPORT)?;
     let label = r.text(k::DEMARCHES)?;
     let themes = r.checked_codes(k::THEMES)?;
-    // A démarche is counted per theme: typed without one, it would be lost.
+    // A démarche is counted per theme: typed without one, it would be lost. The themes its
+    // words name are ticked for the advisor to check; else she is asked to tick one.
     if themes.is_empty() && !label.is_empty() {
+        let codes = rf.demarche_tags_named_in(&label);
+        if !codes.is_empty() {
+            return Err(Refusal::Ticked {
+                key: k::THEMES,
+                codes,
+                what: label,
+            });
+        }
         return Err(Refusal::field(
             k::THEMES,
             format!(
@@ -355,8 +364,36 @@ mod tests {
             ..Default::default()
         };
         let form = validated(report_form(&rf, &a));
-        let got = appointment(read_report(&Reader::new(&form, now()), a.clone()));
+        let got = appointment(read_report(&rf, &Reader::new(&form, now()), a.clone()));
         assert_eq!(got, Ok(a), "an untouched form changes nothing");
+    }
+
+    #[test]
+    fn report_reader_ticks_the_themes_a_demarche_names_and_asks_for_the_others() {
+        let rf = Referential::embedded();
+        let a = Appointment {
+            id: 8,
+            person_id: 9,
+            ..Default::default()
+        };
+        let mut form = report_form(&rf, &a);
+        set(&mut form, report_key::DEMARCHES, "Point budget et mobilité");
+        let form = validated(form);
+        assert_eq!(
+            read_report(&rf, &Reader::new(&form, now()), a.clone()),
+            Err(Refusal::Ticked {
+                key: report_key::THEMES,
+                codes: vec!["mobilite".into(), "finances".into()],
+                what: "Point budget et mobilité".into(),
+            })
+        );
+        let mut form = report_form(&rf, &a);
+        set(&mut form, report_key::DEMARCHES, "Appel à la CAF");
+        let form = validated(form);
+        assert!(matches!(
+            read_report(&rf, &Reader::new(&form, now()), a),
+            Err(Refusal::Field { key: report_key::THEMES, .. })
+        ));
     }
 
     #[test]
@@ -375,7 +412,7 @@ mod tests {
         }
         set(&mut form, report_key::DEMARCHES, " appel CAF ");
         let form = validated(form);
-        let got = appointment(read_report(&Reader::new(&form, now()), a)).unwrap();
+        let got = appointment(read_report(&rf, &Reader::new(&form, now()), a)).unwrap();
         assert_eq!(
             got.report, "  Ligne 1\nLigne 2 ",
             "the report is kept as typed"
