@@ -364,9 +364,8 @@ pub fn parse_date(input: &str, today: NaiveDate) -> Result<NaiveDate, DateError>
 pub fn is_whole_date(input: &str) -> bool {
     let s = input.trim();
     let parts: Vec<&str> = s.split(['/', '.', '-']).collect();
-    let digits = |p: &str, lens: &[usize]| {
-        lens.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
-    };
+    let digits =
+        |p: &str, lens: &[usize]| lens.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
     let [d, m, y] = parts[..] else {
         return false;
     };
@@ -526,8 +525,16 @@ mod tests {
             assert!(is_whole_date(whole), "{whole}");
         }
         for not in [
-            "14/03", "14/03/91", "14/03/199", "31/02/2026", "14/03/19911", "lundi", "",
-            "14/03/1991 9h", "a4/03/1991", "14//1991",
+            "14/03",
+            "14/03/91",
+            "14/03/199",
+            "31/02/2026",
+            "14/03/19911",
+            "lundi",
+            "",
+            "14/03/1991 9h",
+            "a4/03/1991",
+            "14//1991",
         ] {
             assert!(!is_whole_date(not), "{not}");
         }

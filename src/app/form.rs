@@ -57,6 +57,17 @@ pub struct Field {
     /// The value a warning was shown for (see [`Form::warn`]): confirming again with the
     /// same value stores it as typed.
     pub warned: Option<String>,
+    /// Completion over names of organisations (partners, prescripteur): text that starts
+    /// one name only, or one of its words (`bailleur`, `france tr`), is that name when the
+    /// field is left or the form saved, as if Tab had taken it (see [`Field::names`]).
+    pub names: bool,
+    /// Text was typed, pasted or edited in this field since the form opened (a value
+    /// only passed through is never rewritten).
+    pub edited: bool,
+    /// The boxes last ticked by a suggestion from what was typed (MultiCheck, see
+    /// `app::file::appointments::follow_demarche`): while they are as it left them, the
+    /// suggestion follows the text; a box ticked or unticked by hand stops it.
+    pub suggested: Option<Vec<bool>>,
 }
 
 impl Field {
@@ -76,7 +87,18 @@ impl Field {
             preferred: Vec::new(),
             replace_on_type: false,
             warned: None,
+            names: false,
+            edited: false,
+            suggested: None,
         }
+    }
+
+    /// A completion over names of organisations (see [`Field::names`]): a free text
+    /// there is a full name (« Garage Dupont »), while the start of one listed name is
+    /// that name being typed.
+    pub fn names(mut self) -> Field {
+        self.names = true;
+        self
     }
 
     pub fn text(key: &'static str, label: &str, value: &str) -> Field {
@@ -274,13 +296,32 @@ impl Field {
         if t.is_empty() {
             return;
         }
-        let label = self
+        let exact = self
             .choices
             .iter()
             .find(|(c, l)| crate::text::fold(l) == t || crate::text::fold(c) == t)
             .map(|(_, l)| l.clone());
+        let label = exact.or_else(|| self.only_name_started(&t));
         if let Some(l) = label.filter(|l| *l != typed) {
             self.input.set(&l);
+        }
+    }
+
+    /// In a field of names (see [`Field::names`]), the one label that starts with the
+    /// folded text `t` or has a word starting with it; `None` when none or several do.
+    fn only_name_started(&self, t: &str) -> Option<String> {
+        if !self.names || !self.edited {
+            return None;
+        }
+        let mut started = self.choices.iter().filter(|(_, l)| {
+            let l = crate::text::fold(l);
+            l.starts_with(t)
+                || l.split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.starts_with(t))
+        });
+        match (started.next(), started.next()) {
+            (Some((_, l)), None) => Some(l.clone()),
+            _ => None,
         }
     }
 
@@ -359,15 +400,6 @@ pub enum Refusal {
     /// Values that look wrong but may be right (key, message): each message goes under
     /// its field, and confirming again with the values unchanged stores them.
     Unusual(Vec<(&'static str, String)>),
-    /// A list of check boxes left empty although it is needed: the boxes `codes` (guessed
-    /// from what was typed, see `Referential::demarche_tags_named_in`) are ticked for the
-    /// advisor to check, the focus goes to the list, and confirming again saves. `what`
-    /// is the text they were guessed from.
-    Ticked {
-        key: &'static str,
-        codes: Vec<String>,
-        what: String,
-    },
     /// A reader asked for a key its form does not have: a bug, caught by each form's unit
     /// test; at run time it refuses loudly rather than saving an empty value.
     UnknownField(&'static str),
@@ -731,6 +763,7 @@ impl Form {
                 field.input.set("");
             }
             field.input.insert(c);
+            field.edited = true;
             field.error = None;
             field.suggestion = None;
             // A date typed whole (day, month, four-digit year) is done: on to the next field.
@@ -877,6 +910,7 @@ impl Form {
                 // Moving in or editing the pre-filled value keeps it.
                 field.replace_on_type = false;
                 if changed {
+                    field.edited = true;
                     field.error = None;
                     field.suggestion = None;
                 }
@@ -893,6 +927,7 @@ impl Form {
                     f.input.set("");
                 }
                 f.input.insert_str(text);
+                f.edited = true;
                 f.error = None;
             }
         }
@@ -948,29 +983,6 @@ impl Form {
         } else {
             true
         }
-    }
-
-    /// Ticks the boxes `codes` of a list of check boxes and focuses it (see
-    /// [`Refusal::Ticked`]); the labels ticked, for the message.
-    pub fn tick(&mut self, key: &str, codes: &[String]) -> Vec<String> {
-        let Some(i) = self.fields.iter().position(|f| f.key == key) else {
-            return Vec::new();
-        };
-        let f = &mut self.fields[i];
-        let mut ticked = Vec::new();
-        for (j, (code, label)) in f.choices.iter().enumerate() {
-            if codes.contains(code) {
-                if let Some(b) = f.checked.get_mut(j) {
-                    *b = true;
-                    ticked.push(label.clone());
-                }
-            }
-        }
-        if let Some(first) = f.checked.iter().position(|b| *b) {
-            f.choice = first;
-        }
-        self.focus = i;
-        ticked
     }
 
     /// Marks a field as refused with a message (used for checks beyond format). A key the
@@ -1138,6 +1150,7 @@ pub mod tests {
 
 #[cfg(test)]
 mod key_tests {
+    use super::tests::now;
     use super::*;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -1287,6 +1300,75 @@ mod key_tests {
         assert_eq!(f.value("name"), "");
     }
 
+    /// A field of names takes the one name its text starts (or starts a word of) when
+    /// left or saved; several, none, a field not of names, or a value only passed
+    /// through: the text stays as it is.
+    #[test]
+    fn a_field_of_names_takes_the_only_name_typed_so_far() {
+        use KeyCode as K;
+        let partners = [
+            "France Travail",
+            "Bailleur social",
+            "Banque de France",
+            "Épicerie sociale / banque alimentaire",
+            "Auto-école sociale",
+        ]
+        .iter()
+        .map(|l| (l.to_lowercase(), l.to_string()))
+        .collect::<Vec<_>>();
+        let map = Keymap::defaults();
+        let left = |names: bool, value: &str, typed: &str| {
+            let mut field = Field::completion("p", "Partenaire", partners.clone(), value);
+            if names {
+                field = field.names();
+            }
+            let mut f = Form::new(
+                "Essai",
+                Purpose::NewAction,
+                vec![field, Field::text("t", "Suite", "")],
+            );
+            for key in text(typed) {
+                f.handle_key(&key, &map);
+            }
+            f.handle_key(&k(K::Enter), &map);
+            f.value("p")
+        };
+        assert_eq!(left(true, "", "bailleur"), "Bailleur social");
+        assert_eq!(left(true, "", "france tr"), "France Travail");
+        assert_eq!(left(true, "", "AUTO-ECOLE"), "Auto-école sociale");
+        assert_eq!(
+            left(true, "", "alimentaire"),
+            "Épicerie sociale / banque alimentaire"
+        );
+        assert_eq!(
+            left(true, "", "banque"),
+            "banque",
+            "two names: the text stays"
+        );
+        assert_eq!(left(true, "", "Garage Dupont"), "Garage Dupont");
+        assert_eq!(
+            left(false, "", "bailleur"),
+            "bailleur",
+            "not a field of names"
+        );
+        assert_eq!(
+            left(true, "bailleur", ""),
+            "bailleur",
+            "passed through, not typed"
+        );
+        // Saving takes it too.
+        let mut f = Form::new(
+            "Essai",
+            Purpose::NewAction,
+            vec![Field::completion("p", "Partenaire", partners.clone(), "").names()],
+        );
+        for key in text("bail") {
+            f.handle_key(&key, &map);
+        }
+        assert!(f.validate(now()));
+        assert_eq!(f.value("p"), "Bailleur social");
+    }
+
     /// A whole date and a choice named by its only initial move on by themselves; an
     /// Entrée or Tab typed right after (the habit of moving on by hand) is that same move,
     /// so both ways fill the same fields. A shared initial, a date without its year, or a
@@ -1319,13 +1401,13 @@ mod key_tests {
             f
         };
         let cat = |parts: Vec<Vec<KeyEvent>>| parts.concat();
-        let short = typed(cat(vec![
-            text("14/03/1991"),
-            text("F"),
-            text("0612"),
-        ]));
+        let short = typed(cat(vec![text("14/03/1991"), text("F"), text("0612")]));
         assert_eq!(
-            (short.value("birth"), short.fields[1].choice_code(), short.value("phone")),
+            (
+                short.value("birth"),
+                short.fields[1].choice_code(),
+                short.value("phone")
+            ),
             ("14/03/1991".into(), "Femme".into(), "0612".into())
         );
         for habit in [K::Enter, K::Tab] {
@@ -1337,7 +1419,12 @@ mod key_tests {
                 text("0612"),
             ]));
             assert_eq!(
-                (f.value("birth"), f.fields[1].choice_code(), f.value("phone"), f.focus),
+                (
+                    f.value("birth"),
+                    f.fields[1].choice_code(),
+                    f.value("phone"),
+                    f.focus
+                ),
                 ("14/03/1991".into(), "Femme".into(), "0612".into(), 2),
                 "{habit:?}"
             );
@@ -1353,7 +1440,10 @@ mod key_tests {
         let mut f = fresh();
         f.focus = 1;
         f.handle_key(&k(K::Char('n')), &map);
-        assert_eq!((f.focus, f.fields[1].choice_code()), (1, "Non renseigné".into()));
+        assert_eq!(
+            (f.focus, f.fields[1].choice_code()),
+            (1, "Non renseigné".into())
+        );
         let f = typed(text("14/03"));
         assert_eq!(f.focus, 0);
         // A whole date in the last field stays there (the advisor confirms it).

@@ -147,6 +147,10 @@ pub enum Action {
     FocusBarriers,
     FocusPlan,
     FocusAppointments,
+    /// From any pane of the file: the plan, and a new action's form.
+    NewActionAnywhere,
+    /// From any pane of the file: the rendez-vous, and a new one's form.
+    NewAppointmentAnywhere,
     Journal,
     EditPerson,
     EditSuivi,
@@ -495,6 +499,8 @@ const DEFAULTS: &[Row] = &[
     (C::File,         "f6",                  A::FocusBarriers,     "",                    "Aller aux obstacles"),
     (C::File,         "f7",                  A::FocusPlan,         "",                    "Aller au plan d'action"),
     (C::File,         "f8",                  A::FocusAppointments, "",                    "Aller aux rendez-vous"),
+    (C::File,         "ctrl+a",              A::NewActionAnywhere, "",                    "Ajouter une action, depuis n'importe quel volet (puis le plan d'action)"),
+    (C::File,         "ctrl+r",              A::NewAppointmentAnywhere, "",               "Ajouter un rendez-vous, depuis n'importe quel volet (puis les rendez-vous)"),
     (C::File,         "J",                   A::Journal,           "journal",             "Journal (notes) de la personne"),
     (C::File,         "u|ctrl+z",            A::Undo,              "annuler",             "Annuler la dernière modification"),
     (C::File,         "I",                   A::EditPerson,        "",                    "Modifier l'identité"),

@@ -427,7 +427,7 @@ pub fn new_person_form(rf: &Referential, me: &str, today: NaiveDate) -> Form {
     let mut fields = identity_fields(rf, &Person::default());
     fields.retain(|f| f.key != identity_key::NOM_USAGE);
     fields.extend([
-        Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), ""),
+        Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), "").names(),
         Field::choice(
             k::DISPOSITIF,
             "Dispositif",
@@ -531,7 +531,7 @@ pub fn suivi_form(rf: &Referential, s: &Suivi) -> Form {
                 &s.dispositif,
             ),
             Field::text(k::REFERENT, "Référent·e", &s.referent),
-            Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), &presc),
+            Field::completion(k::PRESCRIPTEUR, "Prescripteur", items(&rf.partners), &presc).names(),
             Field::date(k::ORIENTATION, "Orientation le", s.date_orientation),
             Field::date(k::CONTACT, "Premier contact le", s.date_premier_contact),
             Field::date(k::ENTREE, "Entrée le", s.date_entree),

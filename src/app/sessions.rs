@@ -824,7 +824,7 @@ pub fn session_form(rf: &Referential, s: &Session, purpose: SessionForm) -> Form
             Field::text(k::END, "Fin (heure)", &end),
             Field::number(k::CAPACITY, "Capacité (places)", Some(capacity)),
             Field::text(k::PLACE, "Lieu", &s.place),
-            Field::completion(k::PARTNER, "Partenaire", items(&rf.partners), &s.partner),
+            Field::completion(k::PARTNER, "Partenaire", items(&rf.partners), &s.partner).names(),
             Field::multicheck(k::THEMES, "Thèmes", themes, &s.theme_codes()),
             Field::text(k::ANIMATEUR, "Animateur·rice", &s.animateur),
         ],

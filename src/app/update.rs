@@ -85,6 +85,9 @@ impl App {
             Event::Paste(text) => {
                 if let Some(Overlay::Form(form)) = &mut self.overlay {
                     form.paste(text);
+                    if matches!(form.purpose, Purpose::Report(_)) {
+                        appointments::follow_demarche(&self.rf, form);
+                    }
                 } else if self.screen == Screen::Caseload {
                     self.search_paste(text);
                 } else if self.screen == Screen::Import {
@@ -234,7 +237,11 @@ impl App {
                 }
             }
             Some(Overlay::Form(form)) => match form.handle_key(key, &self.keymap) {
-                FormOutcome::Continue => {}
+                FormOutcome::Continue => {
+                    if matches!(form.purpose, Purpose::Report(_)) {
+                        appointments::follow_demarche(&self.rf, form);
+                    }
+                }
                 FormOutcome::Cancel => {
                     let info = form.cancel_info.take();
                     self.overlay = None;
@@ -288,6 +295,16 @@ impl App {
             A::FocusBarriers => self.focus(Pane::Barriers),
             A::FocusPlan => self.focus(Pane::Plan),
             A::FocusAppointments => self.focus(Pane::Appointments),
+            // What is said during the interview goes where it belongs without leaving the
+            // pane by hand: the form, and its pane behind it to see the new line.
+            A::NewActionAnywhere => {
+                self.focus(Pane::Plan);
+                self.open_action_form(None);
+            }
+            A::NewAppointmentAnywhere => {
+                self.focus(Pane::Appointments);
+                self.open_appointment_form();
+            }
             A::Journal => self.open_journal(),
             A::Parcours => self.open_parcours(),
             A::AddEtape => self.open_etape_form(),
@@ -568,20 +585,6 @@ impl App {
                     }
                 }
                 Err(Refusal::Field { key, message }) => form.refuse(key, &message),
-                Err(Refusal::Ticked { key, codes, what }) => {
-                    let ticked = form.tick(key, &codes).join(", ");
-                    let (submit, toggle) = (
-                        self.keymap.key_label(Context::Form, Action::Submit),
-                        self.keymap.key_label(Context::Choice, Action::Toggle),
-                    );
-                    form.refuse(
-                        key,
-                        &format!(
-                            "Cochés d'après « {} » : {ticked}. Vérifiez ({toggle} coche ou décoche), puis {submit} enregistre.",
-                            crate::text::truncate_width(&what, 30)
-                        ),
-                    );
-                }
                 Err(Refusal::Unusual(warnings)) => {
                     for (key, message) in warnings {
                         form.warn(key, &message);
@@ -780,7 +783,7 @@ impl App {
                 let a = self.start(form, pick!(Appointment), |a| {
                     a.record(|d| &d.appointments, *id)
                 })?;
-                appointments::read_report(&self.rf, r, a)?
+                appointments::read_report(r, a)?
             }
             Purpose::NewNote => {
                 journal::read_note(r, journal::new_note(self.pid()?, r.now(), &self.me))?

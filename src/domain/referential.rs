@@ -564,10 +564,41 @@ fn first_line(s: &str) -> &str {
 /// Words that tell nothing of a démarche's theme (French function words and the
 /// vocabulary of any démarche), folded.
 const COMMON_WORDS: &[&str] = &[
-    "avec", "dans", "pour", "sans", "chez", "entre", "vers", "sous", "leur", "cette", "etre",
-    "avoir", "faire", "fait", "faite", "plus", "moins", "autre", "tout", "tous", "toute",
-    "point", "suite", "demande", "dossier", "aide", "besoin", "difficulte", "difficultes",
-    "personne", "orientation", "accompagnement", "accompagner", "rendez", "vous",
+    "avec",
+    "dans",
+    "pour",
+    "sans",
+    "chez",
+    "entre",
+    "vers",
+    "sous",
+    "leur",
+    "cette",
+    "etre",
+    "avoir",
+    "faire",
+    "fait",
+    "faite",
+    "plus",
+    "moins",
+    "autre",
+    "tout",
+    "tous",
+    "toute",
+    "point",
+    "suite",
+    "demande",
+    "dossier",
+    "aide",
+    "besoin",
+    "difficulte",
+    "difficultes",
+    "personne",
+    "orientation",
+    "accompagnement",
+    "accompagner",
+    "rendez",
+    "vous",
 ];
 
 /// The words of `text` that may name a démarche's theme: folded, of 4 letters or more, a
@@ -577,7 +608,9 @@ fn tag_words(text: &str) -> Vec<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4 && !COMMON_WORDS.contains(w))
         .map(|w| {
-            let stem = w.strip_suffix(['s', 'x']).filter(|s| s.chars().count() >= 4);
+            let stem = w
+                .strip_suffix(['s', 'x'])
+                .filter(|s| s.chars().count() >= 4);
             stem.unwrap_or(w).to_string()
         })
         .filter(|w| !COMMON_WORDS.contains(&w.as_str()))

@@ -189,7 +189,19 @@ fn pane_block(app: &App, file: &FileState, pane: Pane, title: String) -> Block<'
         Pane::Plan => Action::FocusPlan,
         Pane::Appointments => Action::FocusAppointments,
     };
-    let key = app.keymap.key_label(Context::File, action);
+    let mut key = app.keymap.key_label(Context::File, action);
+    // The plan and the rendez-vous say how to add to them from any pane.
+    let add = match pane {
+        Pane::Plan => Some(Action::NewActionAnywhere),
+        Pane::Appointments => Some(Action::NewAppointmentAnywhere),
+        _ => None,
+    };
+    if let Some(add) = add.filter(|_| !focused) {
+        let add = app.keymap.key_label(Context::File, add);
+        if !add.is_empty() {
+            key = format!("{key} · {add} ajouter");
+        }
+    }
     Block::bordered()
         .border_style(if focused {
             style::focused_border()

@@ -164,6 +164,9 @@ pub mod report_key {
     pub const DEMARCHES: &str = "demarches";
 }
 
+/// Label of the report's theme boxes.
+const THEMES_LABEL: &str = "Thèmes des démarches";
+
 pub fn report_form(rf: &Referential, a: &Appointment) -> Form {
     use report_key as k;
     let tagged: Vec<String> = a.demarches.iter().map(|d| d.theme.clone()).collect();
@@ -192,28 +195,20 @@ pub fn report_form(rf: &Referential, a: &Appointment) -> Form {
         vec![
             Field::multiline(k::REPORT, "Compte rendu", &a.report),
             Field::text(k::DEMARCHES, "Démarches faites", &labels),
-            Field::multicheck(k::THEMES, "Thèmes des démarches", themes, &tagged),
+            Field::multicheck(k::THEMES, THEMES_LABEL, themes, &tagged),
         ],
     )
 }
 
 /// The report as typed; one démarche per theme ticked, each with the label typed.
-pub fn read_report(rf: &Referential, r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
+pub fn read_report(r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
     use report_key as k;
     a.report = r.raw(k::REPORT)?;
     let label = r.text(k::DEMARCHES)?;
     let themes = r.checked_codes(k::THEMES)?;
-    // A démarche is counted per theme: typed without one, it would be lost. The themes its
-    // words name are ticked for the advisor to check; else she is asked to tick one.
+    // A démarche is counted per theme: typed without one, it would be lost (the themes
+    // its words name are ticked while it is typed, see `follow_demarche`).
     if themes.is_empty() && !label.is_empty() {
-        let codes = rf.demarche_tags_named_in(&label);
-        if !codes.is_empty() {
-            return Err(Refusal::Ticked {
-                key: k::THEMES,
-                codes,
-                what: label,
-            });
-        }
         return Err(Refusal::field(
             k::THEMES,
             format!(
@@ -230,6 +225,37 @@ pub fn read_report(rf: &Referential, r: &Reader, mut a: Appointment) -> Result<C
         })
         .collect();
     Ok(Change::Upsert(Record::Appointment(a)))
+}
+
+/// Label of the report's theme boxes while they follow the démarche typed.
+const THEMES_FOLLOWING: &str = "Thèmes des démarches (cochés d'après le texte, à vérifier)";
+
+/// After each key in the report form: while the theme boxes are as the text left them
+/// (none ticked when the form opened, none touched by hand since), they are the themes
+/// the démarche's words name (`Referential::demarche_tags_named_in`), and their label
+/// says so. A box ticked or unticked by hand stops it; what is ticked is saved as shown.
+pub fn follow_demarche(rf: &Referential, form: &mut Form) {
+    use report_key as k;
+    let text = form.value(k::DEMARCHES);
+    let Some(f) = form.field_mut(k::THEMES) else {
+        return;
+    };
+    let untouched = match &f.suggested {
+        Some(s) => *s == f.checked,
+        None => f.checked.iter().all(|b| !b),
+    };
+    if !untouched {
+        return;
+    }
+    let codes = rf.demarche_tags_named_in(&text);
+    f.checked = f.choices.iter().map(|(c, _)| codes.contains(c)).collect();
+    f.suggested = Some(f.checked.clone());
+    f.label = if codes.is_empty() {
+        THEMES_LABEL
+    } else {
+        THEMES_FOLLOWING
+    }
+    .to_string();
 }
 
 #[cfg(test)]
@@ -364,36 +390,51 @@ mod tests {
             ..Default::default()
         };
         let form = validated(report_form(&rf, &a));
-        let got = appointment(read_report(&rf, &Reader::new(&form, now()), a.clone()));
+        let got = appointment(read_report(&Reader::new(&form, now()), a.clone()));
         assert_eq!(got, Ok(a), "an untouched form changes nothing");
     }
 
     #[test]
-    fn report_reader_ticks_the_themes_a_demarche_names_and_asks_for_the_others() {
+    fn the_themes_follow_the_demarche_typed_until_a_box_is_touched() {
         let rf = Referential::embedded();
         let a = Appointment {
             id: 8,
             person_id: 9,
             ..Default::default()
         };
+        let ticked = |f: &Form| f.field(report_key::THEMES).unwrap().checked_codes();
         let mut form = report_form(&rf, &a);
+        let plain = form.field(report_key::THEMES).unwrap().label.clone();
+        set(&mut form, report_key::DEMARCHES, "Point budget");
+        follow_demarche(&rf, &mut form);
+        assert_eq!(ticked(&form), ["finances"]);
+        assert_ne!(form.field(report_key::THEMES).unwrap().label, plain);
         set(&mut form, report_key::DEMARCHES, "Point budget et mobilité");
-        let form = validated(form);
-        assert_eq!(
-            read_report(&rf, &Reader::new(&form, now()), a.clone()),
-            Err(Refusal::Ticked {
-                key: report_key::THEMES,
-                codes: vec!["mobilite".into(), "finances".into()],
-                what: "Point budget et mobilité".into(),
-            })
-        );
-        let mut form = report_form(&rf, &a);
-        set(&mut form, report_key::DEMARCHES, "Appel à la CAF");
-        let form = validated(form);
-        assert!(matches!(
-            read_report(&rf, &Reader::new(&form, now()), a),
-            Err(Refusal::Field { key: report_key::THEMES, .. })
-        ));
+        follow_demarche(&rf, &mut form);
+        assert_eq!(ticked(&form), ["mobilite", "finances"]);
+        set(&mut form, report_key::DEMARCHES, "Appel");
+        follow_demarche(&rf, &mut form);
+        assert!(ticked(&form).is_empty());
+        assert_eq!(form.field(report_key::THEMES).unwrap().label, plain);
+        // Ticked by hand: the text no longer moves the boxes.
+        set(&mut form, report_key::DEMARCHES, "Point budget");
+        follow_demarche(&rf, &mut form);
+        toggle_item(&mut form, report_key::THEMES, "sante");
+        set(&mut form, report_key::DEMARCHES, "Point mobilité");
+        follow_demarche(&rf, &mut form);
+        assert_eq!(ticked(&form), ["sante", "finances"]);
+        // A report already tagged keeps its boxes.
+        let tagged = Appointment {
+            demarches: vec![Demarche {
+                theme: "justice".into(),
+                label: "Point budget".into(),
+            }],
+            ..a
+        };
+        let mut form = report_form(&rf, &tagged);
+        set(&mut form, report_key::DEMARCHES, "Point budget et mobilité");
+        follow_demarche(&rf, &mut form);
+        assert_eq!(ticked(&form), ["justice"]);
     }
 
     #[test]
@@ -412,7 +453,7 @@ mod tests {
         }
         set(&mut form, report_key::DEMARCHES, " appel CAF ");
         let form = validated(form);
-        let got = appointment(read_report(&rf, &Reader::new(&form, now()), a)).unwrap();
+        let got = appointment(read_report(&Reader::new(&form, now()), a)).unwrap();
         assert_eq!(
             got.report, "  Ligne 1\nLigne 2 ",
             "the report is kept as typed"

@@ -207,7 +207,8 @@ pub fn action_form(
             "Partenaire",
             items(&rf.partners),
             &partner_label,
-        ),
+        )
+        .names(),
         Field::date(k::DUE, "Échéance", a.due),
         Field::choice(k::STATUS, "Statut", items(&rf.action_statuses), &a.status),
         Field::choice(k::OBJECTIVE, "Objectif", choices, &objective),
