@@ -170,7 +170,7 @@ fn a_demarche_without_a_theme_is_refused_in_place_and_kept() {
     let mut c = report_form();
     let id = c.person_id();
     let before = c.stored(id);
-    c.press("Vu ensemble.<Tab><Tab>Appel CAF<F10>");
+    c.press("Vu ensemble.<Tab>Appel CAF<F10>"); // its words name no theme
     // Still open, on the theme grid, with the text kept and a French message.
     let form = c.form();
     assert_eq!(form.fields[form.focus].key, "themes");
@@ -198,14 +198,14 @@ fn in_the_theme_grid_arrows_stay_in_the_grid_and_end_reaches_the_last_box() {
         ("<Down><Down><Up>", 1, "themes"),
         ("<End>", 15, "themes"),
         ("<End><Home>", 0, "themes"),
-        ("<End><Down>", 15, "demarches"), // past the last box: the next field
+        ("<End><Down>", 15, "themes"), // past the last box of the last field: stays
         ("f", 3, "themes"),               // Finances
         ("ff", 8, "themes"),              // Famille
-        ("<Up>", 0, "report"),            // before the first box: the field above
+        ("<Up>", 0, "demarches"),         // before the first box: the field above
     ];
     for (keys, want, field) in cases {
         let mut c = report_form();
-        c.press("<Tab>");
+        c.press("<Tab><Tab>"); // the report, the démarche, then its themes
         c.press(keys);
         let form = c.form();
         let grid = form.field("themes").unwrap();

@@ -48,7 +48,7 @@ fn new_person_form_refuses_a_baby_then_warns_and_stores_unusual_contact_details(
     let mut c = Ctx::empty();
     let counts = c.counts();
     // Every field with Entrée; Entrée on the last one (orientation) confirms.
-    c.press("nDurand<Enter>Léa<Enter><Enter>hier<Enter><Enter>06 12 34 56<Enter>pas un mail<Enter>Lens<Enter><Enter><Enter><Enter>");
+    c.press("nDurand<Enter>Léa<Enter>hier<Enter><Enter>06 12 34 56<Enter>pas un mail<Enter>Lens<Enter><Enter><Enter><Enter>");
     assert_eq!(c.form().fields[c.form().focus].key, "orientation");
     c.press("<Enter>");
     let kept = [
@@ -63,7 +63,8 @@ fn new_person_form_refuses_a_baby_then_warns_and_stores_unusual_contact_details(
     assert_eq!(c.form().fields[c.form().focus].key, "birth");
     assert_eq!(c.counts(), counts, "nothing written");
 
-    // A real birth date: now the phone and the e-mail are questioned, both at once.
+    // A real birth date (typed whole, it moves on to the sexe): now the phone and the
+    // e-mail are questioned, both at once.
     c.press("<C-u>14/03/1991<F10>");
     let kept = [
         ("birth", "14/03/1991"),
@@ -78,7 +79,7 @@ fn new_person_form_refuses_a_baby_then_warns_and_stores_unusual_contact_details(
     assert_eq!(c.counts(), counts, "nothing written");
     assert_eq!(
         c.form().fields[c.form().focus].key,
-        "birth",
+        "sexe",
         "the focus stays, so the same key confirms again"
     );
 
@@ -95,7 +96,7 @@ fn new_person_form_refuses_a_baby_then_warns_and_stores_unusual_contact_details(
 fn new_person_form_second_enter_on_the_last_field_stores_the_unusual_phone() {
     let mut c = Ctx::empty();
     let counts = c.counts();
-    c.press("nDurand<Enter>Léa<Enter><Enter><Enter><Enter>+44 12<Enter><Enter><Enter><Enter><Enter><Enter><Enter>");
+    c.press("nDurand<Enter>Léa<Enter><Enter><Enter>+44 12<Enter><Enter><Enter><Enter><Enter><Enter><Enter>");
     c.assert_refused("phone", "Numéro inhabituel", &[("phone", "+44 12")]);
     assert_eq!(c.counts(), counts);
     c.press("<Enter>");
@@ -124,8 +125,9 @@ fn identity_form_refuses_in_place_then_stores_what_the_advisor_insists_on() {
     assert_eq!(c.error_of("email"), EMAIL_UNUSUAL);
     assert_eq!(c.stored(id), before, "nothing written");
 
-    // A changed value is questioned again: fix the e-mail only, keep the odd phone.
-    c.press("<Tab><Tab><Tab><C-u>lea@exemple.fr<F10>");
+    // A changed value is questioned again: fix the e-mail only, keep the odd phone (the
+    // whole date moved the focus on to the sexe).
+    c.press("<Tab><Tab><C-u>lea@exemple.fr<F10>");
     assert!(c.app.overlay.is_none(), "{}", c.status());
     let p = c.stored(id).person;
     assert_eq!(

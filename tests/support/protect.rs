@@ -126,12 +126,12 @@ impl Markers {
 pub fn write_markers_through_the_app(app: &mut App, store: &mut Store) -> Id {
     let m = &MARKERS;
     assert_eq!(app.screen, Screen::Caseload);
-    // Identity: nom, prénom, nom d'usage, naissance, sexe, téléphone, e-mail, commune...
+    // Identity: nom, prénom, naissance, sexe, téléphone, e-mail, commune...
     ch(app, store, 'n');
     type_text(app, store, m.nom);
     key(app, store, KeyCode::Tab);
     type_text(app, store, m.prenom);
-    for _ in 0..4 {
+    for _ in 0..3 {
         key(app, store, KeyCode::Tab);
     }
     type_text(app, store, m.phone);

@@ -165,7 +165,7 @@ pub mod report_key {
 }
 
 /// Label of the report's theme boxes.
-const THEMES_LABEL: &str = "Thèmes des démarches";
+const THEMES_LABEL: &str = "Thèmes de démarche";
 
 pub fn report_form(rf: &Referential, a: &Appointment) -> Form {
     use report_key as k;
@@ -227,8 +227,9 @@ pub fn read_report(r: &Reader, mut a: Appointment) -> Result<Change, Refusal> {
     Ok(Change::Upsert(Record::Appointment(a)))
 }
 
-/// Label of the report's theme boxes while they follow the démarche typed.
-const THEMES_FOLLOWING: &str = "Thèmes des démarches (cochés d'après le texte, à vérifier)";
+/// Label of the report's theme boxes while they follow the démarche typed (the label
+/// column holds 20 characters).
+const THEMES_FOLLOWING: &str = "Thèmes suggérés";
 
 /// After each key in the report form: while the theme boxes are as the text left them
 /// (none ticked when the form opened, none touched by hand since), they are the themes
