@@ -170,7 +170,8 @@ fn a_demarche_without_a_theme_is_refused_in_place_and_kept() {
     let mut c = report_form();
     let id = c.person_id();
     let before = c.stored(id);
-    c.press("Vu ensemble.<Tab>Appel CAF<F10>"); // its words name no theme
+    // « Appel CAF » names no theme: nothing is ticked for it.
+    c.press("Vu ensemble.<Tab>Appel CAF<F10>");
     // Still open, on the theme grid, with the text kept and a French message.
     let form = c.form();
     assert_eq!(form.fields[form.focus].key, "themes");
@@ -199,9 +200,9 @@ fn in_the_theme_grid_arrows_stay_in_the_grid_and_end_reaches_the_last_box() {
         ("<End>", 15, "themes"),
         ("<End><Home>", 0, "themes"),
         ("<End><Down>", 15, "themes"), // past the last box of the last field: stays
-        ("f", 3, "themes"),               // Finances
-        ("ff", 8, "themes"),              // Famille
-        ("<Up>", 0, "demarches"),         // before the first box: the field above
+        ("f", 3, "themes"),            // Finances
+        ("ff", 8, "themes"),           // Famille
+        ("<Up>", 0, "demarches"),      // before the first box: the field above
     ];
     for (keys, want, field) in cases {
         let mut c = report_form();

@@ -269,7 +269,7 @@ fn form_report() {
     c.press("<Enter>");
     snap("form_report", &c);
     on_screen(&c, "Compte rendu —");
-    on_screen(&c, "Démarches (thèmes)");
+    on_screen(&c, "Thèmes de démarche");
 }
 
 #[test]
@@ -310,7 +310,7 @@ fn form_theme_comment() {
 #[test]
 fn form_keeps_typed_fields_on_date_error() {
     let mut c = demo();
-    c.press("nDurand<Enter>Léa<Enter><Enter>31/02/2027<Tab><Tab>06 12 34 56 78<F10>");
+    c.press("nDurand<Enter>Léa<Enter>31/02/2027<Tab><Tab>06 12 34 56 78<F10>");
     snap("form_date_error", &c);
     // The message wraps under the field; its start is on one line at both sizes.
     on_screen(&c, "⚠ Le 31/02/2027 n'existe pas (février n'a que 28");
