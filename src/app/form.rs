@@ -307,6 +307,16 @@ impl Field {
         }
     }
 
+    /// The name a field of names will take when left or saved, its text being only the
+    /// start of it (shown with an arrow under the field); `None` otherwise.
+    pub fn name_when_left(&self) -> Option<String> {
+        let t = crate::text::fold(self.input.text().trim());
+        if t.is_empty() || self.completion_code().is_some() {
+            return None;
+        }
+        self.only_name_started(&t)
+    }
+
     /// In a field of names (see [`Field::names`]), the one label that starts with the
     /// folded text `t` or has a word starting with it; `None` when none or several do.
     fn only_name_started(&self, t: &str) -> Option<String> {

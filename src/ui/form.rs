@@ -180,16 +180,24 @@ pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
             }
         }
         if focused && f.kind == FieldKind::Completion {
+            // The one name the text starts, taken when the field is left: an arrow says so.
+            let taken = f.name_when_left();
             for (k, idx) in f.suggestions().iter().enumerate() {
                 let st = if f.suggestion == Some(k) {
                     style::selected()
                 } else {
                     style::dim()
                 };
+                let label = &f.choices[*idx].1;
+                let lead = if taken.as_ref() == Some(label) {
+                    "→ "
+                } else {
+                    "  "
+                };
                 rows.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_W + 1)),
                     Span::styled(
-                        format!("  {}", truncate_width(&f.choices[*idx].1, value_w - 2)),
+                        format!("{lead}{}", truncate_width(label, value_w - 2)),
                         st,
                     ),
                 ]));

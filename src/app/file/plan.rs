@@ -220,7 +220,7 @@ pub fn action_form(
     };
     Form::new(title, purpose, fields)
         .with_hint(&format!(
-        "Tapez quelques lettres : {} complète avec la 1re suggestion, {} puis {} en choisit une autre ; ou écrivez librement",
+        "Tapez quelques lettres : {} complète avec la 1re suggestion, {} puis {} en choisit une autre ; ou écrivez librement. Un partenaire marqué → est pris tel quel.",
         keymap.key_label(Context::Completion, Action::Complete),
         keymap.key_label(Context::Completion, Action::NextSuggestion),
         keymap.key_label(Context::Completion, Action::PickSuggestion),
