@@ -196,10 +196,7 @@ pub fn draw_form(frame: &mut Frame, form: &Form, keymap: &Keymap) {
                 };
                 rows.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_W + 1)),
-                    Span::styled(
-                        format!("{lead}{}", truncate_width(label, value_w - 2)),
-                        st,
-                    ),
+                    Span::styled(format!("{lead}{}", truncate_width(label, value_w - 2)), st),
                 ]));
             }
         }
