@@ -132,3 +132,141 @@ fn an_advisor_works_on_the_server_and_a_restart_loses_nothing() {
     tui.wait_exit();
     tui.assert_terminal_restored();
 }
+
+/// A TCP relay between the app and the server that can lose one answer: armed, it lets the
+/// next COMMIT that follows an INSERT into `table` reach the server, then closes that
+/// connection before the server's answer comes back (the cable pulled at the worst
+/// moment). The server commits; the app only sees a closed connection. Every other
+/// connection, and every one after, is relayed as it is.
+struct LossyRelay {
+    addr: String,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LossyRelay {
+    fn start(server: &str, table: &'static str) -> LossyRelay {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (armed2, cut2, server) = (armed.clone(), cut.clone(), server.to_string());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { continue };
+                let Ok(mut upstream) = TcpStream::connect(&server) else {
+                    continue;
+                };
+                let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let lost2 = lost.clone();
+                // Server to app: stops at once when the answer is to be lost.
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16384];
+                    while let Ok(n) = u2.read(&mut buf) {
+                        if n == 0
+                            || lost2.load(Ordering::SeqCst)
+                            || c2.write_all(&buf[..n]).is_err()
+                        {
+                            break;
+                        }
+                    }
+                    let _ = c2.shutdown(Shutdown::Both);
+                });
+                let (armed, cut) = (armed2.clone(), cut2.clone());
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16384];
+                    let insert = format!("INSERT INTO \"{table}\"");
+                    let mut seen_insert = false;
+                    while let Ok(n) = client.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        let chunk = String::from_utf8_lossy(&buf[..n]).to_string();
+                        seen_insert |= chunk.contains(&insert);
+                        let commit = chunk.contains("COMMIT");
+                        if armed.load(Ordering::SeqCst) && seen_insert && commit {
+                            armed.store(false, Ordering::SeqCst);
+                            lost.store(true, Ordering::SeqCst);
+                            cut.fetch_add(1, Ordering::SeqCst);
+                            let _ = upstream.write_all(&buf[..n]);
+                            // Let the server take the COMMIT in before the line goes.
+                            std::thread::sleep(std::time::Duration::from_millis(300));
+                            let _ = client.shutdown(Shutdown::Both);
+                            let _ = upstream.shutdown(Shutdown::Both);
+                            return;
+                        }
+                        if commit {
+                            seen_insert = false;
+                        }
+                        if upstream.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = upstream.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        LossyRelay { addr, armed, cut }
+    }
+}
+
+#[test]
+fn a_save_whose_answer_is_lost_is_found_stored_and_never_written_twice() {
+    use std::sync::atomic::Ordering;
+    let Some(srv) = server_with_people() else {
+        return;
+    };
+    let relay = LossyRelay::start(&srv.addr, "actions");
+    let config = tempfile::tempdir().unwrap();
+    // Plain TCP on the relay, so that it can tell the COMMIT.
+    let url = format!(
+        "postgresql://{}@{}/{}?sslmode=disable",
+        srv.name(CLAIRE),
+        relay.addr,
+        srv.database
+    );
+    let mut tui = Tui::start(std::path::Path::new(&url), config.path(), 100, 30);
+    tui.wait_for("Connexion au serveur");
+    tui.send(&format!("{CLAIRE_PW}\r"));
+    tui.wait_for("ZERBIB Nadia");
+    tui.send("\r");
+    tui.wait_for("ZERBIB Nadia · n°");
+    tui.send("\x01"); // Ctrl+A: a new action
+    tui.wait_for("Nouvelle action");
+    tui.send("Inscription au Pôle santé");
+    tui.wait_for("Inscription au Pôle santé");
+
+    relay.armed.store(true, Ordering::SeqCst);
+    tui.send("\x1b[21~"); // F10: the server commits, the answer is lost
+    tui.wait_for("Le serveur ne répond plus");
+    assert_eq!(relay.cut.load(Ordering::SeqCst), 1, "{}", tui.screen());
+    assert_eq!(
+        actions_named(&srv, "Inscription au Pôle santé"),
+        1,
+        "the server did commit it"
+    );
+    assert!(
+        tui.screen().contains("Inscription au Pôle santé"),
+        "{}",
+        tui.screen()
+    );
+    tui.wait_until("the app reconnects", |t| {
+        !t.screen().contains("Serveur injoignable")
+    });
+    // The advisor saves again, as the message says: found stored, not written twice.
+    tui.send("\x1b[21~");
+    tui.wait_for("déjà enregistré");
+    assert_eq!(actions_named(&srv, "Inscription au Pôle santé"), 1);
+    tui.wait_for("Plan d'action · 1 action");
+    // Undone like any save.
+    tui.send("u");
+    tui.wait_for("Annulé");
+    assert_eq!(actions_named(&srv, "Inscription au Pôle santé"), 0);
+    tui.send("\x03");
+    tui.wait_exit();
+    tui.assert_terminal_restored();
+}

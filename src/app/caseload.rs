@@ -170,6 +170,7 @@ impl App {
             idle_lock: chrono::Duration::minutes(crate::config::LOCK_MINUTES_DEFAULT as i64),
             sessions: Default::default(),
             level_advances: true,
+            lost_inserts: Vec::new(),
             report: None,
             offline: None,
         }

@@ -292,6 +292,10 @@ pub struct App {
     /// Setting a level in the diagnostic moves to the next theme (`reglages.toml`:
     /// `diagnostic_theme_suivant`).
     pub level_advances: bool,
+    /// New records whose save met a closed connection (the server may have committed them
+    /// before the answer was lost), with the ids of their kind in the file before: a save
+    /// again first looks for them (see `App::commit_checked`), so nothing is stored twice.
+    pub lost_inserts: Vec<(crate::domain::Record, Vec<crate::domain::Id>)>,
     /// Collective sessions: list, attendance, enrolment, the open file's sessions.
     pub sessions: SessionsState,
     /// The activity report screen, while open.

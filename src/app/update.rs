@@ -459,7 +459,32 @@ impl App {
             (Change::Delete(kind, id), Some(f)) => stored_version(&f.data, *kind, *id),
             _ => None,
         };
+        // A new record of the open file (never a person, a session).
+        let new_record = match &change {
+            Change::Upsert(r) if r.id() == 0 && r.person_id() > 0 => Some(r.clone()),
+            _ => None,
+        };
+        if let Some(id) = new_record
+            .as_ref()
+            .and_then(|r| self.landed_before(store, r))
+        {
+            if let Some(f) = self.file.as_mut() {
+                f.undo
+                    .push((Change::Delete(change.kind(), id), what.to_string()));
+            }
+            self.set_info(format!(
+                "{what} — déjà enregistré : le serveur l'avait reçu juste avant la coupure (rien en double)"
+            ));
+            return Ok(id);
+        }
+        let ids_before: Vec<Id> = match (&new_record, &self.file) {
+            (Some(r), Some(f)) => f.data.records(r.kind()).iter().map(Record::id).collect(),
+            _ => Vec::new(),
+        };
         let mut result = self.write_checked(store, &change);
+        if let (Some(r), Err(StoreError::ServerGone(_))) = (&new_record, &result) {
+            self.lost_inserts.push((r.clone(), ids_before));
+        }
         if matches!(result, Err(StoreError::Conflict)) {
             self.changed_elsewhere(store);
             let (kind, id) = match &change {
@@ -492,6 +517,39 @@ impl App {
     }
 
     /// One write, checked against the version of the file as shown.
+    /// A save of `record` (new) met a closed connection earlier: the server may have
+    /// committed it and lost only the answer. The file read again holds a record of its
+    /// kind that was not there before, with the same content: that is the save, its id.
+    fn landed_before(&mut self, store: &dyn Backend, record: &Record) -> Option<Id> {
+        let pid = record.person_id();
+        let pending: Vec<usize> = (0..self.lost_inserts.len())
+            .filter(|&i| {
+                let r = &self.lost_inserts[i].0;
+                r.kind() == record.kind() && r.person_id() == pid
+            })
+            .collect();
+        if pending.is_empty() || self.file.as_ref().map(|f| f.data.person.id) != Some(pid) {
+            return None;
+        }
+        self.reload_file(store);
+        let stored = self.file.as_ref()?.data.records(record.kind());
+        for i in pending.into_iter().rev() {
+            let (attempt, before) = &self.lost_inserts[i];
+            let found = stored
+                .iter()
+                .find(|s| {
+                    !before.contains(&s.id())
+                        && s.with_identity(0, 0) == attempt.with_identity(0, 0)
+                })
+                .map(Record::id);
+            if let Some(id) = found {
+                self.lost_inserts.remove(i);
+                return Some(id);
+            }
+        }
+        None
+    }
+
     fn write_checked(
         &self,
         store: &mut dyn Backend,

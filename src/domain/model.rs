@@ -346,6 +346,27 @@ pub struct PersonFile {
 }
 
 impl PersonFile {
+    /// The file's records of `kind` (none for a person, a session).
+    pub fn records(&self, kind: RecordKind) -> Vec<Record> {
+        fn all<T: Clone>(v: &[T], f: fn(T) -> Record) -> Vec<Record> {
+            v.iter().cloned().map(f).collect()
+        }
+        match kind {
+            RecordKind::Suivi => all(&self.suivis, Record::Suivi),
+            RecordKind::Diagnostic => all(&self.diagnostics, Record::Diagnostic),
+            RecordKind::Barrier => all(&self.barriers, Record::Barrier),
+            RecordKind::Objective => all(&self.objectives, Record::Objective),
+            RecordKind::Action => all(&self.actions, Record::Action),
+            RecordKind::Appointment => all(&self.appointments, Record::Appointment),
+            RecordKind::Note => all(&self.notes, Record::Note),
+            RecordKind::Etape => all(&self.etapes, Record::Etape),
+            RecordKind::Saisine => all(&self.saisines, Record::Saisine),
+            RecordKind::Veille => all(&self.veilles, Record::Veille),
+            RecordKind::Eligibility => all(&self.eligibilities, Record::Eligibility),
+            RecordKind::Person | RecordKind::Session => Vec::new(),
+        }
+    }
+
     /// The current (open) support period, or the latest one.
     pub fn current_suivi(&self) -> Option<&Suivi> {
         self.suivis
@@ -446,6 +467,34 @@ impl Record {
             Record::Session(r) => r.id,
             Record::Eligibility(r) => r.id,
         }
+    }
+
+    /// The same record under the id `id` and at version `version`: what the store adds
+    /// to a new record, set aside to compare contents.
+    pub fn with_identity(&self, id: Id, version: i64) -> Record {
+        let mut r = self.clone();
+        macro_rules! set {
+            ($x:expr) => {{
+                $x.id = id;
+                $x.version = version;
+            }};
+        }
+        match &mut r {
+            Record::Person(x) => set!(x),
+            Record::Suivi(x) => set!(x),
+            Record::Diagnostic(x) => set!(x),
+            Record::Barrier(x) => set!(x),
+            Record::Objective(x) => set!(x),
+            Record::Action(x) => set!(x),
+            Record::Appointment(x) => set!(x),
+            Record::Note(x) => set!(x),
+            Record::Etape(x) => set!(x),
+            Record::Saisine(x) => set!(x),
+            Record::Veille(x) => set!(x),
+            Record::Session(x) => set!(x),
+            Record::Eligibility(x) => set!(x),
+        }
+        r
     }
 
     /// The person this record belongs to (0 for a collective session).

@@ -50,7 +50,9 @@ pub enum StoreError {
     Io(String),
     #[error("Erreur de la base de données : {0}")]
     Sqlite(String),
-    #[error("Le serveur ne répond plus ({0}) : rien n'a été enregistré, votre saisie est conservée ; parcours se reconnecte.")]
+    // Not « rien n'a été enregistré »: a commit whose answer is lost did land (a new
+    // record saved again is then found stored, see `App::commit_checked`).
+    #[error("Le serveur ne répond plus ({0}) : votre saisie est conservée ; parcours se reconnecte, puis enregistrez à nouveau (rien ne sera en double).")]
     ServerGone(String),
     #[error("Le serveur refuse : droits insuffisants pour ce compte ({0}).")]
     Forbidden(String),
