@@ -270,3 +270,48 @@ fn a_save_whose_answer_is_lost_is_found_stored_and_never_written_twice() {
     tui.wait_exit();
     tui.assert_terminal_restored();
 }
+
+#[test]
+fn a_new_person_whose_answer_is_lost_is_found_stored_and_never_created_twice() {
+    use std::sync::atomic::Ordering;
+    let Some(srv) = server_with_people() else {
+        return;
+    };
+    let relay = LossyRelay::start(&srv.addr, "persons");
+    let config = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgresql://{}@{}/{}?sslmode=disable",
+        srv.name(CLAIRE),
+        relay.addr,
+        srv.database
+    );
+    let mut tui = Tui::start(std::path::Path::new(&url), config.path(), 100, 30);
+    tui.wait_for("Connexion au serveur");
+    tui.send(&format!("{CLAIRE_PW}\r"));
+    tui.wait_for("ZERBIB Nadia");
+    tui.send("n");
+    tui.wait_for("Nouvelle personne");
+    tui.send("Martinez\rHugo");
+    tui.wait_for("Hugo");
+    relay.armed.store(true, Ordering::SeqCst);
+    tui.send("\x1b[21~"); // F10: the server commits, the answer is lost
+    tui.wait_for("Le serveur ne répond plus");
+    let people = |srv: &TestServer| -> i64 {
+        srv.superuser()
+            .query_one("SELECT count(*) FROM persons WHERE nom = 'Martinez'", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(relay.cut.load(Ordering::SeqCst), 1);
+    assert_eq!(people(&srv), 1, "the server did commit it");
+    tui.wait_until("the app reconnects", |t| {
+        !t.screen().contains("Serveur injoignable")
+    });
+    tui.send("\x1b[21~");
+    tui.wait_for("déjà enregistré");
+    tui.wait_for("MARTINEZ Hugo · n°");
+    assert_eq!(people(&srv), 1, "not created twice");
+    tui.send("\x03");
+    tui.wait_exit();
+    tui.assert_terminal_restored();
+}

@@ -171,6 +171,7 @@ impl App {
             sessions: Default::default(),
             level_advances: true,
             lost_inserts: Vec::new(),
+            lost_person: None,
             report: None,
             offline: None,
         }

@@ -88,9 +88,26 @@ impl App {
     ) -> Result<(), Refusal> {
         let file = read_new_person(r)?;
         let name = file.person.display_name();
-        let id = store
-            .insert_files(std::slice::from_ref(&file))
-            .map_err(|e| Refusal::Error(e.to_string()))?[0];
+        let mut saved = "enregistré";
+        let id = match self.person_landed_before(store, &file.person) {
+            Some(id) => {
+                saved = "déjà enregistré : le serveur l'avait reçu juste avant la coupure (rien en double)";
+                id
+            }
+            None => {
+                let max_before = self.caseload.rows.iter().map(|r| r.person_id).max();
+                match store.insert_files(std::slice::from_ref(&file)) {
+                    Ok(ids) => ids[0],
+                    Err(e) => {
+                        if matches!(e, crate::store::StoreError::ServerGone(_)) {
+                            self.lost_person = Some((file.person.clone(), max_before.unwrap_or(0)));
+                        }
+                        return Err(Refusal::Error(e.to_string()));
+                    }
+                }
+            }
+        };
+        self.lost_person = None;
         self.overlay = None;
         self.caseload.query.set("");
         self.caseload.searching = false;
@@ -98,8 +115,42 @@ impl App {
             self.set_error(e.to_string());
         }
         self.open_person(id, store);
-        self.set_info(format!("{name} créé·e — enregistré"));
+        self.set_info(format!("{name} créé·e — {saved}"));
         Ok(())
+    }
+
+    /// A new person's save met a closed connection earlier (see [`App::lost_person`]):
+    /// a person created since, with the identity typed then and typed again now, is that
+    /// save, committed by the server before the answer was lost.
+    fn person_landed_before(&mut self, store: &dyn Backend, typed: &Person) -> Option<Id> {
+        let (attempt, max_before) = self.lost_person.clone()?;
+        let identity = |p: &Person| {
+            (
+                p.nom.clone(),
+                p.prenom.clone(),
+                p.birth_date,
+                p.sexe.clone(),
+                p.phone.clone(),
+                p.email.clone(),
+                p.commune.clone(),
+            )
+        };
+        if identity(&attempt) != identity(typed) {
+            return None;
+        }
+        self.reload_caseload(store).ok()?;
+        let candidates: Vec<Id> = self
+            .caseload
+            .rows
+            .iter()
+            .map(|r| r.person_id)
+            .filter(|id| *id > max_before)
+            .collect();
+        candidates.into_iter().find(|id| {
+            store
+                .person_file(*id)
+                .is_ok_and(|f| identity(&f.person) == identity(typed))
+        })
     }
 }
 

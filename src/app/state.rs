@@ -296,6 +296,9 @@ pub struct App {
     /// before the answer was lost), with the ids of their kind in the file before: a save
     /// again first looks for them (see `App::commit_checked`), so nothing is stored twice.
     pub lost_inserts: Vec<(crate::domain::Record, Vec<crate::domain::Id>)>,
+    /// The same for a new person: the identity typed and the highest person id the
+    /// caseload held before (see `App::create_person`).
+    pub lost_person: Option<(crate::domain::Person, crate::domain::Id)>,
     /// Collective sessions: list, attendance, enrolment, the open file's sessions.
     pub sessions: SessionsState,
     /// The activity report screen, while open.
