@@ -24,8 +24,9 @@ fn clock() -> Clock {
 
 /// The test team's server database (see [`TestServer::with_team`]) with two people:
 /// one followed by the advisor, one by a colleague.
-fn server_with_people() -> Option<TestServer> {
-    let srv = TestServer::with_team("pty")?;
+/// `tag` names the database (and its team's roles): one per test, as they run at once.
+fn server_with_people(tag: &str) -> Option<TestServer> {
+    let srv = TestServer::with_team(tag)?;
     let mut store = ServerStore::open(
         &srv.url(),
         &Credentials {
@@ -88,7 +89,7 @@ fn server_away(srv: &TestServer, away: bool) {
 
 #[test]
 fn an_advisor_works_on_the_server_and_a_restart_loses_nothing() {
-    let Some(srv) = server_with_people() else {
+    let Some(srv) = server_with_people("pty") else {
         return;
     };
     let config = tempfile::tempdir().unwrap();
@@ -214,13 +215,10 @@ impl LossyRelay {
     }
 }
 
-#[test]
-fn a_save_whose_answer_is_lost_is_found_stored_and_never_written_twice() {
-    use std::sync::atomic::Ordering;
-    let Some(srv) = server_with_people() else {
-        return;
-    };
-    let relay = LossyRelay::start(&srv.addr, "actions");
+/// The advisor logged in through a [`LossyRelay`] that can lose the answer to a COMMIT
+/// after an INSERT into `table`, on her caseload (the config directory kept alive).
+fn through_relay(srv: &TestServer, table: &'static str) -> (LossyRelay, Tui, tempfile::TempDir) {
+    let relay = LossyRelay::start(&srv.addr, table);
     let config = tempfile::tempdir().unwrap();
     // Plain TCP on the relay, so that it can tell the COMMIT.
     let url = format!(
@@ -233,6 +231,16 @@ fn a_save_whose_answer_is_lost_is_found_stored_and_never_written_twice() {
     tui.wait_for("Connexion au serveur");
     tui.send(&format!("{CLAIRE_PW}\r"));
     tui.wait_for("ZERBIB Nadia");
+    (relay, tui, config)
+}
+
+#[test]
+fn a_save_whose_answer_is_lost_is_found_stored_and_never_written_twice() {
+    use std::sync::atomic::Ordering;
+    let Some(srv) = server_with_people("ptyack") else {
+        return;
+    };
+    let (relay, mut tui, _config) = through_relay(&srv, "actions");
     tui.send("\r");
     tui.wait_for("ZERBIB Nadia · n°");
     tui.send("\x01"); // Ctrl+A: a new action
@@ -274,21 +282,10 @@ fn a_save_whose_answer_is_lost_is_found_stored_and_never_written_twice() {
 #[test]
 fn a_new_person_whose_answer_is_lost_is_found_stored_and_never_created_twice() {
     use std::sync::atomic::Ordering;
-    let Some(srv) = server_with_people() else {
+    let Some(srv) = server_with_people("ptyper") else {
         return;
     };
-    let relay = LossyRelay::start(&srv.addr, "persons");
-    let config = tempfile::tempdir().unwrap();
-    let url = format!(
-        "postgresql://{}@{}/{}?sslmode=disable",
-        srv.name(CLAIRE),
-        relay.addr,
-        srv.database
-    );
-    let mut tui = Tui::start(std::path::Path::new(&url), config.path(), 100, 30);
-    tui.wait_for("Connexion au serveur");
-    tui.send(&format!("{CLAIRE_PW}\r"));
-    tui.wait_for("ZERBIB Nadia");
+    let (relay, mut tui, _config) = through_relay(&srv, "persons");
     tui.send("n");
     tui.wait_for("Nouvelle personne");
     tui.send("Martinez\rHugo");

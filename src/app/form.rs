@@ -260,9 +260,7 @@ impl Field {
                 let l = crate::text::fold(label);
                 let score = m.fuzzy_match(&l, &q)?;
                 let starts = l.starts_with(&q);
-                let word = starts
-                    || l.split(|c: char| !c.is_alphanumeric())
-                        .any(|w| w.starts_with(&q));
+                let word = starts || has_word_starting(&l, &q);
                 let preferred = self.preferred.contains(code);
                 let key = (
                     u8::from(l != q),
@@ -325,9 +323,7 @@ impl Field {
         }
         let mut started = self.choices.iter().filter(|(_, l)| {
             let l = crate::text::fold(l);
-            l.starts_with(t)
-                || l.split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w.starts_with(t))
+            l.starts_with(t) || has_word_starting(&l, t)
         });
         match (started.next(), started.next()) {
             (Some((_, l)), None) => Some(l.clone()),
@@ -387,6 +383,12 @@ impl Field {
             _ => self.input.text().trim().to_string(),
         }
     }
+}
+
+/// A word of the folded label `l` starts with the folded text `q`.
+fn has_word_starting(l: &str, q: &str) -> bool {
+    l.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.starts_with(q))
 }
 
 /// A suggestion's rank, smallest first: (not the exact label, no word starting with the

@@ -483,6 +483,10 @@ impl App {
         };
         let mut result = self.write_checked(store, &change);
         if let (Some(r), Err(StoreError::ServerGone(_))) = (&new_record, &result) {
+            // A few are enough: each is one form saved while the line was going.
+            if self.lost_inserts.len() >= LOST_INSERTS {
+                self.lost_inserts.remove(0);
+            }
             self.lost_inserts.push((r.clone(), ids_before));
         }
         if matches!(result, Err(StoreError::Conflict)) {
@@ -516,7 +520,6 @@ impl App {
         Ok(applied.id)
     }
 
-    /// One write, checked against the version of the file as shown.
     /// A save of `record` (new) met a closed connection earlier: the server may have
     /// committed it and lost only the answer. The file read again holds a record of its
     /// kind that was not there before, with the same content: that is the save, its id.
@@ -550,6 +553,7 @@ impl App {
         None
     }
 
+    /// One write, checked against the version of the file as shown.
     fn write_checked(
         &self,
         store: &mut dyn Backend,
@@ -883,6 +887,9 @@ impl App {
         }
     }
 }
+
+/// New records remembered after a closed connection (see `App::lost_inserts`).
+const LOST_INSERTS: usize = 16;
 
 /// Forms that only create a record: a file-level conflict cannot make them overwrite or
 /// duplicate anything, so they are saved again on the reloaded file at once.
