@@ -312,3 +312,41 @@ fn a_new_person_whose_answer_is_lost_is_found_stored_and_never_created_twice() {
     tui.wait_exit();
     tui.assert_terminal_restored();
 }
+
+#[test]
+fn a_new_session_whose_answer_is_lost_is_found_stored_and_never_created_twice() {
+    use std::sync::atomic::Ordering;
+    let Some(srv) = server_with_people("ptyses") else {
+        return;
+    };
+    let (relay, mut tui, _config) = through_relay(&srv, "sessions");
+    tui.send("c");
+    tui.wait_for("parcours · Actions collectives");
+    tui.send("n");
+    tui.wait_for("Nouvelle séance collective");
+    tui.send("Atelier budget\r\rdemain 9h\r11h00");
+    tui.wait_for("11h00");
+    relay.armed.store(true, Ordering::SeqCst);
+    tui.send("\x1b[21~"); // F10: the server commits, the answer is lost
+    tui.wait_for("Le serveur ne répond plus");
+    let sessions = |srv: &TestServer| -> i64 {
+        srv.superuser()
+            .query_one(
+                "SELECT count(*) FROM sessions WHERE title = 'Atelier budget'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(relay.cut.load(Ordering::SeqCst), 1);
+    assert_eq!(sessions(&srv), 1, "the server did commit it");
+    tui.wait_until("the app reconnects", |t| {
+        !t.screen().contains("Serveur injoignable")
+    });
+    tui.send("\x1b[21~");
+    tui.wait_for("déjà enregistrée");
+    assert_eq!(sessions(&srv), 1, "not created twice");
+    tui.send("\x03");
+    tui.wait_exit();
+    tui.assert_terminal_restored();
+}

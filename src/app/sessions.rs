@@ -251,7 +251,28 @@ impl App {
         change: Change,
         what: &str,
     ) -> Result<Id, String> {
+        // A new session whose save met a closed connection may have been committed by the
+        // server (only the answer lost): saved again, it is looked for first (as a file's
+        // new records, see `App::commit_checked`).
+        let new_session = matches!(&change, Change::Upsert(r @ Record::Session(_)) if r.id() == 0);
+        if new_session {
+            if let Some(id) = self.session_landed_before(store, &change) {
+                self.sessions
+                    .undo
+                    .push((Change::Delete(RecordKind::Session, id), what.to_string()));
+                self.remember_version(id);
+                self.sessions.found_stored = true;
+                return Ok(id);
+            }
+        }
+        let before: Vec<Id> = self.sessions.list.iter().map(|s| s.id).collect();
         match store.apply(&change) {
+            Err(StoreError::ServerGone(e)) => {
+                if let (true, Change::Upsert(r)) = (new_session, &change) {
+                    self.remember_lost_insert(r.clone(), before);
+                }
+                Err(StoreError::ServerGone(e).to_string())
+            }
             Ok(applied) => {
                 if let Some(inv) = applied.inverse {
                     self.sessions.undo.push((inv, what.to_string()));
@@ -269,6 +290,37 @@ impl App {
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// The session `change` creates, found stored after a save that met a closed
+    /// connection: a session not listed before it, with the same content.
+    fn session_landed_before(&mut self, store: &dyn Backend, change: &Change) -> Option<Id> {
+        let Change::Upsert(record) = change else {
+            return None;
+        };
+        let pending: Vec<usize> = (0..self.lost_inserts.len())
+            .filter(|&i| self.lost_inserts[i].0.kind() == RecordKind::Session)
+            .collect();
+        if pending.is_empty() {
+            return None;
+        }
+        self.reload_sessions(store);
+        for i in pending.into_iter().rev() {
+            let (attempt, before) = &self.lost_inserts[i];
+            if attempt.with_identity(0, 0) != record.with_identity(0, 0) {
+                continue;
+            }
+            let found = self.sessions.list.iter().find(|s| {
+                !before.contains(&s.id)
+                    && Record::Session((*s).clone()).with_identity(0, 0)
+                        == attempt.with_identity(0, 0)
+            });
+            if let Some(id) = found.map(|s| s.id) {
+                self.lost_inserts.remove(i);
+                return Some(id);
+            }
+        }
+        None
     }
 
     /// The version session `id` is at after this window's write (see `undo_session`).
@@ -749,7 +801,11 @@ impl App {
                         self.sessions.selected = pos;
                     }
                 }
-                let hint = self.undo_hint(&what);
+                let hint = if std::mem::take(&mut self.sessions.found_stored) {
+                    format!("{what} — déjà enregistrée : le serveur l'avait reçue juste avant la coupure (rien en double)")
+                } else {
+                    self.undo_hint(&what)
+                };
                 self.set_info(hint);
                 Ok(())
             }

@@ -313,6 +313,8 @@ pub struct App {
 pub struct SessionsState {
     /// Every session, in date order.
     pub list: Vec<Session>,
+    /// The last new session saved was found stored (its first save's answer was lost).
+    pub found_stored: bool,
     /// Rows of the list screen (sections and sessions, by index into `list`).
     pub rows: Vec<SessionRow>,
     pub selected: usize,

@@ -483,11 +483,7 @@ impl App {
         };
         let mut result = self.write_checked(store, &change);
         if let (Some(r), Err(StoreError::ServerGone(_))) = (&new_record, &result) {
-            // A few are enough: each is one form saved while the line was going.
-            if self.lost_inserts.len() >= LOST_INSERTS {
-                self.lost_inserts.remove(0);
-            }
-            self.lost_inserts.push((r.clone(), ids_before));
+            self.remember_lost_insert(r.clone(), ids_before);
         }
         if matches!(result, Err(StoreError::Conflict)) {
             self.changed_elsewhere(store);
@@ -518,6 +514,16 @@ impl App {
         self.reload_file(store);
         self.set_info(format!("{what} — enregistré"));
         Ok(applied.id)
+    }
+
+    /// The save of the new `record` met a closed connection, `before` the ids of its kind
+    /// shown then (see [`App::lost_inserts`]).
+    pub(super) fn remember_lost_insert(&mut self, record: Record, before: Vec<Id>) {
+        // A few are enough: each is one form saved while the line was going.
+        if self.lost_inserts.len() >= LOST_INSERTS {
+            self.lost_inserts.remove(0);
+        }
+        self.lost_inserts.push((record, before));
     }
 
     /// A save of `record` (new) met a closed connection earlier: the server may have
